@@ -1,0 +1,23 @@
+import type { TokenType, User } from '../model.js';
+
+/** The token a request was authenticated with (never its secret). */
+export interface PrincipalToken {
+  id: number;
+  name: string;
+  type: TokenType;
+  scimEndpointsOnly: boolean;
+  expiration: Date | null;
+}
+
+/** Who is calling: a user, by token or by session. Built from the store, never from claims. */
+export interface Principal {
+  user: User;
+  token: PrincipalToken | null;
+}
+
+/** Who did something and from where, for authorization and the audit log. */
+export interface Actor {
+  principal: Principal;
+  ip: string | null;
+  userAgent: string | null;
+}

@@ -1,0 +1,104 @@
+import type { AuthChange } from './auth-changes.js';
+import type { Principal } from './principal.js';
+
+interface Entry {
+  principal: Principal;
+  /** Epoch ms after which the entry must not be used: the token's `exp` or the TTL cap. */
+  validUntil: number;
+}
+
+/**
+ * A bounded in-process cache of verified tokens, keyed by the token's HMAC hash, so that a
+ * warm request costs one HMAC and one Map lookup. Entries are dropped on every change that
+ * affects authentication (see AuthChange), never outlive the token's expiry, and are capped
+ * by a TTL as a second line of defence.
+ *
+ * Concurrency: a store read that started before an invalidation must not re-insert what the
+ * invalidation removed, so inserts carry the epoch observed before the read (see `epoch`).
+ */
+export class TokenCache {
+  readonly #entries = new Map<string, Entry>();
+  readonly #hashByToken = new Map<number, string>();
+  readonly #hashesByUser = new Map<number, Set<string>>();
+  #epoch = 0;
+  #enabled = true;
+
+  constructor(
+    readonly maxEntries = 100_000,
+    readonly ttlMs = 60_000,
+  ) {}
+
+  /** Changes whenever something is invalidated. */
+  get epoch(): number {
+    return this.#epoch;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  get(hash: string, nowMs: number): Principal | undefined {
+    const e = this.#entries.get(hash);
+    if (e === undefined) return undefined;
+    if (e.validUntil <= nowMs) {
+      this.#remove(hash);
+      return undefined;
+    }
+    return e.principal;
+  }
+
+  /** Inserts unless an invalidation happened since `epochBeforeRead`, or the cache is disabled. */
+  set(hash: string, principal: Principal, nowMs: number, epochBeforeRead: number): void {
+    if (!this.#enabled || epochBeforeRead !== this.#epoch) return;
+    const exp = principal.token?.expiration?.getTime() ?? Infinity;
+    const validUntil = Math.min(exp, nowMs + this.ttlMs);
+    if (validUntil <= nowMs) return;
+    if (this.#entries.size >= this.maxEntries) {
+      // Map iteration order is insertion order: drop the oldest entry.
+      const oldest = this.#entries.keys().next().value;
+      if (oldest !== undefined) this.#remove(oldest);
+    }
+    this.#entries.set(hash, { principal, validUntil });
+    if (principal.token) this.#hashByToken.set(principal.token.id, hash);
+    let set = this.#hashesByUser.get(principal.user.id);
+    if (!set) this.#hashesByUser.set(principal.user.id, (set = new Set()));
+    set.add(hash);
+  }
+
+  apply(change: AuthChange): void {
+    this.#epoch++;
+    if (change.kind === 'all') return this.clear();
+    if (change.kind === 'token') {
+      const hash = this.#hashByToken.get(change.tokenId);
+      if (hash !== undefined) this.#remove(hash);
+      return;
+    }
+    const hashes = this.#hashesByUser.get(change.userId);
+    if (hashes) for (const h of [...hashes]) this.#remove(h);
+  }
+
+  clear(): void {
+    this.#epoch++;
+    this.#entries.clear();
+    this.#hashByToken.clear();
+    this.#hashesByUser.clear();
+  }
+
+  /** While disabled (e.g. the change feed is down) nothing is cached: correct but slower. */
+  setEnabled(enabled: boolean): void {
+    if (!enabled) this.clear();
+    this.#enabled = enabled;
+  }
+
+  #remove(hash: string): void {
+    const e = this.#entries.get(hash);
+    if (!e) return;
+    this.#entries.delete(hash);
+    if (e.principal.token) this.#hashByToken.delete(e.principal.token.id);
+    const set = this.#hashesByUser.get(e.principal.user.id);
+    if (set) {
+      set.delete(hash);
+      if (set.size === 0) this.#hashesByUser.delete(e.principal.user.id);
+    }
+  }
+}

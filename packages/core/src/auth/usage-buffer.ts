@@ -1,0 +1,30 @@
+import type { TokenUsage } from '../ports.js';
+
+/**
+ * Collects `last_used` / `last_used_ip` in memory so that requests never write; the server
+ * drains it about once a second into one batched store write.
+ */
+export class UsageBuffer {
+  #pending = new Map<number, TokenUsage>();
+
+  record(tokenId: number, at: Date, ip: string | null): void {
+    this.#pending.set(tokenId, { tokenId, at, ip });
+  }
+
+  get size(): number {
+    return this.#pending.size;
+  }
+
+  /** Takes everything pending, in token id order (see TokenStore.recordUsage). */
+  drain(): TokenUsage[] {
+    if (this.#pending.size === 0) return [];
+    const batch = [...this.#pending.values()].sort((a, b) => a.tokenId - b.tokenId);
+    this.#pending = new Map();
+    return batch;
+  }
+
+  /** Puts a batch back after a failed write, without overwriting newer uses. */
+  restore(batch: readonly TokenUsage[]): void {
+    for (const u of batch) if (!this.#pending.has(u.tokenId)) this.#pending.set(u.tokenId, u);
+  }
+}

@@ -1,0 +1,116 @@
+import type { Clock } from '../clock.js';
+import type { TokenAuthRecord, TokenStore } from '../ports.js';
+import { hashToken, keyForHeader, splitJwt, verifyJwt } from '../tokens/jwt.js';
+import type { Keyring, SigningKey } from '../tokens/keyring.js';
+import type { Principal } from './principal.js';
+import type { TokenCache } from './token-cache.js';
+import type { UsageBuffer } from './usage-buffer.js';
+
+/** Why a bearer credential was refused. MISSING and INVALID_REQUEST are not token failures (RFC 6750 §3.1). */
+export type AuthFailureReason =
+  | 'MISSING'
+  | 'INVALID_REQUEST'
+  | 'MALFORMED'
+  | 'BAD_ALG'
+  | 'UNKNOWN_KID'
+  | 'BAD_SIGNATURE'
+  | 'BAD_CLAIMS'
+  | 'EXPIRED'
+  | 'UNKNOWN_TOKEN'
+  | 'REVOKED'
+  | 'USER_INACTIVE';
+
+export type BearerVerification =
+  | { valid: true; principal: Principal }
+  | { valid: false; reason: AuthFailureReason };
+
+/** RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token; the scheme is case-insensitive (RFC 9110 §11.1). */
+const BEARER = /^bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
+
+/** Extracts the token from an Authorization header value. */
+export function parseBearerHeader(header: string | undefined): string | { reason: 'MISSING' | 'INVALID_REQUEST' } {
+  if (header === undefined || header === '') return { reason: 'MISSING' };
+  const m = BEARER.exec(header);
+  if (m) return m[1]!;
+  // Another scheme (Basic, …) is no bearer credential at all; a broken Bearer one is a bad request.
+  return /^bearer(\s|$)/i.test(header) ? { reason: 'INVALID_REQUEST' } : { reason: 'MISSING' };
+}
+
+export function principalFromRecord(r: TokenAuthRecord): Principal {
+  return {
+    user: r.user,
+    token: {
+      id: r.tokenId,
+      name: r.tokenName,
+      type: r.type,
+      scimEndpointsOnly: r.scimEndpointsOnly,
+      expiration: r.expiration,
+    },
+  };
+}
+
+export interface TokenAuthenticatorDeps {
+  keyring: Keyring;
+  tokens: TokenStore;
+  clock: Clock;
+  cache: TokenCache;
+  usage: UsageBuffer;
+}
+
+/**
+ * Decides whether a bearer token is acceptable (SPEC §2, "Validation of a request").
+ *
+ * Warm path: header → cached key → HMAC → cache hit: no signature check and no store access,
+ * because only a token that passed both before can have this HMAC. Cold path: full JWT
+ * verification first, so a bad signature never reaches the store, then the stored record.
+ *
+ * Returns synchronously when it can (cache hit or early refusal), so hot callers avoid a
+ * promise per request.
+ */
+export class TokenAuthenticator {
+  /** Header segments seen on valid tokens → their key: all tokens of one key share a header. */
+  readonly #headerKeys = new Map<string, SigningKey>();
+
+  constructor(private readonly deps: TokenAuthenticatorDeps) {}
+
+  verify(header: string | undefined, ip: string | null): BearerVerification | Promise<BearerVerification> {
+    const token = parseBearerHeader(header);
+    if (typeof token !== 'string') return { valid: false, reason: token.reason };
+    const parts = splitJwt(token);
+    if (!parts) return { valid: false, reason: 'MALFORMED' };
+
+    const { clock, cache, usage, keyring } = this.deps;
+    let key = this.#headerKeys.get(parts[0]);
+    if (key === undefined) {
+      const found = keyForHeader(keyring, parts[0]);
+      if (typeof found === 'string') return { valid: false, reason: found };
+      key = found;
+    }
+    const hash = hashToken(key, token);
+    const now = clock.now();
+    const cached = cache.get(hash, now.getTime());
+    if (cached) {
+      usage.record(cached.token!.id, now, ip);
+      return { valid: true, principal: cached };
+    }
+
+    const jwt = verifyJwt(keyring, token, now);
+    if (!jwt.ok) return { valid: false, reason: jwt.reason };
+    if (this.#headerKeys.size < 64) this.#headerKeys.set(parts[0], jwt.key);
+    return this.#lookup(hash, ip, cache.epoch);
+  }
+
+  async #lookup(hash: string, ip: string | null, epoch: number): Promise<BearerVerification> {
+    const { tokens, clock, cache, usage } = this.deps;
+    const record = await tokens.findAuthRecordByHash(hash);
+    const now = clock.now();
+    if (!record) return { valid: false, reason: 'UNKNOWN_TOKEN' };
+    if (record.revokedAt !== null) return { valid: false, reason: 'REVOKED' };
+    if (record.expiration !== null && record.expiration.getTime() <= now.getTime()) return { valid: false, reason: 'EXPIRED' };
+    if (!record.user.active) return { valid: false, reason: 'USER_INACTIVE' };
+    const principal = principalFromRecord(record);
+    cache.set(hash, principal, now.getTime(), epoch);
+    usage.record(record.tokenId, now, ip);
+    return { valid: true, principal };
+  }
+}

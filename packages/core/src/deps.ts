@@ -1,0 +1,47 @@
+import type { AuthChangeBus } from './auth/auth-changes.js';
+import type { Actor } from './auth/principal.js';
+import type { Clock } from './clock.js';
+import type { NewAuditEvent } from './model.js';
+import type { Store } from './ports.js';
+import type { Keyring } from './tokens/keyring.js';
+
+/** Hashes and checks passwords (Argon2id in the server). */
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  verify(hash: string, password: string): Promise<boolean>;
+}
+
+export interface TokenPolicy {
+  /** Longest lifetime a token may be given, in days; `null` allows "Never". */
+  maxLifetimeDays: number | null;
+}
+
+/** Everything a use case needs, injected once by the server. */
+export interface Deps {
+  store: Store;
+  clock: Clock;
+  keyring: Keyring;
+  passwords: PasswordHasher;
+  changes: AuthChangeBus;
+  policy: TokenPolicy;
+}
+
+type AuditInput = Pick<NewAuditEvent, 'action'> & Partial<Omit<NewAuditEvent, 'action' | 'at'>>;
+
+/** Appends one audit event done by `actor` (or by the system when `actor` is null). */
+export async function audit(deps: Deps, actor: Actor | null, event: AuditInput): Promise<void> {
+  await deps.store.audit.append([
+    {
+      at: deps.clock.now(),
+      actorUserId: actor?.principal.user.id ?? null,
+      actorTokenId: actor?.principal.token?.id ?? null,
+      ip: actor?.ip ?? null,
+      userAgent: actor?.userAgent ?? null,
+      targetType: null,
+      targetId: null,
+      outcome: 'success',
+      details: null,
+      ...event,
+    },
+  ]);
+}

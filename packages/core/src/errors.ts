@@ -1,0 +1,54 @@
+/**
+ * Every failure the domain can report, by a stable machine code. The HTTP layer maps each code
+ * to a status once (`server/src/http/errors.ts`); the SCIM plugin maps the same codes to SCIM
+ * error bodies. Codes are part of the public API: never rename one.
+ */
+export const ERROR_CODES = [
+  'UNAUTHENTICATED', // no credential at all
+  'INVALID_TOKEN', // a credential was given and is not acceptable
+  'INVALID_CREDENTIALS', // login failed
+  'FORBIDDEN', // authenticated, but the role or token scope does not allow it
+  'SCIM_TOKEN_NOT_ALLOWED', // a SCIM administration token on a non-SCIM route
+  'CSRF_REJECTED',
+  'NOT_FOUND',
+  'NAME_TAKEN',
+  'USER_EXISTS',
+  'TOKEN_ACTIVE', // delete refused: revoke first
+  'TOKEN_REVOKED', // rotation of a revoked token
+  'LAST_ADMIN',
+  'PUBLIC_TEAM',
+  'INVALID_INPUT',
+  'SETUP_UNAVAILABLE',
+  'RATE_LIMITED',
+  'STORE_UNAVAILABLE',
+  'INTERNAL',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export class DomainError<C extends ErrorCode = ErrorCode> extends Error {
+  /**
+   * @param code stable machine code
+   * @param message public, human message (it reaches the client)
+   * @param field the input field at fault, for INVALID_INPUT and conflicts on a field
+   * @param context private details for logs only
+   */
+  constructor(
+    readonly code: C,
+    message: string,
+    readonly field?: string,
+    readonly context?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+export const isDomainError = (e: unknown): e is DomainError => e instanceof DomainError;
+
+export function invalidInput(field: string, message: string): DomainError<'INVALID_INPUT'> {
+  return new DomainError('INVALID_INPUT', `${field}: ${message}`, field);
+}
+
+export function notFound(what: string): DomainError<'NOT_FOUND'> {
+  return new DomainError('NOT_FOUND', `${what} not found`);
+}

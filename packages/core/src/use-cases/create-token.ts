@@ -1,0 +1,105 @@
+import type { Actor } from '../auth/principal.js';
+import { DAY_MS } from '../clock.js';
+import { audit, type Deps } from '../deps.js';
+import { DomainError, invalidInput, notFound } from '../errors.js';
+import type { Token, TokenType, User } from '../model.js';
+import { isAdmin, requirePermission } from '../policies.js';
+import { hashToken, mintJwt } from '../tokens/jwt.js';
+
+export interface CreateTokenInput {
+  name: string;
+  /** The owner: numeric id or `user_id` string; absent = the caller. */
+  userId?: number | string;
+  /** 1–3650, or null/absent for a token that never expires (if policy allows). */
+  expiresInDays?: number | null;
+  scimEndpointsOnly?: boolean;
+}
+
+export interface CreatedToken {
+  token: Token;
+  /** The secret, returned exactly once. */
+  bearerToken: string;
+}
+
+export const MAX_TOKEN_DAYS = 3650;
+
+/** The expiration of a token created now for `days` days, within the configured policy. */
+export function expirationFor(deps: Deps, days: number | null | undefined, field = 'expires_in_days'): Date | null {
+  const max = deps.policy.maxLifetimeDays;
+  if (days === null || days === undefined) {
+    if (max !== null) throw invalidInput(field, `tokens must expire within ${max} days by policy`);
+    return null;
+  }
+  if (!Number.isInteger(days) || days < 1 || days > MAX_TOKEN_DAYS) {
+    throw invalidInput(field, `must be an integer from 1 to ${MAX_TOKEN_DAYS}, or null for never`);
+  }
+  if (max !== null && days > max) throw invalidInput(field, `must be at most ${max} days by policy`);
+  return new Date(deps.clock.now().getTime() + days * DAY_MS);
+}
+
+export function normaliseName(name: string, field = 'name'): string {
+  const trimmed = name.trim();
+  if (trimmed.length === 0) throw invalidInput(field, 'must not be empty');
+  if (trimmed.length > 100) throw invalidInput(field, 'must be at most 100 characters');
+  return trimmed;
+}
+
+async function resolveOwner(deps: Deps, actor: Actor, userId: number | string | undefined): Promise<User> {
+  const caller = actor.principal.user;
+  if (userId === undefined || userId === caller.id || userId === caller.userId) return caller;
+  const owner =
+    typeof userId === 'number' ? await deps.store.users.findById(userId) : await deps.store.users.findByUserId(userId);
+  if (!owner) throw notFound('User');
+  return owner;
+}
+
+/**
+ * Creates a token (SPEC §3, POST /api/user-tokens): a Personal token for the calling human, or,
+ * for Admins, a Service token for a service account. A token for another human is refused.
+ */
+export async function createToken(deps: Deps, actor: Actor, input: CreateTokenInput): Promise<CreatedToken> {
+  const name = normaliseName(input.name);
+  const owner = await resolveOwner(deps, actor, input.userId);
+  const self = owner.id === actor.principal.user.id;
+  if (owner.type === 'Human' && !self) {
+    throw new DomainError('FORBIDDEN', 'Personal tokens can only be created by their owner');
+  }
+  const type: TokenType = owner.type === 'Service' ? 'Service' : 'Personal';
+  if (type === 'Service') requirePermission(actor, 'manageServiceTokens', 'create service tokens');
+  if (!owner.active) throw invalidInput('user_id', 'the user is deactivated');
+
+  const scim = input.scimEndpointsOnly === true;
+  if (scim) {
+    if (!isAdmin(actor)) throw new DomainError('FORBIDDEN', 'Only Admins may create SCIM administration tokens');
+    if (owner.role !== 'Admin') throw invalidInput('scim_endpoints_only', 'a SCIM administration token needs an Admin owner');
+  }
+  const expiration = expirationFor(deps, input.expiresInDays);
+  const now = deps.clock.now();
+  const minted = mintJwt(deps.keyring, {
+    sub: owner.userId,
+    uid: owner.id,
+    iat: now,
+    exp: expiration,
+    token_type: type,
+    ...(scim ? { scim: true as const } : {}),
+  });
+  const token = await deps.store.tokens.create({
+    userId: owner.id,
+    name,
+    type,
+    scimEndpointsOnly: scim,
+    expiration,
+    created: now,
+    createdById: actor.principal.user.id,
+    tokenHash: hashToken(deps.keyring.signing, minted.token),
+    jti: minted.jti,
+    kid: minted.kid,
+  });
+  await audit(deps, actor, {
+    action: 'token.created',
+    targetType: 'token',
+    targetId: String(token.id),
+    details: { name, type, owner_id: owner.id, scim_endpoints_only: scim, expiration: expiration?.toISOString() ?? null },
+  });
+  return { token, bearerToken: minted.token };
+}

@@ -1,0 +1,3 @@
+export * from './open-store.js';
+export * from './dialect.js';
+export type { Database } from './schema.js';

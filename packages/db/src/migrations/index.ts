@@ -1,0 +1,9 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import * as initial from './2026-11-29T00-00-initial.js';
+
+/** All migrations, by ISO-date name; they run in name order. */
+export const migrations: Record<string, Migration> = {
+  '2026-11-29T00-00-initial': initial,
+};
+
+export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };

@@ -1,0 +1,107 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DomainError, type Store } from '@gatehouse/core';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import { KyselyAuditStore } from './audit-store.js';
+import { KyselyDatastoreStore } from './datastores-store.js';
+import { mapDriverError, postgresTraits, sqliteTraits, type DialectTraits } from './dialect.js';
+import { migrationProvider } from './migrations/index.js';
+import { guarded } from './rows.js';
+import type { Database } from './schema.js';
+import { KyselySessionStore } from './sessions-store.js';
+import { KyselyTeamStore } from './teams-store.js';
+import { KyselyTokenStore } from './tokens-store.js';
+import { KyselyUserStore } from './users-store.js';
+
+export interface StoreOptions {
+  /** `postgres://…` for PostgreSQL; unset for SQLite in `dataDir`; `sqlite:<path>` for another file. */
+  databaseUrl?: string | undefined;
+  dataDir: string;
+  /** PostgreSQL only: the schema to use (tests give each run its own). */
+  pgSchema?: string;
+  /** PostgreSQL pool size. */
+  poolSize?: number;
+}
+
+export interface OpenedStore extends Store {
+  readonly db: Kysely<Database>;
+  /** Runs pending migrations; returns the names applied. */
+  migrate(): Promise<string[]>;
+  /** PostgreSQL only: the pool, for LISTEN/NOTIFY. */
+  readonly pgPool: pg.Pool | null;
+}
+
+export const isPostgresUrl = (url: string | undefined): url is string => !!url && /^postgres(ql)?:\/\//.test(url);
+
+export function sqlitePath(opts: StoreOptions): string {
+  if (opts.databaseUrl?.startsWith('sqlite:')) return opts.databaseUrl.slice('sqlite:'.length);
+  mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+  return join(opts.dataDir, 'gatehouse.db');
+}
+
+// PostgreSQL `integer`/`bigint` counts come back as strings; ids fit in a JS number.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+
+/** Opens the configured database (without migrating). */
+export function openStore(opts: StoreOptions): OpenedStore {
+  let db: Kysely<Database>;
+  let traits: DialectTraits;
+  let pool: pg.Pool | null = null;
+  if (isPostgresUrl(opts.databaseUrl)) {
+    pool = new pg.Pool({
+      connectionString: opts.databaseUrl,
+      max: opts.poolSize ?? 10,
+      // Fail fast when the database is gone, so requests get a 503 in bounded time.
+      connectionTimeoutMillis: 3_000,
+      query_timeout: 10_000,
+      ...(opts.pgSchema ? { options: `-c search_path=${opts.pgSchema}` } : {}),
+    });
+    pool.on('error', () => {
+      /* an idle client lost its connection; the pool replaces it on next use */
+    });
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    traits = postgresTraits;
+  } else {
+    const file = sqlitePath(opts);
+    const sqlite = new SQLite(file);
+    sqlite.pragma('journal_mode = WAL');
+    // NORMAL in WAL mode loses nothing on a process crash (only on power loss) and avoids an fsync per commit.
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 5000');
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    traits = sqliteTraits;
+  }
+  const mapError = (e: unknown) => mapDriverError(traits, e);
+
+  return {
+    dialect: traits.name,
+    db,
+    pgPool: pool,
+    users: guarded(new KyselyUserStore(db, traits), mapError),
+    teams: guarded(new KyselyTeamStore(db, traits), mapError),
+    tokens: guarded(new KyselyTokenStore(db, traits), mapError),
+    datastores: guarded(new KyselyDatastoreStore(db, traits), mapError),
+    audit: guarded(new KyselyAuditStore(db, traits), mapError),
+    sessions: guarded(new KyselySessionStore(db, traits), mapError),
+    async ping() {
+      try {
+        await sql`select 1`.execute(db);
+      } catch (e) {
+        const mapped = mapError(e);
+        throw mapped instanceof DomainError ? mapped : new DomainError('STORE_UNAVAILABLE', 'The database is unavailable', undefined, { cause: String(e) });
+      }
+    },
+    async migrate() {
+      const migrator = new Migrator({ db, provider: migrationProvider });
+      const { error, results } = await migrator.migrateToLatest();
+      if (error) throw error instanceof Error ? error : new Error(String(error));
+      return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}

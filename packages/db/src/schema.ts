@@ -1,0 +1,101 @@
+import type { Generated } from 'kysely';
+
+/*
+ * Row types as the database holds them. Timestamps are ISO-8601 text on SQLite and
+ * timestamptz on PostgreSQL; booleans are 0/1 on SQLite. `dialect.ts` converts both ways.
+ */
+type Timestamp = string | Date;
+type Bool = number | boolean;
+
+export interface UsersTable {
+  id: Generated<number>;
+  user_id: string;
+  email: string | null;
+  name: string;
+  user_type: string;
+  role: string;
+  active: Bool;
+  password_hash: string | null;
+  created: Timestamp;
+  created_by_id: number | null;
+  last_login: Timestamp | null;
+}
+
+export interface TeamsTable {
+  id: Generated<number>;
+  name: string;
+  description: string | null;
+  created: Timestamp;
+}
+
+export interface TeamMembersTable {
+  team_id: number;
+  user_id: number;
+}
+
+export interface TokensTable {
+  id: Generated<number>;
+  user_id: number;
+  name: string;
+  token_type: string;
+  scim_endpoints_only: Bool;
+  expiration: Timestamp | null;
+  created: Timestamp;
+  created_by_id: number | null;
+  last_used: Timestamp | null;
+  last_used_ip: string | null;
+  revoked_at: Timestamp | null;
+  token_hash: string;
+  jti: string;
+  kid: string;
+}
+
+export interface DatastoresTable {
+  id: Generated<number>;
+  name: string;
+  type: string;
+  host: string | null;
+  port: number | null;
+  database_name: string | null;
+  schema_name: string | null;
+  created: Timestamp;
+  created_by_id: number | null;
+}
+
+export interface DatastoreTeamsTable {
+  datastore_id: number;
+  team_id: number;
+}
+
+export interface SessionsTable {
+  id: Generated<number>;
+  id_hash: string;
+  user_id: number;
+  created: Timestamp;
+  expires: Timestamp;
+}
+
+export interface AuditEventsTable {
+  id: Generated<number>;
+  at: Timestamp;
+  actor_user_id: number | null;
+  actor_token_id: number | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  outcome: string;
+  details: string | null;
+}
+
+export interface Database {
+  users: UsersTable;
+  teams: TeamsTable;
+  team_members: TeamMembersTable;
+  tokens: TokensTable;
+  datastores: DatastoresTable;
+  datastore_teams: DatastoreTeamsTable;
+  sessions: SessionsTable;
+  audit_events: AuditEventsTable;
+}

@@ -1,0 +1,249 @@
+import { DomainError, PUBLIC_TEAM, type NewToken } from '@gatehouse/core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { OpenedStore } from './open-store.js';
+import { DIALECTS, freshStore } from './test-support/test-databases.js';
+
+const T0 = new Date('2026-06-01T10:00:00.000Z');
+const later = (ms: number) => new Date(T0.getTime() + ms);
+
+function tokenInput(userId: number, name: string, extra: Partial<NewToken> = {}): NewToken {
+  return {
+    userId, name, type: 'Service', scimEndpointsOnly: false, expiration: null, created: T0, createdById: null,
+    tokenHash: `hash-${userId}-${name}-${Math.random()}`, jti: 'jti', kid: 'k1', ...extra,
+  };
+}
+
+async function expectCode(p: Promise<unknown>, code: string) {
+  const e = await p.then(() => undefined, (err: unknown) => err);
+  expect(e).toBeInstanceOf(DomainError);
+  expect((e as DomainError).code).toBe(code);
+}
+
+// One contract, every database (STYLE.md: storage tests loop over the dialects).
+describe.each(DIALECTS)('store contract on $kind', ({ kind, available }) => {
+  let store: OpenedStore;
+  let cleanup: () => Promise<void>;
+  let publicId: number;
+
+  beforeEach(async (ctx) => {
+    if (!available) return ctx.skip();
+    ({ store, cleanup } = await freshStore(kind));
+    publicId = (await store.teams.ensurePublic(T0)).id;
+  });
+  afterEach(async () => {
+    if (available) await cleanup();
+  });
+
+  async function user(userId: string, extra: { role?: 'Admin' | 'Member'; type?: 'Human' | 'Service'; teamIds?: number[] } = {}) {
+    return store.users.create({
+      userId, email: extra.type === 'Service' ? null : userId, name: userId, type: extra.type ?? 'Human', role: extra.role ?? 'Member',
+      teamIds: extra.teamIds ?? [publicId], passwordHash: 'h', createdById: null, created: T0,
+    });
+  }
+
+  describe('users', () => {
+    it('creates a user in its teams and finds it case-insensitively', async () => {
+      const eng = await store.teams.create({ name: 'Engineering', description: null, userIds: [], created: T0 });
+      const u = await user('Ada@Example.com', { teamIds: [publicId, eng.id] });
+      expect(u).toMatchObject({ userId: 'ada@example.com', type: 'Human', role: 'Member', active: true });
+      expect(u.teams.map((t) => t.name)).toEqual([PUBLIC_TEAM, 'Engineering']);
+      expect(u.created.toISOString()).toBe(T0.toISOString());
+      expect((await store.users.findByUserId('ADA@example.COM'))?.id).toBe(u.id);
+      expect(await store.users.count()).toBe(1);
+    });
+
+    it('refuses a second user with the same user_id, whatever the case', async () => {
+      await user('api_access@service', { type: 'Service' });
+      await expectCode(user('API_ACCESS@service', { type: 'Service' }), 'USER_EXISTS');
+    });
+
+    it('two simultaneous creations of one user_id: exactly one wins', async () => {
+      const results = await Promise.allSettled([user('race@x.io'), user('race@x.io')]);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+      expect((failed.reason as DomainError).code).toBe('USER_EXISTS');
+    });
+
+    it('updates role, status and replaces teams atomically', async () => {
+      const eng = await store.teams.create({ name: 'Eng', description: null, userIds: [], created: T0 });
+      const u = await user('bob@x.io');
+      const updated = await store.users.update(u.id, { role: 'Admin', active: false, teamIds: [publicId, eng.id] });
+      expect(updated).toMatchObject({ role: 'Admin', active: false });
+      expect(updated.teams.map((t) => t.name)).toEqual([PUBLIC_TEAM, 'Eng']);
+      expect(await store.users.countActiveAdmins()).toBe(0);
+    });
+
+    it('lists with type filter, search and paging', async () => {
+      for (const n of ['a1@x.io', 'a2@x.io', 'b1@x.io']) await user(n);
+      await user('robot@service', { type: 'Service' });
+      const page = await store.users.list({ offset: 0, limit: 2, type: 'Human' });
+      expect(page.total).toBe(3);
+      expect(page.items.map((u) => u.userId)).toEqual(['a1@x.io', 'a2@x.io']);
+      const search = await store.users.list({ offset: 0, limit: 10, search: 'A2' });
+      expect(search.items.map((u) => u.userId)).toEqual(['a2@x.io']);
+      expect((await store.users.list({ offset: 0, limit: 10, type: 'Service' })).items.map((u) => u.userId)).toEqual(['robot@service']);
+    });
+  });
+
+  describe('teams', () => {
+    it('ensurePublic is idempotent, also when called concurrently', async () => {
+      const [a, b] = await Promise.all([store.teams.ensurePublic(T0), store.teams.ensurePublic(T0)]);
+      expect(a.id).toBe(publicId);
+      expect(b.id).toBe(publicId);
+      expect((await store.teams.list({ offset: 0, limit: 10 })).total).toBe(1);
+    });
+
+    it('creates with members, renames, sets members, refuses duplicate names, deletes', async () => {
+      const u = await user('m@x.io');
+      const t = await store.teams.create({ name: 'Data', description: 'd', userIds: [u.id], created: T0 });
+      expect(t.users.map((m) => m.userId)).toEqual(['m@x.io']);
+      await expectCode(store.teams.create({ name: 'Data', description: null, userIds: [], created: T0 }), 'NAME_TAKEN');
+      const renamed = await store.teams.update(t.id, { name: 'Data Quality', userIds: [] });
+      expect(renamed).toMatchObject({ name: 'Data Quality', users: [] });
+      await store.teams.delete(t.id);
+      expect(await store.teams.findById(t.id)).toBeUndefined();
+    });
+  });
+
+  describe('tokens', () => {
+    it('stores a token and finds its auth record by hash, with the user and teams', async () => {
+      const u = await user('svc@service', { type: 'Service', role: 'Admin' });
+      const t = await store.tokens.create(tokenInput(u.id, 'api-production', { tokenHash: 'abc', expiration: later(1000), scimEndpointsOnly: true }));
+      expect(t).toMatchObject({ name: 'api-production', type: 'Service', scimEndpointsOnly: true, lastUsed: null, revokedAt: null });
+      expect(t.user).toEqual({ id: u.id, userId: 'svc@service', name: 'svc@service', type: 'Service' });
+      const rec = await store.tokens.findAuthRecordByHash('abc');
+      expect(rec).toMatchObject({ tokenId: t.id, scimEndpointsOnly: true, revokedAt: null });
+      expect(rec?.expiration?.toISOString()).toBe(later(1000).toISOString());
+      expect(rec?.user.teams.map((x) => x.name)).toEqual([PUBLIC_TEAM]);
+      expect(await store.tokens.findAuthRecordByHash('nope')).toBeUndefined();
+    });
+
+    it('names are unique per user, not globally', async () => {
+      const a = await user('a@x.io');
+      const b = await user('b@x.io');
+      await store.tokens.create(tokenInput(a.id, 'ci'));
+      await store.tokens.create(tokenInput(b.id, 'ci'));
+      await expectCode(store.tokens.create(tokenInput(a.id, 'ci')), 'NAME_TAKEN');
+    });
+
+    it('two simultaneous creations of the same token name: exactly one wins, the other is NAME_TAKEN', async () => {
+      const a = await user('a@x.io');
+      const results = await Promise.allSettled([store.tokens.create(tokenInput(a.id, 'same')), store.tokens.create(tokenInput(a.id, 'same'))]);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      expect(((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason as DomainError).code).toBe('NAME_TAKEN');
+    });
+
+    it('revokes, restores, renames, rotates the secret and deletes', async () => {
+      const a = await user('a@x.io');
+      const t = await store.tokens.create(tokenInput(a.id, 'one', { tokenHash: 'h1' }));
+      expect((await store.tokens.setRevoked(t.id, later(5))).revokedAt?.toISOString()).toBe(later(5).toISOString());
+      expect((await store.tokens.findAuthRecordByHash('h1'))?.revokedAt).not.toBeNull();
+      expect((await store.tokens.setRevoked(t.id, null)).revokedAt).toBeNull();
+      expect((await store.tokens.rename(t.id, 'two')).name).toBe('two');
+      await store.tokens.replaceSecret(t.id, { tokenHash: 'h2', jti: 'j2', kid: 'k1', expiration: null });
+      expect(await store.tokens.findAuthRecordByHash('h1')).toBeUndefined();
+      expect((await store.tokens.findAuthRecordByHash('h2'))?.tokenId).toBe(t.id);
+      await store.tokens.delete(t.id);
+      expect(await store.tokens.findById(t.id)).toBeUndefined();
+      await expectCode(store.tokens.setRevoked(t.id, null), 'NOT_FOUND');
+    });
+
+    it('revokes every active token of a user and reports which', async () => {
+      const a = await user('a@x.io');
+      const b = await user('b@x.io');
+      const t1 = await store.tokens.create(tokenInput(a.id, 't1'));
+      const t2 = await store.tokens.create(tokenInput(a.id, 't2'));
+      const t3 = await store.tokens.create(tokenInput(a.id, 't3'));
+      const other = await store.tokens.create(tokenInput(b.id, 'other'));
+      await store.tokens.setRevoked(t3.id, T0);
+      expect(await store.tokens.revokeAllOfUser(a.id, later(1))).toEqual([t1.id, t2.id]);
+      expect((await store.tokens.findById(t3.id))?.revokedAt?.toISOString()).toBe(T0.toISOString());
+      expect((await store.tokens.findById(other.id))?.revokedAt).toBeNull();
+    });
+
+    it('lists own tokens and service tokens', async () => {
+      const h = await user('h@x.io');
+      const s = await user('s@service', { type: 'Service' });
+      await store.tokens.create(tokenInput(h.id, 'mine', { type: 'Personal' }));
+      await store.tokens.create(tokenInput(s.id, 'svc'));
+      expect((await store.tokens.listByUser(h.id)).map((t) => t.name)).toEqual(['mine']);
+      expect((await store.tokens.listService({})).map((t) => t.name)).toEqual(['svc']);
+      expect(await store.tokens.listService({ userId: h.id })).toEqual([]);
+    });
+
+    it('records usage in batches and never moves last_used back', async () => {
+      const a = await user('a@x.io');
+      const t1 = await store.tokens.create(tokenInput(a.id, 't1'));
+      const t2 = await store.tokens.create(tokenInput(a.id, 't2'));
+      await store.tokens.recordUsage([
+        { tokenId: t2.id, at: later(2000), ip: '10.0.0.2' },
+        { tokenId: t1.id, at: later(1000), ip: '10.0.0.1' },
+      ]);
+      await store.tokens.recordUsage([{ tokenId: t1.id, at: later(500), ip: '10.9.9.9' }]);
+      const [r1, r2] = [await store.tokens.findById(t1.id), await store.tokens.findById(t2.id)];
+      expect(r1?.lastUsed?.toISOString()).toBe(later(1000).toISOString());
+      expect(r1?.lastUsedIp).toBe('10.0.0.1');
+      expect(r2?.lastUsed?.toISOString()).toBe(later(2000).toISOString());
+      // A large batch goes through in chunks.
+      const many = await Promise.all(Array.from({ length: 450 }, (_, i) => store.tokens.create(tokenInput(a.id, `bulk-${i}`))));
+      await store.tokens.recordUsage(many.map((t) => ({ tokenId: t.id, at: later(9000), ip: null })));
+      expect((await store.tokens.findById(many[449]!.id))?.lastUsed?.toISOString()).toBe(later(9000).toISOString());
+    });
+
+    it('counts tokens by state', async () => {
+      const a = await user('a@x.io');
+      await store.tokens.create(tokenInput(a.id, 'live', { expiration: later(10_000) }));
+      await store.tokens.create(tokenInput(a.id, 'old', { expiration: later(-1) }));
+      const r = await store.tokens.create(tokenInput(a.id, 'gone'));
+      await store.tokens.setRevoked(r.id, T0);
+      expect(await store.tokens.countByState(T0)).toEqual({ active: 1, revoked: 1, expired: 1 });
+    });
+  });
+
+  describe('datastores', () => {
+    it('scopes the list to teams, filters by type and search, sorts and pages', async () => {
+      const eng = await store.teams.create({ name: 'Eng', description: null, userIds: [], created: T0 });
+      const ops = await store.teams.create({ name: 'Ops', description: null, userIds: [], created: T0 });
+      const mk = (name: string, type: string, teamIds: number[]) =>
+        store.datastores.create({ name, type, host: `${name}.db`, port: 5432, database: 'd', schema: 's', teamIds, created: T0, createdById: null });
+      await mk('warehouse', 'snowflake', [eng.id]);
+      await mk('orders', 'postgresql', [ops.id]);
+      await mk('public-data', 'bigquery', [publicId]);
+      const sort = { by: 'name' as const, desc: false };
+      const engView = await store.datastores.list({ offset: 0, limit: 10, visibleToTeamIds: [publicId, eng.id], sort });
+      expect(engView.items.map((d) => d.name)).toEqual(['public-data', 'warehouse']);
+      expect(engView.total).toBe(2);
+      const all = await store.datastores.list({ offset: 0, limit: 10, sort: { by: 'name', desc: true } });
+      expect(all.items.map((d) => d.name)).toEqual(['warehouse', 'public-data', 'orders']);
+      expect((await store.datastores.list({ offset: 0, limit: 10, types: ['postgresql', 'bigquery'], sort })).total).toBe(2);
+      expect((await store.datastores.list({ offset: 0, limit: 10, search: 'WARE', sort })).items[0]?.teams).toEqual([{ id: eng.id, name: 'Eng' }]);
+      expect((await store.datastores.list({ offset: 1, limit: 1, sort })).items.map((d) => d.name)).toEqual(['public-data']);
+      expect((await store.datastores.list({ offset: 0, limit: 10, visibleToTeamIds: [], sort })).total).toBe(0);
+      await expectCode(mk('orders', 'postgresql', []), 'NAME_TAKEN');
+    });
+  });
+
+  describe('audit and sessions', () => {
+    it('appends and filters audit events, newest first', async () => {
+      const base = { actorTokenId: null, targetType: null, targetId: null, ip: '1.2.3.4', userAgent: 'ua', outcome: 'success' as const, details: { a: 1 } };
+      await store.audit.append([
+        { ...base, at: later(1), actorUserId: 1, action: 'token.created' },
+        { ...base, at: later(2), actorUserId: 2, action: 'token.revoked' },
+        { ...base, at: later(3), actorUserId: 1, action: 'token.revoked' },
+      ]);
+      const mine = await store.audit.list({ offset: 0, limit: 10, actorUserId: 1 });
+      expect(mine.items.map((e) => e.action)).toEqual(['token.revoked', 'token.created']);
+      expect(mine.items[0]?.details).toEqual({ a: 1 });
+      expect((await store.audit.list({ offset: 0, limit: 10, action: 'token.revoked', since: later(3) })).total).toBe(1);
+    });
+
+    it('finds sessions until they expire, and deletes them per user', async () => {
+      const u = await user('s@x.io');
+      await store.sessions.create({ idHash: 'sess', userId: u.id, created: T0, expires: later(1000) });
+      expect((await store.sessions.find('sess', later(999)))?.user.id).toBe(u.id);
+      expect(await store.sessions.find('sess', later(1000))).toBeUndefined();
+      await store.sessions.deleteAllOfUser(u.id);
+      expect(await store.sessions.find('sess', T0)).toBeUndefined();
+    });
+  });
+});

@@ -1,0 +1,114 @@
+import { DomainError, notFound, PUBLIC_TEAM, type Page, type Team, type TeamQuery, type TeamStore, type UserRef } from '@gatehouse/core';
+import type { Kysely, Selectable } from 'kysely';
+import { toDate, type DialectTraits } from './dialect.js';
+import { pageOf, userRef } from './rows.js';
+import type { Database, TeamsTable } from './schema.js';
+
+export class KyselyTeamStore implements TeamStore {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly traits: DialectTraits,
+  ) {}
+
+  async #withMembers(rows: Selectable<TeamsTable>[]): Promise<Team[]> {
+    const members = new Map<number, UserRef[]>();
+    if (rows.length > 0) {
+      const ms = await this.db
+        .selectFrom('team_members as m')
+        .innerJoin('users as u', 'u.id', 'm.user_id')
+        .select(['m.team_id', 'u.id', 'u.user_id', 'u.name', 'u.user_type'])
+        .where('m.team_id', 'in', rows.map((r) => r.id))
+        .orderBy('u.id')
+        .execute();
+      for (const m of ms) {
+        let list = members.get(m.team_id);
+        if (!list) members.set(m.team_id, (list = []));
+        list.push(userRef(m));
+      }
+    }
+    return rows.map((r) => ({ id: r.id, name: r.name, description: r.description, created: toDate(r.created), users: members.get(r.id) ?? [] }));
+  }
+
+  async findById(id: number): Promise<Team | undefined> {
+    const row = await this.db.selectFrom('teams').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? (await this.#withMembers([row]))[0] : undefined;
+  }
+
+  async findByNames(names: readonly string[]): Promise<Team[]> {
+    if (names.length === 0) return [];
+    const rows = await this.db.selectFrom('teams').selectAll().where('name', 'in', [...names]).orderBy('id').execute();
+    return rows.map((r) => ({ id: r.id, name: r.name, description: r.description, created: toDate(r.created), users: [] }));
+  }
+
+  async list(q: TeamQuery): Promise<Page<Team>> {
+    let base = this.db.selectFrom('teams');
+    if (q.search) base = base.where((eb) => eb(eb.ref('name'), this.traits.ilike, eb.val(`%${q.search}%`)));
+    const [rows, count] = await Promise.all([
+      base.selectAll().orderBy('id').limit(q.limit).offset(q.offset).execute(),
+      base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    ]);
+    return pageOf(await this.#withMembers(rows), count.n);
+  }
+
+  #nameTaken(name: string | undefined) {
+    return new DomainError('NAME_TAKEN', `A team named "${name}" already exists`, 'name');
+  }
+
+  async create(t: { name: string; description: string | null; userIds: number[]; created: Date }): Promise<Team> {
+    try {
+      const id = await this.db.transaction().execute(async (trx) => {
+        const row = await trx
+          .insertInto('teams')
+          .values({ name: t.name, description: t.description, created: this.traits.time(t.created) })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        if (t.userIds.length > 0) {
+          await trx.insertInto('team_members').values(t.userIds.map((user_id) => ({ team_id: row.id, user_id }))).execute();
+        }
+        return row.id;
+      });
+      return (await this.findById(id))!;
+    } catch (e) {
+      if (this.traits.isUniqueViolation(e)) throw this.#nameTaken(t.name);
+      throw e;
+    }
+  }
+
+  async update(id: number, p: { name?: string; description?: string | null; userIds?: number[] }): Promise<Team> {
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        const set = {
+          ...(p.name !== undefined ? { name: p.name } : {}),
+          ...(p.description !== undefined ? { description: p.description } : {}),
+        };
+        if (Object.keys(set).length > 0) await trx.updateTable('teams').set(set).where('id', '=', id).execute();
+        if (p.userIds !== undefined) {
+          await trx.deleteFrom('team_members').where('team_id', '=', id).execute();
+          if (p.userIds.length > 0) {
+            await trx.insertInto('team_members').values(p.userIds.map((user_id) => ({ team_id: id, user_id }))).execute();
+          }
+        }
+      });
+    } catch (e) {
+      if (this.traits.isUniqueViolation(e)) throw this.#nameTaken(p.name);
+      throw e;
+    }
+    const team = await this.findById(id);
+    if (!team) throw notFound('Team');
+    return team;
+  }
+
+  async delete(id: number): Promise<void> {
+    await this.db.deleteFrom('teams').where('id', '=', id).execute();
+  }
+
+  async ensurePublic(created: Date): Promise<Team> {
+    await this.db
+      .insertInto('teams')
+      .values({ name: PUBLIC_TEAM, description: 'Every user belongs to this team', created: this.traits.time(created) })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .execute();
+    const row = await this.db.selectFrom('teams').selectAll().where('name', '=', PUBLIC_TEAM).executeTakeFirstOrThrow();
+    return (await this.#withMembers([row]))[0]!;
+  }
+}

@@ -1,0 +1,214 @@
+import {
+  DomainError, notFound, type NewToken, type Token, type TokenAuthRecord, type TokenStore, type TokenType, type TokenUsage,
+} from '@gatehouse/core';
+import { sql, type Kysely } from 'kysely';
+import { toBool, toDate, toDateOrNull, type DialectTraits } from './dialect.js';
+import { userFromRow, userRef, teamsOfUsers } from './rows.js';
+import type { Database } from './schema.js';
+
+interface TokenRow {
+  id: number;
+  name: string;
+  token_type: string;
+  scim_endpoints_only: number | boolean;
+  expiration: string | Date | null;
+  created: string | Date;
+  created_by_id: number | null;
+  last_used: string | Date | null;
+  last_used_ip: string | null;
+  revoked_at: string | Date | null;
+  u_id: number;
+  u_user_id: string;
+  u_name: string;
+  u_type: string;
+}
+
+/** Rows written per statement when flushing `last_used` (keeps SQLite write locks short). */
+const USAGE_CHUNK = 200;
+
+export class KyselyTokenStore implements TokenStore {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly traits: DialectTraits,
+  ) {}
+
+  #select() {
+    return this.db
+      .selectFrom('tokens as t')
+      .innerJoin('users as u', 'u.id', 't.user_id')
+      .select([
+        't.id', 't.name', 't.token_type', 't.scim_endpoints_only', 't.expiration', 't.created', 't.created_by_id',
+        't.last_used', 't.last_used_ip', 't.revoked_at', 'u.id as u_id', 'u.user_id as u_user_id', 'u.name as u_name',
+        'u.user_type as u_type',
+      ]);
+  }
+
+  #map = (r: TokenRow): Token => ({
+    id: r.id,
+    name: r.name,
+    type: r.token_type as TokenType,
+    scimEndpointsOnly: toBool(r.scim_endpoints_only),
+    expiration: toDateOrNull(r.expiration),
+    created: toDate(r.created),
+    createdById: r.created_by_id,
+    lastUsed: toDateOrNull(r.last_used),
+    lastUsedIp: r.last_used_ip,
+    revokedAt: toDateOrNull(r.revoked_at),
+    user: userRef({ id: r.u_id, user_id: r.u_user_id, name: r.u_name, user_type: r.u_type }),
+  });
+
+  async create(t: NewToken): Promise<Token> {
+    try {
+      const row = await this.db
+        .insertInto('tokens')
+        .values({
+          user_id: t.userId,
+          name: t.name,
+          token_type: t.type,
+          scim_endpoints_only: this.traits.bool(t.scimEndpointsOnly),
+          expiration: t.expiration ? this.traits.time(t.expiration) : null,
+          created: this.traits.time(t.created),
+          created_by_id: t.createdById,
+          last_used: null,
+          last_used_ip: null,
+          revoked_at: null,
+          token_hash: t.tokenHash,
+          jti: t.jti,
+          kid: t.kid,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      return (await this.findById(row.id))!;
+    } catch (e) {
+      if (this.traits.isUniqueViolation(e)) {
+        throw new DomainError('NAME_TAKEN', 'A token with this name already exists for this user', 'name');
+      }
+      throw e;
+    }
+  }
+
+  async findById(id: number): Promise<Token | undefined> {
+    const r = await this.#select().where('t.id', '=', id).executeTakeFirst();
+    return r ? this.#map(r) : undefined;
+  }
+
+  async findAuthRecordByHash(tokenHash: string): Promise<TokenAuthRecord | undefined> {
+    const r = await this.db
+      .selectFrom('tokens as t')
+      .innerJoin('users as u', 'u.id', 't.user_id')
+      .select(['t.id as token_id', 't.name as token_name', 't.token_type', 't.scim_endpoints_only', 't.expiration', 't.revoked_at'])
+      .selectAll('u')
+      .where('t.token_hash', '=', tokenHash)
+      .executeTakeFirst();
+    if (!r) return undefined;
+    const teams = await teamsOfUsers(this.db, [r.id]);
+    return {
+      tokenId: r.token_id,
+      tokenName: r.token_name,
+      type: r.token_type as TokenType,
+      scimEndpointsOnly: toBool(r.scim_endpoints_only),
+      expiration: toDateOrNull(r.expiration),
+      revokedAt: toDateOrNull(r.revoked_at),
+      user: userFromRow(r, teams.get(r.id) ?? []),
+    };
+  }
+
+  async listByUser(userId: number): Promise<Token[]> {
+    return (await this.#select().where('t.user_id', '=', userId).orderBy('t.id').execute()).map(this.#map);
+  }
+
+  async listService(filter: { userId?: number }): Promise<Token[]> {
+    let q = this.#select().where('t.token_type', '=', 'Service');
+    if (filter.userId !== undefined) q = q.where('t.user_id', '=', filter.userId);
+    return (await q.orderBy('t.id').execute()).map(this.#map);
+  }
+
+  async #updated(id: number, numUpdated: bigint): Promise<Token> {
+    const token = Number(numUpdated) > 0 ? await this.findById(id) : undefined;
+    if (!token) throw notFound('Token');
+    return token;
+  }
+
+  async setRevoked(id: number, at: Date | null): Promise<Token> {
+    const r = await this.db
+      .updateTable('tokens')
+      .set({ revoked_at: at ? this.traits.time(at) : null })
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return this.#updated(id, r.numUpdatedRows);
+  }
+
+  async rename(id: number, name: string): Promise<Token> {
+    try {
+      const r = await this.db.updateTable('tokens').set({ name }).where('id', '=', id).executeTakeFirst();
+      return await this.#updated(id, r.numUpdatedRows);
+    } catch (e) {
+      if (this.traits.isUniqueViolation(e)) throw new DomainError('NAME_TAKEN', 'A token with this name already exists for this user', 'name');
+      throw e;
+    }
+  }
+
+  async replaceSecret(id: number, s: { tokenHash: string; jti: string; kid: string; expiration: Date | null }): Promise<Token> {
+    const r = await this.db
+      .updateTable('tokens')
+      .set({ token_hash: s.tokenHash, jti: s.jti, kid: s.kid, expiration: s.expiration ? this.traits.time(s.expiration) : null })
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return this.#updated(id, r.numUpdatedRows);
+  }
+
+  async delete(id: number): Promise<void> {
+    await this.db.deleteFrom('tokens').where('id', '=', id).execute();
+  }
+
+  async revokeAllOfUser(userId: number, at: Date): Promise<number[]> {
+    const rows = await this.db
+      .updateTable('tokens')
+      .set({ revoked_at: this.traits.time(at) })
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .returning('id')
+      .execute();
+    return rows.map((r) => r.id).sort((a, b) => a - b);
+  }
+
+  async recordUsage(batch: readonly TokenUsage[]): Promise<void> {
+    const sorted = [...batch].sort((a, b) => a.tokenId - b.tokenId);
+    for (let i = 0; i < sorted.length; i += USAGE_CHUNK) {
+      const chunk = sorted.slice(i, i + USAGE_CHUNK);
+      // One statement per chunk: a VALUES list joined on id, in id order, never moving time back.
+      const values = sql.join(
+        chunk.map((u) => sql`(${u.tokenId}, ${this.traits.time(u.at)}, ${u.ip})`),
+      );
+      if (this.traits.name === 'postgres') {
+        await sql`UPDATE tokens AS t SET last_used = v.at::timestamptz, last_used_ip = v.ip
+          FROM (VALUES ${values}) AS v(id, at, ip)
+          WHERE t.id = v.id::integer AND (t.last_used IS NULL OR t.last_used < v.at::timestamptz)`.execute(this.db);
+      } else {
+        await sql`WITH v(id, at, ip) AS (VALUES ${values})
+          UPDATE tokens SET
+            last_used = (SELECT at FROM v WHERE v.id = tokens.id),
+            last_used_ip = (SELECT ip FROM v WHERE v.id = tokens.id)
+          WHERE id IN (SELECT id FROM v)
+            AND (last_used IS NULL OR last_used < (SELECT at FROM v WHERE v.id = tokens.id))`.execute(this.db);
+      }
+    }
+  }
+
+  async countByState(now: Date): Promise<{ active: number; revoked: number; expired: number }> {
+    const t = this.traits.time(now);
+    const r = await this.db
+      .selectFrom('tokens')
+      .select((eb) => [
+        eb.fn.sum<number>(eb.case().when('revoked_at', 'is not', null).then(1).else(0).end()).as('revoked'),
+        eb.fn
+          .sum<number>(eb.case().when(eb.and([eb('revoked_at', 'is', null), eb('expiration', '<=', t)])).then(1).else(0).end())
+          .as('expired'),
+        eb.fn.countAll<number>().as('all'),
+      ])
+      .executeTakeFirstOrThrow();
+    const revoked = Number(r.revoked ?? 0);
+    const expired = Number(r.expired ?? 0);
+    return { revoked, expired, active: Number(r.all) - revoked - expired };
+  }
+}

@@ -1,0 +1,135 @@
+import { DomainError, notFound, type NewUser, type Page, type User, type UserPatch, type UserQuery, type UserStore } from '@gatehouse/core';
+import type { Kysely } from 'kysely';
+import type { DialectTraits } from './dialect.js';
+import { pageOf, userFromRow, usersFromRows, teamsOfUsers } from './rows.js';
+import type { Database } from './schema.js';
+
+export class KyselyUserStore implements UserStore {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly traits: DialectTraits,
+  ) {}
+
+  async count(): Promise<number> {
+    const r = await this.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  async findById(id: number): Promise<User | undefined> {
+    const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? (await usersFromRows(this.db, [row]))[0] : undefined;
+  }
+
+  async findByUserId(userId: string): Promise<User | undefined> {
+    const row = await this.db.selectFrom('users').selectAll().where('user_id', '=', userId.toLowerCase()).executeTakeFirst();
+    return row ? (await usersFromRows(this.db, [row]))[0] : undefined;
+  }
+
+  async findPasswordHash(userId: string): Promise<{ user: User; passwordHash: string | null } | undefined> {
+    const row = await this.db.selectFrom('users').selectAll().where('user_id', '=', userId.toLowerCase()).executeTakeFirst();
+    if (!row) return undefined;
+    const teams = await teamsOfUsers(this.db, [row.id]);
+    return { user: userFromRow(row, teams.get(row.id) ?? []), passwordHash: row.password_hash };
+  }
+
+  async list(q: UserQuery): Promise<Page<User>> {
+    let base = this.db.selectFrom('users');
+    if (q.type) base = base.where('user_type', '=', q.type);
+    if (q.search) {
+      const like = `%${q.search}%`;
+      const op = this.traits.ilike;
+      base = base.where((eb) =>
+        eb.or([
+          eb(eb.ref('user_id'), op, eb.val(like)),
+          eb(eb.ref('name'), op, eb.val(like)),
+          eb(eb.ref('email'), op, eb.val(like)),
+        ]),
+      );
+    }
+    const [rows, count] = await Promise.all([
+      base.selectAll().orderBy('id').limit(q.limit).offset(q.offset).execute(),
+      base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    ]);
+    return pageOf(await usersFromRows(this.db, rows), count.n);
+  }
+
+  async create(u: NewUser): Promise<User> {
+    try {
+      const id = await this.db.transaction().execute(async (trx) => {
+        const row = await trx
+          .insertInto('users')
+          .values({
+            user_id: u.userId.toLowerCase(),
+            email: u.email,
+            name: u.name,
+            user_type: u.type,
+            role: u.role,
+            active: this.traits.bool(true),
+            password_hash: u.passwordHash,
+            created: this.traits.time(u.created),
+            created_by_id: u.createdById,
+            last_login: null,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        if (u.teamIds.length > 0) {
+          await trx.insertInto('team_members').values([...new Set(u.teamIds)].map((team_id) => ({ team_id, user_id: row.id }))).execute();
+        }
+        return row.id;
+      });
+      return (await this.findById(id))!;
+    } catch (e) {
+      if (this.traits.isUniqueViolation(e)) {
+        throw new DomainError('USER_EXISTS', `A user with the id "${u.userId.toLowerCase()}" already exists`, u.type === 'Service' ? 'name' : 'email');
+      }
+      throw e;
+    }
+  }
+
+  async update(id: number, p: UserPatch): Promise<User> {
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        const set = {
+          ...(p.name !== undefined ? { name: p.name } : {}),
+          ...(p.role !== undefined ? { role: p.role } : {}),
+          ...(p.active !== undefined ? { active: this.traits.bool(p.active) } : {}),
+          ...(p.email !== undefined ? { email: p.email } : {}),
+          ...(p.userId !== undefined ? { user_id: p.userId.toLowerCase() } : {}),
+        };
+        if (Object.keys(set).length > 0) {
+          const r = await trx.updateTable('users').set(set).where('id', '=', id).executeTakeFirst();
+          if (Number(r.numUpdatedRows) === 0) throw notFound('User');
+        }
+        if (p.teamIds !== undefined) {
+          await trx.deleteFrom('team_members').where('user_id', '=', id).execute();
+          const ids = [...new Set(p.teamIds)];
+          if (ids.length > 0) await trx.insertInto('team_members').values(ids.map((team_id) => ({ team_id, user_id: id }))).execute();
+        }
+      });
+    } catch (e) {
+      if (this.traits.isUniqueViolation(e)) throw new DomainError('USER_EXISTS', `A user with the id "${p.userId}" already exists`, 'user_id');
+      throw e;
+    }
+    const user = await this.findById(id);
+    if (!user) throw notFound('User');
+    return user;
+  }
+
+  async setPassword(id: number, passwordHash: string): Promise<void> {
+    await this.db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', id).execute();
+  }
+
+  async recordLogin(id: number, at: Date): Promise<void> {
+    await this.db.updateTable('users').set({ last_login: this.traits.time(at) }).where('id', '=', id).execute();
+  }
+
+  async countActiveAdmins(): Promise<number> {
+    const r = await this.db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('role', '=', 'Admin')
+      .where('active', '=', this.traits.bool(true))
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+}
