@@ -1,0 +1,292 @@
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { api, query } from './client';
+import type {
+  CreatedToken,
+  CreateTokenBody,
+  Datastore,
+  Me,
+  Paginated,
+  Role,
+  Team,
+  Token,
+  User,
+  UserListing,
+} from './types';
+
+export const keys = {
+  me: ['me'] as const,
+  setup: ['auth', 'setup'] as const,
+  tokens: ['tokens'] as const,
+  ownTokens: ['tokens', 'own'] as const,
+  serviceTokens: ['tokens', 'service'] as const,
+  users: ['users'] as const,
+  serviceAccounts: ['users', 'listing', 'Service'] as const,
+  teams: ['teams'] as const,
+  datastores: ['datastores'] as const,
+};
+
+// ---- session ---------------------------------------------------------------------------------
+
+export function useMe() {
+  return useQuery({
+    queryKey: keys.me,
+    queryFn: () => api<Me>('/users/me', { quiet401: true }),
+    retry: false,
+    staleTime: 60_000,
+  });
+}
+
+export function useSetupStatus() {
+  return useQuery({
+    queryKey: keys.setup,
+    queryFn: () => api<{ setup_required: boolean }>('/auth/setup', { quiet401: true }),
+    retry: false,
+    staleTime: 30_000,
+  });
+}
+
+export function useLogin() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: { email: string; password: string }) =>
+      api<{ user: User }>('/auth/login', { method: 'POST', body, quiet401: true }),
+    onSuccess: () => {
+      qc.removeQueries();
+    },
+  });
+}
+
+export function useSetup() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: { setup_token: string; email: string; name: string; password: string }) =>
+      api<{ user: User }>('/auth/setup', { method: 'POST', body, quiet401: true }),
+    onSuccess: () => {
+      qc.removeQueries();
+    },
+  });
+}
+
+export function useLogout() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: () => api<void>('/auth/logout', { method: 'POST', quiet401: true }),
+    onSettled: () => {
+      qc.clear();
+    },
+  });
+}
+
+// ---- tokens ----------------------------------------------------------------------------------
+
+export function useOwnTokens() {
+  return useQuery({ queryKey: keys.ownTokens, queryFn: () => api<Token[]>('/user-tokens') });
+}
+
+export function useServiceTokens(enabled: boolean) {
+  return useQuery({
+    queryKey: keys.serviceTokens,
+    queryFn: () => api<Token[]>('/user-tokens/service'),
+    enabled,
+  });
+}
+
+export function useCreateToken() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: CreateTokenBody) =>
+      api<CreatedToken>('/user-tokens', { method: 'POST', body }),
+    onSuccess: () => qc.invalidateQueries({ queryKey: keys.tokens }),
+  });
+}
+
+export type TokenAction = 'revoke' | 'restore' | 'delete';
+
+export function useTokenAction() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: ({ token, action }: { token: Token; action: TokenAction }): Promise<unknown> =>
+      action === 'delete'
+        ? api<void>(`/user-tokens/${token.id}`, { method: 'DELETE' })
+        : api<Token>(`/user-tokens/${token.id}`, {
+            method: 'PUT',
+            body: { revoke: action === 'revoke' },
+          }),
+    onSettled: () => qc.invalidateQueries({ queryKey: keys.tokens }),
+  });
+}
+
+// ---- users and teams -------------------------------------------------------------------------
+
+export interface UserFilter {
+  page: number;
+  size: number;
+  type?: 'Human' | 'Service';
+  search?: string;
+}
+
+export function useUsers(filter: UserFilter, enabled = true) {
+  return useQuery({
+    queryKey: [...keys.users, 'page', filter],
+    queryFn: ({ signal }) => api<Paginated<User>>(`/users${query({ ...filter })}`, { signal }),
+    placeholderData: keepPreviousData,
+    enabled,
+  });
+}
+
+export function useServiceAccounts(enabled: boolean) {
+  return useQuery({
+    queryKey: keys.serviceAccounts,
+    queryFn: () => api<UserListing[]>('/users/listing?type=Service'),
+    enabled,
+  });
+}
+
+export interface NewServiceAccount {
+  name: string;
+  role: Role;
+  teams: string[];
+}
+export interface NewHumanUser extends NewServiceAccount {
+  user_type: 'Human';
+  email: string;
+  password?: string;
+}
+
+export function useCreateUser() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: NewServiceAccount | NewHumanUser) =>
+      api<User>('/users', { method: 'POST', body }),
+    onSuccess: () => qc.invalidateQueries({ queryKey: keys.users }),
+  });
+}
+
+export function useUpdateUser() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: ({
+      id,
+      ...body
+    }: {
+      id: number;
+      name?: string;
+      role?: Role;
+      teams?: string[];
+      active?: boolean;
+    }) => api<User>(`/users/${id}`, { method: 'PUT', body }),
+    onSettled: () => {
+      void qc.invalidateQueries({ queryKey: keys.users });
+      void qc.invalidateQueries({ queryKey: keys.teams });
+      void qc.invalidateQueries({ queryKey: keys.me });
+    },
+  });
+}
+
+export function useDeactivateUser() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (id: number) => api<void>(`/users/${id}`, { method: 'DELETE' }),
+    onSettled: () => {
+      void qc.invalidateQueries({ queryKey: keys.users });
+      void qc.invalidateQueries({ queryKey: keys.tokens });
+    },
+  });
+}
+
+export function useTeams(page: number, size: number, enabled = true) {
+  return useQuery({
+    queryKey: [...keys.teams, 'page', page, size],
+    queryFn: () => api<Paginated<Team>>(`/teams${query({ page, size })}`),
+    placeholderData: keepPreviousData,
+    enabled,
+  });
+}
+
+/** Every team name (for pickers); the API pages at 100 at most, so walk the pages. */
+export function useAllTeamNames(enabled: boolean) {
+  return useQuery({
+    queryKey: [...keys.teams, 'all-names'],
+    enabled,
+    queryFn: async () => {
+      const names: string[] = [];
+      for (let page = 1; page < 50; page++) {
+        const res = await api<Paginated<Team>>(`/teams${query({ page, size: 100 })}`);
+        names.push(...res.items.map((t) => t.name));
+        if (page * res.size >= res.total || res.items.length === 0) break;
+      }
+      return names;
+    },
+  });
+}
+
+export interface TeamInput {
+  name: string;
+  description?: string;
+  user_ids?: number[];
+}
+
+export function useSaveTeam() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, ...body }: TeamInput & { id?: number }) =>
+      id === undefined
+        ? api<Team>('/teams', { method: 'POST', body })
+        : api<Team>(`/teams/${id}`, { method: 'PUT', body }),
+    onSuccess: () => {
+      void qc.invalidateQueries({ queryKey: keys.teams });
+      void qc.invalidateQueries({ queryKey: keys.users });
+    },
+  });
+}
+
+export function useDeleteTeam() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (id: number) => api<void>(`/teams/${id}`, { method: 'DELETE' }),
+    onSettled: () => {
+      void qc.invalidateQueries({ queryKey: keys.teams });
+      void qc.invalidateQueries({ queryKey: keys.users });
+    },
+  });
+}
+
+// ---- datastores ------------------------------------------------------------------------------
+
+export function useDatastores(filter: { page: number; size: number; search?: string }) {
+  return useQuery({
+    queryKey: [...keys.datastores, filter],
+    queryFn: ({ signal }) =>
+      api<Paginated<Datastore>>(`/datastores${query({ ...filter, sort: 'name' })}`, { signal }),
+    placeholderData: keepPreviousData,
+  });
+}
+
+export interface DatastoreInput {
+  name: string;
+  type: string;
+  host?: string | null;
+  port?: number | null;
+  database?: string | null;
+  schema?: string | null;
+  teams?: string[];
+}
+
+export function useSaveDatastore() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, ...body }: DatastoreInput & { id?: number }) =>
+      id === undefined
+        ? api<Datastore>('/datastores', { method: 'POST', body })
+        : api<Datastore>(`/datastores/${id}`, { method: 'PUT', body }),
+    onSuccess: () => qc.invalidateQueries({ queryKey: keys.datastores }),
+  });
+}
+
+export function useDeleteDatastore() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (id: number) => api<void>(`/datastores/${id}`, { method: 'DELETE' }),
+    onSettled: () => qc.invalidateQueries({ queryKey: keys.datastores }),
+  });
+}

@@ -1,0 +1,185 @@
+import { Anchor, Checkbox, Select, Stack, Text, TextInput } from '@mantine/core';
+import { Link } from 'react-router';
+import type { UserListing } from '../../api/types';
+import { formatDay } from '../../lib/format';
+import { EXPIRATION_CHOICES, expiresInDays } from '../../lib/token-status';
+
+export interface TokenFormValues {
+  name: string;
+  type: 'Personal' | 'Service';
+  serviceUserId: string | null;
+  expiration: string;
+  scim: boolean;
+}
+
+export type TokenFormErrors = Partial<Record<keyof TokenFormValues, string>>;
+
+export const EMPTY_TOKEN_FORM: TokenFormValues = {
+  name: '',
+  type: 'Personal',
+  serviceUserId: null,
+  expiration: '30',
+  scim: false,
+};
+
+/** Maps the API's `field` (wire name) to the form field that shows the message. */
+export function formFieldOf(apiField: string | undefined): keyof TokenFormValues | null {
+  switch (apiField) {
+    case 'name':
+      return 'name';
+    case 'user_id':
+    case 'user':
+      return 'serviceUserId';
+    case 'expires_in_days':
+    case 'expiration':
+      return 'expiration';
+    case 'scim_endpoints_only':
+      return 'scim';
+    case 'type':
+      return 'type';
+    default:
+      return null;
+  }
+}
+
+export function validateTokenForm(v: TokenFormValues): TokenFormErrors {
+  const errors: TokenFormErrors = {};
+  if (!v.name.trim()) errors.name = 'Enter a name for the token';
+  else if (v.name.trim().length > 100) errors.name = 'Use at most 100 characters';
+  if (v.type === 'Service' && !v.serviceUserId) errors.serviceUserId = 'Select the service user';
+  return errors;
+}
+
+function expirationHint(value: string): string {
+  const days = expiresInDays(value);
+  if (days === null) return 'The token never expires. Prefer an expiry and rotate it.';
+  const at = new Date(Date.now() + days * 86_400_000);
+  return `The token will expire on ${formatDay(at)}.`;
+}
+
+/**
+ * The token fields in the seed page's order: Name, Type, Service User, Expiration, SCIM.
+ * `locked` fixes Type = Service and the service user (the wizard's second step).
+ */
+export function TokenFormFields({
+  values,
+  errors,
+  onChange,
+  isAdmin,
+  serviceAccounts,
+  serviceAccountsLoading,
+  locked,
+  disabled,
+  autoFocus = true,
+}: {
+  values: TokenFormValues;
+  errors: TokenFormErrors;
+  onChange: (patch: Partial<TokenFormValues>) => void;
+  isAdmin: boolean;
+  serviceAccounts: UserListing[] | undefined;
+  serviceAccountsLoading?: boolean;
+  locked?: { id: number; name: string; user_id: string };
+  disabled?: boolean;
+  autoFocus?: boolean;
+}) {
+  const typeOptions = isAdmin || locked ? ['Personal', 'Service'] : ['Personal'];
+  const accountOptions = locked
+    ? [{ value: String(locked.id), label: `${locked.name} (${locked.user_id})` }]
+    : (serviceAccounts ?? []).map((a) => ({ value: String(a.id), label: `${a.name} (${a.user_id})` }));
+  const noAccounts = !locked && !serviceAccountsLoading && serviceAccounts?.length === 0;
+
+  return (
+    <Stack gap="md">
+      <TextInput
+        label="Name"
+        placeholder="e.g. svc-token-prod"
+        description="A descriptive name, unique among this user's tokens."
+        required
+        data-autofocus={autoFocus || undefined}
+        maxLength={100}
+        value={values.name}
+        onChange={(e) => onChange({ name: e.currentTarget.value })}
+        error={errors.name}
+        disabled={disabled}
+        autoComplete="off"
+      />
+      <Select
+        label="Type"
+        required
+        data={typeOptions}
+        value={locked ? 'Service' : values.type}
+        onChange={(v) =>
+          onChange({ type: v === 'Service' ? 'Service' : 'Personal', serviceUserId: null })
+        }
+        allowDeselect={false}
+        readOnly={Boolean(locked) || typeOptions.length === 1}
+        description={
+          locked
+            ? undefined
+            : isAdmin
+              ? 'Personal tokens act as you; Service tokens act as a service account.'
+              : 'Personal tokens act as you, with your role and teams.'
+        }
+        error={errors.type}
+        disabled={disabled}
+        withCheckIcon={false}
+      />
+      {locked || values.type === 'Service' ? (
+        <Select
+          label="Service User"
+          required
+          searchable={!locked}
+          placeholder={serviceAccountsLoading ? 'Loading service accounts…' : 'Select a service account'}
+          data={accountOptions}
+          value={locked ? String(locked.id) : values.serviceUserId}
+          onChange={(v) => onChange({ serviceUserId: v })}
+          readOnly={Boolean(locked)}
+          nothingFoundMessage="No service account matches"
+          error={errors.serviceUserId}
+          disabled={disabled}
+          description={
+            noAccounts ? (
+              <>
+                No service accounts yet.{' '}
+                <Anchor component={Link} to="/settings/security" size="xs">
+                  Create one in Security
+                </Anchor>
+                .
+              </>
+            ) : undefined
+          }
+        />
+      ) : null}
+      <Select
+        label="Expiration"
+        required
+        data={EXPIRATION_CHOICES.map(({ value, label }) => ({ value, label }))}
+        value={values.expiration}
+        onChange={(v) => onChange({ expiration: v ?? '30' })}
+        allowDeselect={false}
+        description={expirationHint(values.expiration)}
+        error={errors.expiration}
+        disabled={disabled}
+      />
+      {isAdmin ? (
+        <Checkbox
+          label="SCIM Administration Token"
+          description="Restricts the token to the SCIM provisioning endpoints (/api/scim/v2) for your identity provider; it cannot call any other API."
+          checked={values.scim}
+          onChange={(e) => onChange({ scim: e.currentTarget.checked })}
+          error={errors.scim}
+          disabled={disabled}
+        />
+      ) : null}
+      {values.scim ? (
+        <Text size="xs" c="dimmed">
+          Paste the token into your identity provider's SCIM settings with the base URL{' '}
+          <Text span ff="monospace" size="xs">
+            {`${window.location.origin}/api/scim/v2`}
+          </Text>
+          .
+        </Text>
+      ) : null}
+    </Stack>
+  );
+}
