@@ -1,1 +1,18 @@
-export default function Stub() { return <p>TODO</p>; }
+import { useEffect } from 'react';
+import { PageHeader } from '../../components/page-header';
+import { DatastoreList } from './datastore-list';
+
+export default function DatastoresPage() {
+  useEffect(() => {
+    document.title = 'Datastores · Gatehouse';
+  }, []);
+  return (
+    <>
+      <PageHeader
+        title="Datastores"
+        description="The datastores you can reach with your role and teams. API clients see the same list at GET /api/datastores."
+      />
+      <DatastoreList manage={false} />
+    </>
+  );
+}

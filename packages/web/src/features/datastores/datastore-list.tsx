@@ -1,0 +1,346 @@
+import {
+  ActionIcon,
+  Alert,
+  Badge,
+  Button,
+  EmptyState,
+  Group,
+  Menu,
+  Modal,
+  MultiSelect,
+  NumberInput,
+  Pagination,
+  Paper,
+  Select,
+  SimpleGrid,
+  Skeleton,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+} from '@mantine/core';
+import { useDebouncedValue } from '@mantine/hooks';
+import { notifications } from '@mantine/notifications';
+import { IconAlertCircle, IconDatabase, IconDotsVertical, IconEdit, IconPlus, IconSearch, IconTrash } from '@tabler/icons-react';
+import { useEffect, useState, type FormEvent } from 'react';
+import { isApiError } from '../../api/client';
+import { useAllTeamNames, useDatastores, useDeleteDatastore, useSaveDatastore, type DatastoreInput } from '../../api/hooks';
+import type { Datastore } from '../../api/types';
+import { ConfirmModal } from '../../components/confirm-modal';
+import { ErrorState } from '../../components/states';
+import { RelativeTime } from '../../components/time';
+import { atLeast } from '../../lib/roles';
+import { useSession } from '../auth/require-auth';
+
+const PAGE_SIZE = 20;
+
+export const DATASTORE_TYPES = [
+  { value: 'postgresql', label: 'PostgreSQL' },
+  { value: 'mysql', label: 'MySQL' },
+  { value: 'snowflake', label: 'Snowflake' },
+  { value: 'bigquery', label: 'BigQuery' },
+  { value: 'databricks', label: 'Databricks' },
+  { value: 'redshift', label: 'Redshift' },
+  { value: 'sqlserver', label: 'SQL Server' },
+  { value: 'oracle', label: 'Oracle' },
+  { value: 'athena', label: 'Athena' },
+  { value: 's3', label: 'Amazon S3' },
+];
+
+export const typeLabel = (t: string) => DATASTORE_TYPES.find((d) => d.value === t)?.label ?? t;
+
+type Field = 'name' | 'type' | 'host' | 'port' | 'database' | 'schema' | 'teams';
+const FIELDS: Field[] = ['name', 'type', 'host', 'port', 'database', 'schema', 'teams'];
+
+function DatastoreModal({ datastore, opened, onClose }: { datastore: Datastore | null; opened: boolean; onClose: () => void }) {
+  const me = useSession();
+  const [v, setV] = useState({ name: '', type: 'postgresql', host: '', port: '' as number | string, database: '', schema: '', teams: [] as string[] });
+  const [errors, setErrors] = useState<Partial<Record<Field, string>>>({});
+  const allTeams = useAllTeamNames(opened && atLeast(me.role, 'Manager'));
+  const save = useSaveDatastore();
+
+  useEffect(() => {
+    if (!opened) return;
+    setV({
+      name: datastore?.name ?? '',
+      type: datastore?.type ?? 'postgresql',
+      host: datastore?.host ?? '',
+      port: datastore?.port ?? '',
+      database: datastore?.database ?? '',
+      schema: datastore?.schema ?? '',
+      teams: datastore?.teams ?? [],
+    });
+    setErrors({});
+    save.reset();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [opened, datastore]);
+
+  // Editors pick among their own teams; Managers and Admins see every team.
+  const teamOptions = [...new Set([...(allTeams.data ?? me.teams), ...v.teams])];
+  const typeOptions = DATASTORE_TYPES.some((d) => d.value === v.type) ? DATASTORE_TYPES : [...DATASTORE_TYPES, { value: v.type, label: v.type }];
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (save.isPending) return;
+    const errs: typeof errors = {};
+    if (!v.name.trim()) errs.name = 'Enter a name';
+    if (!v.type) errs.type = 'Select a type';
+    setErrors(errs);
+    if (Object.keys(errs).length) return;
+    const body: DatastoreInput = {
+      name: v.name.trim(),
+      type: v.type,
+      host: v.host.trim() || null,
+      port: typeof v.port === 'number' ? v.port : null,
+      database: v.database.trim() || null,
+      schema: v.schema.trim() || null,
+      teams: v.teams,
+    };
+    save.mutate(
+      { ...(datastore ? { id: datastore.id } : {}), ...body },
+      {
+        onSuccess: (d) => {
+          notifications.show({ color: 'green', message: datastore ? `Connection ${d.name} updated` : `Connection ${d.name} added` });
+          onClose();
+        },
+        onError: (err) => {
+          if (isApiError(err) && err.field && (FIELDS as string[]).includes(err.field)) setErrors({ [err.field]: err.message });
+        },
+      },
+    );
+  };
+
+  const banner = save.error && !(isApiError(save.error) && save.error.field && (FIELDS as string[]).includes(save.error.field)) ? save.error.message : null;
+  const set = (k: 'name' | 'host' | 'database' | 'schema') => (e: React.ChangeEvent<HTMLInputElement>) => {
+    const x = e.currentTarget.value;
+    setV((s) => ({ ...s, [k]: x }));
+  };
+
+  return (
+    <Modal opened={opened} onClose={onClose} title={datastore ? `Edit ${datastore.name}` : 'Add Connection'} size="lg" centered>
+      <form onSubmit={submit} noValidate aria-label={datastore ? 'Edit connection' : 'Add connection'}>
+        <Stack gap="md">
+          {banner ? (
+            <Alert color="red" variant="light" icon={<IconAlertCircle size={18} />} role="alert">
+              {banner}
+            </Alert>
+          ) : null}
+          <SimpleGrid cols={{ base: 1, xs: 2 }} spacing="md">
+            <TextInput label="Name" required data-autofocus placeholder="e.g. Sales warehouse" value={v.name} onChange={set('name')} error={errors.name} autoComplete="off" />
+            <Select label="Type" required data={typeOptions} value={v.type} onChange={(t) => t && setV((s) => ({ ...s, type: t }))} searchable allowDeselect={false} error={errors.type} />
+            <TextInput label="Host" placeholder="db.internal.example.com" value={v.host} onChange={set('host')} error={errors.host} autoComplete="off" />
+            <NumberInput label="Port" placeholder="5432" min={1} max={65535} allowDecimal={false} value={v.port} onChange={(p) => setV((s) => ({ ...s, port: p }))} error={errors.port} />
+            <TextInput label="Database" value={v.database} onChange={set('database')} error={errors.database} autoComplete="off" />
+            <TextInput label="Schema" value={v.schema} onChange={set('schema')} error={errors.schema} autoComplete="off" />
+          </SimpleGrid>
+          <MultiSelect
+            label="Teams"
+            description="Who can see this connection. Without a team it belongs to Public (everyone)."
+            data={teamOptions}
+            value={v.teams}
+            onChange={(t) => setV((s) => ({ ...s, teams: t }))}
+            searchable
+            clearable
+            error={errors.teams}
+            placeholder="Public"
+          />
+          <Text size="xs" c="dimmed">
+            Gatehouse stores no datastore passwords.
+          </Text>
+          <Group justify="flex-end" gap="sm">
+            <Button variant="default" onClick={onClose}>Cancel</Button>
+            <Button type="submit" loading={save.isPending}>{datastore ? 'Save' : 'Add connection'}</Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
+
+/** The datastores the caller may see; Editors and above manage them here. */
+export function DatastoreList({ manage }: { manage: boolean }) {
+  const me = useSession();
+  const canEdit = manage && atLeast(me.role, 'Editor');
+  const [page, setPage] = useState(1);
+  const [search, setSearch] = useState('');
+  const [debounced] = useDebouncedValue(search.trim(), 300);
+  const list = useDatastores({ page, size: PAGE_SIZE, search: debounced || undefined });
+  const [editing, setEditing] = useState<Datastore | null>(null);
+  const [adding, setAdding] = useState(false);
+  const [deleting, setDeleting] = useState<Datastore | null>(null);
+  const del = useDeleteDatastore();
+  const pages = list.data ? Math.max(1, Math.ceil(list.data.total / PAGE_SIZE)) : 1;
+
+  return (
+    <Paper withBorder radius="lg" bg="var(--gh-surface)">
+      <Group justify="space-between" p="md" gap="sm" wrap="wrap">
+        <TextInput
+          aria-label="Search connections"
+          placeholder="Search by name"
+          leftSection={<IconSearch size={16} />}
+          value={search}
+          onChange={(e) => {
+            setSearch(e.currentTarget.value);
+            setPage(1);
+          }}
+          w={{ base: '100%', xs: 300 }}
+        />
+        {canEdit ? (
+          <Button leftSection={<IconPlus size={16} />} onClick={() => setAdding(true)}>
+            Add Connection
+          </Button>
+        ) : null}
+      </Group>
+      {list.isError ? (
+        <Stack p="md">
+          <ErrorState error={list.error} onRetry={() => void list.refetch()} />
+        </Stack>
+      ) : list.isPending ? (
+        <Stack p="md" gap="sm">
+          {[0, 1, 2].map((i) => (
+            <Skeleton key={i} h={40} />
+          ))}
+        </Stack>
+      ) : list.data.items.length === 0 ? (
+        <EmptyState
+          py={56}
+          icon={<IconDatabase size={28} stroke={1.6} />}
+          variant="light"
+          title={debounced ? 'No matching connections' : 'No connections yet'}
+          description={
+            debounced
+              ? 'Try another search.'
+              : canEdit
+                ? 'Add the first datastore connection your teams will use.'
+                : 'No datastore is shared with your teams yet.'
+          }
+        >
+          {canEdit && !debounced ? (
+            <EmptyState.Actions>
+              <Button variant="light" leftSection={<IconPlus size={16} />} onClick={() => setAdding(true)}>
+                Add Connection
+              </Button>
+            </EmptyState.Actions>
+          ) : null}
+        </EmptyState>
+      ) : (
+        <Table.ScrollContainer minWidth={820}>
+          <Table highlightOnHover aria-label="Connections" style={{ opacity: list.isPlaceholderData ? 0.6 : 1 }}>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Name</Table.Th>
+                <Table.Th>Type</Table.Th>
+                <Table.Th>Host</Table.Th>
+                <Table.Th>Database</Table.Th>
+                <Table.Th>Teams</Table.Th>
+                <Table.Th>Created</Table.Th>
+                {canEdit ? (
+                  <Table.Th w={56}>
+                    <span className="mantine-visually-hidden">Actions</span>
+                  </Table.Th>
+                ) : null}
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {list.data.items.map((d) => (
+                <Table.Tr key={d.id}>
+                  <Table.Td>
+                    <Text size="sm" fw={600}>
+                      {d.name}
+                    </Text>
+                  </Table.Td>
+                  <Table.Td>
+                    <Badge variant="light" color="cyan" tt="none">
+                      {typeLabel(d.type)}
+                    </Badge>
+                  </Table.Td>
+                  <Table.Td>
+                    <Text size="sm" ff="monospace" fz="xs">
+                      {d.host ? `${d.host}${d.port ? `:${d.port}` : ''}` : '—'}
+                    </Text>
+                  </Table.Td>
+                  <Table.Td>
+                    <Text size="sm">
+                      {d.database ?? '—'}
+                      {d.schema ? (
+                        <Text span c="dimmed" size="sm">
+                          {' '}
+                          / {d.schema}
+                        </Text>
+                      ) : null}
+                    </Text>
+                  </Table.Td>
+                  <Table.Td>
+                    <Group gap={4}>
+                      {d.teams.map((t) => (
+                        <Badge key={t} size="sm" variant="default" tt="none" fw={500}>
+                          {t}
+                        </Badge>
+                      ))}
+                    </Group>
+                  </Table.Td>
+                  <Table.Td>
+                    <RelativeTime iso={d.created} />
+                  </Table.Td>
+                  {canEdit ? (
+                    <Table.Td>
+                      <Menu position="bottom-end" shadow="md" width={180}>
+                        <Menu.Target>
+                          <ActionIcon variant="subtle" color="gray" aria-label={`Actions for connection ${d.name}`}>
+                            <IconDotsVertical size={18} />
+                          </ActionIcon>
+                        </Menu.Target>
+                        <Menu.Dropdown>
+                          <Menu.Item leftSection={<IconEdit size={16} />} onClick={() => setEditing(d)}>
+                            Edit
+                          </Menu.Item>
+                          <Menu.Item color="red" leftSection={<IconTrash size={16} />} onClick={() => setDeleting(d)}>
+                            Delete
+                          </Menu.Item>
+                        </Menu.Dropdown>
+                      </Menu>
+                    </Table.Td>
+                  ) : null}
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      )}
+      {list.data && list.data.total > 0 ? (
+        <Group justify="space-between" px="md" py="sm" style={{ borderTop: '1px solid var(--gh-border)' }}>
+          <Text size="xs" c="dimmed">
+            {list.data.total === 1 ? '1 connection' : `${list.data.total} connections`}
+          </Text>
+          {pages > 1 ? (
+            <Pagination total={pages} value={page} onChange={setPage} size="sm" getItemProps={(p) => ({ 'aria-label': `Page ${p}` })} getControlProps={(c) => ({ 'aria-label': `${c} page` })} />
+          ) : null}
+        </Group>
+      ) : null}
+      {canEdit ? (
+        <>
+          <DatastoreModal datastore={editing} opened={adding || editing !== null} onClose={() => { setAdding(false); setEditing(null); }} />
+          <ConfirmModal
+            opened={deleting !== null}
+            title="Delete connection"
+            confirmLabel="Delete"
+            loading={del.isPending}
+            onClose={() => setDeleting(null)}
+            onConfirm={() =>
+              deleting &&
+              del.mutate(deleting.id, {
+                onSuccess: () => {
+                  notifications.show({ color: 'green', message: `Connection ${deleting.name} deleted` });
+                  setDeleting(null);
+                },
+                onError: (e) => notifications.show({ color: 'red', title: 'Could not delete the connection', message: e.message }),
+              })
+            }
+          >
+            Delete the connection <b>{deleting?.name}</b>? This cannot be undone.
+          </ConfirmModal>
+        </>
+      ) : null}
+    </Paper>
+  );
+}

@@ -1,0 +1,267 @@
+import {
+  ActionIcon,
+  Alert,
+  Avatar,
+  Button,
+  EmptyState,
+  Group,
+  Menu,
+  Modal,
+  MultiSelect,
+  Pagination,
+  Paper,
+  Skeleton,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+  Textarea,
+  Tooltip,
+} from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { IconAlertCircle, IconDotsVertical, IconEdit, IconPlus, IconTrash, IconUsersGroup } from '@tabler/icons-react';
+import { useEffect, useState, type FormEvent } from 'react';
+import { isApiError } from '../../api/client';
+import { useDeleteTeam, useSaveTeam, useTeams, useUsers } from '../../api/hooks';
+import type { Team } from '../../api/types';
+import { ConfirmModal } from '../../components/confirm-modal';
+import { ErrorState } from '../../components/states';
+import { RelativeTime } from '../../components/time';
+
+const PAGE_SIZE = 20;
+
+function TeamModal({ team, opened, onClose }: { team: Team | null; opened: boolean; onClose: () => void }) {
+  const [name, setName] = useState('');
+  const [description, setDescription] = useState('');
+  const [members, setMembers] = useState<string[]>([]);
+  const [errors, setErrors] = useState<{ name?: string }>({});
+  const users = useUsers({ page: 1, size: 100 }, opened);
+  const save = useSaveTeam();
+
+  useEffect(() => {
+    if (opened) {
+      setName(team?.name ?? '');
+      setDescription(team?.description ?? '');
+      setMembers((team?.users ?? []).map((u) => String(u.id)));
+      setErrors({});
+      save.reset();
+    }
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [opened, team]);
+
+  const options = [
+    ...new Map(
+      [...(team?.users ?? []), ...(users.data?.items ?? [])].map((u) => [
+        String(u.id),
+        { value: String(u.id), label: `${u.name} (${u.user_id})` },
+      ]),
+    ).values(),
+  ];
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (save.isPending) return;
+    if (!name.trim()) {
+      setErrors({ name: 'Enter a team name' });
+      return;
+    }
+    save.mutate(
+      {
+        ...(team ? { id: team.id } : {}),
+        name: name.trim(),
+        description: description.trim(),
+        user_ids: members.map(Number),
+      },
+      {
+        onSuccess: (t) => {
+          notifications.show({ color: 'green', message: team ? `Team ${t.name} updated` : `Team ${t.name} created` });
+          onClose();
+        },
+        onError: (err) => {
+          if (isApiError(err) && err.field === 'name') setErrors({ name: err.message });
+        },
+      },
+    );
+  };
+
+  const banner = save.error && !(isApiError(save.error) && save.error.field === 'name') ? save.error.message : null;
+  const isPublic = team?.name === 'Public';
+
+  return (
+    <Modal opened={opened} onClose={onClose} title={team ? `Edit team ${team.name}` : 'Create team'} size="md" centered>
+      <form onSubmit={submit} noValidate aria-label={team ? 'Edit team' : 'Create team'}>
+        <Stack gap="md">
+          {banner ? (
+            <Alert color="red" variant="light" icon={<IconAlertCircle size={18} />} role="alert">
+              {banner}
+            </Alert>
+          ) : null}
+          <TextInput label="Name" required data-autofocus value={name} onChange={(e) => setName(e.currentTarget.value)} error={errors.name} readOnly={isPublic} autoComplete="off" />
+          <Textarea label="Description" autosize minRows={2} value={description} onChange={(e) => setDescription(e.currentTarget.value)} />
+          {isPublic ? null : (
+            <MultiSelect
+              label="Members"
+              data={options}
+              value={members}
+              onChange={setMembers}
+              searchable
+              clearable
+              placeholder="Add people or service accounts"
+              nothingFoundMessage="Nobody matches"
+            />
+          )}
+          <Group justify="flex-end" gap="sm">
+            <Button variant="default" onClick={onClose}>Cancel</Button>
+            <Button type="submit" loading={save.isPending}>{team ? 'Save' : 'Create team'}</Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
+
+export function TeamsSection({ isAdmin }: { isAdmin: boolean }) {
+  const [page, setPage] = useState(1);
+  const teams = useTeams(page, PAGE_SIZE);
+  const [editing, setEditing] = useState<Team | null>(null);
+  const [creating, setCreating] = useState(false);
+  const [deleting, setDeleting] = useState<Team | null>(null);
+  const del = useDeleteTeam();
+  const pages = teams.data ? Math.max(1, Math.ceil(teams.data.total / PAGE_SIZE)) : 1;
+
+  return (
+    <Paper withBorder radius="lg" bg="var(--gh-surface)">
+      <Group justify="space-between" p="md" gap="sm" align="flex-end">
+        <Stack gap={2}>
+          <Text fw={650} component="h3" m={0} fz="md">
+            Teams
+          </Text>
+          <Text size="xs" c="dimmed">
+            Teams decide which datastores an account can see. Everyone is in Public.
+          </Text>
+        </Stack>
+        {isAdmin ? (
+          <Button variant="default" leftSection={<IconPlus size={16} />} onClick={() => setCreating(true)}>
+            Create team
+          </Button>
+        ) : null}
+      </Group>
+      {teams.isError ? (
+        <Stack p="md">
+          <ErrorState error={teams.error} onRetry={() => void teams.refetch()} />
+        </Stack>
+      ) : teams.isPending ? (
+        <Stack p="md" gap="sm">
+          {[0, 1].map((i) => (
+            <Skeleton key={i} h={40} />
+          ))}
+        </Stack>
+      ) : teams.data.items.length === 0 ? (
+        <EmptyState py={40} icon={<IconUsersGroup size={26} stroke={1.6} />} title="No teams" description="Create a team to group accounts." />
+      ) : (
+        <Table.ScrollContainer minWidth={640}>
+          <Table highlightOnHover aria-label="Teams">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Name</Table.Th>
+                <Table.Th>Description</Table.Th>
+                <Table.Th>Members</Table.Th>
+                <Table.Th>Created</Table.Th>
+                {isAdmin ? (
+                  <Table.Th w={56}>
+                    <span className="mantine-visually-hidden">Actions</span>
+                  </Table.Th>
+                ) : null}
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {teams.data.items.map((t) => (
+                <Table.Tr key={t.id}>
+                  <Table.Td>
+                    <Text size="sm" fw={600}>
+                      {t.name}
+                    </Text>
+                  </Table.Td>
+                  <Table.Td>
+                    <Text size="sm" c="dimmed" lineClamp={2}>
+                      {t.description || '—'}
+                    </Text>
+                  </Table.Td>
+                  <Table.Td>
+                    <Group gap={8} wrap="nowrap">
+                      <Avatar.Group spacing="xs">
+                        {t.users.slice(0, 4).map((u) => (
+                          <Tooltip key={u.id} label={`${u.name} (${u.user_id})`}>
+                            <Avatar size={26} radius="xl" color={u.user_type === 'Service' ? 'violet' : 'brand'} variant="light">
+                              {u.name.slice(0, 1).toUpperCase()}
+                            </Avatar>
+                          </Tooltip>
+                        ))}
+                      </Avatar.Group>
+                      <Text size="sm" c="dimmed">
+                        {t.users.length === 1 ? '1 member' : `${t.users.length} members`}
+                      </Text>
+                    </Group>
+                  </Table.Td>
+                  <Table.Td>
+                    <RelativeTime iso={t.created} />
+                  </Table.Td>
+                  {isAdmin ? (
+                    <Table.Td>
+                      <Menu position="bottom-end" shadow="md" width={180}>
+                        <Menu.Target>
+                          <ActionIcon variant="subtle" color="gray" aria-label={`Actions for team ${t.name}`}>
+                            <IconDotsVertical size={18} />
+                          </ActionIcon>
+                        </Menu.Target>
+                        <Menu.Dropdown>
+                          <Menu.Item leftSection={<IconEdit size={16} />} onClick={() => setEditing(t)}>
+                            Edit
+                          </Menu.Item>
+                          <Menu.Item
+                            color="red"
+                            leftSection={<IconTrash size={16} />}
+                            disabled={t.name === 'Public'}
+                            onClick={() => setDeleting(t)}
+                          >
+                            {t.name === 'Public' ? 'Delete (Public stays)' : 'Delete'}
+                          </Menu.Item>
+                        </Menu.Dropdown>
+                      </Menu>
+                    </Table.Td>
+                  ) : null}
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      )}
+      {pages > 1 ? (
+        <Group justify="flex-end" px="md" py="sm">
+          <Pagination total={pages} value={page} onChange={setPage} size="sm" getItemProps={(p) => ({ 'aria-label': `Page ${p}` })} getControlProps={(c) => ({ 'aria-label': `${c} page` })} />
+        </Group>
+      ) : null}
+      <TeamModal team={editing} opened={editing !== null || creating} onClose={() => { setEditing(null); setCreating(false); }} />
+      <ConfirmModal
+        opened={deleting !== null}
+        title="Delete team"
+        confirmLabel="Delete team"
+        loading={del.isPending}
+        onClose={() => setDeleting(null)}
+        onConfirm={() =>
+          deleting &&
+          del.mutate(deleting.id, {
+            onSuccess: () => {
+              notifications.show({ color: 'green', message: `Team ${deleting.name} deleted` });
+              setDeleting(null);
+            },
+            onError: (e) => notifications.show({ color: 'red', title: 'Could not delete the team', message: e.message }),
+          })
+        }
+      >
+        Delete the team <b>{deleting?.name}</b>? Its members lose access to datastores that only this
+        team could see.
+      </ConfirmModal>
+    </Paper>
+  );
+}

@@ -1,0 +1,335 @@
+import {
+  ActionIcon,
+  Avatar,
+  Badge,
+  Button,
+  EmptyState,
+  Group,
+  Menu,
+  Pagination,
+  Paper,
+  SegmentedControl,
+  Skeleton,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+} from '@mantine/core';
+import { useDebouncedValue, useDisclosure } from '@mantine/hooks';
+import { notifications } from '@mantine/notifications';
+import {
+  IconChevronDown,
+  IconDotsVertical,
+  IconEdit,
+  IconKeyOff,
+  IconPlus,
+  IconRobot,
+  IconSearch,
+  IconUser,
+  IconUserCheck,
+  IconUserOff,
+  IconUsers,
+} from '@tabler/icons-react';
+import { useState } from 'react';
+import { api } from '../../api/client';
+import { useDeactivateUser, useUpdateUser, useUsers } from '../../api/hooks';
+import type { User } from '../../api/types';
+import { ConfirmModal } from '../../components/confirm-modal';
+import { ErrorState } from '../../components/states';
+import { RelativeTime } from '../../components/time';
+import { HumanUserModal, EditUserModal } from './user-modals';
+import { ServiceUserWizard } from './service-user-wizard';
+
+const PAGE_SIZE = 20;
+type TypeFilter = 'all' | 'Human' | 'Service';
+
+export function UsersSection({ isAdmin, meId }: { isAdmin: boolean; meId: number }) {
+  const [page, setPage] = useState(1);
+  const [search, setSearch] = useState('');
+  const [debounced] = useDebouncedValue(search.trim(), 300);
+  const [type, setType] = useState<TypeFilter>('all');
+  const users = useUsers({
+    page,
+    size: PAGE_SIZE,
+    search: debounced || undefined,
+    type: type === 'all' ? undefined : type,
+  });
+  const [wizard, wizardCtl] = useDisclosure(false);
+  const [addHuman, addHumanCtl] = useDisclosure(false);
+  const [editing, setEditing] = useState<User | null>(null);
+  const [deactivating, setDeactivating] = useState<User | null>(null);
+  const [revoking, setRevoking] = useState<User | null>(null);
+  const [revokeBusy, setRevokeBusy] = useState(false);
+  const deactivate = useDeactivateUser();
+  const update = useUpdateUser();
+
+  const pages = users.data ? Math.max(1, Math.ceil(users.data.total / PAGE_SIZE)) : 1;
+
+  const reactivate = (u: User) =>
+    update.mutate(
+      { id: u.id, active: true },
+      {
+        onSuccess: () => notifications.show({ color: 'green', message: `${u.name} reactivated` }),
+        onError: (e) => notifications.show({ color: 'red', title: 'Could not reactivate', message: e.message }),
+      },
+    );
+
+  const revokeAll = async (u: User) => {
+    setRevokeBusy(true);
+    try {
+      await api<unknown>(`/users/${u.id}/revoke-tokens`, { method: 'POST' });
+      notifications.show({ color: 'green', message: `Every token of ${u.name} was revoked` });
+      setRevoking(null);
+    } catch (e) {
+      notifications.show({ color: 'red', title: 'Could not revoke the tokens', message: (e as Error).message });
+    } finally {
+      setRevokeBusy(false);
+    }
+  };
+
+  return (
+    <Paper withBorder radius="lg" bg="var(--gh-surface)">
+      <Group justify="space-between" p="md" gap="sm" wrap="wrap" align="flex-end">
+        <Stack gap={2}>
+          <Text fw={650} component="h3" m={0} fz="md">
+            Users and service accounts
+          </Text>
+          <Text size="xs" c="dimmed">
+            People log in; service accounts call the API with their tokens.
+          </Text>
+        </Stack>
+        {isAdmin ? (
+          <Menu position="bottom-end" shadow="md" width={220}>
+            <Menu.Target>
+              <Button leftSection={<IconPlus size={16} />} rightSection={<IconChevronDown size={14} />}>
+                Add
+              </Button>
+            </Menu.Target>
+            <Menu.Dropdown>
+              <Menu.Item leftSection={<IconRobot size={16} />} onClick={wizardCtl.open}>
+                Service User
+              </Menu.Item>
+              <Menu.Item leftSection={<IconUser size={16} />} onClick={addHumanCtl.open}>
+                User
+              </Menu.Item>
+            </Menu.Dropdown>
+          </Menu>
+        ) : null}
+      </Group>
+      <Group px="md" pb="md" gap="sm" wrap="wrap">
+        <TextInput
+          aria-label="Search users"
+          placeholder="Search by name or user ID"
+          leftSection={<IconSearch size={16} />}
+          value={search}
+          onChange={(e) => {
+            setSearch(e.currentTarget.value);
+            setPage(1);
+          }}
+          w={{ base: '100%', xs: 300 }}
+        />
+        <SegmentedControl
+          aria-label="Filter by account type"
+          value={type}
+          onChange={(v) => {
+            setType(v as TypeFilter);
+            setPage(1);
+          }}
+          data={[
+            { value: 'all', label: 'All' },
+            { value: 'Human', label: 'People' },
+            { value: 'Service', label: 'Service accounts' },
+          ]}
+        />
+      </Group>
+
+      {users.isError ? (
+        <Stack p="md">
+          <ErrorState error={users.error} onRetry={() => void users.refetch()} />
+        </Stack>
+      ) : users.isPending ? (
+        <Stack p="md" gap="sm">
+          {[0, 1, 2].map((i) => (
+            <Skeleton key={i} h={40} />
+          ))}
+        </Stack>
+      ) : users.data.items.length === 0 ? (
+        <EmptyState
+          py={48}
+          icon={<IconUsers size={26} stroke={1.6} />}
+          title={debounced ? 'No matching accounts' : 'No accounts yet'}
+          description={debounced ? 'Try another search.' : 'Add a user or a service account.'}
+        />
+      ) : (
+        <Table.ScrollContainer minWidth={860}>
+          <Table highlightOnHover aria-label="Users and service accounts" style={{ opacity: users.isPlaceholderData ? 0.6 : 1 }}>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Name</Table.Th>
+                <Table.Th>User ID</Table.Th>
+                <Table.Th>Role</Table.Th>
+                <Table.Th>Teams</Table.Th>
+                <Table.Th>Status</Table.Th>
+                <Table.Th>Last login</Table.Th>
+                <Table.Th>Created</Table.Th>
+                {isAdmin ? (
+                  <Table.Th w={56}>
+                    <span className="mantine-visually-hidden">Actions</span>
+                  </Table.Th>
+                ) : null}
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {users.data.items.map((u) => (
+                <Table.Tr key={u.id}>
+                  <Table.Td>
+                    <Group gap="sm" wrap="nowrap">
+                      <Avatar size={30} radius="xl" color={u.user_type === 'Service' ? 'violet' : 'brand'} variant="light" aria-hidden>
+                        {u.user_type === 'Service' ? <IconRobot size={16} /> : u.name.slice(0, 1).toUpperCase()}
+                      </Avatar>
+                      <Text size="sm" fw={600}>
+                        {u.name}
+                      </Text>
+                      {u.user_type === 'Service' ? (
+                        <Badge size="sm" variant="light" color="violet">
+                          Service
+                        </Badge>
+                      ) : null}
+                    </Group>
+                  </Table.Td>
+                  <Table.Td>
+                    <Text size="sm" c="dimmed">
+                      {u.user_id}
+                    </Text>
+                  </Table.Td>
+                  <Table.Td>
+                    <Text size="sm">{u.role}</Text>
+                  </Table.Td>
+                  <Table.Td>
+                    <Group gap={4}>
+                      {u.teams.slice(0, 3).map((t) => (
+                        <Badge key={t} size="sm" variant="default" tt="none" fw={500}>
+                          {t}
+                        </Badge>
+                      ))}
+                      {u.teams.length > 3 ? (
+                        <Text size="xs" c="dimmed">
+                          +{u.teams.length - 3}
+                        </Text>
+                      ) : null}
+                    </Group>
+                  </Table.Td>
+                  <Table.Td>
+                    <Badge color={u.active ? 'green' : 'gray'} variant="light">
+                      {u.active ? 'Active' : 'Inactive'}
+                    </Badge>
+                  </Table.Td>
+                  <Table.Td>
+                    {u.user_type === 'Service' ? (
+                      <Text size="sm" c="dimmed">
+                        —
+                      </Text>
+                    ) : (
+                      <RelativeTime iso={u.last_login} empty="Never" />
+                    )}
+                  </Table.Td>
+                  <Table.Td>
+                    <RelativeTime iso={u.created} />
+                  </Table.Td>
+                  {isAdmin ? (
+                    <Table.Td>
+                      <Menu position="bottom-end" shadow="md" width={210}>
+                        <Menu.Target>
+                          <ActionIcon variant="subtle" color="gray" aria-label={`Actions for ${u.name}`}>
+                            <IconDotsVertical size={18} />
+                          </ActionIcon>
+                        </Menu.Target>
+                        <Menu.Dropdown>
+                          <Menu.Item leftSection={<IconEdit size={16} />} onClick={() => setEditing(u)}>
+                            Edit
+                          </Menu.Item>
+                          <Menu.Item leftSection={<IconKeyOff size={16} />} onClick={() => setRevoking(u)}>
+                            Revoke all tokens
+                          </Menu.Item>
+                          <Menu.Divider />
+                          {u.active ? (
+                            <Menu.Item
+                              color="red"
+                              leftSection={<IconUserOff size={16} />}
+                              disabled={u.id === meId}
+                              onClick={() => setDeactivating(u)}
+                            >
+                              Deactivate
+                            </Menu.Item>
+                          ) : (
+                            <Menu.Item leftSection={<IconUserCheck size={16} />} onClick={() => reactivate(u)}>
+                              Reactivate
+                            </Menu.Item>
+                          )}
+                        </Menu.Dropdown>
+                      </Menu>
+                    </Table.Td>
+                  ) : null}
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      )}
+      {users.data && users.data.total > 0 ? (
+        <Group justify="space-between" px="md" py="sm" style={{ borderTop: '1px solid var(--gh-border)' }}>
+          <Text size="xs" c="dimmed">
+            {users.data.total === 1 ? '1 account' : `${users.data.total} accounts`}
+          </Text>
+          {pages > 1 ? (
+            <Pagination
+              total={pages}
+              value={page}
+              onChange={setPage}
+              size="sm"
+              getControlProps={(control) => ({ 'aria-label': `${control} page` })}
+              getItemProps={(p) => ({ 'aria-label': `Page ${p}` })}
+            />
+          ) : null}
+        </Group>
+      ) : null}
+
+      <ServiceUserWizard opened={wizard} onClose={wizardCtl.close} />
+      <HumanUserModal opened={addHuman} onClose={addHumanCtl.close} />
+      <EditUserModal user={editing} onClose={() => setEditing(null)} />
+      <ConfirmModal
+        opened={deactivating !== null}
+        title="Deactivate account"
+        confirmLabel="Deactivate"
+        loading={deactivate.isPending}
+        onClose={() => setDeactivating(null)}
+        onConfirm={() =>
+          deactivating &&
+          deactivate.mutate(deactivating.id, {
+            onSuccess: () => {
+              notifications.show({ color: 'green', message: `${deactivating.name} deactivated` });
+              setDeactivating(null);
+            },
+            onError: (e) =>
+              notifications.show({ color: 'red', title: 'Could not deactivate', message: e.message }),
+          })
+        }
+      >
+        Deactivate <b>{deactivating?.name}</b> ({deactivating?.user_id})? Every token of the account is
+        revoked at once and {deactivating?.user_type === 'Service' ? 'automations using it stop working' : 'the person can no longer log in'}.
+      </ConfirmModal>
+      <ConfirmModal
+        opened={revoking !== null}
+        title="Revoke all tokens"
+        confirmLabel="Revoke all tokens"
+        color="orange"
+        loading={revokeBusy}
+        onClose={() => setRevoking(null)}
+        onConfirm={() => revoking && void revokeAll(revoking)}
+      >
+        Revoke every token of <b>{revoking?.name}</b>? Requests using them fail immediately. You can
+        restore single tokens afterwards from the Tokens tab.
+      </ConfirmModal>
+    </Paper>
+  );
+}
