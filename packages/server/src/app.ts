@@ -1,0 +1,194 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyCookie from '@fastify/cookie';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import {
+  LocalAuthChangeBus, TokenAuthenticator, TokenCache, UsageBuffer, systemClock,
+  type AuthChangeBus, type Clock, type Deps, type Keyring, type PasswordHasher, type Store,
+} from '@gatehouse/core';
+import Fastify, { type FastifyServerOptions } from 'fastify';
+import type { Config } from './config.js';
+import { AuthFailureLog } from './http/auth-failure-log.js';
+import { authenticateHook } from './http/authenticate.js';
+import type { App, AppContext } from './http/context.js';
+import { handleError, sendError } from './http/errors.js';
+import { parseQueryString, validatorCompiler } from './http/validation.js';
+import { createMetrics } from './metrics.js';
+import { argon2Passwords } from './passwords.js';
+import { auditEventsRoutes } from './routes/audit-events.js';
+import { authRoutes } from './routes/auth.js';
+import { datastoresRoutes } from './routes/datastores.js';
+import { healthRoutes } from './routes/health.js';
+import { teamsRoutes } from './routes/teams.js';
+import { userTokensRoutes } from './routes/user-tokens.js';
+import { usersRoutes } from './routes/users.js';
+
+export interface AppOptions {
+  config: Readonly<Config>;
+  store: Store;
+  keyring: Keyring;
+  clock?: Clock;
+  passwords?: PasswordHasher;
+  /** Cross-node change feed; a single-process bus by default. */
+  changes?: AuthChangeBus;
+  /** One-time setup token while no user exists (from bootstrap). */
+  setupToken?: string | null;
+  /** Pino options or false; defaults to the config's level with secrets redacted. */
+  logger?: FastifyServerOptions['logger'];
+  /** Where the built web UI is; defaults to packages/web/dist. */
+  webRoot?: string;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+const DEFAULT_WEB_ROOT = resolve(here, '../../web/dist');
+
+/** Never log a credential (STYLE.md): request headers that carry one are redacted. */
+export const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', 'headers.authorization', 'headers.cookie'];
+
+/**
+ * Builds the Gatehouse HTTP app without listening (tests use `inject`). The caller owns the
+ * store; closing the app flushes pending `last_used` writes but does not close the store.
+ */
+export async function buildApp(opts: AppOptions): Promise<App & { gatehouse: AppContext }> {
+  const { config, store, keyring } = opts;
+  const clock = opts.clock ?? systemClock;
+  const changes = opts.changes ?? new LocalAuthChangeBus();
+  const deps: Deps = {
+    store,
+    clock,
+    keyring,
+    passwords: opts.passwords ?? argon2Passwords(),
+    changes,
+    policy: { maxLifetimeDays: config.maxTokenDays ?? null },
+  };
+  const cache = new TokenCache();
+  const usage = new UsageBuffer();
+  const unsubscribe = changes.subscribe((change) => cache.apply(change));
+  const ctx: AppContext = {
+    config,
+    deps,
+    cache,
+    usage,
+    authenticator: new TokenAuthenticator({ keyring, tokens: store.tokens, clock, cache, usage }),
+    failures: new AuthFailureLog(clock),
+    metrics: createMetrics(store.tokens, cache, clock),
+    setupToken: { current: opts.setupToken ?? null },
+  };
+
+  const app = Fastify({
+    logger: opts.logger ?? { level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' } },
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    disableRequestLogging: true,
+    trustProxy: config.trustProxy,
+    bodyLimit: 64 * 1024,
+    requestTimeout: 30_000,
+    routerOptions: { querystringParser: parseQueryString, ignoreTrailingSlash: true },
+    ajv: undefined,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler());
+  app.decorate('gatehouse', ctx);
+  app.decorateRequest('principal', null);
+
+  // JSON only (CSRF rule of SPEC §3); clients also send Content-Type: application/json on bodiless GET/DELETE.
+  app.removeContentTypeParser('text/plain');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = (body as string).trim();
+    if (text === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      const err = Object.assign(new Error('body: is not valid JSON'), { statusCode: 422, code: 'FST_ERR_CTP_INVALID_JSON_BODY' });
+      done(err, undefined);
+    }
+  });
+
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+        formAction: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        upgradeInsecureRequests: null, // plain HTTP on a LAN must keep working; HTTPS is the proxy's call
+      },
+    },
+    frameguard: { action: 'deny' },
+    hsts: false, // set by the TLS-terminating proxy, which knows whether HTTPS is in use
+  });
+  await app.register(fastifyCookie, { hook: false });
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: { title: 'Gatehouse API', version: '0.1.0', description: 'Service accounts and API tokens. Authenticate with `Authorization: Bearer <token>`.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs', staticCSP: true, uiHooks: undefined });
+
+  app.setErrorHandler(handleError);
+  app.addHook('onRequest', authenticateHook(ctx));
+  app.addHook('onResponse', (request, reply, done) => {
+    const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) };
+    ctx.metrics.requests.inc(labels);
+    ctx.metrics.duration.observe(labels, reply.elapsedTime / 1000);
+    // One line per request (the token id, never the token), instead of Fastify's two.
+    request.log.info(
+      { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, user: request.principal?.user.id, token: request.principal?.token?.id },
+      'request',
+    );
+    done();
+  });
+
+  for (const routes of [healthRoutes, authRoutes, usersRoutes, teamsRoutes, userTokensRoutes, datastoresRoutes, auditEventsRoutes]) {
+    await routes(app, ctx);
+  }
+
+  const webRoot = opts.webRoot ?? DEFAULT_WEB_ROOT;
+  const hasUi = existsSync(join(webRoot, 'index.html'));
+  if (hasUi) await app.register(fastifyStatic, { root: webRoot, wildcard: false, index: false, serve: true, decorateReply: true });
+  app.setNotFoundHandler({ preHandler: undefined }, (request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    const isApi = path.startsWith('/api/') || path === '/api' || path === '/metrics';
+    if (!isApi && hasUi && request.method === 'GET') return reply.type('text/html').sendFile('index.html');
+    return sendError(reply, 404, 'NOT_FOUND', `No route for ${request.method} ${path}`);
+  });
+
+  // last_used and authentication failures are written behind, about once a second (SPEC §2).
+  const flush = async () => {
+    const batch = usage.drain();
+    try {
+      if (batch.length > 0) await store.tokens.recordUsage(batch);
+    } catch (err) {
+      usage.restore(batch);
+      app.log.warn({ err }, 'could not write last_used; will retry');
+    }
+    await ctx.failures.flush(store.audit).catch((err: unknown) => app.log.warn({ err }, 'could not write auth failures'));
+  };
+  let timer: NodeJS.Timeout | undefined;
+  app.addHook('onReady', async () => {
+    timer = setInterval(() => void flush(), config.usageFlushMs);
+    timer.unref();
+  });
+  app.addHook('onClose', async () => {
+    if (timer) clearInterval(timer);
+    unsubscribe();
+    await flush();
+  });
+  (app as unknown as { flushUsage: () => Promise<void> }).flushUsage = flush;
+
+  return app as App & { gatehouse: AppContext };
+}

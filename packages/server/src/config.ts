@@ -1,0 +1,134 @@
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+
+/**
+ * The one place that reads the environment (SPEC §6). Every setting has an environment
+ * variable and, except secrets, a matching CLI flag; unknown GATEHOUSE_* variables and bad
+ * values fail at start with a clear message.
+ */
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  /** Raw signing secret(s), `kid:secret,kid:secret` or one secret; undefined = the data dir's file. */
+  secret: string | undefined;
+  adminEmail: string | undefined;
+  adminPassword: string | undefined;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Longest token lifetime allowed, in days; undefined = "Never" allowed. */
+  maxTokenDays: number | undefined;
+  /** Trust X-Forwarded-* from a reverse proxy (sets Secure cookies behind HTTPS). */
+  trustProxy: boolean;
+  /** The public origin (e.g. https://gatehouse.example.com) for links and the CSRF origin check. */
+  publicUrl: string | undefined;
+  /** Seconds between `last_used` flushes. */
+  usageFlushMs: number;
+}
+
+interface Setting {
+  env: string;
+  flag?: string;
+  doc: string;
+  default?: string;
+}
+
+/** Every setting, with its one-line documentation (printed by `--help`, mirrored in the README). */
+export const SETTINGS = {
+  host: { env: 'GATEHOUSE_HOST', flag: 'host', doc: 'address to listen on', default: '127.0.0.1' },
+  port: { env: 'GATEHOUSE_PORT', flag: 'port', doc: 'port to listen on (0 = any free port)', default: '8000' },
+  dataDir: { env: 'GATEHOUSE_DATA_DIR', flag: 'data-dir', doc: 'directory for the SQLite database and the generated secret', default: './data' },
+  databaseUrl: { env: 'GATEHOUSE_DATABASE_URL', flag: 'database-url', doc: 'postgres://… for PostgreSQL; unset = SQLite in the data dir' },
+  secret: { env: 'GATEHOUSE_SECRET', doc: 'signing/hashing secret(s): one secret, or kid:secret,kid:secret (first signs); unset = generated into the data dir' },
+  adminEmail: { env: 'GATEHOUSE_ADMIN_EMAIL', flag: 'admin-email', doc: 'first Admin, created on first start when there are no users' },
+  adminPassword: { env: 'GATEHOUSE_ADMIN_PASSWORD', doc: 'password of that first Admin (at least 12 characters)' },
+  logLevel: { env: 'GATEHOUSE_LOG_LEVEL', flag: 'log-level', doc: 'fatal, error, warn, info, debug, trace or silent', default: 'info' },
+  maxTokenDays: { env: 'GATEHOUSE_MAX_TOKEN_DAYS', flag: 'max-token-days', doc: 'longest token lifetime in days; unset = tokens may never expire' },
+  trustProxy: { env: 'GATEHOUSE_TRUST_PROXY', flag: 'trust-proxy', doc: 'true behind a reverse proxy that sets X-Forwarded-*', default: 'false' },
+  publicUrl: { env: 'GATEHOUSE_PUBLIC_URL', flag: 'public-url', doc: 'public origin, e.g. https://gatehouse.example.com' },
+  usageFlushMs: { env: 'GATEHOUSE_USAGE_FLUSH_MS', doc: 'milliseconds between last_used flushes', default: '1000' },
+} as const satisfies Record<keyof Config, Setting>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+/** Variables that are not settings but may legitimately be present. */
+const OTHER_KNOWN_ENV = new Set(['GATEHOUSE_REQUIRE_ALL', 'GATEHOUSE_TEST_PG_URL']);
+
+function int(name: string, raw: string, min: number, max: number): number {
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return Number(raw);
+}
+
+function bool(name: string, raw: string): boolean {
+  if (/^(1|true|yes)$/i.test(raw)) return true;
+  if (/^(0|false|no)$/i.test(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+/**
+ * Parses environment and CLI flags (flags win) into a frozen Config.
+ * @throws ConfigError on an unknown GATEHOUSE_* variable, an unknown flag or a bad value
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] = []): Readonly<Config> {
+  const settings = Object.entries(SETTINGS) as [keyof Config, Setting][];
+  const known = new Set(settings.map(([, s]) => s.env));
+  for (const name of Object.keys(env)) {
+    if (name.startsWith('GATEHOUSE_') && !known.has(name) && !OTHER_KNOWN_ENV.has(name)) {
+      throw new ConfigError(`unknown setting ${name}; known settings: ${[...known].join(', ')}`);
+    }
+  }
+  let flags: Record<string, string | undefined>;
+  try {
+    const options = Object.fromEntries(settings.filter(([, s]) => s.flag).map(([, s]) => [s.flag!, { type: 'string' as const }]));
+    flags = parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as Record<string, string | undefined>;
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
+  const raw = (key: keyof Config): string | undefined => {
+    const s: Setting = SETTINGS[key];
+    const v = (s.flag ? flags[s.flag] : undefined) ?? env[s.env] ?? s.default;
+    return v === '' ? undefined : v;
+  };
+  const logLevel = raw('logLevel')!;
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new ConfigError(`GATEHOUSE_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  const databaseUrl = raw('databaseUrl');
+  if (databaseUrl !== undefined && !/^(postgres(ql)?:\/\/|sqlite:)/.test(databaseUrl)) {
+    throw new ConfigError('GATEHOUSE_DATABASE_URL must start with postgres://, postgresql:// or sqlite:');
+  }
+  const adminEmail = raw('adminEmail');
+  const adminPassword = raw('adminPassword');
+  if ((adminEmail === undefined) !== (adminPassword === undefined)) {
+    throw new ConfigError('GATEHOUSE_ADMIN_EMAIL and GATEHOUSE_ADMIN_PASSWORD go together: set both or neither');
+  }
+  const publicUrl = raw('publicUrl');
+  if (publicUrl !== undefined && !/^https?:\/\/[^/]+$/.test(publicUrl.replace(/\/$/, ''))) {
+    throw new ConfigError('GATEHOUSE_PUBLIC_URL must be an origin such as https://gatehouse.example.com');
+  }
+  const maxTokenDays = raw('maxTokenDays');
+  return Object.freeze({
+    host: raw('host')!,
+    port: int('GATEHOUSE_PORT', raw('port')!, 0, 65535),
+    dataDir: resolve(raw('dataDir')!),
+    databaseUrl,
+    secret: raw('secret'),
+    adminEmail,
+    adminPassword,
+    logLevel: logLevel as Config['logLevel'],
+    maxTokenDays: maxTokenDays === undefined ? undefined : int('GATEHOUSE_MAX_TOKEN_DAYS', maxTokenDays, 1, 3650),
+    trustProxy: bool('GATEHOUSE_TRUST_PROXY', raw('trustProxy')!),
+    publicUrl: publicUrl?.replace(/\/$/, ''),
+    usageFlushMs: int('GATEHOUSE_USAGE_FLUSH_MS', raw('usageFlushMs')!, 10, 60_000),
+  });
+}
+
+/** `--help` text for the settings. */
+export function settingsHelp(): string {
+  return Object.values(SETTINGS as Record<string, Setting>)
+    .map((s) => `  ${(s.flag ? `--${s.flag}` : '').padEnd(18)} ${s.env.padEnd(26)} ${s.doc}${s.default ? ` (default ${s.default})` : ''}`)
+    .join('\n');
+}

@@ -1,0 +1,96 @@
+import { authenticateSession, type AuthFailureReason, type BearerVerification, type Principal } from '@gatehouse/core';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import type { AppContext } from './context.js';
+import { bearerChallenge, sendError } from './errors.js';
+
+export const SESSION_COOKIE = 'gatehouse_session';
+
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+const DETAIL: Record<AuthFailureReason, string> = {
+  MISSING: 'Authentication required: send Authorization: Bearer <token>',
+  INVALID_REQUEST: 'The Authorization header is malformed: expected "Bearer <token>"',
+  MALFORMED: 'The token is invalid',
+  BAD_ALG: 'The token is invalid',
+  UNKNOWN_KID: 'The token is invalid',
+  BAD_SIGNATURE: 'The token is invalid',
+  BAD_CLAIMS: 'The token is invalid',
+  UNKNOWN_TOKEN: 'The token is invalid or has been deleted',
+  EXPIRED: 'The token has expired',
+  REVOKED: 'The token has been revoked',
+  USER_INACTIVE: "The token's user is deactivated",
+};
+
+/** The origin the browser would send for this server (public URL, else from the Host header). */
+function ownOrigin(ctx: AppContext, request: FastifyRequest): string {
+  return ctx.config.publicUrl ?? `${request.protocol}://${request.host}`;
+}
+
+function refuse(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, reason: AuthFailureReason): void {
+  ctx.metrics.authFailures.inc({ reason });
+  if (reason !== 'MISSING') ctx.failures.record(reason, request.ip);
+  if (reason === 'INVALID_REQUEST') {
+    reply.header('www-authenticate', bearerChallenge('invalid_request'));
+    sendError(reply, 400, 'INVALID_REQUEST', DETAIL[reason]);
+    return;
+  }
+  reply.header('www-authenticate', reason === 'MISSING' ? bearerChallenge() : bearerChallenge('invalid_token', DETAIL[reason]));
+  sendError(reply, 401, reason === 'MISSING' ? 'UNAUTHENTICATED' : 'INVALID_TOKEN', DETAIL[reason]);
+}
+
+/** Token scope rules (SPEC §1): SCIM tokens reach SCIM routes only, and SCIM routes only SCIM tokens. */
+function admit(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, principal: Principal, scimRoute: boolean): boolean {
+  const scimToken = principal.token?.scimEndpointsOnly === true;
+  if (scimToken && !scimRoute) {
+    ctx.metrics.authFailures.inc({ reason: 'SCIM_TOKEN_SCOPE' });
+    sendError(reply, 403, 'SCIM_TOKEN_NOT_ALLOWED', 'This is a SCIM administration token: it can call the SCIM endpoints (/api/scim/v2) only');
+    return false;
+  }
+  if (scimRoute && !scimToken) {
+    sendError(reply, 403, 'FORBIDDEN', 'The SCIM endpoints accept SCIM administration tokens only');
+    return false;
+  }
+  request.principal = principal;
+  return true;
+}
+
+/**
+ * The onRequest hook that authenticates every non-public route: a bearer token when an
+ * Authorization header is present, else the session cookie (with the CSRF origin rule of
+ * SPEC §3 for unsafe methods). Callback-style with a synchronous fast path, because a cached
+ * token must cost no more than a hash and a lookup.
+ */
+export function authenticateHook(ctx: AppContext) {
+  return function authenticate(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+    const mode = request.routeOptions.config.auth ?? 'user';
+    if (mode === 'public') return done();
+    const scimRoute = mode === 'scim';
+    const header = request.headers.authorization;
+
+    if (header === undefined) {
+      const cookie = request.headers.cookie ? request.server.parseCookie(request.headers.cookie)[SESSION_COOKIE] : undefined;
+      if (cookie === undefined || scimRoute) return refuse(ctx, request, reply, 'MISSING');
+      const origin = request.headers.origin;
+      if (UNSAFE.has(request.method) && origin !== undefined && origin !== ownOrigin(ctx, request)) {
+        sendError(reply, 403, 'CSRF_REJECTED', 'Cross-origin request refused: the Origin is not this server');
+        return;
+      }
+      authenticateSession(ctx.deps, cookie).then(
+        (principal) => {
+          if (!principal) return refuse(ctx, request, reply, 'MISSING');
+          if (admit(ctx, request, reply, principal, scimRoute)) done();
+        },
+        (err: Error) => done(err),
+      );
+      return;
+    }
+
+    const onResult = (result: BearerVerification): void => {
+      if (!result.valid) return refuse(ctx, request, reply, result.reason);
+      if (admit(ctx, request, reply, result.principal, scimRoute)) done();
+    };
+    const result = ctx.authenticator.verify(header, request.ip);
+    if (result instanceof Promise) result.then(onResult, (err: Error) => done(err));
+    else onResult(result);
+  };
+}

@@ -1,0 +1,39 @@
+import type { Actor, Deps, Principal, TokenAuthenticator, TokenCache, UsageBuffer } from '@gatehouse/core';
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Config } from '../config.js';
+import type { AuthFailureLog } from './auth-failure-log.js';
+import type { Metrics } from '../metrics.js';
+
+/** What the routes and hooks of one app share. */
+export interface AppContext {
+  config: Readonly<Config>;
+  deps: Deps;
+  authenticator: TokenAuthenticator;
+  cache: TokenCache;
+  usage: UsageBuffer;
+  failures: AuthFailureLog;
+  metrics: Metrics;
+  /** One-time token for the setup page while no user exists. */
+  setupToken: { current: string | null };
+}
+
+/** How a route is protected: `public`, any authenticated caller (`user`), or SCIM tokens only (`scim`). */
+export type AuthMode = 'public' | 'user' | 'scim';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    auth?: AuthMode;
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+/** The authenticated caller of a route that is not public. */
+export function actorOf(request: FastifyRequest): Actor {
+  if (!request.principal) throw new Error('actorOf() on an unauthenticated request: the route must not be public');
+  return { principal: request.principal, ip: request.ip, userAgent: request.headers['user-agent'] ?? null };
+}

@@ -1,0 +1,196 @@
+import type { AuditEvent, Datastore, Team, Token, User, UserRef } from '@gatehouse/core';
+import { ROLES } from '@gatehouse/core';
+import { Type, type Static, type TSchema } from 'typebox';
+
+/*
+ * The wire format (snake_case JSON, integer ids, ISO-8601 UTC without milliseconds, as the
+ * reference API) — schemas that validate, serialize and document, and the one mapping from
+ * domain objects to them.
+ */
+
+export const iso = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+export const isoOrNull = (d: Date | null): string | null => (d === null ? null : iso(d));
+
+const DateTime = Type.String({ format: 'date-time' });
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+
+export const RoleSchema = Type.Enum([...ROLES]);
+export const UserTypeSchema = Type.Enum(['Human', 'Service']);
+
+export const UserRefSchema = Type.Object({
+  id: Type.Integer(),
+  user_id: Type.String(),
+  name: Type.String(),
+  user_type: UserTypeSchema,
+});
+
+export const UserSchema = Type.Object({
+  id: Type.Integer(),
+  user_id: Type.String(),
+  user_name: Type.String(),
+  email: Nullable(Type.String()),
+  name: Type.String(),
+  user_type: UserTypeSchema,
+  role: RoleSchema,
+  teams: Type.Array(Type.String()),
+  active: Type.Boolean(),
+  created: DateTime,
+  created_by_id: Nullable(Type.Integer()),
+  last_login: Nullable(DateTime),
+});
+
+export const TokenSchema = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  type: Type.Enum(['Personal', 'Service']),
+  active: Type.Boolean(),
+  scim_endpoints_only: Type.Boolean(),
+  expiration: Nullable(DateTime),
+  created: DateTime,
+  created_by_id: Nullable(Type.Integer()),
+  last_used: Nullable(DateTime),
+  last_used_ip: Nullable(Type.String()),
+  revoked_at: Nullable(DateTime),
+  user: UserRefSchema,
+});
+
+export const CreatedTokenSchema = Type.Object({
+  ...TokenSchema.properties,
+  bearer_token: Type.String({ description: 'The secret: shown in this response only' }),
+});
+
+export const TeamSchema = Type.Object({
+  id: Type.Integer(),
+  created: DateTime,
+  name: Type.String(),
+  description: Nullable(Type.String()),
+  users: Type.Array(UserRefSchema),
+});
+
+export const DatastoreSchema = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  type: Type.String(),
+  host: Nullable(Type.String()),
+  port: Nullable(Type.Integer()),
+  database: Nullable(Type.String()),
+  schema: Nullable(Type.String()),
+  teams: Type.Array(Type.String()),
+  created: DateTime,
+  created_by_id: Nullable(Type.Integer()),
+});
+
+export const AuditEventSchema = Type.Object({
+  id: Type.Integer(),
+  at: DateTime,
+  actor_user_id: Nullable(Type.Integer()),
+  actor_token_id: Nullable(Type.Integer()),
+  action: Type.String(),
+  target_type: Nullable(Type.String()),
+  target_id: Nullable(Type.String()),
+  ip: Nullable(Type.String()),
+  user_agent: Nullable(Type.String()),
+  outcome: Type.Enum(['success', 'failure']),
+  details: Nullable(Type.Record(Type.String(), Type.Unknown())),
+});
+
+export const ErrorSchema = Type.Object({
+  detail: Type.String(),
+  code: Type.String(),
+  request_id: Type.String(),
+  field: Type.Optional(Type.String()),
+});
+
+/** `{items, total, page, size}` (the reference's paginated list). */
+export const PageOf = <T extends TSchema>(item: T) =>
+  Type.Object({ items: Type.Array(item), total: Type.Integer(), page: Type.Integer(), size: Type.Integer() });
+
+export const PageQuery = {
+  page: Type.Optional(Type.Integer({ minimum: 1, default: 1, description: '1-based page number' })),
+  size: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 50, description: 'items per page (up to 1000)' })),
+};
+
+export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2147483647 }) });
+
+/** The standard error responses, for OpenAPI. */
+export const errorResponses = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, ErrorSchema]));
+
+export const pageWindow = (q: { page?: number; size?: number }) => {
+  const page = q.page ?? 1;
+  const size = q.size ?? 50;
+  return { page, size, offset: (page - 1) * size, limit: size };
+};
+
+export type WireUser = Static<typeof UserSchema>;
+export type WireToken = Static<typeof TokenSchema>;
+
+export const userRefToWire = (u: UserRef) => ({ id: u.id, user_id: u.userId, name: u.name, user_type: u.type });
+
+export function userToWire(u: User): WireUser {
+  return {
+    id: u.id,
+    user_id: u.userId,
+    user_name: u.userId,
+    email: u.email,
+    name: u.name,
+    user_type: u.type,
+    role: u.role,
+    teams: u.teams.map((t) => t.name),
+    active: u.active,
+    created: iso(u.created),
+    created_by_id: u.createdById,
+    last_login: isoOrNull(u.lastLogin),
+  };
+}
+
+export function tokenToWire(t: Token): WireToken {
+  return {
+    id: t.id,
+    name: t.name,
+    type: t.type,
+    active: t.revokedAt === null,
+    scim_endpoints_only: t.scimEndpointsOnly,
+    expiration: isoOrNull(t.expiration),
+    created: iso(t.created),
+    created_by_id: t.createdById,
+    last_used: isoOrNull(t.lastUsed),
+    last_used_ip: t.lastUsedIp,
+    revoked_at: isoOrNull(t.revokedAt),
+    user: userRefToWire(t.user),
+  };
+}
+
+export const teamToWire = (t: Team) => ({
+  id: t.id,
+  created: iso(t.created),
+  name: t.name,
+  description: t.description,
+  users: t.users.map(userRefToWire),
+});
+
+export const datastoreToWire = (d: Datastore) => ({
+  id: d.id,
+  name: d.name,
+  type: d.type,
+  host: d.host,
+  port: d.port,
+  database: d.database,
+  schema: d.schema,
+  teams: d.teams.map((t) => t.name),
+  created: iso(d.created),
+  created_by_id: d.createdById,
+});
+
+export const auditEventToWire = (e: AuditEvent) => ({
+  id: e.id,
+  at: iso(e.at),
+  actor_user_id: e.actorUserId,
+  actor_token_id: e.actorTokenId,
+  action: e.action,
+  target_type: e.targetType,
+  target_id: e.targetId,
+  ip: e.ip,
+  user_agent: e.userAgent,
+  outcome: e.outcome,
+  details: e.details,
+});

@@ -1,0 +1,5 @@
+export * from './app.js';
+export * from './config.js';
+export * from './server.js';
+export * from './secrets.js';
+export * from './passwords.js';

@@ -1,0 +1,82 @@
+import { completeSetup, login, logout, checkPassword } from '@gatehouse/core';
+import { Type } from 'typebox';
+import { SESSION_COOKIE } from '../http/authenticate.js';
+import type { App, AppContext } from '../http/context.js';
+import { errorResponses, UserSchema, userToWire } from '../http/wire.js';
+import { SESSION_TTL_MS } from '@gatehouse/core';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+function setSessionCookie(request: FastifyRequest, reply: FastifyReply, sessionId: string): void {
+  reply.setCookie(SESSION_COOKIE, sessionId, {
+    httpOnly: true,
+    sameSite: 'strict',
+    secure: request.protocol === 'https',
+    path: '/',
+    maxAge: SESSION_TTL_MS / 1000,
+  });
+}
+
+const Credentials = Type.Object({
+  email: Type.String({ minLength: 1, maxLength: 320 }),
+  password: Type.String({ minLength: 1, maxLength: 1024 }),
+});
+
+export async function authRoutes(app: App, ctx: AppContext): Promise<void> {
+  const { deps } = ctx;
+
+  app.post('/api/auth/login', {
+    config: { auth: 'public' },
+    schema: {
+      tags: ['auth'],
+      summary: 'Log in with e-mail and password (humans only); sets the session cookie',
+      body: Credentials,
+      response: { 200: Type.Object({ user: UserSchema }), ...errorResponses(401, 422) },
+    },
+  }, async (request, reply) => {
+    const { user, sessionId } = await login(deps, {
+      ...request.body,
+      ip: request.ip,
+      userAgent: request.headers['user-agent'] ?? null,
+    });
+    setSessionCookie(request, reply, sessionId);
+    return { user: userToWire(user) };
+  });
+
+  app.post('/api/auth/logout', {
+    config: { auth: 'public' },
+    schema: { tags: ['auth'], summary: 'End the session', response: { 204: Type.Null() } },
+  }, async (request, reply) => {
+    const cookie = request.headers.cookie ? app.parseCookie(request.headers.cookie)[SESSION_COOKIE] : undefined;
+    if (cookie) await logout(deps, cookie);
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return reply.code(204).send(null);
+  });
+
+  app.get('/api/auth/setup', {
+    config: { auth: 'public' },
+    schema: { tags: ['auth'], summary: 'Whether the first Admin still has to be created', response: { 200: Type.Object({ setup_required: Type.Boolean() }) } },
+  }, async () => ({ setup_required: ctx.setupToken.current !== null }));
+
+  app.post('/api/auth/setup', {
+    config: { auth: 'public' },
+    schema: {
+      tags: ['auth'],
+      summary: 'Create the first Admin with the one-time setup token printed at start',
+      body: Type.Object({
+        setup_token: Type.String({ minLength: 1, maxLength: 200 }),
+        email: Type.String({ minLength: 3, maxLength: 320 }),
+        name: Type.String({ minLength: 1, maxLength: 100 }),
+        password: Type.String({ minLength: 1, maxLength: 1024 }),
+      }),
+      response: { 200: Type.Object({ user: UserSchema }), ...errorResponses(403, 422) },
+    },
+  }, async (request, reply) => {
+    const { setup_token, email, name, password } = request.body;
+    checkPassword(password);
+    await completeSetup(deps, ctx.setupToken.current, { setupToken: setup_token, email, name, password });
+    ctx.setupToken.current = null;
+    const { user, sessionId } = await login(deps, { email, password, ip: request.ip, userAgent: request.headers['user-agent'] ?? null });
+    setSessionCookie(request, reply, sessionId);
+    return { user: userToWire(user) };
+  });
+}

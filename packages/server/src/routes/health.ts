@@ -1,0 +1,26 @@
+import { Type } from 'typebox';
+import type { App, AppContext } from '../http/context.js';
+import { sendError } from '../http/errors.js';
+
+export async function healthRoutes(app: App, ctx: AppContext): Promise<void> {
+  const pub = { auth: 'public' as const };
+  app.get('/healthz', { config: pub, schema: { tags: ['health'], summary: 'The process is alive', response: { 200: Type.Object({ status: Type.String() }) } } }, async () => ({ status: 'ok' }));
+
+  app.get('/readyz', { config: pub, schema: { tags: ['health'], summary: 'The database is reachable', response: { 200: Type.Object({ status: Type.String() }) } } }, async (_request, reply) => {
+    try {
+      await ctx.deps.store.ping();
+      return { status: 'ready' };
+    } catch {
+      return sendError(reply, 503, 'STORE_UNAVAILABLE', 'The database is unavailable');
+    }
+  });
+
+  app.get('/api/health', { config: pub, schema: { tags: ['health'], summary: 'Health as the reference API answers it', response: { 204: Type.Null() } } }, async (_request, reply) => reply.code(204).send(null));
+
+  app.get('/metrics', { config: pub, schema: { hide: true } }, async (_request, reply) => {
+    reply.type(ctx.metrics.registry.contentType);
+    return ctx.metrics.registry.metrics();
+  });
+
+  app.get('/api/openapi.json', { config: pub, schema: { hide: true } }, async () => app.swagger());
+}

@@ -1,0 +1,68 @@
+import { createTeam, deleteTeam, getTeam, listTeams, updateTeam } from '@gatehouse/core';
+import { Type } from 'typebox';
+import { actorOf, type App, type AppContext } from '../http/context.js';
+import { errorResponses, IdParams, PageOf, PageQuery, pageWindow, TeamSchema, teamToWire } from '../http/wire.js';
+
+const TeamBody = {
+  description: Type.Optional(Type.Union([Type.String({ maxLength: 1000 }), Type.Null()])),
+  user_ids: Type.Optional(Type.Array(Type.Integer({ minimum: 1 }), { maxItems: 10_000 })),
+};
+
+export async function teamsRoutes(app: App, { deps }: AppContext): Promise<void> {
+  app.get('/api/teams', {
+    schema: {
+      tags: ['teams'],
+      summary: 'Teams with their members (Manager+)',
+      querystring: Type.Object({ ...PageQuery, search: Type.Optional(Type.String({ maxLength: 200 })) }),
+      response: { 200: PageOf(TeamSchema), ...errorResponses(401, 403, 422) },
+    },
+  }, async (request) => {
+    const w = pageWindow(request.query);
+    const page = await listTeams(deps, actorOf(request), { offset: w.offset, limit: w.limit, ...(request.query.search ? { search: request.query.search } : {}) });
+    return { items: page.items.map(teamToWire), total: page.total, page: w.page, size: w.size };
+  });
+
+  app.get('/api/teams/:id', {
+    schema: { tags: ['teams'], summary: 'One team (Manager+)', params: IdParams, response: { 200: TeamSchema, ...errorResponses(401, 403, 404) } },
+  }, async (request) => teamToWire(await getTeam(deps, actorOf(request), request.params.id)));
+
+  app.post('/api/teams', {
+    schema: {
+      tags: ['teams'],
+      summary: 'Create a team — Admin',
+      body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }), ...TeamBody }),
+      response: { 200: TeamSchema, ...errorResponses(401, 403, 409, 422) },
+    },
+  }, async (request) => {
+    const b = request.body;
+    return teamToWire(await createTeam(deps, actorOf(request), {
+      name: b.name,
+      ...(b.description !== undefined ? { description: b.description } : {}),
+      ...(b.user_ids !== undefined ? { userIds: b.user_ids } : {}),
+    }));
+  });
+
+  app.put('/api/teams/:id', {
+    schema: {
+      tags: ['teams'],
+      summary: 'Rename a team, change its description or set its members — Admin',
+      params: IdParams,
+      body: Type.Object({ name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })), ...TeamBody }),
+      response: { 200: TeamSchema, ...errorResponses(401, 403, 404, 409, 422) },
+    },
+  }, async (request) => {
+    const b = request.body;
+    return teamToWire(await updateTeam(deps, actorOf(request), request.params.id, {
+      ...(b.name !== undefined ? { name: b.name } : {}),
+      ...(b.description !== undefined ? { description: b.description } : {}),
+      ...(b.user_ids !== undefined ? { userIds: b.user_ids } : {}),
+    }));
+  });
+
+  app.delete('/api/teams/:id', {
+    schema: { tags: ['teams'], summary: 'Delete a team (not Public) — Admin', params: IdParams, response: { 204: Type.Null(), ...errorResponses(401, 403, 404, 409) } },
+  }, async (request, reply) => {
+    await deleteTeam(deps, actorOf(request), request.params.id);
+    return reply.code(204).send(null);
+  });
+}

@@ -1,0 +1,154 @@
+import {
+  createHumanUser, createServiceAccount, deactivateUser, getUser, invalidInput, listUsers, revokeUserTokens, updateUser,
+} from '@gatehouse/core';
+import { Type } from 'typebox';
+import { actorOf, type App, type AppContext } from '../http/context.js';
+import {
+  errorResponses, IdParams, isoOrNull, PageOf, PageQuery, pageWindow, RoleSchema, UserSchema, UserTypeSchema, userToWire,
+} from '../http/wire.js';
+
+const Name = Type.String({ minLength: 1, maxLength: 100 });
+const Teams = Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 100 });
+
+/** POST /api/users takes the reference's service-account shape, or a human with `user_type: "Human"`. */
+const CreateUserBody = Type.Object({
+  user_type: Type.Optional(UserTypeSchema),
+  name: Name,
+  role: RoleSchema,
+  teams: Type.Optional(Teams),
+  email: Type.Optional(Type.String({ minLength: 3, maxLength: 320 })),
+  password: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
+});
+
+export async function usersRoutes(app: App, { deps }: AppContext): Promise<void> {
+  app.get('/api/users/me', {
+    schema: {
+      tags: ['users'],
+      summary: 'The caller, and the token it authenticated with (if any)',
+      response: {
+        200: Type.Object({
+          ...UserSchema.properties,
+          token: Type.Union([
+            Type.Object({ id: Type.Integer(), name: Type.String(), type: Type.String(), scim_endpoints_only: Type.Boolean(), expiration: Type.Union([Type.String(), Type.Null()]) }),
+            Type.Null(),
+          ]),
+        }),
+        ...errorResponses(401),
+      },
+    },
+  }, async (request) => {
+    const { user, token } = actorOf(request).principal;
+    return {
+      ...userToWire(user),
+      token: token
+        ? { id: token.id, name: token.name, type: token.type, scim_endpoints_only: token.scimEndpointsOnly, expiration: isoOrNull(token.expiration) }
+        : null,
+    };
+  });
+
+  app.get('/api/users', {
+    schema: {
+      tags: ['users'],
+      summary: 'Users and service accounts (Manager+)',
+      querystring: Type.Object({ ...PageQuery, type: Type.Optional(UserTypeSchema), search: Type.Optional(Type.String({ maxLength: 200 })) }),
+      response: { 200: PageOf(UserSchema), ...errorResponses(401, 403, 422) },
+    },
+  }, async (request) => {
+    const w = pageWindow(request.query);
+    const page = await listUsers(deps, actorOf(request), {
+      offset: w.offset, limit: w.limit,
+      ...(request.query.type ? { type: request.query.type } : {}),
+      ...(request.query.search ? { search: request.query.search } : {}),
+    });
+    return { items: page.items.map(userToWire), total: page.total, page: w.page, size: w.size };
+  });
+
+  app.get('/api/users/listing', {
+    schema: {
+      tags: ['users'],
+      summary: 'A light list of users, e.g. ?type=Service for service accounts (Manager+)',
+      querystring: Type.Object({ type: Type.Optional(UserTypeSchema), search: Type.Optional(Type.String({ maxLength: 200 })) }),
+      response: {
+        200: Type.Array(Type.Object({ id: Type.Integer(), user_id: Type.String(), name: Type.String(), user_type: UserTypeSchema, role: RoleSchema })),
+        ...errorResponses(401, 403),
+      },
+    },
+  }, async (request) => {
+    const page = await listUsers(deps, actorOf(request), {
+      offset: 0, limit: 10_000,
+      ...(request.query.type ? { type: request.query.type } : {}),
+      ...(request.query.search ? { search: request.query.search } : {}),
+    });
+    return page.items.map((u) => ({ id: u.id, user_id: u.userId, name: u.name, user_type: u.type, role: u.role }));
+  });
+
+  app.get('/api/users/:id', {
+    schema: { tags: ['users'], summary: 'One user (Manager+, or yourself)', params: IdParams, response: { 200: UserSchema, ...errorResponses(401, 403, 404) } },
+  }, async (request) => userToWire(await getUser(deps, actorOf(request), request.params.id)));
+
+  app.post('/api/users', {
+    schema: {
+      tags: ['users'],
+      summary: 'Create a service account ({name, role, teams}) or a human (user_type "Human") — Admin',
+      body: CreateUserBody,
+      response: { 200: UserSchema, ...errorResponses(401, 403, 409, 422) },
+    },
+  }, async (request) => {
+    const b = request.body;
+    const actor = actorOf(request);
+    if (b.user_type === 'Human') {
+      if (b.email === undefined) throw invalidInput('email', 'is required for a human user');
+      return userToWire(await createHumanUser(deps, actor, {
+        email: b.email, name: b.name, role: b.role,
+        ...(b.teams ? { teams: b.teams } : {}),
+        ...(b.password !== undefined ? { password: b.password } : {}),
+      }));
+    }
+    if (b.password !== undefined) throw invalidInput('password', 'service accounts never log in with a password');
+    return userToWire(await createServiceAccount(deps, actor, { name: b.name, role: b.role, ...(b.teams ? { teams: b.teams } : {}) }));
+  });
+
+  app.put('/api/users/:id', {
+    schema: {
+      tags: ['users'],
+      summary: 'Change name, role, teams, active (and a human password) — Admin',
+      params: IdParams,
+      body: Type.Object({
+        name: Type.Optional(Name),
+        role: Type.Optional(RoleSchema),
+        teams: Type.Optional(Teams),
+        active: Type.Optional(Type.Boolean()),
+        password: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
+      }),
+      response: { 200: UserSchema, ...errorResponses(401, 403, 404, 409, 422) },
+    },
+  }, async (request) => {
+    const b = request.body;
+    return userToWire(await updateUser(deps, actorOf(request), request.params.id, {
+      ...(b.name !== undefined ? { name: b.name } : {}),
+      ...(b.role !== undefined ? { role: b.role } : {}),
+      ...(b.teams !== undefined ? { teams: b.teams } : {}),
+      ...(b.active !== undefined ? { active: b.active } : {}),
+      ...(b.password !== undefined ? { password: b.password } : {}),
+    }));
+  });
+
+  app.delete('/api/users/:id', {
+    schema: { tags: ['users'], summary: 'Deactivate a user and revoke all their tokens — Admin', params: IdParams, response: { 204: Type.Null(), ...errorResponses(401, 403, 404, 409) } },
+  }, async (request, reply) => {
+    await deactivateUser(deps, actorOf(request), request.params.id);
+    return reply.code(204).send(null);
+  });
+
+  app.post('/api/users/:id/revoke-tokens', {
+    schema: {
+      tags: ['users'],
+      summary: 'Incident response: revoke every token of this user at once — Admin',
+      params: IdParams,
+      response: { 200: Type.Object({ revoked: Type.Integer(), token_ids: Type.Array(Type.Integer()) }), ...errorResponses(401, 403, 404) },
+    },
+  }, async (request) => {
+    const ids = await revokeUserTokens(deps, actorOf(request), request.params.id);
+    return { revoked: ids.length, token_ids: ids };
+  });
+}
