@@ -95,7 +95,9 @@ export function openStore(opts: StoreOptions): OpenedStore {
       }
     },
     async migrate() {
-      const migrator = new Migrator({ db, provider: migrationProvider });
+      // Kysely looks for its own tables in any schema unless told which: name the current one.
+      const schema = traits.name === 'postgres' ? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s : undefined;
+      const migrator = new Migrator({ db, provider: migrationProvider, ...(schema ? { migrationTableSchema: schema } : {}) });
       const { error, results } = await migrator.migrateToLatest();
       if (error) throw error instanceof Error ? error : new Error(String(error));
       return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

@@ -75,15 +75,20 @@ export async function userTokensRoutes(app: App, { deps }: AppContext): Promise<
   });
 
   app.post('/api/user-tokens/:id/rotate', {
+    // The body is optional: a bare POST rotates with the token's original lifetime.
+    preValidation: (request, _reply, done) => {
+      request.body ??= {};
+      done();
+    },
     schema: {
       tags: ['tokens'],
       summary: 'Issue a new secret for a token; the old secret stops at once (owner or Admin)',
       params: IdParams,
-      body: Type.Optional(Type.Object({ expires_in_days: Type.Optional(ExpiresInDays) })),
+      body: Type.Object({ expires_in_days: Type.Optional(ExpiresInDays) }),
       response: { 200: CreatedTokenSchema, ...errorResponses(401, 404, 409, 422) },
     },
   }, async (request) => {
-    const days = request.body?.expires_in_days;
+    const days = request.body.expires_in_days;
     return created(await rotateToken(deps, actorOf(request), request.params.id, days !== undefined ? { expiresInDays: days } : {}));
   });
 
