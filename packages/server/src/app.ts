@@ -12,7 +12,7 @@ import {
   LocalAuthChangeBus, TokenAuthenticator, TokenCache, UsageBuffer, systemClock,
   type AuthChangeBus, type Clock, type Deps, type Keyring, type PasswordHasher, type Store,
 } from '@gatehouse/core';
-import Fastify, { type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
 import { AuthFailureLog } from './http/auth-failure-log.js';
 import { authenticateHook } from './http/authenticate.js';
@@ -85,7 +85,7 @@ export async function buildApp(opts: AppOptions): Promise<App & { gatehouse: App
     logger: opts.logger ?? { level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' } },
     genReqId: () => randomUUID(),
     requestIdHeader: false,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     trustProxy: config.trustProxy,
     bodyLimit: 64 * 1024,
     requestTimeout: 30_000,
