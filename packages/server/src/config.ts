@@ -55,7 +55,7 @@ export class ConfigError extends Error {
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 /** Variables that are not settings but may legitimately be present. */
-const OTHER_KNOWN_ENV = new Set(['GATEHOUSE_REQUIRE_ALL', 'GATEHOUSE_TEST_PG_URL']);
+const OTHER_KNOWN_ENV = new Set(['GATEHOUSE_REQUIRE_ALL', 'GATEHOUSE_TEST_PG_URL', 'GATEHOUSE_URL', 'GATEHOUSE_TOKEN', 'GATEHOUSE_CONFIG']);
 
 function int(name: string, raw: string, min: number, max: number): number {
   if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {

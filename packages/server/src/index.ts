@@ -3,3 +3,4 @@ export * from './config.js';
 export * from './server.js';
 export * from './secrets.js';
 export * from './passwords.js';
+export * from './serve.js';

@@ -1,7 +1,6 @@
 #!/usr/bin/env node
-import { openStore } from '@gatehouse/db';
 import { ConfigError, loadConfig, settingsHelp } from './config.js';
-import { createServer } from './server.js';
+import { migrateDatabase, serve } from './serve.js';
 
 const USAGE = `Usage: gatehouse [serve|migrate] [flags]
 
@@ -23,13 +22,8 @@ async function main(argv: string[]): Promise<number> {
   const config = loadConfig(process.env, args);
 
   if (command === 'migrate') {
-    const store = openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-    try {
-      const applied = await store.migrate();
-      process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
-    } finally {
-      await store.close();
-    }
+    const applied = await migrateDatabase(config);
+    process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
     return 0;
   }
   if (command !== 'serve') {
@@ -37,31 +31,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
-  const server = await createServer(config);
-  const { app } = server;
-  const address = await app.listen({ host: config.host, port: config.port });
-  const base = config.publicUrl ?? address;
-  app.log.info(`Gatehouse listening on ${address} (${server.store.dialect === 'sqlite' ? `SQLite in ${config.dataDir}` : 'PostgreSQL'})`);
-  if (server.secretGenerated) app.log.info(`generated a new signing secret in ${config.dataDir}/secret (mode 0600): back it up`);
-  if (server.setupToken) {
-    app.log.warn(`No users yet. Create the first Admin at ${base}/setup?token=${server.setupToken} (one-time link)`);
-  }
-
-  let closing = false;
-  const shutdown = (signal: string) => {
-    if (closing) return;
-    closing = true;
-    app.log.info(`${signal}: finishing in-flight requests`);
-    server.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        app.log.error({ err }, 'error during shutdown');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  await serve(config, { handleSignals: true });
   return -1; // keep running
 }
 
