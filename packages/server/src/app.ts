@@ -25,6 +25,7 @@ import { auditEventsRoutes } from './routes/audit-events.js';
 import { authRoutes } from './routes/auth.js';
 import { datastoresRoutes } from './routes/datastores.js';
 import { healthRoutes } from './routes/health.js';
+import { introspectRoutes } from './routes/introspect.js';
 import { teamsRoutes } from './routes/teams.js';
 import { userTokensRoutes } from './routes/user-tokens.js';
 import { usersRoutes } from './routes/users.js';
@@ -153,7 +154,7 @@ export async function buildApp(opts: AppOptions): Promise<App & { gatehouse: App
     done();
   });
 
-  for (const routes of [healthRoutes, authRoutes, usersRoutes, teamsRoutes, userTokensRoutes, datastoresRoutes, auditEventsRoutes]) {
+  for (const routes of [healthRoutes, authRoutes, usersRoutes, teamsRoutes, userTokensRoutes, datastoresRoutes, auditEventsRoutes, introspectRoutes]) {
     await routes(app, ctx);
   }
 

@@ -1,0 +1,116 @@
+import { isIP } from 'node:net';
+import { can, DomainError, splitJwt, type BearerVerification } from '@gatehouse/core';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type, type Static } from 'typebox';
+import { actorOf, type App, type AppContext } from '../http/context.js';
+import { errorResponses, RoleSchema, UserTypeSchema } from '../http/wire.js';
+
+/**
+ * RFC 7662 token introspection, for services that accept Gatehouse tokens (the SDK's
+ * `verifyToken` / `gatehouseAuth()`).
+ *
+ * Who may call it: a caller authenticated by a bearer token (not a browser session) whose
+ * role is Manager or Admin — e.g. one service account with role Manager per resource server.
+ * An active answer reveals the token owner's role and teams, which is exactly what the
+ * `viewUsersAndTeams` permission (Manager+) already shows through GET /api/users, so the
+ * endpoint grants nothing a Manager cannot already read; Members and Editors, who may not
+ * list users, may not introspect either (RFC 7662 §4: the endpoint must be protected so that
+ * it is not a token-scanning oracle). Session cookies are refused because introspection is
+ * machine-to-machine and a cookie-authenticated form POST would be a CSRF vector.
+ * FIXME(introspect-scope): a dedicated per-token "introspect" grant would be narrower than a
+ * role; it needs a column on tokens (packages/db).
+ */
+
+/** RFC 7662 §2.1: `token` and an optional `token_type_hint`; `client_ip` is a Gatehouse extension for `last_used_ip`. */
+export const IntrospectBody = Type.Object({
+  token: Type.String({ minLength: 1, maxLength: 8192, description: 'The token to check (without "Bearer ")' }),
+  token_type_hint: Type.Optional(Type.String({ maxLength: 100, description: 'Ignored: Gatehouse has one kind of token (RFC 7662 §2.1)' })),
+  client_ip: Type.Optional(Type.String({ maxLength: 64, description: "The IP the token was presented from, recorded as the token's last_used_ip" })),
+});
+
+/** RFC 7662 §2.2. Inactive tokens answer `{active: false}` and nothing else. */
+export const IntrospectionSchema = Type.Object({
+  active: Type.Boolean(),
+  sub: Type.Optional(Type.String({ description: "the owner's user_id (e-mail, or <slug>@service)" })),
+  exp: Type.Optional(Type.Integer({ description: 'expiry, seconds since the epoch; absent = never' })),
+  iat: Type.Optional(Type.Integer()),
+  jti: Type.Optional(Type.String()),
+  token_type: Type.Optional(Type.Enum(['Personal', 'Service'], { description: 'the token_type claim of Gatehouse tokens' })),
+  scope: Type.Optional(Type.String({ description: '"api", or "scim" for SCIM administration tokens' })),
+  token_id: Type.Optional(Type.Integer()),
+  user_id: Type.Optional(Type.String()),
+  uid: Type.Optional(Type.Integer({ description: "the owner's numeric id" })),
+  user_type: Type.Optional(UserTypeSchema),
+  name: Type.Optional(Type.String({ description: "the owner's display name" })),
+  role: Type.Optional(RoleSchema),
+  teams: Type.Optional(Type.Array(Type.String())),
+});
+export type Introspection = Static<typeof IntrospectionSchema>;
+
+/** `iat` and `jti` of a token the authenticator has just accepted (so its payload is ours). */
+function claimsOf(token: string): { iat?: number; jti?: string } {
+  const parts = splitJwt(token);
+  if (!parts) return {};
+  try {
+    const c = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as Record<string, unknown>;
+    return {
+      ...(Number.isSafeInteger(c.iat) ? { iat: c.iat as number } : {}),
+      ...(typeof c.jti === 'string' ? { jti: c.jti } : {}),
+    };
+  } catch {
+    return {};
+  }
+}
+
+export async function introspectRoutes(root: App, ctx: AppContext): Promise<void> {
+  // Encapsulated so that the form encoding of RFC 7662 §2.1 is accepted here only: every other
+  // route stays JSON-only (the CSRF rule of SPEC §3).
+  await root.register(async (scope) => {
+    const app = scope.withTypeProvider<TypeBoxTypeProvider>();
+    app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, (_req, body, done) => {
+      done(null, Object.fromEntries(new URLSearchParams(body as string)));
+    });
+
+    app.post('/api/introspect', {
+      schema: {
+        tags: ['tokens'],
+        summary: 'RFC 7662 token introspection — bearer token of a Manager or Admin (e.g. a Manager service account)',
+        body: IntrospectBody,
+        response: { 200: IntrospectionSchema, ...errorResponses(401, 403, 422) },
+      },
+    }, async (request, reply) => {
+      const caller = actorOf(request).principal;
+      if (caller.token === null) {
+        throw new DomainError('FORBIDDEN', 'Introspection is for services: call it with a bearer token, not a browser session');
+      }
+      if (!can(caller.user.role, 'viewUsersAndTeams')) {
+        throw new DomainError('FORBIDDEN', `Your role (${caller.user.role}) may not introspect tokens: use a Manager or Admin service account`);
+      }
+      const { token, client_ip } = request.body;
+      const ip = client_ip !== undefined && isIP(client_ip) !== 0 ? client_ip : null;
+      // RFC 7662 §2.2: responses must not be cached by intermediaries.
+      reply.header('cache-control', 'no-store');
+      // The same decision as every API request (signature, store, revocation, expiry, user
+      // active), through the same cache, so a revocation is seen here as promptly as there.
+      const result: BearerVerification = await ctx.authenticator.verify(`Bearer ${token}`, ip);
+      if (!result.valid) return { active: false };
+      const { user, token: t } = result.principal;
+      if (!t) return { active: false };
+      return {
+        active: true,
+        sub: user.userId,
+        ...(t.expiration ? { exp: Math.floor(t.expiration.getTime() / 1000) } : {}),
+        ...claimsOf(token),
+        token_type: t.type,
+        scope: t.scimEndpointsOnly ? 'scim' : 'api',
+        token_id: t.id,
+        user_id: user.userId,
+        uid: user.id,
+        user_type: user.type,
+        name: user.name,
+        role: user.role,
+        teams: user.teams.map((team) => team.name),
+      };
+    });
+  });
+}
