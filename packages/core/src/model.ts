@@ -23,6 +23,13 @@ export interface User {
   created: Date;
   createdById: number | null;
   lastLogin: Date | null;
+  /** SCIM `externalId`: the identity provider's id for this user. */
+  externalId?: string | null;
+  /** SCIM `name.givenName` / `name.familyName`, kept beside the display `name`. */
+  givenName?: string | null;
+  familyName?: string | null;
+  /** SCIM `meta.lastModified`; `null` = not changed through SCIM since `created`. */
+  lastModified?: Date | null;
 }
 
 /** The short form embedded in tokens and team listings. */
@@ -39,6 +46,10 @@ export interface Team {
   description: string | null;
   created: Date;
   users: UserRef[];
+  /** SCIM `externalId` of the group this team is. */
+  externalId?: string | null;
+  /** SCIM `meta.lastModified`; `null` = not changed through SCIM since `created`. */
+  lastModified?: Date | null;
 }
 
 export interface Token {

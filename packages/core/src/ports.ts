@@ -24,6 +24,10 @@ export interface NewUser {
   passwordHash: string | null;
   createdById: number | null;
   created: Date;
+  /** SCIM attributes (optional: only SCIM provisioning sets them). */
+  externalId?: string | null;
+  givenName?: string | null;
+  familyName?: string | null;
 }
 
 export interface UserPatch {
@@ -33,11 +37,23 @@ export interface UserPatch {
   teamIds?: number[];
   email?: string | null;
   userId?: string;
+  /** SCIM attributes. */
+  externalId?: string | null;
+  givenName?: string | null;
+  familyName?: string | null;
+  lastModified?: Date;
+}
+
+/** What SCIM may change of a team (see TeamStore.update / addMembers / removeMembers). */
+export interface TeamScimPatch {
+  externalId?: string | null;
+  lastModified?: Date;
 }
 
 export interface UserQuery extends PageRequest {
   type?: UserType;
   search?: string;
+  active?: boolean;
 }
 
 export interface UserStore {
@@ -56,6 +72,11 @@ export interface UserStore {
   recordLogin(id: number, at: Date): Promise<void>;
   /** Number of active Admins, for the last-admin guard. */
   countActiveAdmins(): Promise<number>;
+  /**
+   * Removes the user row for good (SCIM DELETE): its tokens, sessions and memberships go with
+   * it; what it created keeps a null creator. Throws NOT_FOUND. Audit events are kept.
+   */
+  delete(id: number): Promise<void>;
 }
 
 export interface TeamQuery extends PageRequest {
@@ -68,9 +89,15 @@ export interface TeamStore {
   findByNames(names: readonly string[]): Promise<Team[]>;
   list(query: TeamQuery): Promise<Page<Team>>;
   /** Throws NAME_TAKEN. */
-  create(team: { name: string; description: string | null; userIds: number[]; created: Date }): Promise<Team>;
+  create(team: { name: string; description: string | null; userIds: number[]; created: Date; externalId?: string | null }): Promise<Team>;
   /** `userIds` replaces the members. Throws NAME_TAKEN. */
-  update(id: number, patch: { name?: string; description?: string | null; userIds?: number[] }): Promise<Team>;
+  update(id: number, patch: { name?: string; description?: string | null; userIds?: number[] } & TeamScimPatch): Promise<Team>;
+  /**
+   * Adds and removes members in one transaction, leaving the other members alone, so that two
+   * concurrent changes to different members of one team both take effect (SCIM PATCH). Adding a
+   * member twice or removing a non-member is a no-op. Throws NOT_FOUND for an unknown team.
+   */
+  changeMembers(id: number, change: { add: readonly number[]; remove: readonly number[] } & TeamScimPatch): Promise<Team>;
   delete(id: number): Promise<void>;
   /** Creates the Public team if missing; returns it. Idempotent under concurrency. */
   ensurePublic(created: Date): Promise<Team>;

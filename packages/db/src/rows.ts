@@ -20,6 +20,10 @@ export function userFromRow(row: UserRow, teams: TeamRef[]): User {
     created: toDate(row.created),
     createdById: row.created_by_id,
     lastLogin: toDateOrNull(row.last_login),
+    externalId: row.external_id ?? null,
+    givenName: row.given_name ?? null,
+    familyName: row.family_name ?? null,
+    lastModified: toDateOrNull(row.last_modified ?? null),
   };
 }
 

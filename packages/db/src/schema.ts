@@ -19,6 +19,11 @@ export interface UsersTable {
   created: Timestamp;
   created_by_id: number | null;
   last_login: Timestamp | null;
+  /** SCIM (migration 2026-11-29T01-00-scim). */
+  external_id: string | null;
+  given_name: string | null;
+  family_name: string | null;
+  last_modified: Timestamp | null;
 }
 
 export interface TeamsTable {
@@ -26,6 +31,9 @@ export interface TeamsTable {
   name: string;
   description: string | null;
   created: Timestamp;
+  /** SCIM (migration 2026-11-29T01-00-scim). */
+  external_id: string | null;
+  last_modified: Timestamp | null;
 }
 
 export interface TeamMembersTable {

@@ -1,8 +1,17 @@
-import { DomainError, notFound, PUBLIC_TEAM, type Page, type Team, type TeamQuery, type TeamStore, type UserRef } from '@gatehouse/core';
+import { DomainError, notFound, PUBLIC_TEAM, type Page, type Team, type TeamQuery, type TeamScimPatch, type TeamStore, type UserRef } from '@gatehouse/core';
 import type { Kysely, Selectable } from 'kysely';
-import { toDate, type DialectTraits } from './dialect.js';
+import { toDate, toDateOrNull, type DialectTraits } from './dialect.js';
 import { pageOf, userRef } from './rows.js';
 import type { Database, TeamsTable } from './schema.js';
+
+const teamFields = (r: Selectable<TeamsTable>): Omit<Team, 'users'> => ({
+  id: r.id,
+  name: r.name,
+  description: r.description,
+  created: toDate(r.created),
+  externalId: r.external_id ?? null,
+  lastModified: toDateOrNull(r.last_modified ?? null),
+});
 
 export class KyselyTeamStore implements TeamStore {
   constructor(
@@ -26,7 +35,7 @@ export class KyselyTeamStore implements TeamStore {
         list.push(userRef(m));
       }
     }
-    return rows.map((r) => ({ id: r.id, name: r.name, description: r.description, created: toDate(r.created), users: members.get(r.id) ?? [] }));
+    return rows.map((r) => ({ ...teamFields(r), users: members.get(r.id) ?? [] }));
   }
 
   async findById(id: number): Promise<Team | undefined> {
@@ -37,7 +46,7 @@ export class KyselyTeamStore implements TeamStore {
   async findByNames(names: readonly string[]): Promise<Team[]> {
     if (names.length === 0) return [];
     const rows = await this.db.selectFrom('teams').selectAll().where('name', 'in', [...names]).orderBy('id').execute();
-    return rows.map((r) => ({ id: r.id, name: r.name, description: r.description, created: toDate(r.created), users: [] }));
+    return rows.map((r) => ({ ...teamFields(r), users: [] }));
   }
 
   async list(q: TeamQuery): Promise<Page<Team>> {
@@ -54,12 +63,12 @@ export class KyselyTeamStore implements TeamStore {
     return new DomainError('NAME_TAKEN', `A team named "${name}" already exists`, 'name');
   }
 
-  async create(t: { name: string; description: string | null; userIds: number[]; created: Date }): Promise<Team> {
+  async create(t: { name: string; description: string | null; userIds: number[]; created: Date; externalId?: string | null }): Promise<Team> {
     try {
       const id = await this.db.transaction().execute(async (trx) => {
         const row = await trx
           .insertInto('teams')
-          .values({ name: t.name, description: t.description, created: this.traits.time(t.created) })
+          .values({ name: t.name, description: t.description, created: this.traits.time(t.created), external_id: t.externalId ?? null, last_modified: null })
           .returning('id')
           .executeTakeFirstOrThrow();
         if (t.userIds.length > 0) {
@@ -74,12 +83,13 @@ export class KyselyTeamStore implements TeamStore {
     }
   }
 
-  async update(id: number, p: { name?: string; description?: string | null; userIds?: number[] }): Promise<Team> {
+  async update(id: number, p: { name?: string; description?: string | null; userIds?: number[] } & TeamScimPatch): Promise<Team> {
     try {
       await this.db.transaction().execute(async (trx) => {
         const set = {
           ...(p.name !== undefined ? { name: p.name } : {}),
           ...(p.description !== undefined ? { description: p.description } : {}),
+          ...this.#scimSet(p),
         };
         if (Object.keys(set).length > 0) await trx.updateTable('teams').set(set).where('id', '=', id).execute();
         if (p.userIds !== undefined) {
@@ -93,6 +103,34 @@ export class KyselyTeamStore implements TeamStore {
       if (this.traits.isUniqueViolation(e)) throw this.#nameTaken(p.name);
       throw e;
     }
+    const team = await this.findById(id);
+    if (!team) throw notFound('Team');
+    return team;
+  }
+
+  #scimSet(p: TeamScimPatch) {
+    return {
+      ...(p.externalId !== undefined ? { external_id: p.externalId } : {}),
+      ...(p.lastModified !== undefined ? { last_modified: this.traits.time(p.lastModified) } : {}),
+    };
+  }
+
+  async changeMembers(id: number, change: { add: readonly number[]; remove: readonly number[] } & TeamScimPatch): Promise<Team> {
+    await this.db.transaction().execute(async (trx) => {
+      // Locks the team row (PostgreSQL) and proves it exists before touching members.
+      const r = await trx.updateTable('teams').set({ id, ...this.#scimSet(change) }).where('id', '=', id).executeTakeFirst();
+      if (Number(r.numUpdatedRows) === 0) throw notFound('Team');
+      const remove = [...new Set(change.remove)].filter((u) => !change.add.includes(u));
+      if (remove.length > 0) await trx.deleteFrom('team_members').where('team_id', '=', id).where('user_id', 'in', remove).execute();
+      const add = [...new Set(change.add)];
+      if (add.length > 0) {
+        await trx
+          .insertInto('team_members')
+          .values(add.map((user_id) => ({ team_id: id, user_id })))
+          .onConflict((oc) => oc.columns(['team_id', 'user_id']).doNothing())
+          .execute();
+      }
+    });
     const team = await this.findById(id);
     if (!team) throw notFound('Team');
     return team;

@@ -35,6 +35,7 @@ export class KyselyUserStore implements UserStore {
   async list(q: UserQuery): Promise<Page<User>> {
     let base = this.db.selectFrom('users');
     if (q.type) base = base.where('user_type', '=', q.type);
+    if (q.active !== undefined) base = base.where('active', '=', this.traits.bool(q.active));
     if (q.search) {
       const like = `%${q.search}%`;
       const op = this.traits.ilike;
@@ -69,6 +70,10 @@ export class KyselyUserStore implements UserStore {
             created: this.traits.time(u.created),
             created_by_id: u.createdById,
             last_login: null,
+            external_id: u.externalId ?? null,
+            given_name: u.givenName ?? null,
+            family_name: u.familyName ?? null,
+            last_modified: null,
           })
           .returning('id')
           .executeTakeFirstOrThrow();
@@ -95,6 +100,10 @@ export class KyselyUserStore implements UserStore {
           ...(p.active !== undefined ? { active: this.traits.bool(p.active) } : {}),
           ...(p.email !== undefined ? { email: p.email } : {}),
           ...(p.userId !== undefined ? { user_id: p.userId.toLowerCase() } : {}),
+          ...(p.externalId !== undefined ? { external_id: p.externalId } : {}),
+          ...(p.givenName !== undefined ? { given_name: p.givenName } : {}),
+          ...(p.familyName !== undefined ? { family_name: p.familyName } : {}),
+          ...(p.lastModified !== undefined ? { last_modified: this.traits.time(p.lastModified) } : {}),
         };
         if (Object.keys(set).length > 0) {
           const r = await trx.updateTable('users').set(set).where('id', '=', id).executeTakeFirst();
@@ -131,5 +140,11 @@ export class KyselyUserStore implements UserStore {
       .where('active', '=', this.traits.bool(true))
       .executeTakeFirstOrThrow();
     return Number(r.n);
+  }
+
+  async delete(id: number): Promise<void> {
+    // Foreign keys cascade to tokens, sessions and memberships, and null the creator elsewhere.
+    const r = await this.db.deleteFrom('users').where('id', '=', id).executeTakeFirst();
+    if (Number(r.numDeletedRows) === 0) throw notFound('User');
   }
 }

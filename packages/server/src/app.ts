@@ -23,6 +23,7 @@ import { createMetrics } from './metrics.js';
 import { argon2Passwords } from './passwords.js';
 import { auditEventsRoutes } from './routes/audit-events.js';
 import { authRoutes } from './routes/auth.js';
+import { cliAuthorizeRoutes } from './routes/cli-authorize.js';
 import { datastoresRoutes } from './routes/datastores.js';
 import { healthRoutes } from './routes/health.js';
 import { introspectRoutes } from './routes/introspect.js';
@@ -111,6 +112,13 @@ export async function buildApp(opts: AppOptions): Promise<App & { gatehouse: App
     }
   });
 
+  // Everything under /api needs authentication unless its route says otherwise; the UI, the
+  // API docs and unknown paths (answered by the not-found handler) are public.
+  app.addHook('onRoute', (route) => {
+    const isApi = route.url.startsWith('/api/') && !route.url.startsWith('/api/docs');
+    route.config = { ...route.config, auth: route.config?.auth ?? (isApi ? 'user' : 'public') };
+  });
+
   await app.register(fastifyHelmet, {
     contentSecurityPolicy: {
       directives: {
@@ -154,7 +162,7 @@ export async function buildApp(opts: AppOptions): Promise<App & { gatehouse: App
     done();
   });
 
-  for (const routes of [healthRoutes, authRoutes, usersRoutes, teamsRoutes, userTokensRoutes, datastoresRoutes, auditEventsRoutes, introspectRoutes]) {
+  for (const routes of [healthRoutes, authRoutes, usersRoutes, teamsRoutes, userTokensRoutes, datastoresRoutes, auditEventsRoutes, introspectRoutes, cliAuthorizeRoutes]) {
     await routes(app, ctx);
   }
 

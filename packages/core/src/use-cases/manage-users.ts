@@ -1,8 +1,9 @@
 import type { Actor } from '../auth/principal.js';
 import { audit, type Deps } from '../deps.js';
 import { DomainError, invalidInput, notFound } from '../errors.js';
-import { PUBLIC_TEAM, type Page, type PageRequest, type User, type UserType } from '../model.js';
+import { PUBLIC_TEAM, type Page, type User } from '../model.js';
 import { requirePermission } from '../policies.js';
+import type { UserQuery } from '../ports.js';
 import type { Role } from '../roles.js';
 import { normaliseName } from './create-token.js';
 
@@ -101,7 +102,7 @@ export async function getUser(deps: Deps, actor: Actor, id: number): Promise<Use
   return user;
 }
 
-export function listUsers(deps: Deps, actor: Actor, query: PageRequest & { type?: UserType; search?: string }): Promise<Page<User>> {
+export function listUsers(deps: Deps, actor: Actor, query: UserQuery): Promise<Page<User>> {
   requirePermission(actor, 'viewUsersAndTeams', 'list users');
   return deps.store.users.list(query);
 }

@@ -62,7 +62,8 @@ function admit(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, pr
  */
 export function authenticateHook(ctx: AppContext) {
   return function authenticate(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
-    const mode = request.routeOptions.config.auth ?? 'user';
+    // Unknown paths reach the not-found handler unauthenticated (it reveals nothing).
+    const mode = request.is404 ? 'public' : (request.routeOptions.config.auth ?? 'user');
     if (mode === 'public') return done();
     const scimRoute = mode === 'scim';
     const header = request.headers.authorization;

@@ -50,7 +50,12 @@ export async function usersRoutes(app: App, { deps }: AppContext): Promise<void>
     schema: {
       tags: ['users'],
       summary: 'Users and service accounts (Manager+)',
-      querystring: Type.Object({ ...PageQuery, type: Type.Optional(UserTypeSchema), search: Type.Optional(Type.String({ maxLength: 200 })) }),
+      querystring: Type.Object({
+        ...PageQuery,
+        type: Type.Optional(UserTypeSchema),
+        search: Type.Optional(Type.String({ maxLength: 200 })),
+        active: Type.Optional(Type.Boolean()),
+      }),
       response: { 200: PageOf(UserSchema), ...errorResponses(401, 403, 422) },
     },
   }, async (request) => {
@@ -59,6 +64,7 @@ export async function usersRoutes(app: App, { deps }: AppContext): Promise<void>
       offset: w.offset, limit: w.limit,
       ...(request.query.type ? { type: request.query.type } : {}),
       ...(request.query.search ? { search: request.query.search } : {}),
+      ...(request.query.active !== undefined ? { active: request.query.active } : {}),
     });
     return { items: page.items.map(userToWire), total: page.total, page: w.page, size: w.size };
   });

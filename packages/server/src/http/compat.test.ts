@@ -1,0 +1,87 @@
+import { expect, it } from 'vitest';
+import { describeOnEachDatabase } from '../test-support/test-app.js';
+
+/** What the reference API's public clients (the Qualytics CLI, the seed's examples) rely on (SPEC §3). */
+describeOnEachDatabase('reference API compatibility', (app) => {
+  it('GET /api/health is 204 without authentication; /healthz and /readyz answer', async () => {
+    const t = app();
+    const health = await t.request({ method: 'GET', url: '/api/health' });
+    expect(health.statusCode).toBe(204);
+    expect(health.body).toBe('');
+    expect((await t.request({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok' });
+    expect((await t.request({ method: 'GET', url: '/readyz' })).json()).toEqual({ status: 'ready' });
+  });
+
+  it('accepts Content-Type: application/json on bodiless GET and DELETE', async () => {
+    const t = app();
+    const json = { 'content-type': 'application/json' };
+    expect((await t.request({ method: 'GET', url: '/api/users/me', token: t.adminToken, headers: json })).statusCode).toBe(200);
+    const tok = await t.makeToken(t.adminToken, { name: 'ct-delete' });
+    await t.request({ method: 'PUT', url: `/api/user-tokens/${tok.id}`, token: t.adminToken, payload: { revoke: true } });
+    expect((await t.request({ method: 'DELETE', url: `/api/user-tokens/${tok.id}`, token: t.adminToken, headers: json })).statusCode).toBe(204);
+  });
+
+  it('reads Python-style booleans True/False in query strings', async () => {
+    const t = app();
+    const sa = await t.makeUser({ type: 'Service' });
+    await t.request({ method: 'DELETE', url: `/api/users/${sa.id}`, token: t.adminToken });
+    const inactive = await t.request({ method: 'GET', url: '/api/users?size=100&active=False', token: t.adminToken });
+    expect(inactive.statusCode).toBe(200);
+    expect(inactive.json().items.map((u: { id: number }) => u.id)).toContain(sa.id);
+    const active = await t.request({ method: 'GET', url: '/api/users?size=100&active=True', token: t.adminToken });
+    expect(active.json().items.map((u: { active: boolean }) => u.active)).not.toContain(false);
+    expect((await t.request({ method: 'GET', url: '/api/users?active=maybe', token: t.adminToken })).statusCode).toBe(422);
+  });
+
+  it('GET /api/user-tokens is a plain array; lists are {items,total,page,size}; ids are integers', async () => {
+    const t = app();
+    const tokens = (await t.request({ method: 'GET', url: '/api/user-tokens', token: t.adminToken })).json();
+    expect(Array.isArray(tokens)).toBe(true);
+    for (const url of ['/api/users', '/api/teams', '/api/datastores', '/api/audit-events']) {
+      const page = (await t.request({ method: 'GET', url: `${url}?page=1&size=100`, token: t.adminToken })).json();
+      expect(Object.keys(page).sort()).toEqual(['items', 'page', 'size', 'total']);
+      expect(page.size).toBe(100);
+      for (const item of page.items) expect(Number.isInteger(item.id)).toBe(true);
+    }
+  });
+
+  it('401 and 403 say which in their detail (clients show both as "token expired or invalid")', async () => {
+    const t = app();
+    const member = await t.makeUser();
+    const forbidden = await t.request({ method: 'GET', url: '/api/users', token: member.token });
+    expect(forbidden.json().detail).toBe('Your role (Member) may not list users');
+    const unauth = await t.request({ method: 'GET', url: '/api/users' });
+    expect(unauth.json().detail).toMatch(/Authentication required/);
+  });
+
+  it('unknown API routes are a JSON 404, never HTML', async () => {
+    const res = await app().request({ method: 'GET', url: '/api/nope' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('serves the OpenAPI document generated from the validating schemas, and its docs UI', async () => {
+    const t = app();
+    const doc = (await t.request({ method: 'GET', url: '/api/openapi.json' })).json();
+    expect(doc.openapi).toMatch(/^3\./);
+    const post = doc.paths['/api/user-tokens'].post;
+    expect(post.requestBody.content['application/json'].schema.properties.expires_in_days).toBeDefined();
+    expect(post.responses['200'].content['application/json'].schema.properties.bearer_token).toBeDefined();
+    expect(doc.paths['/api/users/{id}'].get).toBeDefined();
+    const ui = await t.request({ method: 'GET', url: '/api/docs/' });
+    expect(ui.statusCode).toBe(200);
+    expect(ui.headers['content-type']).toContain('text/html');
+  });
+
+  it('exposes Prometheus metrics: requests by route and status, auth failures by reason, tokens by state', async () => {
+    const t = app();
+    await t.request({ method: 'GET', url: '/api/users/me', token: t.adminToken });
+    await t.request({ method: 'GET', url: '/api/users/me', token: 'a.b.c' });
+    const text = (await t.request({ method: 'GET', url: '/metrics' })).body;
+    expect(text).toMatch(/gatehouse_http_requests_total\{method="GET",route="\/api\/users\/me",status="200"\} \d+/);
+    expect(text).toMatch(/gatehouse_http_request_duration_seconds_bucket\{.*route="\/api\/users\/me"/);
+    expect(text).toMatch(/gatehouse_auth_failures_total\{reason="MALFORMED"\} [1-9]/);
+    expect(text).toMatch(/gatehouse_tokens\{state="active"\} [1-9]/);
+    expect(text).not.toContain(t.adminToken);
+  });
+});
