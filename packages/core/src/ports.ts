@@ -44,7 +44,7 @@ export interface UserPatch {
   lastModified?: Date;
 }
 
-/** What SCIM may change of a team (see TeamStore.update / addMembers / removeMembers). */
+/** What SCIM may change of a team besides its name and members (TeamStore.update / changeMembers). */
 export interface TeamScimPatch {
   externalId?: string | null;
   lastModified?: Date;

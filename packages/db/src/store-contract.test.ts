@@ -246,4 +246,65 @@ describe.each(DIALECTS)('store contract on $kind', ({ kind, available }) => {
       expect(await store.sessions.find('sess', T0)).toBeUndefined();
     });
   });
+  describe('SCIM attributes (migration 2026-11-29T01-00-scim)', () => {
+    it('keeps externalId, name parts and lastModified of users; new rows have none', async () => {
+      const plain = await user('plain@x.io');
+      expect(plain).toMatchObject({ externalId: null, givenName: null, familyName: null, lastModified: null });
+      const u = await store.users.create({
+        userId: 'Ada@X.io', email: 'ada@x.io', name: 'Ada Lovelace', type: 'Human', role: 'Member', teamIds: [publicId],
+        passwordHash: null, createdById: null, created: T0, externalId: 'e-1', givenName: 'Ada', familyName: 'Lovelace',
+      });
+      expect(u).toMatchObject({ externalId: 'e-1', givenName: 'Ada', familyName: 'Lovelace', lastModified: null });
+      const changed = await store.users.update(u.id, { externalId: 'E-2', givenName: null, lastModified: later(5) });
+      expect(changed).toMatchObject({ externalId: 'E-2', givenName: null, familyName: 'Lovelace', name: 'Ada Lovelace' });
+      expect(changed.lastModified?.toISOString()).toBe(later(5).toISOString());
+      // Other updates leave the SCIM attributes alone.
+      expect(await store.users.update(u.id, { role: 'Editor' })).toMatchObject({ externalId: 'E-2', familyName: 'Lovelace' });
+    });
+
+    it('deletes a user with its tokens, sessions and memberships, and keeps what it created', async () => {
+      const eng = await store.teams.create({ name: 'Eng', description: null, userIds: [], created: T0 });
+      const u = await user('gone@x.io', { teamIds: [publicId, eng.id] });
+      const robot = await store.users.create({
+        userId: 'bot@service', email: null, name: 'bot', type: 'Service', role: 'Member', teamIds: [publicId],
+        passwordHash: null, createdById: u.id, created: T0,
+      });
+      const tok = await store.tokens.create(tokenInput(u.id, 'mine', { type: 'Personal' }));
+      await store.sessions.create({ idHash: 'gone-sess', userId: u.id, created: T0, expires: later(1000) });
+      await store.users.delete(u.id);
+      expect(await store.users.findById(u.id)).toBeUndefined();
+      expect(await store.tokens.findById(tok.id)).toBeUndefined();
+      expect(await store.sessions.find('gone-sess', T0)).toBeUndefined();
+      expect((await store.teams.findById(eng.id))?.users).toEqual([]);
+      expect((await store.users.findById(robot.id))?.createdById).toBeNull();
+      await expectCode(store.users.delete(u.id), 'NOT_FOUND');
+    });
+
+    it('keeps externalId and lastModified of teams', async () => {
+      const t = await store.teams.create({ name: 'Ops', description: null, userIds: [], created: T0, externalId: 'g-1' });
+      expect(t).toMatchObject({ externalId: 'g-1', lastModified: null });
+      const u = await store.teams.update(t.id, { name: 'Ops 2', externalId: 'g-2', lastModified: later(7) });
+      expect(u).toMatchObject({ name: 'Ops 2', externalId: 'g-2' });
+      expect(u.lastModified?.toISOString()).toBe(later(7).toISOString());
+      expect((await store.teams.findByNames(['Ops 2']))[0]).toMatchObject({ externalId: 'g-2' });
+    });
+
+    it('changes members without touching the others; duplicates and non-members are no-ops', async () => {
+      const [a, b, c] = [await user('a@t.io'), await user('b@t.io'), await user('c@t.io')];
+      const t = await store.teams.create({ name: 'Mixed', description: null, userIds: [a.id], created: T0 });
+      let team = await store.teams.changeMembers(t.id, { add: [b.id, a.id, b.id], remove: [c.id], lastModified: later(1) });
+      expect(team.users.map((x) => x.id)).toEqual([a.id, b.id]);
+      expect(team.lastModified?.toISOString()).toBe(later(1).toISOString());
+      team = await store.teams.changeMembers(t.id, { add: [], remove: [a.id] });
+      expect(team.users.map((x) => x.id)).toEqual([b.id]);
+      await expectCode(store.teams.changeMembers(99_999, { add: [a.id], remove: [] }), 'NOT_FOUND');
+    });
+
+    it('two concurrent member changes of one team both take effect', async () => {
+      const [a, b] = [await user('p@t.io'), await user('q@t.io')];
+      const t = await store.teams.create({ name: 'Race', description: null, userIds: [], created: T0 });
+      await Promise.all([store.teams.changeMembers(t.id, { add: [a.id], remove: [] }), store.teams.changeMembers(t.id, { add: [b.id], remove: [] })]);
+      expect((await store.teams.findById(t.id))?.users.map((x) => x.id)).toEqual([a.id, b.id]);
+    });
+  });
 });
