@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import type { Principal } from './principal.js';
+import { TokenCache } from './token-cache.js';
+
+const principal = (tokenId: number, userId: number, exp: number | null = null): Principal => ({
+  user: { id: userId, userId: `u${userId}`, email: null, name: 'u', type: 'Human', role: 'Member', active: true, teams: [], created: new Date(0), createdById: null, lastLogin: null },
+  token: { id: tokenId, name: 't', type: 'Personal', scimEndpointsOnly: false, expiration: exp === null ? null : new Date(exp) },
+});
+
+describe('TokenCache', () => {
+  it('is bounded: the oldest entry goes first', () => {
+    const c = new TokenCache(2, 60_000);
+    c.set('a', principal(1, 1), 0, c.epoch);
+    c.set('b', principal(2, 1), 0, c.epoch);
+    c.set('c', principal(3, 1), 0, c.epoch);
+    expect([c.get('a', 1), c.get('b', 1), c.get('c', 1)].map((p) => p?.token?.id)).toEqual([undefined, 2, 3]);
+  });
+
+  it('invalidates by token, by user and entirely', () => {
+    const c = new TokenCache();
+    c.set('a', principal(1, 10), 0, c.epoch);
+    c.set('b', principal(2, 10), 0, c.epoch);
+    c.set('c', principal(3, 20), 0, c.epoch);
+    c.apply({ kind: 'token', tokenId: 1 });
+    expect(c.get('a', 1)).toBeUndefined();
+    c.apply({ kind: 'user', userId: 10 });
+    expect(c.get('b', 1)).toBeUndefined();
+    expect(c.get('c', 1)).toBeDefined();
+    c.apply({ kind: 'all' });
+    expect(c.size).toBe(0);
+  });
+
+  it('caps entries by TTL and by the token expiry', () => {
+    const c = new TokenCache(10, 1000);
+    c.set('ttl', principal(1, 1), 0, c.epoch);
+    c.set('exp', principal(2, 1, 500), 0, c.epoch);
+    expect(c.get('exp', 499)).toBeDefined();
+    expect(c.get('exp', 500)).toBeUndefined();
+    expect(c.get('ttl', 999)).toBeDefined();
+    expect(c.get('ttl', 1000)).toBeUndefined();
+  });
+
+  it('caches nothing while disabled', () => {
+    const c = new TokenCache();
+    c.setEnabled(false);
+    c.set('a', principal(1, 1), 0, c.epoch);
+    expect(c.size).toBe(0);
+  });
+});
