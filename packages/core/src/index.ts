@@ -20,3 +20,4 @@ export * from './use-cases/manage-datastores.js';
 export * from './use-cases/sessions.js';
 export * from './use-cases/bootstrap.js';
 export * from './use-cases/audit-log.js';
+export * as scim from './scim/index.js';

@@ -1,0 +1,208 @@
+import type { Team, User } from '../model.js';
+import { invalidValue } from './errors.js';
+import { getProp } from './filter.js';
+import { GROUP_SCHEMA, USER_SCHEMA } from './schemas.js';
+
+/*
+ * The one mapping between Gatehouse users/teams and SCIM resources (RFC 7643 §4), both ways.
+ * Resources are plain JSON: filters, PATCH and projection work on them.
+ */
+
+export type ScimResource = Record<string, unknown>;
+
+/** RFC 3339 without milliseconds, as the rest of the API. */
+const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+const fullName = (u: Pick<User, 'givenName' | 'familyName'>) => [u.givenName, u.familyName].filter((p) => p).join(' ');
+
+/** A user as a SCIM User. `baseUrl` ends in `/scim/v2`. */
+export function userToScim(u: User, baseUrl: string): ScimResource {
+  const name: Record<string, string> = { formatted: fullName(u) || u.name };
+  if (u.givenName) name.givenName = u.givenName;
+  if (u.familyName) name.familyName = u.familyName;
+  return {
+    schemas: [USER_SCHEMA],
+    id: String(u.id),
+    ...(u.externalId ? { externalId: u.externalId } : {}),
+    userName: u.userId,
+    name,
+    displayName: u.name,
+    active: u.active,
+    emails: u.email ? [{ value: u.email, type: 'work', primary: true }] : [],
+    groups: u.teams.map((t) => ({ value: String(t.id), $ref: `${baseUrl}/Groups/${t.id}`, display: t.name, type: 'direct' })),
+    meta: {
+      resourceType: 'User',
+      created: iso(u.created),
+      lastModified: iso(u.lastModified ?? u.created),
+      location: `${baseUrl}/Users/${u.id}`,
+    },
+  };
+}
+
+/** A team as a SCIM Group; only humans are members in SCIM (service accounts are not SCIM's). */
+export function teamToScim(t: Team, baseUrl: string): ScimResource {
+  return {
+    schemas: [GROUP_SCHEMA],
+    id: String(t.id),
+    ...(t.externalId ? { externalId: t.externalId } : {}),
+    displayName: t.name,
+    members: t.users
+      .filter((m) => m.type === 'Human')
+      .map((m) => ({ value: String(m.id), $ref: `${baseUrl}/Users/${m.id}`, display: m.name, type: 'User' })),
+    meta: {
+      resourceType: 'Group',
+      created: iso(t.created),
+      lastModified: iso(t.lastModified ?? t.created),
+      location: `${baseUrl}/Groups/${t.id}`,
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading bodies (POST, PUT, and the result of a PATCH)
+
+const EMAIL = /^[^\s@]+@[^\s@]+$/;
+
+function optString(obj: unknown, name: string, field = name): string | null {
+  const v = getProp(obj, name);
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'string') throw invalidValue(`${field} must be a string`);
+  const t = v.trim();
+  if (t.length > 320) throw invalidValue(`${field} must be at most 320 characters`);
+  return t === '' ? null : t;
+}
+
+/** SCIM booleans, and the strings Entra ID sends instead ("True", "False"). */
+export function readBoolean(v: unknown, field: string): boolean {
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'string' && /^(true|false)$/i.test(v.trim())) return v.trim().toLowerCase() === 'true';
+  throw invalidValue(`${field} must be a boolean`);
+}
+
+/** What SCIM says about a user, validated. */
+export interface ScimUserState {
+  userName: string;
+  externalId: string | null;
+  givenName: string | null;
+  familyName: string | null;
+  /** Gatehouse's `name`. */
+  displayName: string;
+  email: string;
+  active: boolean;
+}
+
+/**
+ * Reads a SCIM User body. Unknown attributes (titles, phone numbers, the enterprise extension)
+ * are ignored, as identity providers send many by default.
+ * @throws ScimError invalidValue naming the attribute
+ */
+export function readUser(body: unknown): ScimUserState {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw invalidValue('The body must be a SCIM User object');
+  const userName = optString(body, 'userName');
+  if (userName === null) throw invalidValue('userName is required');
+  if (!EMAIL.test(userName)) throw invalidValue('userName must be an e-mail address (map it to the user principal name or mail in your identity provider)');
+  const name = getProp(body, 'name');
+  if (name !== undefined && name !== null && (typeof name !== 'object' || Array.isArray(name))) throw invalidValue('name must be an object');
+  const givenName = optString(name, 'givenName', 'name.givenName');
+  const familyName = optString(name, 'familyName', 'name.familyName');
+  const formatted = optString(name, 'formatted', 'name.formatted');
+  const displayName = optString(body, 'displayName') ?? formatted ?? ([givenName, familyName].filter((p) => p).join(' ') || userName);
+  if (displayName.length > 100) throw invalidValue('displayName must be at most 100 characters');
+
+  const emails = getProp(body, 'emails');
+  let email = userName;
+  if (emails !== undefined && emails !== null) {
+    if (!Array.isArray(emails)) throw invalidValue('emails must be an array');
+    const values = emails.map((e, i) => {
+      const value = optString(e, 'value', `emails[${i}].value`);
+      const primary = getProp(e, 'primary');
+      return { value, primary: primary === undefined || primary === null ? false : readBoolean(primary, `emails[${i}].primary`), type: optString(e, 'type', `emails[${i}].type`) };
+    }).filter((e) => e.value !== null);
+    const chosen = values.find((e) => e.primary) ?? values.find((e) => e.type?.toLowerCase() === 'work') ?? values[0];
+    if (chosen?.value) {
+      if (!EMAIL.test(chosen.value)) throw invalidValue('emails: the primary value must be an e-mail address');
+      email = chosen.value;
+    }
+  }
+  const active = getProp(body, 'active');
+  return {
+    userName: userName.toLowerCase(),
+    externalId: optString(body, 'externalId'),
+    givenName,
+    familyName,
+    displayName,
+    email: email.toLowerCase(),
+    active: active === undefined || active === null ? true : readBoolean(active, 'active'),
+  };
+}
+
+/** What SCIM says about a group, validated. Members are user ids (not yet checked to exist). */
+export interface ScimGroupState {
+  displayName: string;
+  externalId: string | null;
+  memberIds: number[];
+}
+
+/** A member `value` is Gatehouse's user id, as a string. */
+export function readMemberId(v: unknown, field: string): number {
+  const s = typeof v === 'number' ? String(v) : v;
+  if (typeof s !== 'string' || !/^[1-9][0-9]{0,9}$/.test(s.trim()) || Number(s) > 2147483647) throw invalidValue(`${field} must be the id of a User`);
+  return Number(s);
+}
+
+export function readGroup(body: unknown): ScimGroupState {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw invalidValue('The body must be a SCIM Group object');
+  const displayName = optString(body, 'displayName');
+  if (displayName === null) throw invalidValue('displayName is required');
+  if (displayName.length > 100) throw invalidValue('displayName must be at most 100 characters');
+  const members = getProp(body, 'members');
+  if (members !== undefined && members !== null && !Array.isArray(members)) throw invalidValue('members must be an array');
+  const memberIds = (Array.isArray(members) ? members : []).map((m, i) => readMemberId(getProp(m, 'value'), `members[${i}].value`));
+  return { displayName, externalId: optString(body, 'externalId'), memberIds: [...new Set(memberIds)] };
+}
+
+// ---------------------------------------------------------------------------------------------
+// attributes / excludedAttributes (RFC 7644 §3.4.2.5)
+
+/** Attribute names from a comma-separated list, lower-cased, URN prefixes of the core schema dropped. */
+function parseAttributeList(list: string | undefined, coreSchema: string): string[] {
+  if (!list) return [];
+  return list
+    .split(',')
+    .map((a) => a.trim().toLowerCase())
+    .filter((a) => a !== '')
+    .map((a) => (a.startsWith(`${coreSchema.toLowerCase()}:`) ? a.slice(coreSchema.length + 1) : a));
+}
+
+const ALWAYS = new Set(['id', 'schemas']);
+
+/** Keeps `attributes` (plus `id`, `schemas`) or drops `excludedAttributes`; sub-attributes by `a.b`. */
+export function project(resource: ScimResource, coreSchema: string, attributes?: string, excluded?: string): ScimResource {
+  const include = parseAttributeList(attributes, coreSchema);
+  const exclude = parseAttributeList(excluded, coreSchema);
+  if (include.length === 0 && exclude.length === 0) return resource;
+  const out: ScimResource = {};
+  for (const [k, v] of Object.entries(resource)) {
+    const key = k.toLowerCase();
+    if (include.length > 0) {
+      if (ALWAYS.has(key) || include.includes(key)) out[k] = v;
+      else {
+        const subs = include.filter((a) => a.startsWith(`${key}.`)).map((a) => a.slice(key.length + 1));
+        if (subs.length > 0) out[k] = pick(v, subs, true);
+      }
+      continue;
+    }
+    if (ALWAYS.has(key)) out[k] = v;
+    else if (!exclude.includes(key)) {
+      const subs = exclude.filter((a) => a.startsWith(`${key}.`)).map((a) => a.slice(key.length + 1));
+      out[k] = subs.length > 0 ? pick(v, subs, false) : v;
+    }
+  }
+  return out;
+}
+
+function pick(v: unknown, subs: string[], keep: boolean): unknown {
+  if (Array.isArray(v)) return v.map((x) => pick(x, subs, keep));
+  if (v === null || typeof v !== 'object') return v;
+  return Object.fromEntries(Object.entries(v).filter(([k]) => subs.includes(k.toLowerCase()) === keep));
+}
