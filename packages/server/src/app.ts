@@ -30,6 +30,7 @@ import { introspectRoutes } from './routes/introspect.js';
 import { teamsRoutes } from './routes/teams.js';
 import { userTokensRoutes } from './routes/user-tokens.js';
 import { usersRoutes } from './routes/users.js';
+import { scimRoutes } from './scim/routes.js';
 
 export interface AppOptions {
   config: Readonly<Config>;
@@ -72,6 +73,9 @@ export async function buildApp(opts: AppOptions): Promise<App & { gatehouse: App
   const cache = new TokenCache();
   const usage = new UsageBuffer();
   const unsubscribe = changes.subscribe((change) => cache.apply(change));
+  // Without the cross-node feed, a cached answer could be stale: serve uncached until it is back.
+  if (changes.healthy === false) cache.setEnabled(false);
+  changes.onHealthChange?.((healthy) => cache.setEnabled(healthy));
   const ctx: AppContext = {
     config,
     deps,
@@ -162,7 +166,7 @@ export async function buildApp(opts: AppOptions): Promise<App & { gatehouse: App
     done();
   });
 
-  for (const routes of [healthRoutes, authRoutes, usersRoutes, teamsRoutes, userTokensRoutes, datastoresRoutes, auditEventsRoutes, introspectRoutes, cliAuthorizeRoutes]) {
+  for (const routes of [healthRoutes, authRoutes, usersRoutes, teamsRoutes, userTokensRoutes, datastoresRoutes, auditEventsRoutes, introspectRoutes, cliAuthorizeRoutes, scimRoutes]) {
     await routes(app, ctx);
   }
 
