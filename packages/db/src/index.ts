@@ -1,3 +1,4 @@
 export * from './open-store.js';
 export * from './dialect.js';
 export type { Database } from './schema.js';
+export * from './pg-auth-changes.js';

@@ -61,7 +61,7 @@ export const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'res.h
 export async function buildApp(opts: AppOptions): Promise<App & { gatehouse: AppContext }> {
   const { config, store, keyring } = opts;
   const clock = opts.clock ?? systemClock;
-  const changes = opts.changes ?? new LocalAuthChangeBus();
+  const changes: AuthChangeBus = opts.changes ?? new LocalAuthChangeBus();
   const deps: Deps = {
     store,
     clock,

@@ -1,5 +1,6 @@
-import { bootstrap, LocalAuthChangeBus, systemClock, type Clock, type Deps, type PasswordHasher } from '@gatehouse/core';
-import { openStore, type OpenedStore } from '@gatehouse/db';
+import { bootstrap, LocalAuthChangeBus, systemClock, type AuthChangeBus, type Clock, type Deps, type PasswordHasher } from '@gatehouse/core';
+import { authChannel, openStore, PostgresAuthChangeBus, type OpenedStore } from '@gatehouse/db';
+import { sql } from 'kysely';
 import type { FastifyServerOptions } from 'fastify';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
@@ -22,7 +23,7 @@ export interface GatehouseServer {
  */
 export async function createServer(
   config: Readonly<Config>,
-  overrides: { clock?: Clock; passwords?: PasswordHasher; logger?: FastifyServerOptions['logger']; webRoot?: string } = {},
+  overrides: { clock?: Clock; passwords?: PasswordHasher; logger?: FastifyServerOptions['logger']; webRoot?: string; changes?: AuthChangeBus } = {},
 ): Promise<GatehouseServer> {
   const store = openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
@@ -30,7 +31,7 @@ export async function createServer(
     const { keyring, generated } = loadKeyring(config.secret, config.dataDir);
     const clock = overrides.clock ?? systemClock;
     const passwords = overrides.passwords ?? argon2Passwords();
-    const changes = new LocalAuthChangeBus();
+    const changes = await changeBusFor(config, store, overrides.changes);
     const deps: Deps = { store, clock, keyring, passwords, changes, policy: { maxLifetimeDays: config.maxTokenDays ?? null } };
     const admin = config.adminEmail && config.adminPassword ? { email: config.adminEmail, password: config.adminPassword } : null;
     const { setupToken } = await bootstrap(deps, admin);
@@ -43,6 +44,7 @@ export async function createServer(
       app, store, setupToken, secretGenerated: generated,
       async close() {
         await app.close();
+        if (changes instanceof PostgresAuthChangeBus) await changes.close();
         await store.close();
       },
     };
@@ -50,4 +52,18 @@ export async function createServer(
     await store.close().catch(() => {});
     throw e;
   }
+}
+
+/**
+ * How authentication changes reach the other processes: PostgreSQL LISTEN/NOTIFY when on
+ * PostgreSQL (any number of nodes), else the given bus (the cluster's IPC for --workers) or
+ * this process alone.
+ */
+async function changeBusFor(config: Readonly<Config>, store: OpenedStore, given: AuthChangeBus | undefined): Promise<AuthChangeBus> {
+  if (!store.pgPool || !config.databaseUrl) return given ?? new LocalAuthChangeBus();
+  const schema = (await sql<{ s: string }>`select current_schema() as s`.execute(store.db)).rows[0]?.s ?? 'public';
+  const bus = new PostgresAuthChangeBus({ connection: { connectionString: config.databaseUrl }, pool: store.pgPool, channel: authChannel(schema) });
+  // A node that cannot listen yet still starts: it serves without its cache until the feed is up.
+  await bus.start().catch(() => {});
+  return bus;
 }

@@ -11,6 +11,12 @@ export interface AuthChangeBus {
   /** Resolves once the change is applied locally and handed to the other nodes. */
   publish(change: AuthChange): Promise<void>;
   subscribe(listener: (change: AuthChange) => void): () => void;
+  /**
+   * Whether changes made on other nodes are being received. While not, a node must not cache
+   * authentication answers. A single-process bus is always healthy and may omit both members.
+   */
+  readonly healthy?: boolean;
+  onHealthChange?(listener: (healthy: boolean) => void): void;
 }
 
 /** The bus of a single process. */

@@ -85,3 +85,25 @@ describeOnEachDatabase('reference API compatibility', (app) => {
     expect(text).not.toContain(t.adminToken);
   });
 });
+
+describeOnEachDatabase('Qualytics CLI requests', (app) => {
+  it('doctor: GET /api/status answers below 400 without authentication', async () => {
+    expect((await app().request({ method: 'GET', url: '/api/status' })).statusCode).toBe(200);
+  });
+
+  it('datastores list: page, size=100, repeated datastore_type, enrichment_only=False and tag are accepted', async () => {
+    const t = app();
+    await t.request({ method: 'POST', url: '/api/datastores', token: t.adminToken, payload: { name: 'cli-ds', type: 'postgresql' } });
+    const res = await t.request({ method: 'GET', url: '/api/datastores?page=1&size=100&datastore_type=postgresql&datastore_type=snowflake&enrichment_only=False&tag=x', token: t.adminToken, headers: { 'content-type': 'application/json' } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().items.map((d: { name: string }) => d.name)).toContain('cli-ds');
+  });
+
+  it('datastores get --name: GET /api/datastores?name=X&size=50 (and the older /listing) find it', async () => {
+    const t = app();
+    await t.request({ method: 'POST', url: '/api/datastores', token: t.adminToken, payload: { name: 'by-name', type: 'bigquery' } });
+    for (const url of ['/api/datastores?page=1&size=50&name=by-name', '/api/datastores/listing?page=1&size=50&name=by-name']) {
+      expect((await t.request({ method: 'GET', url, token: t.adminToken })).json().items.map((d: { name: string }) => d.name)).toEqual(['by-name']);
+    }
+  });
+});

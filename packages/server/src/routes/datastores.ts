@@ -27,10 +27,12 @@ function optionalFields(b: { host?: string | null; port?: number | null; databas
 }
 
 export async function datastoresRoutes(app: App, { deps }: AppContext): Promise<void> {
-  app.get('/api/datastores', {
+  // Older Qualytics CLI versions page through /api/datastores/listing: the same list.
+  for (const url of ['/api/datastores', '/api/datastores/listing']) app.get(url, {
     schema: {
       tags: ['datastores'],
       summary: 'Datastores the caller may see (their teams; Managers and Admins: all)',
+      ...(url.endsWith('/listing') ? { hide: true } : {}),
       querystring: Type.Object({
         ...PageQuery,
         name: Type.Optional(Type.String({ maxLength: 100 })),

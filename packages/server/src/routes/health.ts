@@ -15,6 +15,9 @@ export async function healthRoutes(app: App, ctx: AppContext): Promise<void> {
     }
   });
 
+  // The Qualytics CLI's `doctor` probes GET /api/status (any answer below 400 means reachable).
+  app.get('/api/status', { config: pub, schema: { tags: ['health'], summary: 'Reachability probe (Qualytics CLI doctor)', response: { 200: Type.Object({ status: Type.String() }) } } }, async () => ({ status: 'ok' }));
+
   app.get('/api/health', { config: pub, schema: { tags: ['health'], summary: 'Health as the reference API answers it', response: { 204: Type.Null() } } }, async (_request, reply) => reply.code(204).send(null));
 
   app.get('/metrics', { config: pub, schema: { hide: true } }, async (_request, reply) => {
