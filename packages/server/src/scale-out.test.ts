@@ -1,0 +1,112 @@
+import { createTestDatabase, pgAvailable, type TestDatabase } from '@gatehouse/db/test-support';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from './config.js';
+import { createServer, type GatehouseServer } from './server.js';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, TEST_SECRET, testPasswords } from './test-support/test-app.js';
+
+/** Two nodes on one PostgreSQL: what one node changes, the other applies from its cache's point of view. */
+describe.skipIf(!pgAvailable)('two nodes on one PostgreSQL', () => {
+  let db: TestDatabase;
+  let a: GatehouseServer;
+  let b: GatehouseServer;
+  let admin: string;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('postgres');
+    const env = {
+      GATEHOUSE_DATA_DIR: db.dataDir,
+      GATEHOUSE_DATABASE_URL: db.databaseUrl!,
+      GATEHOUSE_SECRET: TEST_SECRET,
+      GATEHOUSE_ADMIN_EMAIL: ADMIN_EMAIL,
+      GATEHOUSE_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      GATEHOUSE_LOG_LEVEL: 'silent',
+    };
+    a = await createServer(loadConfig(env), { passwords: testPasswords, logger: false });
+    b = await createServer(loadConfig(env), { passwords: testPasswords, logger: false });
+    const login = await a.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD } });
+    const cookie = String(login.headers['set-cookie']).split(';')[0]!;
+    admin = (await a.app.inject({ method: 'POST', url: '/api/user-tokens', headers: { cookie }, payload: { name: 'admin', expires_in_days: 30 } })).json().bearer_token;
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await db?.drop();
+  });
+
+  const call = (node: GatehouseServer, token: string, url = '/api/users/me') => node.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
+  const on = (node: GatehouseServer, method: 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown) =>
+    node.app.inject({ method, url, headers: { authorization: `Bearer ${admin}` }, ...(payload !== undefined ? { payload: payload as object } : {}) });
+
+  /** Polls node B until `check` holds; returns how long it took. Fails after 3 s. */
+  async function within(check: () => Promise<boolean>): Promise<number> {
+    const start = performance.now();
+    while (performance.now() - start < 3000) {
+      if (await check()) return performance.now() - start;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    throw new Error('the other node did not apply the change within 3 s');
+  }
+
+  async function warmToken(name: string, extra: Record<string, unknown> = {}) {
+    const t = (await on(a, 'POST', '/api/user-tokens', { name, ...extra })).json();
+    expect((await call(b, t.bearer_token)).statusCode).toBe(200); // now cached on B
+    expect(b.app.gatehouse.cache.size).toBeGreaterThan(0);
+    return t as { id: number; bearer_token: string };
+  }
+
+  it('both nodes listen for changes', () => {
+    expect(a.app.gatehouse.deps.changes.healthy).toBe(true);
+    expect(b.app.gatehouse.deps.changes.healthy).toBe(true);
+  });
+
+  it('a revocation on A is refused by B (and restore, then delete)', async () => {
+    const t = await warmToken('revoke-me');
+    await on(a, 'PUT', `/api/user-tokens/${t.id}`, { revoke: true });
+    expect((await call(a, t.bearer_token)).statusCode).toBe(401); // the very next request on A
+    await within(async () => (await call(b, t.bearer_token)).statusCode === 401);
+    await on(a, 'PUT', `/api/user-tokens/${t.id}`, { revoke: false });
+    await within(async () => (await call(b, t.bearer_token)).statusCode === 200);
+    await on(a, 'PUT', `/api/user-tokens/${t.id}`, { revoke: true });
+    await on(a, 'DELETE', `/api/user-tokens/${t.id}`);
+    await within(async () => (await call(b, t.bearer_token)).statusCode === 401);
+  });
+
+  it('a rotation on A kills the old secret on B', async () => {
+    const t = await warmToken('rotate-me');
+    await on(a, 'POST', `/api/user-tokens/${t.id}/rotate`, {});
+    await within(async () => (await call(b, t.bearer_token)).statusCode === 401);
+  });
+
+  it('deactivating the user on A stops their cached token on B; reactivating restores it', async () => {
+    const sa = (await on(a, 'POST', '/api/users', { name: 'Two Node Bot', role: 'Member' })).json();
+    const t = await warmToken('svc', { user_id: sa.id });
+    await on(a, 'PUT', `/api/users/${sa.id}`, { active: false });
+    await within(async () => (await call(b, t.bearer_token)).statusCode === 401);
+    await on(a, 'PUT', `/api/users/${sa.id}`, { active: true });
+    await within(async () => (await call(b, t.bearer_token)).statusCode === 200);
+  });
+
+  it('a role change on A applies on B (403 → 200)', async () => {
+    const sa = (await on(a, 'POST', '/api/users', { name: 'Promoted Bot', role: 'Member' })).json();
+    const t = await warmToken('svc', { user_id: sa.id });
+    expect((await call(b, t.bearer_token, '/api/users')).statusCode).toBe(403);
+    await on(a, 'PUT', `/api/users/${sa.id}`, { role: 'Manager' });
+    await within(async () => (await call(b, t.bearer_token, '/api/users')).statusCode === 200);
+  });
+
+  it('a node that loses its LISTEN connection serves uncached (correct) answers, then reconnects', async () => {
+    const t = await warmToken('feed-down');
+    const bus = b.app.gatehouse.deps.changes;
+    // Kill the LISTEN connections of this database schema, as a network cut or a restart would.
+    const killer = a.store.pgPool!;
+    await killer.query(`select pg_terminate_backend(pid) from pg_stat_activity where query like 'LISTEN "gatehouse_auth_${db.pgSchema}"%'`);
+    await within(async () => bus.healthy === false);
+    expect(b.app.gatehouse.cache.size).toBe(0);
+    await on(a, 'PUT', `/api/user-tokens/${t.id}`, { revoke: true });
+    expect((await call(b, t.bearer_token)).statusCode).toBe(401);
+    expect(b.app.gatehouse.cache.size).toBe(0);
+    await within(async () => bus.healthy === true);
+    await on(a, 'PUT', `/api/user-tokens/${t.id}`, { revoke: false });
+    await within(async () => (await call(b, t.bearer_token)).statusCode === 200);
+  });
+});
