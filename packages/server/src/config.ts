@@ -24,6 +24,8 @@ export interface Config {
   publicUrl: string | undefined;
   /** Seconds between `last_used` flushes. */
   usageFlushMs: number;
+  /** Worker processes on this host (node:cluster); 1 = no cluster. */
+  workers: number;
 }
 
 interface Setting {
@@ -47,6 +49,7 @@ export const SETTINGS = {
   trustProxy: { env: 'GATEHOUSE_TRUST_PROXY', flag: 'trust-proxy', doc: 'true behind a reverse proxy that sets X-Forwarded-*', default: 'false' },
   publicUrl: { env: 'GATEHOUSE_PUBLIC_URL', flag: 'public-url', doc: 'public origin, e.g. https://gatehouse.example.com' },
   usageFlushMs: { env: 'GATEHOUSE_USAGE_FLUSH_MS', doc: 'milliseconds between last_used flushes', default: '1000' },
+  workers: { env: 'GATEHOUSE_WORKERS', flag: 'workers', doc: 'server processes on this host sharing the port (node:cluster)', default: '1' },
 } as const satisfies Record<keyof Config, Setting>;
 
 export class ConfigError extends Error {
@@ -123,6 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     trustProxy: bool('GATEHOUSE_TRUST_PROXY', raw('trustProxy')!),
     publicUrl: publicUrl?.replace(/\/$/, ''),
     usageFlushMs: int('GATEHOUSE_USAGE_FLUSH_MS', raw('usageFlushMs')!, 10, 60_000),
+    workers: int('GATEHOUSE_WORKERS', raw('workers')!, 1, 64),
   });
 }
 

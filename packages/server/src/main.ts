@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { ConfigError, loadConfig, settingsHelp } from './config.js';
+import { serveCluster } from './cluster.js';
 import { migrateDatabase, serve } from './serve.js';
 
 const USAGE = `Usage: gatehouse [serve|migrate] [flags]
@@ -31,7 +32,8 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
-  await serve(config, { handleSignals: true });
+  if (config.workers > 1) await serveCluster(config);
+  else await serve(config, { handleSignals: true });
   return -1; // keep running
 }
 

@@ -1,4 +1,5 @@
 import { openStore } from '@gatehouse/db';
+import type { AuthChangeBus } from '@gatehouse/core';
 import type { Config } from './config.js';
 import { createServer, type GatehouseServer } from './server.js';
 
@@ -14,14 +15,26 @@ export interface RunningServer {
  * `gatehouse serve` and `npm start`: create the server, listen, log how to reach it and, with
  * `handleSignals`, shut down gracefully on SIGTERM/SIGINT (exit 0, or 1 if closing fails).
  */
-export async function serve(config: Readonly<Config>, opts: { handleSignals?: boolean } = {}): Promise<RunningServer> {
-  const server = await createServer(config);
+export async function serve(
+  config: Readonly<Config>,
+  opts: {
+    handleSignals?: boolean;
+    /** For cluster workers: how auth changes reach the other workers, the primary's setup token, and no start banner. */
+    changes?: AuthChangeBus | undefined;
+    setupToken?: string | null;
+    quiet?: boolean;
+  } = {},
+): Promise<RunningServer> {
+  const server = await createServer(config, {
+    ...(opts.changes ? { changes: opts.changes } : {}),
+    ...(opts.setupToken !== undefined ? { setupToken: opts.setupToken } : {}),
+  });
   const { app } = server;
   const address = await app.listen({ host: config.host, port: config.port });
   const base = config.publicUrl ?? address;
-  app.log.info(`Gatehouse listening on ${address} (${server.store.dialect === 'sqlite' ? `SQLite in ${config.dataDir}` : 'PostgreSQL'})`);
+  if (!opts.quiet) app.log.info(`Gatehouse listening on ${address} (${server.store.dialect === 'sqlite' ? `SQLite in ${config.dataDir}` : 'PostgreSQL'})`);
   if (server.secretGenerated) app.log.info(`generated a new signing secret in ${config.dataDir}/secret (mode 0600): back it up`);
-  if (server.setupToken) {
+  if (server.setupToken && !opts.quiet) {
     app.log.warn(`No users yet. Create the first Admin at ${base}/setup?token=${server.setupToken} (one-time link)`);
   }
 

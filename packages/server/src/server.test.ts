@@ -106,4 +106,25 @@ describe('the real process (built server)', () => {
       await server.stop();
     }
   });
+
+  it('--workers 2 on SQLite: a revocation on one worker is refused by every worker on the next requests', async () => {
+    const server = await spawnServer({ env: { GATEHOUSE_WORKERS: '2', GATEHOUSE_LOG_LEVEL: 'warn' } });
+    try {
+      expect(server.output()).toContain('with 2 workers');
+      const json = { 'content-type': 'application/json' };
+      const login = await fetch(`${server.baseUrl}/api/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ email: server.adminEmail, password: server.adminPassword }) });
+      const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+      const created = await (await fetch(`${server.baseUrl}/api/user-tokens`, { method: 'POST', headers: { ...json, cookie }, body: JSON.stringify({ name: 'cluster' }) })).json();
+      const me = () => fetch(`${server.baseUrl}/api/users/me`, { headers: { authorization: `Bearer ${created.bearer_token}`, connection: 'close' } }).then((r) => r.status);
+      // Warm the token in both workers' caches (connections are spread round-robin).
+      for (let i = 0; i < 8; i++) expect(await me()).toBe(200);
+      const revoke = await fetch(`${server.baseUrl}/api/user-tokens/${created.id}`, { method: 'PUT', headers: { ...json, cookie }, body: JSON.stringify({ revoke: true }) });
+      expect(revoke.status).toBe(200);
+      const after = [];
+      for (let i = 0; i < 8; i++) after.push(await me());
+      expect(after).toEqual(Array(8).fill(401));
+    } finally {
+      await server.stop();
+    }
+  });
 });

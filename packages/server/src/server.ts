@@ -23,7 +23,7 @@ export interface GatehouseServer {
  */
 export async function createServer(
   config: Readonly<Config>,
-  overrides: { clock?: Clock; passwords?: PasswordHasher; logger?: FastifyServerOptions['logger']; webRoot?: string; changes?: AuthChangeBus } = {},
+  overrides: { clock?: Clock; passwords?: PasswordHasher; logger?: FastifyServerOptions['logger']; webRoot?: string; changes?: AuthChangeBus; setupToken?: string | null } = {},
 ): Promise<GatehouseServer> {
   const store = openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
@@ -34,7 +34,9 @@ export async function createServer(
     const changes = await changeBusFor(config, store, overrides.changes);
     const deps: Deps = { store, clock, keyring, passwords, changes, policy: { maxLifetimeDays: config.maxTokenDays ?? null } };
     const admin = config.adminEmail && config.adminPassword ? { email: config.adminEmail, password: config.adminPassword } : null;
-    const { setupToken } = await bootstrap(deps, admin);
+    const bootstrapped = await bootstrap(deps, admin);
+    // Cluster workers share their primary's setup token, so that its printed link works on all of them.
+    const setupToken = overrides.setupToken !== undefined ? overrides.setupToken : bootstrapped.setupToken;
     const app = await buildApp({
       config, store, keyring, clock, passwords, changes, setupToken,
       ...(overrides.logger !== undefined ? { logger: overrides.logger } : {}),

@@ -55,7 +55,7 @@ export async function authRoutes(app: App, ctx: AppContext): Promise<void> {
   app.get('/api/auth/setup', {
     config: { auth: 'public' },
     schema: { tags: ['auth'], summary: 'Whether the first Admin still has to be created', response: { 200: Type.Object({ setup_required: Type.Boolean() }) } },
-  }, async () => ({ setup_required: ctx.setupToken.current !== null }));
+  }, async () => ({ setup_required: ctx.setupToken.current !== null && (await deps.store.users.count()) === 0 }));
 
   app.post('/api/auth/setup', {
     config: { auth: 'public' },
