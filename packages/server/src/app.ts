@@ -70,7 +70,7 @@ export async function buildApp(opts: AppOptions): Promise<App & { gatehouse: App
     changes,
     policy: { maxLifetimeDays: config.maxTokenDays ?? null },
   };
-  const cache = new TokenCache();
+  const cache = new TokenCache(config.tokenCacheSize);
   const usage = new UsageBuffer();
   const unsubscribe = changes.subscribe((change) => cache.apply(change));
   // Without the cross-node feed, a cached answer could be stale: serve uncached until it is back.

@@ -26,6 +26,8 @@ export interface Config {
   usageFlushMs: number;
   /** Worker processes on this host (node:cluster); 1 = no cluster. */
   workers: number;
+  /** Verified tokens kept in memory per process; 0 disables the cache. */
+  tokenCacheSize: number;
 }
 
 interface Setting {
@@ -49,6 +51,7 @@ export const SETTINGS = {
   trustProxy: { env: 'GATEHOUSE_TRUST_PROXY', flag: 'trust-proxy', doc: 'true behind a reverse proxy that sets X-Forwarded-*', default: 'false' },
   publicUrl: { env: 'GATEHOUSE_PUBLIC_URL', flag: 'public-url', doc: 'public origin, e.g. https://gatehouse.example.com' },
   usageFlushMs: { env: 'GATEHOUSE_USAGE_FLUSH_MS', doc: 'milliseconds between last_used flushes', default: '1000' },
+  tokenCacheSize: { env: 'GATEHOUSE_TOKEN_CACHE_SIZE', doc: 'verified tokens kept in memory per process (0 disables)', default: '100000' },
   workers: { env: 'GATEHOUSE_WORKERS', flag: 'workers', doc: 'server processes on this host sharing the port (node:cluster)', default: '1' },
 } as const satisfies Record<keyof Config, Setting>;
 
@@ -127,6 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     publicUrl: publicUrl?.replace(/\/$/, ''),
     usageFlushMs: int('GATEHOUSE_USAGE_FLUSH_MS', raw('usageFlushMs')!, 10, 60_000),
     workers: int('GATEHOUSE_WORKERS', raw('workers')!, 1, 64),
+    tokenCacheSize: int('GATEHOUSE_TOKEN_CACHE_SIZE', raw('tokenCacheSize')!, 0, 10_000_000),
   });
 }
 

@@ -49,7 +49,7 @@ export class TokenCache {
 
   /** Inserts unless an invalidation happened since `epochBeforeRead`, or the cache is disabled. */
   set(hash: string, principal: Principal, nowMs: number, epochBeforeRead: number): void {
-    if (!this.#enabled || epochBeforeRead !== this.#epoch) return;
+    if (!this.#enabled || this.maxEntries === 0 || epochBeforeRead !== this.#epoch) return;
     const exp = principal.token?.expiration?.getTime() ?? Infinity;
     const validUntil = Math.min(exp, nowMs + this.ttlMs);
     if (validUntil <= nowMs) return;

@@ -1,0 +1,270 @@
+#!/usr/bin/env node
+// `npm run bench`: Gatehouse against a bare Fastify baseline serving the same JSON, measured
+// alternately in the same run, on SQLite and PostgreSQL. Prints figures and writes the results
+// section of BENCHMARKS.md. Not part of `npm test` (figures are noisy on shared machines;
+// compare ratios from one run).
+//
+//   npm run bench                       # full run (≈ 10–15 min)
+//   npm run bench -- --quick            # small stores and short runs, to try the script
+//   npm run bench -- --only sqlite --rounds 5 --duration 8
+import { execSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { cpuMicros, freePort, load, median, rssMB, sleep, startProcess } from './lib.mjs';
+import { seed } from './seed.mjs';
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    rounds: { type: 'string', default: '3' },
+    duration: { type: 'string', default: '5' },
+    'pg-url': { type: 'string', default: process.env.GATEHOUSE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
+    write: { type: 'boolean', default: true },
+  },
+});
+const QUICK = args.quick;
+const ROUNDS = Number(args.rounds);
+const DURATION = QUICK ? 2 : Number(args.duration);
+const STORE_TOKENS = QUICK ? 20_000 : 1_000_000;
+const COLD_PER_ROUND = QUICK ? 5_000 : 100_000;
+const SPREAD = QUICK ? 1_000 : 10_000;
+const SMALL_STORE = 1_000;
+const SECRET = 'bench-secret-0123456789abcdefghijklmnopqrstuvwxyz';
+const MAIN = new URL('../packages/server/dist/main.js', import.meta.url).pathname;
+const BASELINE = new URL('./baseline.mjs', import.meta.url).pathname;
+
+const log = (...a) => console.error('[bench]', ...a);
+const results = []; // { dialect, scenario, gh, base, ratio, extra }
+
+async function prepareDatabase(dialect, label) {
+  const dataDir = mkdtempSync(join(tmpdir(), `gatehouse-bench-${label}-`));
+  if (dialect === 'sqlite') return { dataDir, databaseUrl: undefined, drop: async () => rmSync(dataDir, { recursive: true, force: true }) };
+  const schema = `gh_bench_${label}_${Date.now().toString(36)}`;
+  const c = new pg.Client({ connectionString: args['pg-url'] });
+  await c.connect();
+  await c.query(`create schema ${schema}`);
+  await c.end();
+  const url = new URL(args['pg-url']);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return {
+    dataDir, databaseUrl: url.toString(), pgSchema: schema,
+    drop: async () => {
+      const d = new pg.Client({ connectionString: args['pg-url'] });
+      await d.connect();
+      await d.query(`drop schema if exists ${schema} cascade`);
+      await d.end();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function startGatehouse(db, extraEnv = {}) {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const proc = await startProcess(process.execPath, [MAIN, 'serve'], {
+    GATEHOUSE_PORT: String(port), GATEHOUSE_DATA_DIR: db.dataDir, GATEHOUSE_SECRET: SECRET, GATEHOUSE_LOG_LEVEL: 'info',
+    ...(db.databaseUrl ? { GATEHOUSE_DATABASE_URL: db.databaseUrl } : {}), ...extraEnv,
+  }, async () => (await fetch(`${url}/healthz`)).ok, 'gatehouse');
+  return { ...proc, url, pid: proc.child.pid };
+}
+
+async function startBaseline(routes) {
+  const port = await freePort();
+  const file = join(tmpdir(), `gatehouse-bench-baseline-${port}.json`);
+  writeFileSync(file, JSON.stringify(routes));
+  const proc = await startProcess(process.execPath, [BASELINE, file, String(port)], {}, async () => (await fetch(`http://127.0.0.1:${port}${routes[0].url}`)).ok, 'baseline');
+  return { ...proc, url: `http://127.0.0.1:${port}`, pid: proc.child.pid };
+}
+
+const cycle = (tokens) => {
+  let i = 0;
+  return () => ({ headers: { authorization: `Bearer ${tokens[i++ % tokens.length]}` } });
+};
+const badSignature = (t) => t.slice(0, -6) + (t.endsWith('AAAAAA') ? 'BBBBBB' : 'AAAAAA');
+
+/** Runs scenario `run(target)` alternately on the baseline and Gatehouse for ROUNDS rounds. */
+async function compare(dialect, name, gh, base, run, extra = {}) {
+  const g = [];
+  const b = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    if (base) b.push(await run(base, r));
+    g.push(await run(gh, r));
+  }
+  const pick = (xs, k) => median(xs.map((x) => x[k]));
+  const row = {
+    dialect, scenario: name,
+    rps: pick(g, 'rps'), p50: pick(g, 'p50'), p99: pick(g, 'p99'), cpu: pick(g, 'cpuPerReq'), non2xx: g.reduce((s, x) => s + x.non2xx, 0),
+    baseRps: base ? pick(b, 'rps') : NaN, baseCpu: base ? pick(b, 'cpuPerReq') : NaN,
+    ...extra,
+  };
+  row.ratio = base ? row.rps / row.baseRps : NaN;
+  results.push(row);
+  log(`${dialect} ${name}: ${row.rps.toFixed(0)} req/s (baseline ${row.baseRps.toFixed(0)}) ratio ${row.ratio.toFixed(2)} p50 ${row.p50} ms p99 ${row.p99} ms cpu ${row.cpu.toFixed(0)} µs/req`);
+  return row;
+}
+
+async function benchDialect(dialect) {
+  log(`${dialect}: seeding ${STORE_TOKENS.toLocaleString()} tokens (${(SPREAD + ROUNDS * COLD_PER_ROUND).toLocaleString()} real)…`);
+  const big = await prepareDatabase(dialect, 'big');
+  const t0 = Date.now();
+  const seeded = await seed({ ...big, secret: SECRET, tokens: STORE_TOKENS, minted: SPREAD + ROUNDS * COLD_PER_ROUND });
+  log(`${dialect}: seeded in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const spread = seeded.secrets.slice(0, SPREAD);
+  const coldSlices = Array.from({ length: ROUNDS }, (_, r) => seeded.secrets.slice(SPREAD + r * COLD_PER_ROUND, SPREAD + (r + 1) * COLD_PER_ROUND));
+  const warm = spread[0];
+
+  const gh = await startGatehouse(big);
+  try {
+    // The baseline answers exactly what Gatehouse answers, with the same response schemas.
+    const openapi = await (await fetch(`${gh.url}/api/openapi.json`)).json();
+    const schemaOf = (path) => openapi.paths[path].get.responses['200'].content['application/json'].schema;
+    const meBody = await (await fetch(`${gh.url}/api/users/me`, { headers: { authorization: `Bearer ${warm}` } })).json();
+    const dsBody = await (await fetch(`${gh.url}/api/datastores`, { headers: { authorization: `Bearer ${seeded.memberToken}` } })).json();
+    const base = await startBaseline([
+      { method: 'GET', url: '/api/users/me', schema: schemaOf('/api/users/me'), body: meBody },
+      { method: 'GET', url: '/api/datastores', schema: schemaOf('/api/datastores'), body: dsBody },
+    ]);
+    try {
+      const target = (t, path) => ({ url: `${t.url}${path}`, pid: t.pid, duration: DURATION });
+      const me = '/api/users/me';
+      await load({ ...target(gh, me), headers: { authorization: `Bearer ${warm}` }, duration: 1 }); // warm-up
+      await load({ ...target(base, me), duration: 1 });
+
+      await compare(dialect, 'a. warm (one token)', gh, base, (t) => load({ ...target(t, me), headers: { authorization: `Bearer ${warm}` } }));
+      await compare(dialect, `b. spread (${SPREAD.toLocaleString()} tokens)`, gh, base, (t) => load({ ...target(t, me), next: cycle(spread) }));
+      await compare(dialect, `c. cold (${COLD_PER_ROUND.toLocaleString()} new tokens of ${STORE_TOKENS.toLocaleString()})`, gh, base, (t, r) =>
+        t === base ? load({ ...target(t, me), next: cycle(coldSlices[r]) }) : load({ ...target(t, me), next: cycle(coldSlices[r]), ...(QUICK ? {} : {}) }));
+      const invalid = spread.slice(0, 5000).map(badSignature);
+      const invalidRun = async (t) => {
+        const r = await load({ ...target(t, me), next: cycle(invalid) });
+        // Gatehouse answers 401: count every answer (the baseline answers 200).
+        return { ...r, rps: r.total / DURATION };
+      };
+      await compare(dialect, 'd. invalid signatures', gh, base, invalidRun);
+      let n = 0;
+      await compare(dialect, 'e. issuance (POST /api/user-tokens)', gh, null, (t, r) =>
+        load({
+          url: `${t.url}/api/user-tokens`, method: 'POST', pid: t.pid, duration: DURATION, connections: 10,
+          headers: { authorization: `Bearer ${seeded.adminToken}`, 'content-type': 'application/json' },
+          next: () => ({ body: JSON.stringify({ name: `bench-${r}-${n++}`, expires_in_days: 30 }) }),
+        }));
+      await compare(dialect, 'f. datastores, Member of 3 teams, 1,000 stored', gh, base, (t) => load({ ...target(t, '/api/datastores'), headers: { authorization: `Bearer ${seeded.memberToken}` } }));
+      results.push({ dialect, scenario: `RSS with ${STORE_TOKENS.toLocaleString()} tokens stored`, rssMB: rssMB(gh.pid) });
+      log(`${dialect}: RSS ${rssMB(gh.pid).toFixed(0)} MB`);
+
+      if (dialect === 'postgres') await propagation(big, gh, seeded);
+    } finally {
+      await base.stop();
+    }
+  } finally {
+    await gh.stop();
+  }
+
+  // Store size: the same 1,000 tokens looked up in the database on every request (cache off),
+  // in a store of 1,000 tokens and in the store of 1,000,000.
+  const small = await prepareDatabase(dialect, 'small');
+  const smallSeed = await seed({ ...small, secret: SECRET, tokens: SMALL_STORE, minted: SMALL_STORE, datastores: 10 });
+  const sizes = [];
+  for (const [db, tokens, label] of [[small, smallSeed.secrets, `${SMALL_STORE.toLocaleString()}`], [big, spread.slice(0, SMALL_STORE), `${STORE_TOKENS.toLocaleString()}`]]) {
+    const s = await startGatehouse(db, { GATEHOUSE_TOKEN_CACHE_SIZE: '0' });
+    try {
+      await load({ url: `${s.url}/api/users/me`, pid: s.pid, duration: 1, next: cycle(tokens) });
+      sizes.push(await compare(dialect, `store of ${label} tokens, cache off`, s, null, () => load({ url: `${s.url}/api/users/me`, pid: s.pid, duration: DURATION, next: cycle(tokens) })));
+    } finally {
+      await s.stop();
+    }
+  }
+  results.push({ dialect, scenario: '1M store vs 1k store (cache off)', sizeRatio: sizes[1].rps / sizes[0].rps });
+  await small.drop();
+  await big.drop();
+}
+
+/** Two nodes on one PostgreSQL: time from a revocation answered by A to its refusal by B. */
+async function propagation(db, a, seeded) {
+  const b = await startGatehouse(db);
+  try {
+    const times = [];
+    const pool = seeded.secrets.slice(SPREAD + ROUNDS * COLD_PER_ROUND - 200);
+    const auth = { authorization: `Bearer ${seeded.adminToken}`, 'content-type': 'application/json' };
+    for (let i = 0; i < (QUICK ? 20 : 100); i++) {
+      const created = await (await fetch(`${a.url}/api/user-tokens`, { method: 'POST', headers: auth, body: JSON.stringify({ name: `prop-${Date.now()}-${i}` }) })).json();
+      const call = () => fetch(`${b.url}/api/users/me`, { headers: { authorization: `Bearer ${created.bearer_token}` } }).then((r) => r.status);
+      if ((await call()) !== 200) throw new Error('token not accepted on B');
+      await fetch(`${a.url}/api/user-tokens/${created.id}`, { method: 'PUT', headers: auth, body: JSON.stringify({ revoke: true }) });
+      const start = performance.now();
+      while ((await call()) !== 401) {
+        if (performance.now() - start > 5000) throw new Error('revocation did not reach B within 5 s');
+      }
+      times.push(performance.now() - start);
+      void pool;
+    }
+    times.sort((x, y) => x - y);
+    const p = (q) => times[Math.min(times.length - 1, Math.floor(q * times.length))];
+    results.push({ dialect: 'postgres', scenario: 'revocation on node A refused by node B', p50: p(0.5), p99: p(0.99), max: times.at(-1) });
+    log(`postgres propagation: p50 ${p(0.5).toFixed(1)} ms, p99 ${p(0.99).toFixed(1)} ms, max ${times.at(-1).toFixed(1)} ms`);
+  } finally {
+    await b.stop();
+  }
+}
+
+function report() {
+  const f = (x, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : '—');
+  const lines = [];
+  lines.push('| database | scenario | req/s | baseline req/s | ratio | p50 ms | p99 ms | server CPU µs/req (baseline) | non-2xx |');
+  lines.push('|---|---|---|---|---|---|---|---|---|');
+  for (const r of results.filter((x) => x.rps !== undefined)) {
+    lines.push(`| ${r.dialect} | ${r.scenario} | ${f(r.rps)} | ${f(r.baseRps)} | ${f(r.ratio, 2)} | ${f(r.p50, 1)} | ${f(r.p99, 1)} | ${f(r.cpu)} (${f(r.baseCpu)}) | ${r.non2xx} |`);
+  }
+  const other = results.filter((x) => x.rps === undefined);
+  if (other.length) {
+    lines.push('', '| database | measure | value |', '|---|---|---|');
+    for (const r of other) {
+      const v = r.rssMB !== undefined ? `${f(r.rssMB)} MB` : r.sizeRatio !== undefined ? `${f(r.sizeRatio, 3)}× the 1k store's req/s` : `p50 ${f(r.p50, 1)} ms, p99 ${f(r.p99, 1)} ms, max ${f(r.max, 1)} ms`;
+      lines.push(`| ${r.dialect} | ${r.scenario} | ${v} |`);
+    }
+  }
+  return lines.join('\n');
+}
+
+const dialects = args.only ? [args.only] : ['sqlite', 'postgres'];
+const started = new Date();
+for (const d of dialects) await benchDialect(d);
+const table = report();
+console.log(`\n${table}\n`);
+
+if (args.write && !QUICK) {
+  const versions = JSON.parse(execSync('npm ls fastify better-sqlite3 pg kysely autocannon --json --depth=3', { encoding: 'utf8' }));
+  const find = (name, tree = versions) => {
+    for (const [k, v] of Object.entries(tree.dependencies ?? {})) {
+      if (k === name) return v.version;
+      const deeper = find(name, v);
+      if (deeper) return deeper;
+    }
+    return undefined;
+  };
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+  const section = [
+    `<!-- results:start -->`,
+    `Run of ${started.toISOString()} on ${machine}; fastify ${find('fastify')}, better-sqlite3 ${find('better-sqlite3')}, pg ${find('pg')}, kysely ${find('kysely')}, autocannon ${find('autocannon')}; PostgreSQL on the same machine.`,
+    `Command: \`npm run bench -- --rounds ${ROUNDS} --duration ${DURATION}\` (${ROUNDS} rounds, medians; 50 connections unless said; the load generator runs beside the server).`,
+    '',
+    table,
+    `<!-- results:end -->`,
+  ].join('\n');
+  const file = new URL('../BENCHMARKS.md', import.meta.url).pathname;
+  let doc;
+  try {
+    doc = readFileSync(file, 'utf8');
+  } catch {
+    doc = '# Benchmarks\n\n<!-- results:start -->\n<!-- results:end -->\n';
+  }
+  doc = doc.replace(/<!-- results:start -->[\s\S]*<!-- results:end -->/, section);
+  writeFileSync(file, doc);
+  log('results written to BENCHMARKS.md');
+}
+void cpuMicros;
+void sleep;
