@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { describeOnEachDatabase } from '../test-support/test-app.js';
-import { BASE, expectScimError, filterUrl, scimClient, USER } from './scim-test-client.js';
+import { BASE, expectScimError, filterUrl, scimClient, USER } from './test-support/scim-client.js';
 
 describeOnEachDatabase('SCIM discovery, lists and projection', (app) => {
   describe('discovery (RFC 7644 §4)', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { describeOnEachDatabase } from '../test-support/test-app.js';
-import { expectScimError, filterUrl, GROUP, scimClient, USER } from './scim-test-client.js';
+import { expectScimError, filterUrl, GROUP, scimClient, USER } from './test-support/scim-client.js';
 
 /*
  * The request sequences Microsoft Entra ID sends (payloads as in Microsoft's "Develop a SCIM

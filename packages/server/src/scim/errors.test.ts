@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { describeOnEachDatabase } from '../test-support/test-app.js';
-import { BASE, expectScimError, filterUrl, GROUP, PATCH_OP, scimClient, USER } from './scim-test-client.js';
+import { BASE, expectScimError, filterUrl, GROUP, PATCH_OP, scimClient, USER } from './test-support/scim-client.js';
 
 describeOnEachDatabase('SCIM errors', (app) => {
   describe('error bodies (RFC 7644 §3.12)', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { describeOnEachDatabase } from '../test-support/test-app.js';
-import { filterUrl, GROUP, scimClient, USER } from './scim-test-client.js';
+import { filterUrl, GROUP, scimClient, USER } from './test-support/scim-client.js';
 
 /*
  * The request sequences Okta sends (payloads as in Okta's "SCIM 2.0 protocol reference"):

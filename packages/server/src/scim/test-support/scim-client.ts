@@ -1,6 +1,6 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
-import type { TestApp } from '../test-support/test-app.js';
+import type { TestApp } from '../../test-support/test-app.js';
 
 /** Test helper: SCIM requests as an identity provider sends them (application/scim+json). */
 export interface ScimClient {
