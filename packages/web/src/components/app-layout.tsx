@@ -10,6 +10,7 @@ import {
   Stack,
   Text,
   UnstyledButton,
+  VisuallyHidden,
 } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { IconChevronDown, IconDatabase, IconLogout, IconSettings } from '@tabler/icons-react';
@@ -57,7 +58,7 @@ export default function AppLayout() {
             <ColorSchemeToggle />
             <Menu position="bottom-end" width={240} shadow="md">
               <Menu.Target>
-                <UnstyledButton aria-label={`Account menu for ${me.name}`} px={6} py={4} style={{ borderRadius: 8 }}>
+                <UnstyledButton px={6} py={4} style={{ borderRadius: 8 }}>
                   <Group gap={8} wrap="nowrap">
                     <Avatar size={32} radius="xl" color="brand" variant="light" aria-hidden>
                       {initials(me.name)}
@@ -71,6 +72,7 @@ export default function AppLayout() {
                       </Text>
                     </Box>
                     <IconChevronDown size={14} aria-hidden />
+                    <VisuallyHidden>Account menu</VisuallyHidden>
                   </Group>
                 </UnstyledButton>
               </Menu.Target>

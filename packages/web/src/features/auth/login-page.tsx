@@ -89,7 +89,7 @@ export default function LoginPage() {
           </Button>
           <Text size="xs" c="dimmed" ta="center">
             Service accounts cannot log in here: they use API tokens.{' '}
-            <Anchor href="/api/docs" size="xs">
+            <Anchor href="/api/docs" size="xs" underline="always">
               API documentation
             </Anchor>
           </Text>

@@ -93,7 +93,7 @@ export function GenerateTokenModal({
     <Modal
       opened={opened}
       onClose={onClose}
-      title={created ? 'Token generated' : 'Generate Token'}
+      title="Generate Token"
       size="lg"
       closeOnClickOutside={!created && !create.isPending}
       centered

@@ -74,7 +74,6 @@ export function TokenReveal({ token }: { token: CreatedToken }) {
         <Button
           onClick={() => void copy()}
           leftSection={copied ? <IconCheck size={16} /> : <IconCopy size={16} />}
-          color={copied ? 'teal' : undefined}
           aria-live="polite"
         >
           {copied ? 'Copied' : 'Copy'}
