@@ -1,0 +1,185 @@
+import { GatehouseApiError, GatehouseUnreachableError } from './errors.js';
+import type {
+  AuditEvent, AuditQuery, CreatedToken, CreateHumanInput, CreateServiceAccountInput, CreateTokenInput, Datastore,
+  DatastoreInput, DatastoreQuery, Introspection, Me, Page, PageParams, Team, TeamInput, Token, UpdateUserInput, User,
+  UserListing, UserType,
+} from './types.js';
+
+export interface ClientOptions {
+  /** The server, e.g. https://gatehouse.example.com (a trailing slash or /api is fine). */
+  url: string;
+  /** A Gatehouse token (Personal or Service). */
+  token: string;
+  /** Per request, default 30 s. */
+  timeoutMs?: number;
+  /** Injected fetch (tests, proxies); the global one by default. */
+  fetch?: typeof fetch;
+  userAgent?: string;
+}
+
+type Query = Record<string, string | number | boolean | string[] | undefined>;
+
+/** Normalises "https://host/", "https://host/api" → "https://host". */
+export function baseUrlOf(url: string): string {
+  return url.trim().replace(/\/+$/, '').replace(/\/api$/, '');
+}
+
+/**
+ * A typed client for every route of the Gatehouse API (SPEC §3). Methods resolve to the wire
+ * objects and reject with GatehouseApiError (an HTTP error, with `status` and `code`) or
+ * GatehouseUnreachableError (no answer).
+ *
+ * @example
+ * const gh = new GatehouseClient({ url: 'https://gatehouse.example.com', token: process.env.GATEHOUSE_TOKEN! });
+ * const robot = await gh.users.createServiceAccount({ name: 'Nightly ETL', role: 'Editor' });
+ * const { bearer_token } = await gh.tokens.create({ name: 'etl-prod', user_id: robot.id, expires_in_days: 90 });
+ */
+export class GatehouseClient {
+  readonly baseUrl: string;
+  readonly #token: string;
+  readonly #fetch: typeof fetch;
+  readonly #timeoutMs: number;
+  readonly #userAgent: string;
+
+  constructor(opts: ClientOptions) {
+    this.baseUrl = baseUrlOf(opts.url);
+    if (!/^https?:\/\/[^/]/.test(this.baseUrl)) throw new TypeError(`url must be http(s)://…, got "${opts.url}"`);
+    this.#token = opts.token;
+    this.#fetch = opts.fetch ?? globalThis.fetch;
+    this.#timeoutMs = opts.timeoutMs ?? 30_000;
+    this.#userAgent = opts.userAgent ?? 'gatehouse-sdk';
+  }
+
+  /** One API call; `path` starts with /api. Resolves to the parsed JSON (undefined for 204). */
+  async request<T>(method: string, path: string, opts: { query?: Query; body?: unknown } = {}): Promise<T> {
+    const url = new URL(this.baseUrl + path);
+    for (const [k, v] of Object.entries(opts.query ?? {})) {
+      if (v === undefined) continue;
+      for (const one of Array.isArray(v) ? v : [v]) url.searchParams.append(k, String(one));
+    }
+    let res: Response;
+    try {
+      res = await this.#fetch(url, {
+        method,
+        headers: {
+          authorization: `Bearer ${this.#token}`,
+          accept: 'application/json',
+          'user-agent': this.#userAgent,
+          ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
+        ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
+        signal: AbortSignal.timeout(this.#timeoutMs),
+      });
+    } catch (e) {
+      throw new GatehouseUnreachableError(this.baseUrl, e);
+    }
+    if (!res.ok) throw await GatehouseApiError.fromResponse(res);
+    if (res.status === 204) return undefined as T;
+    return (await res.json()) as T;
+  }
+
+  /**
+   * Every item of a paginated list, page by page (`size` up to 1000). `onPage` reports progress.
+   * @example for await (const u of gh.paginate((p) => gh.users.list({ ...p, type: 'Service' }))) console.log(u.user_id);
+   */
+  async *paginate<T>(
+    list: (p: Required<PageParams>) => Promise<Page<T>>,
+    opts: { size?: number; onPage?: (fetched: number, total: number) => void } = {},
+  ): AsyncGenerator<T> {
+    const size = opts.size ?? 100;
+    let fetched = 0;
+    for (let page = 1; ; page++) {
+      const p = await list({ page, size });
+      fetched += p.items.length;
+      opts.onPage?.(fetched, p.total);
+      yield* p.items;
+      if (p.items.length === 0 || page * size >= p.total) return;
+    }
+  }
+
+  /** Collects `paginate` into an array. */
+  async listAll<T>(list: (p: Required<PageParams>) => Promise<Page<T>>, opts: { size?: number; onPage?: (fetched: number, total: number) => void } = {}): Promise<T[]> {
+    const all: T[] = [];
+    for await (const item of this.paginate(list, opts)) all.push(item);
+    return all;
+  }
+
+  /** GET /api/users/me: the caller, and the token it used. */
+  me(): Promise<Me> {
+    return this.request('GET', '/api/users/me');
+  }
+
+  /** GET /api/health: resolves when the server is up (public). */
+  health(): Promise<void> {
+    return this.request('GET', '/api/health');
+  }
+
+  /** POST /api/introspect (RFC 7662): needs a Manager or Admin token. See also `createVerifier`. */
+  introspect(token: string, opts: { clientIp?: string } = {}): Promise<Introspection> {
+    return this.request('POST', '/api/introspect', { body: { token, ...(opts.clientIp ? { client_ip: opts.clientIp } : {}) } });
+  }
+
+  readonly users = {
+    /** Manager+. */
+    list: (q: PageParams & { type?: UserType; search?: string } = {}): Promise<Page<User>> => this.request('GET', '/api/users', { query: { ...q } }),
+    /** Manager+: a light list, e.g. `{type: 'Service'}`. */
+    listing: (q: { type?: UserType; search?: string } = {}): Promise<UserListing[]> => this.request('GET', '/api/users/listing', { query: { ...q } }),
+    get: (id: number): Promise<User> => this.request('GET', `/api/users/${id}`),
+    /** Admin: a service account, id `<slug>@service`. */
+    createServiceAccount: (input: CreateServiceAccountInput): Promise<User> => this.request('POST', '/api/users', { body: input }),
+    /** Admin. */
+    createHuman: (input: CreateHumanInput): Promise<User> => this.request('POST', '/api/users', { body: { user_type: 'Human', ...input } }),
+    update: (id: number, patch: UpdateUserInput): Promise<User> => this.request('PUT', `/api/users/${id}`, { body: patch }),
+    /** Admin: deactivate, revoking all tokens. */
+    deactivate: (id: number): Promise<void> => this.request('DELETE', `/api/users/${id}`),
+    /** Admin: incident response. */
+    revokeTokens: (id: number): Promise<{ revoked: number; token_ids: number[] }> => this.request('POST', `/api/users/${id}/revoke-tokens`),
+  };
+
+  /** Service accounts: users of type Service. */
+  readonly serviceAccounts = {
+    list: (q: PageParams & { search?: string } = {}): Promise<Page<User>> => this.users.list({ ...q, type: 'Service' }),
+    create: (input: CreateServiceAccountInput): Promise<User> => this.users.createServiceAccount(input),
+    /** Deactivates it and revokes its tokens (no orphaned tokens). */
+    delete: (id: number): Promise<void> => this.users.deactivate(id),
+  };
+
+  readonly teams = {
+    list: (q: PageParams & { search?: string } = {}): Promise<Page<Team>> => this.request('GET', '/api/teams', { query: { ...q } }),
+    get: (id: number): Promise<Team> => this.request('GET', `/api/teams/${id}`),
+    create: (input: TeamInput & { name: string }): Promise<Team> => this.request('POST', '/api/teams', { body: input }),
+    update: (id: number, patch: TeamInput): Promise<Team> => this.request('PUT', `/api/teams/${id}`, { body: patch }),
+    delete: (id: number): Promise<void> => this.request('DELETE', `/api/teams/${id}`),
+  };
+
+  readonly tokens = {
+    /** The secret is in `bearer_token`, in this response only. */
+    create: (input: CreateTokenInput): Promise<CreatedToken> => this.request('POST', '/api/user-tokens', { body: input }),
+    /** The caller's own tokens (a plain array). */
+    list: (): Promise<Token[]> => this.request('GET', '/api/user-tokens'),
+    /** Admin: every service token, or one service account's. */
+    listService: (q: { user_id?: number } = {}): Promise<Token[]> => this.request('GET', '/api/user-tokens/service', { query: { ...q } }),
+    get: (id: number): Promise<Token> => this.request('GET', `/api/user-tokens/${id}`),
+    revoke: (id: number): Promise<Token> => this.request('PUT', `/api/user-tokens/${id}`, { body: { revoke: true } }),
+    restore: (id: number): Promise<Token> => this.request('PUT', `/api/user-tokens/${id}`, { body: { revoke: false } }),
+    rename: (id: number, name: string): Promise<Token> => this.request('PUT', `/api/user-tokens/${id}`, { body: { name } }),
+    /** A new secret; the old one stops at once. Without `expires_in_days`, the original lifetime. */
+    rotate: (id: number, opts: { expires_in_days?: number | null } = {}): Promise<CreatedToken> =>
+      this.request('POST', `/api/user-tokens/${id}/rotate`, { body: opts }),
+    /** Revoked tokens only. */
+    delete: (id: number): Promise<void> => this.request('DELETE', `/api/user-tokens/${id}`),
+  };
+
+  readonly datastores = {
+    list: (q: DatastoreQuery = {}): Promise<Page<Datastore>> => this.request('GET', '/api/datastores', { query: { ...q } }),
+    get: (id: number): Promise<Datastore> => this.request('GET', `/api/datastores/${id}`),
+    create: (input: DatastoreInput): Promise<Datastore> => this.request('POST', '/api/datastores', { body: input }),
+    update: (id: number, patch: Partial<DatastoreInput>): Promise<Datastore> => this.request('PUT', `/api/datastores/${id}`, { body: patch }),
+    delete: (id: number): Promise<void> => this.request('DELETE', `/api/datastores/${id}`),
+  };
+
+  readonly audit = {
+    /** Admin: newest first. */
+    list: (q: AuditQuery = {}): Promise<Page<AuditEvent>> => this.request('GET', '/api/audit-events', { query: { ...q } }),
+  };
+}

@@ -1,0 +1,5 @@
+export * from './types.js';
+export * from './errors.js';
+export { GatehouseClient, baseUrlOf, type ClientOptions } from './client.js';
+export * from './verify.js';
+export * from './middleware.js';

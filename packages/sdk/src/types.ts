@@ -1,0 +1,202 @@
+/*
+ * The wire format of the Gatehouse API (SPEC §3): snake_case JSON, integer ids, ISO-8601 UTC
+ * dates. Written out here so that the SDK has no dependency at all; `types.conformance.ts`
+ * checks at compile time (in the SDK's tests) that every type equals the server's TypeBox
+ * schema, so the two cannot drift apart.
+ */
+
+export type Role = 'Member' | 'Editor' | 'Manager' | 'Admin';
+export type UserType = 'Human' | 'Service';
+export type TokenType = 'Personal' | 'Service';
+
+export interface UserRef {
+  id: number;
+  user_id: string;
+  name: string;
+  user_type: UserType;
+}
+
+export interface User {
+  id: number;
+  user_id: string;
+  user_name: string;
+  email: string | null;
+  name: string;
+  user_type: UserType;
+  role: Role;
+  teams: string[];
+  active: boolean;
+  created: string;
+  created_by_id: number | null;
+  last_login: string | null;
+}
+
+export interface Me extends User {
+  /** The token the call was made with (null for a browser session). */
+  token: { id: number; name: string; type: string; scim_endpoints_only: boolean; expiration: string | null } | null;
+}
+
+export interface UserListing {
+  id: number;
+  user_id: string;
+  name: string;
+  user_type: UserType;
+  role: Role;
+}
+
+export interface Token {
+  id: number;
+  name: string;
+  type: TokenType;
+  active: boolean;
+  scim_endpoints_only: boolean;
+  expiration: string | null;
+  created: string;
+  created_by_id: number | null;
+  last_used: string | null;
+  last_used_ip: string | null;
+  revoked_at: string | null;
+  user: UserRef;
+}
+
+/** A token as created or rotated: the only time the secret is returned. */
+export interface CreatedToken extends Token {
+  bearer_token: string;
+}
+
+export interface Team {
+  id: number;
+  created: string;
+  name: string;
+  description: string | null;
+  users: UserRef[];
+}
+
+export interface Datastore {
+  id: number;
+  name: string;
+  type: string;
+  host: string | null;
+  port: number | null;
+  database: string | null;
+  schema: string | null;
+  teams: string[];
+  created: string;
+  created_by_id: number | null;
+}
+
+export interface AuditEvent {
+  id: number;
+  at: string;
+  actor_user_id: number | null;
+  actor_token_id: number | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  outcome: 'success' | 'failure';
+  details: Record<string, unknown> | null;
+}
+
+/** `{items, total, page, size}`; `page` is 1-based. */
+export interface Page<T> {
+  items: T[];
+  total: number;
+  page: number;
+  size: number;
+}
+
+export interface ErrorBody {
+  detail: string;
+  code: string;
+  request_id: string;
+  field?: string;
+}
+
+/** RFC 7662 §2.2 answer of POST /api/introspect; an inactive token has `active: false` only. */
+export interface Introspection {
+  active: boolean;
+  sub?: string;
+  exp?: number;
+  iat?: number;
+  jti?: string;
+  token_type?: TokenType;
+  scope?: string;
+  token_id?: number;
+  user_id?: string;
+  uid?: number;
+  user_type?: UserType;
+  name?: string;
+  role?: Role;
+  teams?: string[];
+}
+
+// Request bodies and queries.
+
+export interface PageParams {
+  page?: number;
+  size?: number;
+}
+
+export interface CreateServiceAccountInput {
+  name: string;
+  role: Role;
+  teams?: string[];
+}
+
+export interface CreateHumanInput {
+  email: string;
+  name: string;
+  role: Role;
+  teams?: string[];
+  password?: string;
+}
+
+export interface UpdateUserInput {
+  name?: string;
+  role?: Role;
+  teams?: string[];
+  active?: boolean;
+  password?: string;
+}
+
+export interface CreateTokenInput {
+  name: string;
+  /** A service account's numeric id or user_id (Admin), or absent for a Personal token. */
+  user_id?: number | string;
+  /** 1–3650, or null for never (if the server's policy allows). */
+  expires_in_days?: number | null;
+  scim_endpoints_only?: boolean;
+}
+
+export interface TeamInput {
+  name?: string;
+  description?: string | null;
+  user_ids?: number[];
+}
+
+export interface DatastoreInput {
+  name: string;
+  type: string;
+  host?: string | null;
+  port?: number | null;
+  database?: string | null;
+  schema?: string | null;
+  teams?: string[];
+}
+
+export interface DatastoreQuery extends PageParams {
+  name?: string;
+  datastore_type?: string[];
+  search?: string;
+  sort?: 'id' | '-id' | 'name' | '-name' | 'type' | '-type' | 'created' | '-created';
+}
+
+export interface AuditQuery extends PageParams {
+  actor_id?: number;
+  token_id?: number;
+  action?: string;
+  since?: string;
+  until?: string;
+}
