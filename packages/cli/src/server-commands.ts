@@ -3,7 +3,7 @@ import {
   createHumanUser, createToken, DomainError, LocalAuthChangeBus, systemClock, type Actor, type Deps,
 } from '@gatehouse/core';
 import { openStore, type OpenedStore } from '@gatehouse/db';
-import { argon2Passwords, ConfigError, loadConfig, loadKeyring, migrateDatabase, serve, settingsHelp, type Config } from '@gatehouse/server';
+import { argon2Passwords, ConfigError, loadConfig, loadKeyring, migrateDatabase, serve, serveCluster, settingsHelp, type Config } from '@gatehouse/server';
 import { CliError, EXIT, parseDays, readAll, UsageError, type Io } from './io.js';
 import { printJson } from './output.js';
 
@@ -83,7 +83,10 @@ function loadConfigOrUsage(argv: string[], env: NodeJS.ProcessEnv): Readonly<Con
 }
 
 export async function serveCommand(argv: string[], io: Io): Promise<number> {
-  await serve(loadConfigOrUsage(argv, io.env), { handleSignals: true });
+  const config = loadConfigOrUsage(argv, io.env);
+  // As npm start: with --workers N the primary forks N workers, which re-run this command line.
+  if (config.workers > 1) await serveCluster(config);
+  else await serve(config, { handleSignals: true });
   return -1; // keeps running until a signal
 }
 

@@ -4,3 +4,4 @@ export * from './server.js';
 export * from './secrets.js';
 export * from './passwords.js';
 export * from './serve.js';
+export * from './cluster.js';
