@@ -376,6 +376,7 @@ describe.skipIf(missing !== null)('browser journeys', () => {
     await page.getByRole('button', { name: /Account menu/ }).click();
     await page.getByRole('menuitem', { name: 'Log out' }).click();
     await page.waitForURL(/\/login/);
+    await page.getByRole('button', { name: 'Log in' }).waitFor();
     await page.goto('/settings/tokens');
     await page.waitForURL(/\/login\?next=/);
   });

@@ -2,6 +2,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { lazy, Suspense, useEffect, useState } from 'react';
 import { BrowserRouter, Navigate, Route, Routes, useLocation, useNavigate } from 'react-router';
 import { setUnauthorizedHandler } from './api/client';
+import { AppErrorBoundary } from './components/error-boundary';
 import { AppProviders, makeQueryClient } from './components/providers';
 import { PageLoader } from './components/states';
 import { RequireAuth } from './features/auth/require-auth';
@@ -68,7 +69,9 @@ export function App() {
     <AppProviders queryClient={queryClient}>
       <BrowserRouter>
         <UnauthorizedRedirect />
-        <AppRoutes />
+        <AppErrorBoundary>
+          <AppRoutes />
+        </AppErrorBoundary>
       </BrowserRouter>
     </AppProviders>
   );

@@ -10,7 +10,7 @@ export function ConfirmModal({
   onConfirm,
   onClose,
   loading,
-  color = 'red',
+  color = 'red.9',
 }: {
   opened: boolean;
   title: string;

@@ -322,7 +322,7 @@ export function UsersSection({ isAdmin, meId }: { isAdmin: boolean; meId: number
         opened={revoking !== null}
         title="Revoke all tokens"
         confirmLabel="Revoke all tokens"
-        color="orange"
+        color="red.9"
         loading={revokeBusy}
         onClose={() => setRevoking(null)}
         onConfirm={() => revoking && void revokeAll(revoking)}

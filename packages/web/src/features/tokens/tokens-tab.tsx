@@ -196,7 +196,7 @@ export default function TokensTab() {
               Cancel
             </Button>
             <Button
-              color="red"
+              color="red.9"
               loading={action.isPending}
               onClick={() => toDelete && run(toDelete, 'delete')}
             >
