@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { getHeapStatistics } from 'node:v8';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyCookie from '@fastify/cookie';
-import fastifyHelmet from '@fastify/helmet';
+import fastifyHelmet, { type FastifyHelmetOptions } from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
+import fastifyUnderPressure from '@fastify/under-pressure';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import {
   LocalAuthChangeBus, TokenAuthenticator, TokenCache, UsageBuffer, systemClock,
@@ -14,10 +16,12 @@ import {
 } from '@gatehouse/core';
 import Fastify, { LogController, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
+import { registerAbuseLimits } from './http/abuse-limits.js';
 import { AuthFailureLog } from './http/auth-failure-log.js';
 import { authenticateHook } from './http/authenticate.js';
 import type { App, AppContext } from './http/context.js';
 import { handleError, sendError } from './http/errors.js';
+import { redactUrl } from './http/redact.js';
 import { parseQueryString, validatorCompiler } from './http/validation.js';
 import { createMetrics } from './metrics.js';
 import { argon2Passwords } from './passwords.js';
@@ -48,6 +52,36 @@ export interface AppOptions {
   webRoot?: string;
 }
 
+/** Headers of every API answer (JSON only: nothing to render, frame or cache). */
+const API_SECURITY_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+};
+
+/** Helmet for the pages: a CSP that the built UI satisfies (no inline scripts). */
+const HELMET_OPTIONS: FastifyHelmetOptions = {
+  contentSecurityPolicy: {
+    directives: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'"],
+      styleSrc: ["'self'", "'unsafe-inline'"],
+      imgSrc: ["'self'", 'data:'],
+      fontSrc: ["'self'", 'data:'],
+      connectSrc: ["'self'"],
+      frameAncestors: ["'none'"],
+      formAction: ["'self'"],
+      objectSrc: ["'none'"],
+      baseUri: ["'self'"],
+      upgradeInsecureRequests: null, // plain HTTP on a LAN must keep working; HTTPS is the proxy's call
+    },
+  },
+  frameguard: { action: 'deny' },
+  hsts: false, // set by the TLS-terminating proxy, which knows whether HTTPS is in use
+};
+
 const here = dirname(fileURLToPath(import.meta.url));
 const DEFAULT_WEB_ROOT = resolve(here, '../../web/dist');
 
@@ -58,7 +92,7 @@ export const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'res.h
  * Builds the Gatehouse HTTP app without listening (tests use `inject`). The caller owns the
  * store; closing the app flushes pending `last_used` writes but does not close the store.
  */
-export async function buildApp(opts: AppOptions): Promise<App & { gatehouse: AppContext }> {
+export async function buildApp(opts: AppOptions): Promise<App & { gatehouse: AppContext; flushUsage: () => Promise<void> }> {
   const { config, store, keyring } = opts;
   const clock = opts.clock ?? systemClock;
   const changes: AuthChangeBus = opts.changes ?? new LocalAuthChangeBus();
@@ -94,9 +128,10 @@ export async function buildApp(opts: AppOptions): Promise<App & { gatehouse: App
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: config.trustProxy,
     bodyLimit: 64 * 1024,
-    requestTimeout: 30_000,
+    requestTimeout: config.requestTimeoutMs,
+    // Slow clients (slowloris): headers within 10 s, checked every second rather than Node's 30 s.
+    http: { requestTimeout: config.requestTimeoutMs, headersTimeout: Math.min(10_000, config.requestTimeoutMs), connectionsCheckingInterval: Math.min(1_000, config.requestTimeoutMs) },
     routerOptions: { querystringParser: parseQueryString, ignoreTrailingSlash: true },
-    ajv: undefined,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler());
   app.decorate('gatehouse', ctx);
@@ -123,25 +158,6 @@ export async function buildApp(opts: AppOptions): Promise<App & { gatehouse: App
     route.config = { ...route.config, auth: route.config?.auth ?? (isApi ? 'user' : 'public') };
   });
 
-  await app.register(fastifyHelmet, {
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        fontSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
-        frameAncestors: ["'none'"],
-        formAction: ["'self'"],
-        objectSrc: ["'none'"],
-        baseUri: ["'self'"],
-        upgradeInsecureRequests: null, // plain HTTP on a LAN must keep working; HTTPS is the proxy's call
-      },
-    },
-    frameguard: { action: 'deny' },
-    hsts: false, // set by the TLS-terminating proxy, which knows whether HTTPS is in use
-  });
   await app.register(fastifyCookie, { hook: false });
   await app.register(fastifySwagger, {
     openapi: {
@@ -150,9 +166,16 @@ export async function buildApp(opts: AppOptions): Promise<App & { gatehouse: App
       security: [{ bearer: [] }],
     },
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs', staticCSP: true, uiHooks: undefined });
 
   app.setErrorHandler(handleError);
+  // Overload: 503 + Retry-After (through handleError) while the event loop lags or the heap is nearly full.
+  await app.register(fastifyUnderPressure, {
+    maxEventLoopDelay: config.maxEventLoopDelayMs,
+    maxHeapUsedBytes: (config.maxHeapMb ?? Math.floor((getHeapStatistics().heap_size_limit * 0.9) / 2 ** 20)) * 2 ** 20,
+    retryAfter: 5,
+    message: 'The server is overloaded; retry later',
+  });
+  await registerAbuseLimits(app, config);
   app.addHook('onRequest', authenticateHook(ctx));
   app.addHook('onResponse', (request, reply, done) => {
     const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) };
@@ -160,24 +183,38 @@ export async function buildApp(opts: AppOptions): Promise<App & { gatehouse: App
     ctx.metrics.duration.observe(labels, reply.elapsedTime / 1000);
     // One line per request (the token id, never the token), instead of Fastify's two.
     request.log.info(
-      { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, user: request.principal?.user.id, token: request.principal?.token?.id },
+      { method: request.method, url: redactUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, user: request.principal?.user.id, token: request.principal?.token?.id },
       'request',
     );
     done();
   });
 
-  for (const routes of [healthRoutes, authRoutes, usersRoutes, teamsRoutes, userTokensRoutes, datastoresRoutes, auditEventsRoutes, introspectRoutes, cliAuthorizeRoutes, scimRoutes]) {
-    await routes(app, ctx);
-  }
+  // The JSON API. Its security headers are a fixed set computed once: @fastify/helmet rebuilds
+  // its headers in an async hook on every request, which costs more than authenticating a token.
+  await app.register(async (api: App) => {
+    api.addHook('onRequest', (_request, reply, done) => {
+      reply.headers(API_SECURITY_HEADERS);
+      done();
+    });
+    for (const routes of [healthRoutes, authRoutes, usersRoutes, teamsRoutes, userTokensRoutes, datastoresRoutes, auditEventsRoutes, introspectRoutes, scimRoutes]) {
+      await routes(api, ctx);
+    }
+  });
 
-  const webRoot = opts.webRoot ?? DEFAULT_WEB_ROOT;
-  const hasUi = existsSync(join(webRoot, 'index.html'));
-  if (hasUi) await app.register(fastifyStatic, { root: webRoot, wildcard: false, index: false, serve: true, decorateReply: true });
-  app.setNotFoundHandler({ preHandler: undefined }, (request, reply) => {
-    const path = request.url.split('?')[0] ?? '';
-    const isApi = path.startsWith('/api/') || path === '/api' || path === '/metrics';
-    if (!isApi && hasUi && request.method === 'GET') return reply.type('text/html').sendFile('index.html');
-    return sendError(reply, 404, 'NOT_FOUND', `No route for ${request.method} ${path}`);
+  // Pages for browsers (the UI, the API docs, the CLI login page), with helmet's full set.
+  await app.register(async (web: App) => {
+    await web.register(fastifyHelmet, HELMET_OPTIONS);
+    await web.register(fastifySwaggerUi, { routePrefix: '/api/docs', staticCSP: true });
+    await cliAuthorizeRoutes(web, ctx);
+    const webRoot = opts.webRoot ?? DEFAULT_WEB_ROOT;
+    const hasUi = existsSync(join(webRoot, 'index.html'));
+    if (hasUi) await web.register(fastifyStatic, { root: webRoot, wildcard: false, index: false, serve: true, decorateReply: true });
+    web.setNotFoundHandler((request, reply) => {
+      const path = request.url.split('?')[0] ?? '';
+      const isApi = path.startsWith('/api/') || path === '/api' || path === '/metrics';
+      if (!isApi && hasUi && request.method === 'GET') return reply.type('text/html').sendFile('index.html');
+      return sendError(reply, 404, 'NOT_FOUND', `No route for ${request.method} ${path}`);
+    });
   });
 
   // last_used and authentication failures are written behind, about once a second (SPEC §2).
@@ -201,7 +238,7 @@ export async function buildApp(opts: AppOptions): Promise<App & { gatehouse: App
     unsubscribe();
     await flush();
   });
-  (app as unknown as { flushUsage: () => Promise<void> }).flushUsage = flush;
+  app.decorate('flushUsage', flush);
 
-  return app as App & { gatehouse: AppContext };
+  return app as App & { gatehouse: AppContext; flushUsage: () => Promise<void> };
 }
