@@ -8,6 +8,7 @@ export default defineConfig({
     outDir: 'dist',
     emptyOutDir: true,
     sourcemap: false,
+    manifest: true,
     // Mantine + React + router + query form one vendor chunk; routes are lazy.
     chunkSizeWarningLimit: 800,
   },

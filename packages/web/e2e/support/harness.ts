@@ -50,10 +50,9 @@ export function ensureWebBuilt(): void {
     statSync(join(WEB_ROOT, 'index.html')).mtimeMs,
   );
   if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
-  execFileSync(process.execPath, [join(REPO_ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], {
-    cwd: WEB_ROOT,
-    stdio: 'inherit',
-  });
+  // NODE_ENV must not leak in from vitest ('test'): Vite would bundle React's development build.
+  const env = { ...process.env, NODE_ENV: 'production' };
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: WEB_ROOT, stdio: 'inherit', env });
 }
 
 export interface RunningServer {

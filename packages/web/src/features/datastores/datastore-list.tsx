@@ -18,6 +18,7 @@ import {
   Table,
   Text,
   TextInput,
+  VisuallyHidden,
 } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
@@ -225,7 +226,7 @@ export function DatastoreList({ manage }: { manage: boolean }) {
         </EmptyState>
       ) : (
         <Table.ScrollContainer minWidth={820}>
-          <Table highlightOnHover aria-label="Connections" style={{ opacity: list.isPlaceholderData ? 0.6 : 1 }}>
+          <Table highlightOnHover aria-label="Connections" style={{ opacity: list.isPlaceholderData ? 0.6 : 1, whiteSpace: 'nowrap' }}>
             <Table.Thead>
               <Table.Tr>
                 <Table.Th>Name</Table.Th>
@@ -236,7 +237,7 @@ export function DatastoreList({ manage }: { manage: boolean }) {
                 <Table.Th>Created</Table.Th>
                 {canEdit ? (
                   <Table.Th w={56}>
-                    <span className="mantine-visually-hidden">Actions</span>
+                    <VisuallyHidden>Actions</VisuallyHidden>
                   </Table.Th>
                 ) : null}
               </Table.Tr>

@@ -17,6 +17,7 @@ import {
   TextInput,
   Textarea,
   Tooltip,
+  VisuallyHidden,
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconAlertCircle, IconDotsVertical, IconEdit, IconPlus, IconTrash, IconUsersGroup } from '@tabler/icons-react';
@@ -169,7 +170,7 @@ export function TeamsSection({ isAdmin }: { isAdmin: boolean }) {
                 <Table.Th>Created</Table.Th>
                 {isAdmin ? (
                   <Table.Th w={56}>
-                    <span className="mantine-visually-hidden">Actions</span>
+                    <VisuallyHidden>Actions</VisuallyHidden>
                   </Table.Th>
                 ) : null}
               </Table.Tr>

@@ -14,6 +14,7 @@ import {
   Table,
   Text,
   TextInput,
+  VisuallyHidden,
 } from '@mantine/core';
 import { useDebouncedValue, useDisclosure } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
@@ -162,7 +163,7 @@ export function UsersSection({ isAdmin, meId }: { isAdmin: boolean; meId: number
         />
       ) : (
         <Table.ScrollContainer minWidth={860}>
-          <Table highlightOnHover aria-label="Users and service accounts" style={{ opacity: users.isPlaceholderData ? 0.6 : 1 }}>
+          <Table highlightOnHover aria-label="Users and service accounts" style={{ opacity: users.isPlaceholderData ? 0.6 : 1, whiteSpace: 'nowrap' }}>
             <Table.Thead>
               <Table.Tr>
                 <Table.Th>Name</Table.Th>
@@ -174,7 +175,7 @@ export function UsersSection({ isAdmin, meId }: { isAdmin: boolean; meId: number
                 <Table.Th>Created</Table.Th>
                 {isAdmin ? (
                   <Table.Th w={56}>
-                    <span className="mantine-visually-hidden">Actions</span>
+                    <VisuallyHidden>Actions</VisuallyHidden>
                   </Table.Th>
                 ) : null}
               </Table.Tr>

@@ -1,4 +1,4 @@
-import { ActionIcon, Badge, Group, Menu, Stack, Table, Text, Tooltip } from '@mantine/core';
+import { ActionIcon, Badge, Group, Menu, Stack, Table, Text, Tooltip, VisuallyHidden } from '@mantine/core';
 import {
   IconDotsVertical,
   IconPlayerPlay,
@@ -43,7 +43,7 @@ export function TokensTable({
   const now = Date.now();
   return (
     <Table.ScrollContainer minWidth={880}>
-      <Table highlightOnHover aria-label="Tokens" verticalSpacing="sm">
+      <Table highlightOnHover aria-label="Tokens" verticalSpacing="sm" style={{ whiteSpace: 'nowrap' }}>
         <Table.Thead>
           <Table.Tr>
             <Table.Th>Name</Table.Th>
@@ -54,7 +54,7 @@ export function TokensTable({
             <Table.Th>Last used</Table.Th>
             <Table.Th>Created</Table.Th>
             <Table.Th w={56}>
-              <span className="mantine-visually-hidden">Actions</span>
+              <VisuallyHidden>Actions</VisuallyHidden>
             </Table.Th>
           </Table.Tr>
         </Table.Thead>
