@@ -28,6 +28,28 @@ export interface Config {
   workers: number;
   /** Verified tokens kept in memory per process; 0 disables the cache. */
   tokenCacheSize: number;
+  /** Login attempts per client IP (all outcomes); null = no limit. */
+  limitLoginIp: RateLimit | null;
+  /** Login attempts per account (the e-mail given, known or not): the lockout; null = no limit. */
+  limitLoginAccount: RateLimit | null;
+  /** First-Admin setup attempts per client IP; null = no limit. */
+  limitSetupIp: RateLimit | null;
+  /** Token creations (and rotations) per user; null = no limit. */
+  limitTokenCreate: RateLimit | null;
+  /** Refused bearer tokens per client IP before that IP gets 429 without verification; null = no limit. */
+  limitInvalidToken: RateLimit | null;
+  /** Answer 503 when the event loop lags more than this (ms); 0 = never. */
+  maxEventLoopDelayMs: number;
+  /** Answer 503 when the V8 heap in use exceeds this (MiB); undefined = 90 % of the heap limit, 0 = never. */
+  maxHeapMb: number | undefined;
+  /** Longest time to receive a whole request (ms); headers must arrive within min(this, 10 s). */
+  requestTimeoutMs: number;
+}
+
+/** At most `max` events per `windowMs` per key (fixed window). */
+export interface RateLimit {
+  max: number;
+  windowMs: number;
 }
 
 interface Setting {
@@ -53,6 +75,14 @@ export const SETTINGS = {
   usageFlushMs: { env: 'GATEHOUSE_USAGE_FLUSH_MS', doc: 'milliseconds between last_used flushes', default: '1000' },
   tokenCacheSize: { env: 'GATEHOUSE_TOKEN_CACHE_SIZE', doc: 'verified tokens kept in memory per process (0 disables)', default: '100000' },
   workers: { env: 'GATEHOUSE_WORKERS', flag: 'workers', doc: 'server processes on this host sharing the port (node:cluster)', default: '1' },
+  limitLoginIp: { env: 'GATEHOUSE_LIMIT_LOGIN_IP', doc: 'login attempts per client IP, as count/window (e.g. 30/1m; off = no limit)', default: '30/1m' },
+  limitLoginAccount: { env: 'GATEHOUSE_LIMIT_LOGIN_ACCOUNT', doc: 'login attempts per account before a lockout with Retry-After (count/window)', default: '10/15m' },
+  limitSetupIp: { env: 'GATEHOUSE_LIMIT_SETUP_IP', doc: 'first-Admin setup attempts per client IP (count/window)', default: '10/15m' },
+  limitTokenCreate: { env: 'GATEHOUSE_LIMIT_TOKEN_CREATE', doc: 'token creations and rotations per user (count/window)', default: '60/1m' },
+  limitInvalidToken: { env: 'GATEHOUSE_LIMIT_INVALID_TOKEN', doc: 'refused bearer tokens per client IP before its requests get 429 (count/window)', default: '100/1m' },
+  maxEventLoopDelayMs: { env: 'GATEHOUSE_MAX_EVENT_LOOP_DELAY_MS', doc: 'answer 503 + Retry-After while the event loop lags more than this (0 = never)', default: '1000' },
+  maxHeapMb: { env: 'GATEHOUSE_MAX_HEAP_MB', doc: 'answer 503 + Retry-After while the JS heap in use exceeds this many MiB (unset = 90 % of the limit, 0 = never)' },
+  requestTimeoutMs: { env: 'GATEHOUSE_REQUEST_TIMEOUT_MS', doc: 'longest time to receive a request, in ms (headers: at most 10 s)', default: '30000' },
 } as const satisfies Record<keyof Config, Setting>;
 
 export class ConfigError extends Error {
@@ -68,6 +98,18 @@ function int(name: string, raw: string, min: number, max: number): number {
     throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
   }
   return Number(raw);
+}
+
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000 };
+
+/** `count/window` with the window in s, m or h (`30/1m`, `5/15m`, `100/30s`); `off` or `0` = no limit. */
+export function rateLimit(name: string, raw: string): RateLimit | null {
+  if (raw === 'off' || raw === '0') return null;
+  const m = /^(\d{1,7})\/(\d{1,5})(s|m|h)$/.exec(raw);
+  if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) {
+    throw new ConfigError(`${name} must be count/window such as 30/1m (window in s, m or h) or off, got "${raw}"`);
+  }
+  return { max: Number(m[1]), windowMs: Number(m[2]) * UNIT_MS[m[3]!]! };
 }
 
 function bool(name: string, raw: string): boolean {
@@ -131,6 +173,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     usageFlushMs: int('GATEHOUSE_USAGE_FLUSH_MS', raw('usageFlushMs')!, 10, 60_000),
     workers: int('GATEHOUSE_WORKERS', raw('workers')!, 1, 64),
     tokenCacheSize: int('GATEHOUSE_TOKEN_CACHE_SIZE', raw('tokenCacheSize')!, 0, 10_000_000),
+    limitLoginIp: rateLimit('GATEHOUSE_LIMIT_LOGIN_IP', raw('limitLoginIp') ?? 'off'),
+    limitLoginAccount: rateLimit('GATEHOUSE_LIMIT_LOGIN_ACCOUNT', raw('limitLoginAccount') ?? 'off'),
+    limitSetupIp: rateLimit('GATEHOUSE_LIMIT_SETUP_IP', raw('limitSetupIp') ?? 'off'),
+    limitTokenCreate: rateLimit('GATEHOUSE_LIMIT_TOKEN_CREATE', raw('limitTokenCreate') ?? 'off'),
+    limitInvalidToken: rateLimit('GATEHOUSE_LIMIT_INVALID_TOKEN', raw('limitInvalidToken') ?? 'off'),
+    maxEventLoopDelayMs: int('GATEHOUSE_MAX_EVENT_LOOP_DELAY_MS', raw('maxEventLoopDelayMs')!, 0, 600_000),
+    maxHeapMb: raw('maxHeapMb') === undefined ? undefined : int('GATEHOUSE_MAX_HEAP_MB', raw('maxHeapMb')!, 0, 1_000_000),
+    requestTimeoutMs: int('GATEHOUSE_REQUEST_TIMEOUT_MS', raw('requestTimeoutMs')!, 100, 600_000),
   });
 }
 

@@ -1,5 +1,6 @@
 import { authenticateSession, type AuthFailureReason, type BearerVerification, type Principal } from '@gatehouse/core';
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import { InvalidTokenLimiter } from './abuse-limits.js';
 import type { AppContext } from './context.js';
 import { bearerChallenge, sendError } from './errors.js';
 
@@ -26,9 +27,12 @@ function ownOrigin(ctx: AppContext, request: FastifyRequest): string {
   return ctx.config.publicUrl ?? `${request.protocol}://${request.host}`;
 }
 
-function refuse(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, reason: AuthFailureReason): void {
+function refuse(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, reason: AuthFailureReason, limiter?: InvalidTokenLimiter | null): void {
   ctx.metrics.authFailures.inc({ reason });
-  if (reason !== 'MISSING') ctx.failures.record(reason, request.ip);
+  if (reason !== 'MISSING') {
+    ctx.failures.record(reason, request.ip);
+    limiter?.fail(request.ip);
+  }
   if (reason === 'INVALID_REQUEST') {
     reply.header('www-authenticate', bearerChallenge('invalid_request'));
     sendError(reply, 400, 'INVALID_REQUEST', DETAIL[reason]);
@@ -61,6 +65,8 @@ function admit(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, pr
  * token must cost no more than a hash and a lookup.
  */
 export function authenticateHook(ctx: AppContext) {
+  const limit = ctx.config.limitInvalidToken;
+  const limiter = limit ? new InvalidTokenLimiter(limit, () => ctx.deps.clock.now().getTime()) : null;
   return function authenticate(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
     // Unknown paths reach the not-found handler unauthenticated (it reveals nothing).
     const mode = request.is404 ? 'public' : (request.routeOptions.config.auth ?? 'user');
@@ -86,8 +92,17 @@ export function authenticateHook(ctx: AppContext) {
       return;
     }
 
+    // Too many refused tokens from this IP: 429 before any verification (issue 6).
+    if (limiter !== null && limiter.size > 0) {
+      const wait = limiter.retryAfter(request.ip);
+      if (wait > 0) {
+        reply.header('retry-after', String(wait));
+        sendError(reply, 429, 'RATE_LIMITED', `Too many invalid tokens from this address; retry in ${wait} s`);
+        return;
+      }
+    }
     const onResult = (result: BearerVerification): void => {
-      if (!result.valid) return refuse(ctx, request, reply, result.reason);
+      if (!result.valid) return refuse(ctx, request, reply, result.reason, limiter);
       if (admit(ctx, request, reply, result.principal, scimRoute)) done();
     };
     const result = ctx.authenticator.verify(header, request.ip);

@@ -1,7 +1,7 @@
 import { ManualClock, type Role } from '@gatehouse/core';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '@gatehouse/db/test-support';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import type { FastifyServerOptions, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { loadConfig } from '../config.js';
 import { argon2Passwords } from '../passwords.js';
 import { createServer, type GatehouseServer } from '../server.js';
@@ -32,7 +32,24 @@ export interface TestApp {
 let n = 0;
 
 /** A real app (routes, hooks, store) on a fresh database of the given kind, with a frozen clock. */
-export async function createTestApp(kind: 'sqlite' | 'postgres', env: Record<string, string> = {}): Promise<TestApp> {
+/**
+ * Abuse limits are off in test apps (suites send many logins, tokens and bad tokens from one
+ * address); the abuse-limit tests turn them on with low values through `env`.
+ */
+export const NO_LIMITS = {
+  GATEHOUSE_LIMIT_LOGIN_IP: 'off',
+  GATEHOUSE_LIMIT_LOGIN_ACCOUNT: 'off',
+  GATEHOUSE_LIMIT_SETUP_IP: 'off',
+  GATEHOUSE_LIMIT_TOKEN_CREATE: 'off',
+  GATEHOUSE_LIMIT_INVALID_TOKEN: 'off',
+};
+
+export interface TestAppOptions {
+  /** Fastify logger options (e.g. `{ level: 'debug', stream }` to capture the logs); silent by default. */
+  logger?: FastifyServerOptions['logger'];
+}
+
+export async function createTestApp(kind: 'sqlite' | 'postgres', env: Record<string, string> = {}, opts: TestAppOptions = {}): Promise<TestApp> {
   const db = await createTestDatabase(kind);
   const clock = new ManualClock('2026-06-01T10:00:00Z');
   const config = loadConfig({
@@ -42,9 +59,10 @@ export async function createTestApp(kind: 'sqlite' | 'postgres', env: Record<str
     GATEHOUSE_ADMIN_EMAIL: ADMIN_EMAIL,
     GATEHOUSE_ADMIN_PASSWORD: ADMIN_PASSWORD,
     GATEHOUSE_LOG_LEVEL: 'silent',
+    ...NO_LIMITS,
     ...env,
   });
-  const server = await createServer(config, { clock, passwords: testPasswords, logger: false });
+  const server = await createServer(config, { clock, passwords: testPasswords, logger: opts.logger ?? false });
   const { app } = server;
 
   const request: TestApp['request'] = ({ token, cookie, headers, ...rest }) =>
@@ -110,7 +128,7 @@ export async function createTestApp(kind: 'sqlite' | 'postgres', env: Record<str
  * Runs a suite once per database (SQLite always; PostgreSQL when reachable, required in CI)
  * against one app per suite. Tests create their own users and tokens, so they stay independent.
  */
-export function describeOnEachDatabase(title: string, body: (t: () => TestApp) => void, env: Record<string, string> = {}): void {
+export function describeOnEachDatabase(title: string, body: (t: () => TestApp) => void, env: Record<string, string> = {}, opts: TestAppOptions = {}): void {
   describe.each(DIALECTS)(`${title} [$kind]`, ({ kind, available }) => {
     if (!available) {
       it.skip(`${kind} is not reachable`, () => {});
@@ -118,7 +136,7 @@ export function describeOnEachDatabase(title: string, body: (t: () => TestApp) =
     }
     let t: TestApp | undefined;
     beforeAll(async () => {
-      t = await createTestApp(kind, env);
+      t = await createTestApp(kind, env, opts);
     });
     afterAll(async () => {
       await t?.close();
