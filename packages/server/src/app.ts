@@ -161,6 +161,7 @@ export async function buildApp(opts: AppOptions): Promise<App & { gatehouse: App
   await app.register(fastifyCookie, { hook: false });
   await app.register(fastifySwagger, {
     openapi: {
+      openapi: '3.1.0',
       info: { title: 'Gatehouse API', version: '0.1.0', description: 'Service accounts and API tokens. Authenticate with `Authorization: Bearer <token>`.' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
       security: [{ bearer: [] }],

@@ -1,10 +1,11 @@
 import {
   createHumanUser, createServiceAccount, deactivateUser, getUser, invalidInput, listUsers, revokeUserTokens, updateUser,
 } from '@gatehouse/core';
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
+import type { Principal } from '@gatehouse/core';
 import { actorOf, type App, type AppContext } from '../http/context.js';
 import {
-  errorResponses, IdParams, isoOrNull, PageOf, PageQuery, pageWindow, RoleSchema, UserSchema, UserTypeSchema, userToWire,
+  errorResponses, IdParams, isoOrNull, Nullable, PageOf, PageQuery, pageWindow, RoleSchema, UserSchema, UserTypeSchema, userToWire,
 } from '../http/wire.js';
 
 const Name = Type.String({ minLength: 1, maxLength: 100 });
@@ -20,31 +21,41 @@ const CreateUserBody = Type.Object({
   password: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
 });
 
+/**
+ * GET /api/users/me of a principal. Memoized per principal object: a cached token's principal
+ * is reused until a change replaces it, so the hottest route formats it once.
+ */
+const MeSchema = Type.Object({
+  ...UserSchema.properties,
+  token: Nullable(
+    Type.Object({ id: Type.Integer(), name: Type.String(), type: Type.String(), scim_endpoints_only: Type.Boolean(), expiration: Nullable(Type.String({ format: 'date-time' })) }),
+  ),
+});
+const meWire = new WeakMap<Principal, Static<typeof MeSchema>>();
+function meToWire(principal: Principal): Static<typeof MeSchema> {
+  let wire = meWire.get(principal);
+  if (!wire) {
+    const { user, token } = principal;
+    wire = {
+      ...userToWire(user),
+      token: token ? { id: token.id, name: token.name, type: token.type, scim_endpoints_only: token.scimEndpointsOnly, expiration: isoOrNull(token.expiration) } : null,
+    };
+    meWire.set(principal, wire);
+  }
+  return wire;
+}
+
 export async function usersRoutes(app: App, { deps }: AppContext): Promise<void> {
   app.get('/api/users/me', {
     schema: {
       tags: ['users'],
       summary: 'The caller, and the token it authenticated with (if any)',
       response: {
-        200: Type.Object({
-          ...UserSchema.properties,
-          token: Type.Union([
-            Type.Object({ id: Type.Integer(), name: Type.String(), type: Type.String(), scim_endpoints_only: Type.Boolean(), expiration: Type.Union([Type.String(), Type.Null()]) }),
-            Type.Null(),
-          ]),
-        }),
+        200: MeSchema,
         ...errorResponses(401),
       },
     },
-  }, async (request) => {
-    const { user, token } = actorOf(request).principal;
-    return {
-      ...userToWire(user),
-      token: token
-        ? { id: token.id, name: token.name, type: token.type, scim_endpoints_only: token.scimEndpointsOnly, expiration: isoOrNull(token.expiration) }
-        : null,
-    };
-  });
+  }, async (request) => meToWire(actorOf(request).principal));
 
   app.get('/api/users', {
     schema: {
