@@ -30,7 +30,7 @@ export interface Config {
   tokenCacheSize: number;
   /** Login attempts per client IP (all outcomes); null = no limit. */
   limitLoginIp: RateLimit | null;
-  /** Login attempts per account (the e-mail given, known or not): the lockout; null = no limit. */
+  /** Failed logins per account (the e-mail given, known or not) before a lockout; null = no limit. */
   limitLoginAccount: RateLimit | null;
   /** First-Admin setup attempts per client IP; null = no limit. */
   limitSetupIp: RateLimit | null;
@@ -76,7 +76,7 @@ export const SETTINGS = {
   tokenCacheSize: { env: 'GATEHOUSE_TOKEN_CACHE_SIZE', doc: 'verified tokens kept in memory per process (0 disables)', default: '100000' },
   workers: { env: 'GATEHOUSE_WORKERS', flag: 'workers', doc: 'server processes on this host sharing the port (node:cluster)', default: '1' },
   limitLoginIp: { env: 'GATEHOUSE_LIMIT_LOGIN_IP', doc: 'login attempts per client IP, as count/window (e.g. 30/1m; off = no limit)', default: '30/1m' },
-  limitLoginAccount: { env: 'GATEHOUSE_LIMIT_LOGIN_ACCOUNT', doc: 'login attempts per account before a lockout with Retry-After (count/window)', default: '10/15m' },
+  limitLoginAccount: { env: 'GATEHOUSE_LIMIT_LOGIN_ACCOUNT', doc: 'failed logins per account (known or not) before a lockout with Retry-After (count/window)', default: '10/15m' },
   limitSetupIp: { env: 'GATEHOUSE_LIMIT_SETUP_IP', doc: 'first-Admin setup attempts per client IP (count/window)', default: '10/15m' },
   limitTokenCreate: { env: 'GATEHOUSE_LIMIT_TOKEN_CREATE', doc: 'token creations and rotations per user (count/window)', default: '60/1m' },
   limitInvalidToken: { env: 'GATEHOUSE_LIMIT_INVALID_TOKEN', doc: 'refused bearer tokens per client IP before its requests get 429 (count/window)', default: '100/1m' },

@@ -9,9 +9,9 @@ import { sendError } from './errors.js';
  * Abuse limits (issue 6). Each limit is attached to the one route it protects, never as a
  * global hook: an authenticated request to any other route pays nothing for them.
  *
- * - POST /api/auth/login: attempts per client IP (before the body is read), then attempts per
- *   account (the e-mail given, whether or not it exists — so a lockout tells nothing about
- *   which accounts exist). Both answer 429 with Retry-After.
+ * - POST /api/auth/login: attempts per client IP (before the body is read), then failed
+ *   attempts per account (the e-mail given, whether or not it exists — so a lockout tells
+ *   nothing about which accounts exist). Both answer 429 with Retry-After.
  * - POST /api/auth/setup: attempts per client IP (guessing the one-time setup token).
  * - POST /api/user-tokens and POST /api/user-tokens/:id/rotate: per authenticated user (the
  *   global authentication hook has run before route hooks, so the principal is known).
@@ -22,6 +22,8 @@ import { sendError } from './errors.js';
 
 const tooMany = (message: string) => (_req: FastifyRequest, ctx: { statusCode: number; after: string }) =>
   Object.assign(new Error(`${message}; retry in ${ctx.after}`), { statusCode: ctx.statusCode });
+
+const toArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 const perUser = (req: FastifyRequest) => `user:${req.principal?.user.id ?? req.ip}`;
 const accountOf = (req: FastifyRequest) => {
@@ -46,27 +48,34 @@ export async function registerAbuseLimits(app: App, config: Readonly<Config>): P
   app.addHook('onRoute', (route: RouteOptions) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     const entry = methods.map((m) => limits[`${m} ${route.url}`]).find(Boolean);
-    if (!entry?.limit) return;
-    route.config = {
-      ...route.config,
-      rateLimit: {
-        max: entry.limit.max,
-        timeWindow: entry.limit.windowMs,
-        errorResponseBuilder: tooMany(entry.message),
-        ...(entry.key ? { keyGenerator: entry.key } : {}),
-      },
-    } as typeof route.config;
+    if (entry?.limit) {
+      route.config = {
+        ...route.config,
+        rateLimit: {
+          max: entry.limit.max,
+          timeWindow: entry.limit.windowMs,
+          errorResponseBuilder: tooMany(entry.message),
+          ...(entry.key ? { keyGenerator: entry.key } : {}),
+        },
+      } as typeof route.config;
+    }
     if (route.url === '/api/auth/login' && route.method === 'POST' && account) {
-      const check = app.createRateLimit({ max: account.max, timeWindow: account.windowMs, keyGenerator: accountOf });
+      // Failed logins only: a success does not count. Checked before the password is (read
+      // only), counted once the answer is a 401; concurrent guesses are bounded by the per-IP limit.
+      const failures = app.createRateLimit({ max: account.max, timeWindow: account.windowMs, keyGenerator: accountOf });
       const lockout = async (request: FastifyRequest, reply: FastifyReply) => {
-        const r = await check(request);
-        if (!r.isAllowed && r.isExceeded) {
-          reply.header('retry-after', String(r.ttlInSeconds));
-          return sendError(reply, 429, 'RATE_LIMITED', `Too many login attempts for this account; retry in ${r.ttlInSeconds} s`);
+        const r = await failures(request, { increment: false });
+        if (!r.isAllowed && r.remaining === 0) {
+          reply.header('retry-after', String(Math.max(1, r.ttlInSeconds)));
+          return sendError(reply, 429, 'RATE_LIMITED', `Too many failed logins for this account; retry in ${Math.max(1, r.ttlInSeconds)} s`);
         }
         return undefined;
       };
-      route.preHandler = [...(Array.isArray(route.preHandler) ? route.preHandler : route.preHandler ? [route.preHandler] : []), lockout];
+      const countFailure = async (request: FastifyRequest, reply: FastifyReply) => {
+        if (reply.statusCode === 401) await failures(request);
+      };
+      route.preHandler = [...toArray(route.preHandler), lockout];
+      route.onResponse = [...toArray(route.onResponse), countFailure];
     }
   });
   await app.register(fastifyRateLimit, { global: false, enableDraftSpec: false });
