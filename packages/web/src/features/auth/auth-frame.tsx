@@ -51,3 +51,6 @@ export function safeNext(next: string | null): string {
   if (next.startsWith('/login') || next.startsWith('/setup')) return '/';
   return next;
 }
+
+/** Paths the server renders itself (not SPA routes): reached with a full page load. */
+export const isServerPath = (path: string): boolean => path.startsWith('/api/');

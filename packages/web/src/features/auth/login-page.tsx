@@ -5,7 +5,7 @@ import { Navigate, useNavigate, useSearchParams } from 'react-router';
 import { isApiError } from '../../api/client';
 import { useLogin, useMe, useSetupStatus } from '../../api/hooks';
 import { PageLoader } from '../../components/states';
-import { AuthFrame, safeNext } from './auth-frame';
+import { AuthFrame, isServerPath, safeNext } from './auth-frame';
 
 export default function LoginPage() {
   const [params] = useSearchParams();
@@ -23,7 +23,13 @@ export default function LoginPage() {
     document.title = 'Log in · Gatehouse';
   }, []);
 
-  if (me.isSuccess) return <Navigate to={next} replace />;
+  if (me.isSuccess) {
+    if (isServerPath(next)) {
+      window.location.replace(next);
+      return <PageLoader label="Continuing" />;
+    }
+    return <Navigate to={next} replace />;
+  }
   if (me.isPending) return <PageLoader />;
 
   const submit = (e: FormEvent) => {
@@ -35,7 +41,13 @@ export default function LoginPage() {
     if (m.email || m.password || login.isPending) return;
     login.mutate(
       { email: email.trim(), password },
-      { onSuccess: () => void navigate(next, { replace: true }) },
+      {
+        onSuccess: () => {
+          // Server pages (the CLI's /api/cli/authorize confirmation) need a real navigation.
+          if (isServerPath(next)) window.location.assign(next);
+          else void navigate(next, { replace: true });
+        },
+      },
     );
   };
 
@@ -71,6 +83,7 @@ export default function LoginPage() {
             type="email"
             autoComplete="username"
             required
+            withAsterisk={false}
             autoFocus
             value={email}
             onChange={(e) => setEmail(e.currentTarget.value)}
@@ -80,6 +93,7 @@ export default function LoginPage() {
             label="Password"
             autoComplete="current-password"
             required
+            withAsterisk={false}
             value={password}
             onChange={(e) => setPassword(e.currentTarget.value)}
             error={missing.password}
