@@ -132,6 +132,8 @@ export async function buildApp(opts: AppOptions): Promise<App & { gatehouse: App
     // Slow clients (slowloris): headers within 10 s, checked every second rather than Node's 30 s.
     http: { requestTimeout: config.requestTimeoutMs, headersTimeout: Math.min(10_000, config.requestTimeoutMs), connectionsCheckingInterval: Math.min(1_000, config.requestTimeoutMs) },
     routerOptions: { querystringParser: parseQueryString, ignoreTrailingSlash: true },
+    // Bad URLs and over-long path parameters, refused by the router itself, answer in our error format too.
+    frameworkErrors: (error, request, reply) => handleError(error, request, reply),
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler());
   app.decorate('gatehouse', ctx);

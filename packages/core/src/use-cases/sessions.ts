@@ -12,6 +12,8 @@ let dummyHash: Promise<string> | undefined;
 const hashSessionId = (deps: Deps, id: string): string =>
   createHmac('sha256', deps.keyring.sessionKey).update(id).digest('hex');
 
+const LOOKS_LIKE_EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
 export interface LoginInput {
   email: string;
   password: string;
@@ -41,7 +43,9 @@ export async function login(deps: Deps, input: LoginInput): Promise<{ user: User
         ip: input.ip,
         userAgent: input.userAgent,
         outcome: 'failure',
-        details: { email },
+        // People type their password into the e-mail field: keep what was typed only if it is a
+        // known account or looks like an address, so that the audit log never holds a password.
+        details: { email: user || LOOKS_LIKE_EMAIL.test(email) ? email : '[not an e-mail address]' },
       },
     ]);
     throw new DomainError('INVALID_CREDENTIALS', 'Invalid e-mail or password');

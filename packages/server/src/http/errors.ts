@@ -72,6 +72,7 @@ const FASTIFY_CLIENT_ERRORS: Record<string, [number, string, string]> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'BAD_REQUEST', 'Content-Length does not match the body'],
   FST_ERR_CTP_BODY_TOO_LARGE: [413, 'PAYLOAD_TOO_LARGE', 'The request body is too large'],
   FST_ERR_BAD_URL: [400, 'BAD_REQUEST', 'The URL is malformed'],
+  FST_ERR_MAX_PARAM_LENGTH: [414, 'URI_TOO_LONG', 'A path segment of the URL is too long'],
   FST_ERR_ASYNC_CONSTRAINT: [400, 'BAD_REQUEST', 'The request is malformed'],
 };
 
