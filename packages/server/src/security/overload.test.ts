@@ -1,0 +1,109 @@
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rawHttp } from '../test-support/raw-http.js';
+import { createTestApp, type TestApp } from '../test-support/test-app.js';
+
+/*
+ * Overload (issue 6): the server answers 503 + Retry-After in its error format instead of
+ * collapsing, refuses oversized bodies, and cuts slow clients.
+ */
+
+function withApp(env: Record<string, string>, body: (t: () => TestApp) => void): void {
+  let t: TestApp | undefined;
+  beforeAll(async () => {
+    t = await createTestApp('sqlite', env);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+  body(() => t!);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Keeps the event loop busy in 100 ms slices (a sustained lag, as under a CPU-bound load). */
+async function lagEventLoop(totalMs: number): Promise<void> {
+  const end = Date.now() + totalMs;
+  while (Date.now() < end) {
+    const slice = Date.now() + 100;
+    while (Date.now() < slice) {
+      /* busy */
+    }
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+describe('heap above the threshold → 503 + Retry-After, /healthz still alive', () => {
+  withApp({ GATEHOUSE_MAX_HEAP_MB: '1' }, (app) => {
+    it('answers 503 in the error format once the heap is sampled', async () => {
+      const t = app();
+      await sleep(1200); // under-pressure samples once a second
+      const res = await t.request({ method: 'GET', url: '/api/users/me', token: t.adminToken });
+      expect(res.statusCode).toBe(503);
+      expect(res.headers['retry-after']).toBe('5');
+      expect(res.json()).toMatchObject({ code: 'SERVICE_UNAVAILABLE', detail: 'The server is overloaded; retry later', request_id: expect.any(String) });
+      const login = await t.request({ method: 'POST', url: '/api/auth/login', payload: { email: 'a@b.c', password: 'whatever-123' } });
+      expect(login.statusCode).toBe(503);
+      expect((await t.request({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    });
+  });
+});
+
+describe('event loop lag above the threshold → 503, then back to normal by itself', () => {
+  withApp({ GATEHOUSE_MAX_EVENT_LOOP_DELAY_MS: '50' }, (app) => {
+    it('refuses while lagging and serves again once the lag is gone', async () => {
+      const t = app();
+      expect((await t.request({ method: 'GET', url: '/api/users/me', token: t.adminToken })).statusCode).toBe(200);
+      await lagEventLoop(1500);
+      const res = await t.request({ method: 'GET', url: '/api/users/me', token: t.adminToken });
+      expect(res.statusCode).toBe(503);
+      expect(res.headers['retry-after']).toBe('5');
+      expect(res.json().code).toBe('SERVICE_UNAVAILABLE');
+      await sleep(2200);
+      expect((await t.request({ method: 'GET', url: '/api/users/me', token: t.adminToken })).statusCode).toBe(200);
+    });
+  });
+});
+
+describe('request size and slow clients', () => {
+  let port = 0;
+  withApp({ GATEHOUSE_REQUEST_TIMEOUT_MS: '1000' }, (app) => {
+    beforeAll(async () => {
+      await app().server.app.listen({ host: '127.0.0.1', port: 0 });
+      port = (app().server.app.server.address() as AddressInfo).port;
+    });
+
+    it('a body over 64 KiB is refused with 413 in the error format, and nothing is created', async () => {
+      const t = app();
+      const res = await t.request({ method: 'POST', url: '/api/datastores', token: t.adminToken, payload: { name: 'big', type: 'postgresql', host: 'x'.repeat(70 * 1024) } });
+      expect(res.statusCode).toBe(413);
+      expect(res.json()).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', detail: expect.any(String), request_id: expect.any(String) });
+      expect((await t.request({ method: 'GET', url: '/api/datastores?name=big', token: t.adminToken })).json().total).toBe(0);
+    });
+
+    it('a lying Content-Length over the limit is refused before the body arrives', async () => {
+      const res = await rawHttp(port, [`POST /api/auth/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 10000000\r\n\r\n{"email":`], { timeoutMs: 3000 });
+      expect(res.status).toBe(413);
+      expect(res.ms).toBeLessThan(1000);
+    });
+
+    it('headers that never finish (slowloris) are cut within the timeout', async () => {
+      const res = await rawHttp(port, ['GET /api/users/me HTTP/1.1\r\nHost: localhost\r\n', 'X-Slow: 1\r\n'], { timeoutMs: 6000, gapMs: 200 });
+      expect(res.closed).toBe(true);
+      expect([0, 408]).toContain(res.status);
+      expect(res.ms).toBeLessThan(4000);
+    });
+
+    it('a body that never finishes is cut within the timeout (408)', async () => {
+      const res = await rawHttp(port, [`POST /api/auth/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"email":`], { timeoutMs: 6000 });
+      expect(res.closed).toBe(true);
+      expect([0, 408]).toContain(res.status);
+      expect(res.ms).toBeLessThan(4000);
+    });
+
+    it('the server keeps serving after all that', async () => {
+      const t = app();
+      expect((await fetch(`http://127.0.0.1:${port}/api/users/me`, { headers: { authorization: `Bearer ${t.adminToken}` } })).status).toBe(200);
+    });
+  });
+});
