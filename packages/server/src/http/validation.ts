@@ -23,6 +23,7 @@ export function validatorCompiler(): FastifySchemaCompiler<unknown> {
 
 /** Python clients send booleans as `True` / `False` (SPEC §3 compatibility notes). */
 export function parseQueryString(raw: string): Record<string, unknown> {
+  if (raw === '') return {};
   const q = parseQuery(raw) as Record<string, string | string[]>;
   for (const [k, v] of Object.entries(q)) {
     if (v === 'True' || v === 'False') q[k] = v.toLowerCase();
