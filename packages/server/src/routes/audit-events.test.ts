@@ -22,7 +22,7 @@ describeOnEachDatabase('audit log', (app) => {
     const t = app();
     await t.request({ method: 'POST', url: '/api/auth/login', payload: { email: 'admin@example.com', password: 'nope-nope-nope' } });
     for (let i = 0; i < 3; i++) await t.request({ method: 'GET', url: '/api/users/me', token: 'eyJ.bad.token', remoteAddress: '198.51.100.9' });
-    await (t.server.app as unknown as { flushUsage(): Promise<void> }).flushUsage();
+    await t.server.app.flushUsage();
     const failed = await t.request({ method: 'GET', url: '/api/audit-events?action=auth.login_failed', token: t.adminToken });
     expect(failed.json().items[0]).toMatchObject({ outcome: 'failure', details: { email: 'admin@example.com' } });
     const auth = await t.request({ method: 'GET', url: '/api/audit-events?action=auth.failed', token: t.adminToken });

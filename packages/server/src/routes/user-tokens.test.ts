@@ -90,7 +90,7 @@ describeOnEachDatabase('user tokens', (app) => {
       t.clock.advance(60_000);
       await t.request({ method: 'GET', url: '/api/datastores', token: tok.bearer_token, remoteAddress: '10.1.2.3' });
       t.clock.advance(-60_000);
-      await (t.server.app as unknown as { flushUsage(): Promise<void> }).flushUsage();
+      await t.server.app.flushUsage();
       const after = await t.request({ method: 'GET', url: `/api/user-tokens/${tok.id}`, token: t.adminToken });
       expect(after.json()).toMatchObject({ last_used: '2026-06-01T10:01:00Z', last_used_ip: '10.1.2.3' });
     });
