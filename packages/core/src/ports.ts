@@ -59,6 +59,8 @@ export interface UserQuery extends PageRequest {
 export interface UserStore {
   count(): Promise<number>;
   findById(id: number): Promise<User | undefined>;
+  /** Which of these ids exist (one query). */
+  existingIds(ids: readonly number[]): Promise<number[]>;
   /** Case-insensitive. */
   findByUserId(userId: string): Promise<User | undefined>;
   /** The password hash of an active human with this e-mail/user_id (case-insensitive). */

@@ -52,6 +52,12 @@ describe.each(DIALECTS)('store contract on $kind', ({ kind, available }) => {
       expect(await store.users.count()).toBe(1);
     });
 
+    it('tells which ids exist', async () => {
+      const a = await user('exists@x.io');
+      expect(await store.users.existingIds([a.id, 99999, a.id])).toEqual([a.id]);
+      expect(await store.users.existingIds([])).toEqual([]);
+    });
+
     it('refuses a second user with the same user_id, whatever the case', async () => {
       await user('api_access@service', { type: 'Service' });
       await expectCode(user('API_ACCESS@service', { type: 'Service' }), 'USER_EXISTS');

@@ -20,6 +20,12 @@ export class KyselyUserStore implements UserStore {
     return row ? (await usersFromRows(this.db, [row]))[0] : undefined;
   }
 
+  async existingIds(ids: readonly number[]): Promise<number[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db.selectFrom('users').select('id').where('id', 'in', [...new Set(ids)]).execute();
+    return rows.map((r) => r.id);
+  }
+
   async findByUserId(userId: string): Promise<User | undefined> {
     const row = await this.db.selectFrom('users').selectAll().where('user_id', '=', userId.toLowerCase()).executeTakeFirst();
     return row ? (await usersFromRows(this.db, [row]))[0] : undefined;

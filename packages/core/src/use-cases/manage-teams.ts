@@ -20,9 +20,9 @@ export async function getTeam(deps: Deps, actor: Actor, id: number): Promise<Tea
 async function checkUserIds(deps: Deps, ids: readonly number[] | undefined): Promise<number[] | undefined> {
   if (ids === undefined) return undefined;
   const unique = [...new Set(ids)];
-  for (const id of unique) {
-    if (!(await deps.store.users.findById(id))) throw invalidInput('user_ids', `unknown user id ${id}`);
-  }
+  const existing = new Set(await deps.store.users.existingIds(unique));
+  const missing = unique.find((id) => !existing.has(id));
+  if (missing !== undefined) throw invalidInput('user_ids', `unknown user id ${missing}`);
   return unique;
 }
 
@@ -59,6 +59,7 @@ export async function updateTeam(deps: Deps, actor: Actor, id: number, input: Te
     ...(input.name !== undefined ? { name: normaliseName(input.name) } : {}),
     ...(input.description !== undefined ? { description: input.description } : {}),
     ...(userIds !== undefined ? { userIds } : {}),
+    lastModified: deps.clock.now(),
   });
   if (userIds !== undefined || input.name !== undefined) await deps.changes.publish({ kind: 'all' });
   await audit(deps, actor, { action: 'team.updated', targetType: 'team', targetId: String(id), details: { changed: Object.keys(input) } });

@@ -139,6 +139,7 @@ export async function updateUser(deps: Deps, actor: Actor, id: number, input: Up
     ...(input.role !== undefined ? { role: input.role } : {}),
     ...(input.active !== undefined ? { active: input.active } : {}),
     ...(input.teams !== undefined ? { teamIds: await resolveTeamIds(deps, input.teams) } : {}),
+    lastModified: deps.clock.now(),
   });
   if (input.active === false) await deps.store.sessions.deleteAllOfUser(id);
   await deps.changes.publish({ kind: 'user', userId: id });
@@ -169,7 +170,7 @@ export async function deactivateUser(deps: Deps, actor: Actor, id: number): Prom
   const user = await deps.store.users.findById(id);
   if (!user) throw notFound('User');
   await guardLastAdmin(deps, user, { role: user.role, active: false });
-  await deps.store.users.update(id, { active: false });
+  await deps.store.users.update(id, { active: false, lastModified: deps.clock.now() });
   await deps.store.sessions.deleteAllOfUser(id);
   const ids = await deps.store.tokens.revokeAllOfUser(id, deps.clock.now());
   await deps.changes.publish({ kind: 'user', userId: id });

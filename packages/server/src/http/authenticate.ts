@@ -76,7 +76,12 @@ export function authenticateHook(ctx: AppContext) {
 
     if (header === undefined) {
       const cookie = request.headers.cookie ? request.server.parseCookie(request.headers.cookie)[SESSION_COOKIE] : undefined;
-      if (cookie === undefined || scimRoute) return refuse(ctx, request, reply, 'MISSING');
+      if (cookie === undefined) return refuse(ctx, request, reply, 'MISSING');
+      if (scimRoute) {
+        // A session is a credential, but not one the SCIM endpoints accept (issue: 403, not 401).
+        sendError(reply, 403, 'FORBIDDEN', 'The SCIM endpoints accept SCIM administration tokens only');
+        return;
+      }
       const origin = request.headers.origin;
       if (UNSAFE.has(request.method) && origin !== undefined && origin !== ownOrigin(ctx, request)) {
         sendError(reply, 403, 'CSRF_REJECTED', 'Cross-origin request refused: the Origin is not this server');

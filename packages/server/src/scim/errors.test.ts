@@ -108,12 +108,12 @@ describeOnEachDatabase('SCIM errors', (app) => {
       expectScimError(bad, 401);
     });
 
-    it('any token but a SCIM administration token: 403 with a SCIM body; a session cookie is no credential here', async () => {
+    it('any credential but a SCIM administration token (other tokens, a session cookie): 403 with a SCIM body', async () => {
       const t = app();
       const member = await t.makeUser();
       for (const token of [t.adminToken, member.token]) expectScimError(await t.request({ method: 'GET', url: `${BASE}/Users`, token }), 403);
       const cookie = await t.login();
-      expectScimError(await t.request({ method: 'GET', url: `${BASE}/Users`, cookie }), 401);
+      expectScimError(await t.request({ method: 'GET', url: `${BASE}/Users`, cookie }), 403);
     });
 
     it('a SCIM token stays off the rest of the API', async () => {
