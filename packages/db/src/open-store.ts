@@ -61,6 +61,12 @@ export function openStore(opts: StoreOptions): OpenedStore {
     pool.on('error', () => {
       /* an idle client lost its connection; the pool replaces it on next use */
     });
+    // pg-pool removes its error listener while a client is checked out: a connection lost then
+    // (PostgreSQL restarting mid-query) was an unhandled 'error' event that crashed the process.
+    // The query itself fails (→ 503) and the pool discards the client on release.
+    pool.on('connect', (client) => {
+      client.on('error', () => {});
+    });
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     traits = postgresTraits;
   } else {
