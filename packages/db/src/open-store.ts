@@ -8,6 +8,7 @@ import { KyselyAuditStore } from './audit-store.js';
 import { KyselyDatastoreStore } from './datastores-store.js';
 import { mapDriverError, postgresTraits, sqliteTraits, type DialectTraits } from './dialect.js';
 import { migrationProvider } from './migrations/index.js';
+import { postgresPrepared, sqlitePrepared, type PreparedQueries } from './prepared.js';
 import { guarded } from './rows.js';
 import type { Database } from './schema.js';
 import { KyselySessionStore } from './sessions-store.js';
@@ -49,6 +50,7 @@ export function openStore(opts: StoreOptions): OpenedStore {
   let db: Kysely<Database>;
   let traits: DialectTraits;
   let pool: pg.Pool | null = null;
+  let prepared: PreparedQueries;
   if (isPostgresUrl(opts.databaseUrl)) {
     pool = new pg.Pool({
       connectionString: opts.databaseUrl,
@@ -69,6 +71,7 @@ export function openStore(opts: StoreOptions): OpenedStore {
     });
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     traits = postgresTraits;
+    prepared = postgresPrepared(pool);
   } else {
     const file = sqlitePath(opts);
     const sqlite = new SQLite(file);
@@ -79,6 +82,7 @@ export function openStore(opts: StoreOptions): OpenedStore {
     sqlite.pragma('busy_timeout = 5000');
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
     traits = sqliteTraits;
+    prepared = sqlitePrepared(sqlite);
   }
   const mapError = (e: unknown) => mapDriverError(traits, e);
 
@@ -88,7 +92,7 @@ export function openStore(opts: StoreOptions): OpenedStore {
     pgPool: pool,
     users: guarded(new KyselyUserStore(db, traits), mapError),
     teams: guarded(new KyselyTeamStore(db, traits), mapError),
-    tokens: guarded(new KyselyTokenStore(db, traits), mapError),
+    tokens: guarded(new KyselyTokenStore(db, traits, prepared), mapError),
     datastores: guarded(new KyselyDatastoreStore(db, traits), mapError),
     audit: guarded(new KyselyAuditStore(db, traits), mapError),
     sessions: guarded(new KyselySessionStore(db, traits), mapError),

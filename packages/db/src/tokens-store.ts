@@ -3,8 +3,31 @@ import {
 } from '@gatehouse/core';
 import { sql, type Kysely } from 'kysely';
 import { toBool, toDate, toDateOrNull, type DialectTraits } from './dialect.js';
-import { userFromRow, userRef, teamsOfUsers } from './rows.js';
+import type { PreparedQueries, PreparedQuery } from './prepared.js';
+import { userFromRow, userRef, type UserRow } from './rows.js';
 import type { Database } from './schema.js';
+
+/** The token, its user and the user's teams in one statement (one row per team). */
+const AUTH_BY_HASH = `
+  SELECT u.*, t.id AS tok_id, t.name AS tok_name, t.token_type AS tok_type, t.scim_endpoints_only AS tok_scim,
+         t.expiration AS tok_expiration, t.revoked_at AS tok_revoked_at, g.id AS team_id, g.name AS team_name
+    FROM tokens t
+    JOIN users u ON u.id = t.user_id
+    LEFT JOIN team_members m ON m.user_id = u.id
+    LEFT JOIN teams g ON g.id = m.team_id
+   WHERE t.token_hash = ?
+   ORDER BY g.id`;
+
+type AuthRow = UserRow & {
+  tok_id: number;
+  tok_name: string;
+  tok_type: string;
+  tok_scim: number | boolean;
+  tok_expiration: string | Date | null;
+  tok_revoked_at: string | Date | null;
+  team_id: number | null;
+  team_name: string | null;
+};
 
 interface TokenRow {
   id: number;
@@ -27,10 +50,15 @@ interface TokenRow {
 const USAGE_CHUNK = 200;
 
 export class KyselyTokenStore implements TokenStore {
+  readonly #authByHash: PreparedQuery<AuthRow>;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly traits: DialectTraits,
-  ) {}
+    prepared: PreparedQueries,
+  ) {
+    this.#authByHash = prepared.prepare<AuthRow>('gatehouse_auth_by_hash', AUTH_BY_HASH);
+  }
 
   #select() {
     return this.db
@@ -93,23 +121,18 @@ export class KyselyTokenStore implements TokenStore {
   }
 
   async findAuthRecordByHash(tokenHash: string): Promise<TokenAuthRecord | undefined> {
-    const r = await this.db
-      .selectFrom('tokens as t')
-      .innerJoin('users as u', 'u.id', 't.user_id')
-      .select(['t.id as token_id', 't.name as token_name', 't.token_type', 't.scim_endpoints_only', 't.expiration', 't.revoked_at'])
-      .selectAll('u')
-      .where('t.token_hash', '=', tokenHash)
-      .executeTakeFirst();
+    const rows = await this.#authByHash([tokenHash]);
+    const r = rows[0];
     if (!r) return undefined;
-    const teams = await teamsOfUsers(this.db, [r.id]);
+    const teams = rows.filter((x) => x.team_id !== null).map((x) => ({ id: x.team_id!, name: x.team_name! }));
     return {
-      tokenId: r.token_id,
-      tokenName: r.token_name,
-      type: r.token_type as TokenType,
-      scimEndpointsOnly: toBool(r.scim_endpoints_only),
-      expiration: toDateOrNull(r.expiration),
-      revokedAt: toDateOrNull(r.revoked_at),
-      user: userFromRow(r, teams.get(r.id) ?? []),
+      tokenId: r.tok_id,
+      tokenName: r.tok_name,
+      type: r.tok_type as TokenType,
+      scimEndpointsOnly: toBool(r.tok_scim),
+      expiration: toDateOrNull(r.tok_expiration),
+      revokedAt: toDateOrNull(r.tok_revoked_at),
+      user: userFromRow(r, teams),
     };
   }
 
