@@ -30,8 +30,12 @@ type AuditInput = Pick<NewAuditEvent, 'action'> & Partial<Omit<NewAuditEvent, 'a
 
 /** Appends one audit event done by `actor` (or by the system when `actor` is null). */
 export async function audit(deps: Deps, actor: Actor | null, event: AuditInput): Promise<void> {
-  await deps.store.audit.append([
-    {
+  await deps.store.audit.append([auditEvent(deps, actor, event)]);
+}
+
+/** The audit event done by `actor`, for a store that writes it with its own change (in one transaction). */
+export function auditEvent(deps: Deps, actor: Actor | null, event: AuditInput): NewAuditEvent {
+  return {
       at: deps.clock.now(),
       actorUserId: actor?.principal.user.id ?? null,
       actorTokenId: actor?.principal.token?.id ?? null,
@@ -42,6 +46,5 @@ export async function audit(deps: Deps, actor: Actor | null, event: AuditInput):
       outcome: 'success',
       details: null,
       ...event,
-    },
-  ]);
+  };
 }

@@ -137,8 +137,12 @@ export interface TokenUsage {
 }
 
 export interface TokenStore {
-  /** Throws NAME_TAKEN when the user already has a token of that name. */
-  create(token: NewToken): Promise<Token>;
+  /**
+   * Throws NAME_TAKEN when the user already has a token of that name. The audit event made by
+   * `audit(id)` is written in the same transaction: a token never exists without its record,
+   * even if the process dies between the two writes.
+   */
+  create(token: NewToken, audit?: (tokenId: number) => NewAuditEvent): Promise<Token>;
   findById(id: number): Promise<Token | undefined>;
   findAuthRecordByHash(tokenHash: string): Promise<TokenAuthRecord | undefined>;
   listByUser(userId: number): Promise<Token[]>;

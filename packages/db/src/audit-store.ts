@@ -4,6 +4,22 @@ import { toDate, type DialectTraits } from './dialect.js';
 import { pageOf } from './rows.js';
 import type { Database } from './schema.js';
 
+/** The row of an audit event (shared with stores that write one in their own transaction). */
+export function auditRow(traits: DialectTraits, e: NewAuditEvent) {
+  return {
+    at: traits.time(e.at),
+    actor_user_id: e.actorUserId,
+    actor_token_id: e.actorTokenId,
+    action: e.action,
+    target_type: e.targetType,
+    target_id: e.targetId,
+    ip: e.ip,
+    user_agent: e.userAgent?.slice(0, 512) ?? null,
+    outcome: e.outcome,
+    details: e.details ? JSON.stringify(e.details) : null,
+  };
+}
+
 export class KyselyAuditStore implements AuditStore {
   constructor(
     private readonly db: Kysely<Database>,
@@ -14,20 +30,7 @@ export class KyselyAuditStore implements AuditStore {
     if (events.length === 0) return;
     await this.db
       .insertInto('audit_events')
-      .values(
-        events.map((e) => ({
-          at: this.traits.time(e.at),
-          actor_user_id: e.actorUserId,
-          actor_token_id: e.actorTokenId,
-          action: e.action,
-          target_type: e.targetType,
-          target_id: e.targetId,
-          ip: e.ip,
-          user_agent: e.userAgent?.slice(0, 512) ?? null,
-          outcome: e.outcome,
-          details: e.details ? JSON.stringify(e.details) : null,
-        })),
-      )
+      .values(events.map((e) => auditRow(this.traits, e)))
       .execute();
   }
 

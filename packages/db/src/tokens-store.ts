@@ -1,7 +1,8 @@
 import {
-  DomainError, notFound, type NewToken, type Token, type TokenAuthRecord, type TokenStore, type TokenType, type TokenUsage,
+  DomainError, notFound, type NewAuditEvent, type NewToken, type Token, type TokenAuthRecord, type TokenStore, type TokenType, type TokenUsage,
 } from '@gatehouse/core';
 import { sql, type Kysely } from 'kysely';
+import { auditRow } from './audit-store.js';
 import { toBool, toDate, toDateOrNull, type DialectTraits } from './dialect.js';
 import type { PreparedQueries, PreparedQuery } from './prepared.js';
 import { userFromRow, userRef, type UserRow } from './rows.js';
@@ -85,27 +86,31 @@ export class KyselyTokenStore implements TokenStore {
     user: userRef({ id: r.u_id, user_id: r.u_user_id, name: r.u_name, user_type: r.u_type }),
   });
 
-  async create(t: NewToken): Promise<Token> {
+  async create(t: NewToken, audit?: (tokenId: number) => NewAuditEvent): Promise<Token> {
     try {
-      const row = await this.db
-        .insertInto('tokens')
-        .values({
-          user_id: t.userId,
-          name: t.name,
-          token_type: t.type,
-          scim_endpoints_only: this.traits.bool(t.scimEndpointsOnly),
-          expiration: t.expiration ? this.traits.time(t.expiration) : null,
-          created: this.traits.time(t.created),
-          created_by_id: t.createdById,
-          last_used: null,
-          last_used_ip: null,
-          revoked_at: null,
-          token_hash: t.tokenHash,
-          jti: t.jti,
-          kid: t.kid,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
+      const row = await this.db.transaction().execute(async (trx) => {
+        const inserted = await trx
+          .insertInto('tokens')
+          .values({
+            user_id: t.userId,
+            name: t.name,
+            token_type: t.type,
+            scim_endpoints_only: this.traits.bool(t.scimEndpointsOnly),
+            expiration: t.expiration ? this.traits.time(t.expiration) : null,
+            created: this.traits.time(t.created),
+            created_by_id: t.createdById,
+            last_used: null,
+            last_used_ip: null,
+            revoked_at: null,
+            token_hash: t.tokenHash,
+            jti: t.jti,
+            kid: t.kid,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        if (audit) await trx.insertInto('audit_events').values(auditRow(this.traits, audit(inserted.id))).execute();
+        return inserted;
+      });
       return (await this.findById(row.id))!;
     } catch (e) {
       if (this.traits.isUniqueViolation(e)) {

@@ -1,6 +1,6 @@
 import type { Actor } from '../auth/principal.js';
 import { DAY_MS } from '../clock.js';
-import { audit, type Deps } from '../deps.js';
+import { auditEvent, type Deps } from '../deps.js';
 import { DomainError, invalidInput, notFound } from '../errors.js';
 import type { Token, TokenType, User } from '../model.js';
 import { isAdmin, requirePermission } from '../policies.js';
@@ -94,12 +94,11 @@ export async function createToken(deps: Deps, actor: Actor, input: CreateTokenIn
     tokenHash: hashToken(deps.keyring.signing, minted.token),
     jti: minted.jti,
     kid: minted.kid,
-  });
-  await audit(deps, actor, {
+  }, (id) => auditEvent(deps, actor, {
     action: 'token.created',
     targetType: 'token',
-    targetId: String(token.id),
+    targetId: String(id),
     details: { name, type, owner_id: owner.id, scim_endpoints_only: scim, expiration: expiration?.toISOString() ?? null },
-  });
+  }));
   return { token, bearerToken: minted.token };
 }
