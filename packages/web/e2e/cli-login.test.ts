@@ -36,7 +36,11 @@ describe.runIf(missing && REQUIRE_ALL)('CLI browser login prerequisites', () => 
 /** The CLI's side: a one-shot loopback listener, like the Qualytics CLI's. */
 async function fakeCli(): Promise<{ redirectUri: string; received: Promise<URLSearchParams>; close(): void }> {
   let deliver!: (q: URLSearchParams) => void;
-  const received = new Promise<URLSearchParams>((r) => (deliver = r));
+  let timer: NodeJS.Timeout | undefined;
+  const received = new Promise<URLSearchParams>((ok, fail) => {
+    deliver = ok;
+    timer = setTimeout(() => fail(new Error('the CLI received nothing within 20 s')), 20_000);
+  });
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (url.pathname !== '/callback') return void res.writeHead(404).end();
@@ -45,7 +49,14 @@ async function fakeCli(): Promise<{ redirectUri: string; received: Promise<URLSe
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
-  return { redirectUri: `http://127.0.0.1:${port}/callback`, received, close: () => server.close() };
+  return {
+    redirectUri: `http://127.0.0.1:${port}/callback`,
+    received,
+    close: () => {
+      clearTimeout(timer);
+      server.close();
+    },
+  };
 }
 
 /** As the Qualytics CLI builds it: redirect_uri sent unencoded. */
@@ -81,8 +92,8 @@ describe.skipIf(missing !== null)('Qualytics CLI browser login in Chromium', () 
     expect(new URL(page.url()).searchParams.get('next')).toMatch(/^\/api\/cli\/authorize\?/);
     if (UI_BUILT) {
       await page.getByLabel('E-mail').fill(server.adminEmail);
-      await page.getByLabel('Password', { exact: true }).fill(server.adminPassword);
-      await page.getByRole('button', { name: /log in/i }).click();
+      await page.getByRole('textbox', { name: 'Password', exact: true }).fill(server.adminPassword);
+      await page.getByRole('button', { name: 'Log in' }).click();
     } else {
       console.warn('[e2e] the UI is not built: logging in with POST /api/auth/login from the page');
       const next = new URL(page.url()).searchParams.get('next')!;

@@ -69,6 +69,8 @@ describeOnEachDatabase('CLI browser login (GET/POST /api/cli/authorize)', (app) 
       expect(res.body).not.toMatch(/<script/i);
       expect(res.headers['content-security-policy']).toContain("form-action 'self' http://127.0.0.1:53682");
       expect(res.headers['content-security-policy']).toContain("script-src 'self'");
+      // Else Chromium sends "Origin: null" with the form POST (regression found by the e2e test).
+      expect(res.headers['referrer-policy']).toBe('same-origin');
       expect(res.body).toMatch(/<option value="30" selected>30 days<\/option>/);
 
       const post = await submit(t, cookie, { ...fields, expires_in_days: '30', decision: 'approve' });

@@ -229,6 +229,10 @@ ${hidden('redirect_uri', redirectUri.toString())}${hidden('state', state)}${hidd
       // CSP form-action also governs the redirect that follows the submission: allow this loopback origin only.
       const csp = String(reply.getHeader('content-security-policy') ?? '');
       reply.header('content-security-policy', csp.replace(/form-action [^;]*/, `form-action 'self' ${redirectUri.origin}`));
+      // Under the app-wide "no-referrer", browsers send `Origin: null` with a form POST (Fetch
+      // §3.2.5), which the origin check below would refuse: same-origin keeps the real Origin
+      // there and still sends no Referer to the loopback redirect.
+      reply.header('referrer-policy', 'same-origin');
       return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);
     });
 
