@@ -8,7 +8,7 @@ import { KyselyAuditStore } from './audit-store.js';
 import { KyselyDatastoreStore } from './datastores-store.js';
 import { mapDriverError, postgresTraits, sqliteTraits, type DialectTraits } from './dialect.js';
 import { migrationProvider } from './migrations/index.js';
-import { postgresPrepared, sqlitePrepared, type PreparedQueries } from './prepared.js';
+import { postgresPrepared, sqlitePrepared, withStatementCache, type PreparedQueries } from './prepared.js';
 import { guarded } from './rows.js';
 import type { Database } from './schema.js';
 import { KyselySessionStore } from './sessions-store.js';
@@ -80,7 +80,7 @@ export function openStore(opts: StoreOptions): OpenedStore {
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
     traits = sqliteTraits;
     prepared = sqlitePrepared(sqlite);
   }

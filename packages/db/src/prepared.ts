@@ -32,3 +32,27 @@ export function postgresPrepared(pool: pg.Pool): PreparedQueries {
     },
   };
 }
+
+/**
+ * better-sqlite3 handle for Kysely whose `prepare` reuses statements by SQL text: Kysely
+ * prepares every query it runs, and preparing costs more than running a point query. Bounded;
+ * statements are reused one at a time (the driver runs queries one after another).
+ */
+export function withStatementCache(db: SQLite.Database, max = 500): Pick<SQLite.Database, 'prepare' | 'close'> {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    prepare(source: string) {
+      let statement = cache.get(source);
+      if (!statement) {
+        statement = db.prepare(source);
+        if (cache.size >= max) cache.delete(cache.keys().next().value!);
+        cache.set(source, statement);
+      }
+      return statement;
+    },
+    close() {
+      cache.clear();
+      return db.close();
+    },
+  } as Pick<SQLite.Database, 'prepare' | 'close'>;
+}
