@@ -53,6 +53,10 @@ export const toBool = (v: number | boolean): boolean => v === true || v === 1;
 /** Maps driver failures to domain errors: unreachable database → STORE_UNAVAILABLE. */
 export function mapDriverError(traits: DialectTraits, e: unknown): unknown {
   if (e instanceof DomainError) return e;
+  // PostgreSQL text cannot hold NUL (22021) or bytes invalid in UTF-8 (22P05): bad input, not a 500.
+  if (traits.name === 'postgres' && (code(e) === '22021' || code(e) === '22P05')) {
+    return new DomainError('INVALID_INPUT', 'Text must not contain NUL characters or invalid UTF-8');
+  }
   if (traits.isUnavailable(e)) {
     return new DomainError('STORE_UNAVAILABLE', 'The database is unavailable; try again shortly', undefined, {
       cause: e instanceof Error ? e.message : String(e),
