@@ -80,7 +80,8 @@ describeLive('GatehouseClient against a real server', (live) => {
     await expect(gh.tokens.create({ name: 'dup-sdk', expires_in_days: 30 })).rejects.toMatchObject({ status: 409, code: 'NAME_TAKEN' });
     const bad = (await gh.tokens.create({ name: 'x', expires_in_days: 0 }).catch((e: unknown) => e)) as GatehouseApiError;
     expect(bad).toMatchObject({ status: 422, code: 'INVALID_INPUT', field: 'expires_in_days' });
-    expect(bad.requestId).toMatch(/[0-9a-f-]{36}/);
+    expect(bad.requestId).toEqual(expect.any(String));
+    expect(bad.requestId!.length).toBeGreaterThan(0);
   });
 
   it('teams, users, datastores and audit; paginate walks every page', async () => {
