@@ -118,6 +118,18 @@ describe.skipIf(missing !== null)('browser journeys', () => {
     await page.waitForURL(/\/settings\/connections$/);
     expect(await page.getByRole('tab', { name: 'Connections' }).getAttribute('aria-selected')).toBe('true');
     await page.getByRole('heading', { name: 'Connections' }).waitFor();
+    // An Admin (Editor+) adds a connection; it appears in the table and on the Datastores page.
+    await page.getByRole('button', { name: 'Add Connection' }).first().click();
+    const add = page.getByRole('dialog', { name: 'Add Connection' });
+    await add.getByRole('textbox', { name: 'Name' }).fill('Sales warehouse');
+    await chooseOption('Type', 'Snowflake');
+    await add.getByRole('textbox', { name: 'Host' }).fill('acme.snowflakecomputing.com');
+    await add.getByRole('textbox', { name: 'Port' }).fill('443');
+    await add.getByRole('textbox', { name: 'Database' }).fill('SALES');
+    await add.getByRole('textbox', { name: 'Schema' }).fill('PUBLIC');
+    await add.getByRole('button', { name: 'Add connection' }).click();
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    await page.getByRole('table', { name: 'Connections' }).getByText('Sales warehouse').waitFor();
     await screenshotBoth(page, '02-settings-connections');
     await scan('settings/connections');
     await page.getByRole('link', { name: 'Datastores' }).click();

@@ -167,7 +167,6 @@ export function UsersSection({ isAdmin, meId }: { isAdmin: boolean; meId: number
             <Table.Thead>
               <Table.Tr>
                 <Table.Th>Name</Table.Th>
-                <Table.Th>User ID</Table.Th>
                 <Table.Th>Role</Table.Th>
                 <Table.Th>Teams</Table.Th>
                 <Table.Th>Status</Table.Th>
@@ -188,20 +187,22 @@ export function UsersSection({ isAdmin, meId }: { isAdmin: boolean; meId: number
                       <Avatar size={30} radius="xl" color={u.user_type === 'Service' ? 'violet' : 'brand'} variant="light" aria-hidden>
                         {u.user_type === 'Service' ? <IconRobot size={16} /> : u.name.slice(0, 1).toUpperCase()}
                       </Avatar>
-                      <Text size="sm" fw={600}>
-                        {u.name}
-                      </Text>
-                      {u.user_type === 'Service' ? (
-                        <Badge size="sm" variant="light" color="violet">
-                          Service
-                        </Badge>
-                      ) : null}
+                      <Stack gap={0}>
+                        <Group gap={8} wrap="nowrap">
+                          <Text size="sm" fw={600}>
+                            {u.name}
+                          </Text>
+                          {u.user_type === 'Service' ? (
+                            <Badge size="sm" variant="light" color="violet">
+                              Service
+                            </Badge>
+                          ) : null}
+                        </Group>
+                        <Text size="xs" c="dimmed">
+                          {u.user_id}
+                        </Text>
+                      </Stack>
                     </Group>
-                  </Table.Td>
-                  <Table.Td>
-                    <Text size="sm" c="dimmed">
-                      {u.user_id}
-                    </Text>
                   </Table.Td>
                   <Table.Td>
                     <Text size="sm">{u.role}</Text>
