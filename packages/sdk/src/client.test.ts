@@ -40,7 +40,9 @@ describe('GatehouseClient offline', () => {
 describeLive('GatehouseClient against a real server', (live) => {
   const admin = () => new GatehouseClient({ url: `${live().url}/api/`, token: live().adminToken });
 
-  it('me', async () => {
+  it('me, status and health', async () => {
+    await expect(admin().status()).resolves.toEqual({ status: 'ok' });
+    await expect(admin().health()).resolves.toBeUndefined();
     const me = await admin().me();
     expect(me).toMatchObject({ user_id: 'admin@example.com', role: 'Admin', token: { name: 'sdk-admin', type: 'Personal' } });
   });

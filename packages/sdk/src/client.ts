@@ -114,6 +114,11 @@ export class GatehouseClient {
     return this.request('GET', '/api/health');
   }
 
+  /** GET /api/status (public): `{status: 'ok'}` when the server is reachable. */
+  status(): Promise<{ status: string }> {
+    return this.request('GET', '/api/status');
+  }
+
   /** POST /api/introspect (RFC 7662): needs a Manager or Admin token. See also `createVerifier`. */
   introspect(token: string, opts: { clientIp?: string } = {}): Promise<Introspection> {
     return this.request('POST', '/api/introspect', { body: { token, ...(opts.clientIp ? { client_ip: opts.clientIp } : {}) } });
