@@ -27,11 +27,14 @@ if (missing && !REQUIRE_ALL) {
   console.warn(`[e2e] SKIPPED browser journeys: ${missing}. Set GATEHOUSE_REQUIRE_ALL=1 to make this a failure.`);
 }
 
-describe.runIf(missing && REQUIRE_ALL)('browser journeys prerequisites', () => {
-  it('has Chromium, a built server and its test support (GATEHOUSE_REQUIRE_ALL=1)', () => {
-    expect.fail(`browser journeys cannot run: ${missing}`);
+// Declared only when needed, so a normal run has no placeholder (skipped) test.
+if (missing && REQUIRE_ALL) {
+  describe('browser journeys prerequisites', () => {
+    it('has Chromium, a built server and its test support (GATEHOUSE_REQUIRE_ALL=1)', () => {
+      expect.fail(`browser journeys cannot run: ${missing}`);
+    });
   });
-});
+}
 
 describe.skipIf(missing !== null)('browser journeys', () => {
   let server: RunningServer;
