@@ -33,6 +33,7 @@ const PROTECTED_ROUTES: Array<[string, string]> = [
   ['PUT', '/api/datastores/1'],
   ['DELETE', '/api/datastores/1'],
   ['GET', '/api/audit-events'],
+  ['POST', '/api/introspect'],
 ];
 
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
