@@ -186,10 +186,13 @@ describe.each(DIALECTS)('store contract on $kind', ({ kind, available }) => {
         { tokenId: t1.id, at: later(1000), ip: '10.0.0.1' },
       ]);
       await store.tokens.recordUsage([{ tokenId: t1.id, at: later(500), ip: '10.9.9.9' }]);
+      // A use without a known address keeps the last known one.
+      await store.tokens.recordUsage([{ tokenId: t2.id, at: later(3000), ip: null }]);
       const [r1, r2] = [await store.tokens.findById(t1.id), await store.tokens.findById(t2.id)];
       expect(r1?.lastUsed?.toISOString()).toBe(later(1000).toISOString());
       expect(r1?.lastUsedIp).toBe('10.0.0.1');
-      expect(r2?.lastUsed?.toISOString()).toBe(later(2000).toISOString());
+      expect(r2?.lastUsed?.toISOString()).toBe(later(3000).toISOString());
+      expect(r2?.lastUsedIp).toBe('10.0.0.2');
       // A large batch goes through in chunks.
       const many = await Promise.all(Array.from({ length: 450 }, (_, i) => store.tokens.create(tokenInput(a.id, `bulk-${i}`))));
       await store.tokens.recordUsage(many.map((t) => ({ tokenId: t.id, at: later(9000), ip: null })));

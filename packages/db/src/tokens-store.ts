@@ -209,14 +209,14 @@ export class KyselyTokenStore implements TokenStore {
         chunk.map((u) => sql`(${u.tokenId}, ${this.traits.time(u.at)}, ${u.ip})`),
       );
       if (this.traits.name === 'postgres') {
-        await sql`UPDATE tokens AS t SET last_used = v.at::timestamptz, last_used_ip = v.ip
+        await sql`UPDATE tokens AS t SET last_used = v.at::timestamptz, last_used_ip = COALESCE(v.ip, t.last_used_ip)
           FROM (VALUES ${values}) AS v(id, at, ip)
           WHERE t.id = v.id::integer AND (t.last_used IS NULL OR t.last_used < v.at::timestamptz)`.execute(this.db);
       } else {
         await sql`WITH v(id, at, ip) AS (VALUES ${values})
           UPDATE tokens SET
             last_used = (SELECT at FROM v WHERE v.id = tokens.id),
-            last_used_ip = (SELECT ip FROM v WHERE v.id = tokens.id)
+            last_used_ip = COALESCE((SELECT ip FROM v WHERE v.id = tokens.id), last_used_ip)
           WHERE id IN (SELECT id FROM v)
             AND (last_used IS NULL OR last_used < (SELECT at FROM v WHERE v.id = tokens.id))`.execute(this.db);
       }
