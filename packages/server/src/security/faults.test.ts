@@ -38,6 +38,8 @@ describe.skipIf(!pgAvailable)('PostgreSQL stopped mid-load (TCP proxy cut)', () 
         GATEHOUSE_ADMIN_EMAIL: ADMIN_EMAIL,
         GATEHOUSE_ADMIN_PASSWORD: ADMIN_PASSWORD,
         GATEHOUSE_LOG_LEVEL: 'silent',
+        // Overload protection is tested on its own; here a busy CI machine must not add 503s.
+        GATEHOUSE_MAX_EVENT_LOOP_DELAY_MS: '0',
         ...NO_LIMITS,
       });
       server = await createServer(config, { passwords: testPasswords, logger: false });
@@ -94,14 +96,14 @@ describe.skipIf(!pgAvailable)('PostgreSQL stopped mid-load (TCP proxy cut)', () 
       await load;
 
       const during = outcomes.filter((o) => o.phase === 'outage');
-      expect(outcomes.filter((o) => o.phase === 'before').every((o) => o.status === 200)).toBe(true);
+      expect(outcomes.filter((o) => o.phase === 'before').map((o) => o.status).filter((x) => x !== 200)).toEqual([]);
       expect(during.some((o) => o.status === 503)).toBe(true);
       // Never a 500, never a hang: a refused request is a 503 within the pool's connect timeout (3 s).
       for (const o of during) expect([200, 503]).toContain(o.status);
       expect(Math.max(...during.map((o) => o.ms))).toBeLessThan(mode === 'blackhole' ? 4000 : 1500);
       const after = outcomes.filter((o) => o.phase === 'after');
       expect(after.length).toBeGreaterThan(4);
-      expect(after.every((o) => o.status === 200)).toBe(true);
+      expect(after.map((o) => o.status).filter((x) => x !== 200)).toEqual([]);
 
       // No token half-made: a creation answered with an error left nothing behind.
       const list = (await app.inject({ method: 'GET', url: '/api/user-tokens', headers: auth })).json() as Array<{ name: string }>;
