@@ -19,7 +19,7 @@ import { registerAbuseLimits } from './http/abuse-limits.js';
 import { AuthFailureLog } from './http/auth-failure-log.js';
 import { authenticateHook } from './http/authenticate.js';
 import type { App, AppContext } from './http/context.js';
-import { handleError, sendError } from './http/errors.js';
+import { API_SECURITY_HEADERS, handleError, sendError } from './http/errors.js';
 import { lazyChildLoggerFactory } from './http/lazy-logger.js';
 import { requestIdGenerator } from './http/request-ids.js';
 import { redactUrl } from './http/redact.js';
@@ -53,12 +53,6 @@ export interface AppOptions {
   webRoot?: string;
 }
 
-/** Headers of every API answer: JSON only, never rendered, framed or cached. */
-const API_SECURITY_HEADERS = {
-  'x-content-type-options': 'nosniff',
-  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
-  'cache-control': 'no-store',
-};
 
 /** Helmet for the pages: a CSP that the built UI satisfies (no inline scripts). */
 const HELMET_OPTIONS: FastifyHelmetOptions = {

@@ -23,6 +23,13 @@ export const STATUS: Record<ErrorCode, number> = {
   INTERNAL: 500,
 };
 
+/** Headers of every API answer: JSON only, never rendered, framed or cached. */
+export const API_SECURITY_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+  'cache-control': 'no-store',
+};
+
 export interface ErrorBody {
   detail: string;
   code: string;
@@ -42,6 +49,8 @@ export function sendError(reply: FastifyReply, status: number, code: string, det
   if (status === 401 && !reply.hasHeader('www-authenticate')) reply.header('www-authenticate', bearerChallenge());
   if (status === 503 || status === 429) reply.header('retry-after', reply.getHeader('retry-after') ?? '5');
   const body: ErrorBody = { detail, code, request_id: String(reply.request.id), ...(field ? { field } : {}) };
+  // Error answers may leave before the API's header hook ran (authentication refusals): same headers.
+  reply.headers(API_SECURITY_HEADERS);
   return reply.code(status).type('application/json; charset=utf-8').send(body);
 }
 
