@@ -54,6 +54,12 @@ describeOnEachDatabase('reference API compatibility', (app) => {
     expect(unauth.json().detail).toMatch(/Authentication required/);
   });
 
+  it('absurd page numbers are a 422, not a database error', async () => {
+    const res = await app().request({ method: 'GET', url: '/api/teams?page=1e308', token: app().adminToken });
+    expect(res.statusCode).toBe(422);
+    expect(res.json().field).toBe('page');
+  });
+
   it('unknown API routes are a JSON 404, never HTML', async () => {
     const res = await app().request({ method: 'GET', url: '/api/nope' });
     expect(res.statusCode).toBe(404);

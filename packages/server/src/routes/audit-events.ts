@@ -1,7 +1,7 @@
 import { listAuditEvents } from '@gatehouse/core';
 import { Type } from 'typebox';
 import { actorOf, type App, type AppContext } from '../http/context.js';
-import { AuditEventSchema, auditEventToWire, errorResponses, PageOf, PageQuery, pageWindow } from '../http/wire.js';
+import { AuditEventSchema, auditEventToWire, errorResponses, Id, PageOf, PageQuery, pageWindow } from '../http/wire.js';
 
 export async function auditEventsRoutes(app: App, { deps }: AppContext): Promise<void> {
   app.get('/api/audit-events', {
@@ -10,8 +10,8 @@ export async function auditEventsRoutes(app: App, { deps }: AppContext): Promise
       summary: 'The audit log, newest first — Admin',
       querystring: Type.Object({
         ...PageQuery,
-        actor_id: Type.Optional(Type.Integer({ minimum: 1, description: 'numeric id of the acting user' })),
-        token_id: Type.Optional(Type.Integer({ minimum: 1, description: 'id of the token used' })),
+        actor_id: Type.Optional(Id({ description: 'numeric id of the acting user' })),
+        token_id: Type.Optional(Id({ description: 'id of the token used' })),
         action: Type.Optional(Type.String({ maxLength: 100, description: 'e.g. token.revoked' })),
         since: Type.Optional(Type.String({ format: 'date-time' })),
         until: Type.Optional(Type.String({ format: 'date-time' })),

@@ -1,11 +1,11 @@
 import { createTeam, deleteTeam, getTeam, listTeams, updateTeam } from '@gatehouse/core';
 import { Type } from 'typebox';
 import { actorOf, type App, type AppContext } from '../http/context.js';
-import { errorResponses, IdParams, PageOf, PageQuery, pageWindow, TeamSchema, teamToWire } from '../http/wire.js';
+import { errorResponses, Id, IdParams, PageOf, PageQuery, pageWindow, TeamSchema, teamToWire } from '../http/wire.js';
 
 const TeamBody = {
   description: Type.Optional(Type.Union([Type.String({ maxLength: 1000 }), Type.Null()])),
-  user_ids: Type.Optional(Type.Array(Type.Integer({ minimum: 1 }), { maxItems: 10_000 })),
+  user_ids: Type.Optional(Type.Array(Id(), { maxItems: 10_000 })),
 };
 
 export async function teamsRoutes(app: App, { deps }: AppContext): Promise<void> {

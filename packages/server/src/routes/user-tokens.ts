@@ -4,7 +4,7 @@ import {
 } from '@gatehouse/core';
 import { Type } from 'typebox';
 import { actorOf, type App, type AppContext } from '../http/context.js';
-import { CreatedTokenSchema, errorResponses, IdParams, TokenSchema, tokenToWire } from '../http/wire.js';
+import { CreatedTokenSchema, errorResponses, Id, IdParams, TokenSchema, tokenToWire } from '../http/wire.js';
 
 const ExpiresInDays = Type.Union([Type.Integer({ minimum: 1, maximum: 3650 }), Type.Null()], {
   description: 'Days until expiry (1–3650); null or absent = never (if policy allows)',
@@ -19,7 +19,7 @@ export async function userTokensRoutes(app: App, { deps }: AppContext): Promise<
       summary: 'Generate a token: Personal for yourself, or Service for a service account (Admin). The secret is in this response only.',
       body: Type.Object({
         name: Type.String({ minLength: 1, maxLength: 100 }),
-        user_id: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.String({ minLength: 1, maxLength: 320 })])),
+        user_id: Type.Optional(Type.Union([Id(), Type.String({ minLength: 1, maxLength: 320 })])),
         expires_in_days: Type.Optional(ExpiresInDays),
         scim_endpoints_only: Type.Optional(Type.Boolean()),
       }),
@@ -43,7 +43,7 @@ export async function userTokensRoutes(app: App, { deps }: AppContext): Promise<
     schema: {
       tags: ['tokens'],
       summary: 'All service tokens, optionally of one service account — Admin',
-      querystring: Type.Object({ user_id: Type.Optional(Type.Integer({ minimum: 1 })) }),
+      querystring: Type.Object({ user_id: Type.Optional(Id()) }),
       response: { 200: Type.Array(TokenSchema), ...errorResponses(401, 403) },
     },
   }, async (request) => {
