@@ -130,6 +130,9 @@ export interface AxeFinding {
 /** Runs axe (WCAG 2.x A/AA) in both colour schemes; returns the serious and critical findings. */
 export async function seriousViolations(page: Page, label: string): Promise<AxeFinding[]> {
   const found: AxeFinding[] = [];
+  // Measure final colours only: a modal or toast still fading (slower on a loaded machine)
+  // blends with what is behind it and fails contrast for a frame.
+  await page.addStyleTag({ content: '*, *::before, *::after { transition: none !important; animation: none !important; }' });
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme });
     await page.waitForFunction(
