@@ -174,15 +174,18 @@ export async function buildApp(opts: AppOptions): Promise<App & { gatehouse: App
   });
   await registerAbuseLimits(app, config);
   app.addHook('onRequest', authenticateHook(ctx));
+  // One line per request at debug (the token id, never the token): at info, a line per API call
+  // costs more than the call; mutations are in the audit log, errors are logged as such.
+  const logRequests = app.log.level === 'debug' || app.log.level === 'trace';
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     ctx.metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
-    // One line per request at debug (the token id, never the token): at info, a line per API
-    // call costs more than the call; mutations are in the audit log, errors are logged as such.
-    request.log.debug(
-      { method: request.method, url: redactUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, user: request.principal?.user.id, token: request.principal?.token?.id },
-      'request',
-    );
+    if (logRequests) {
+      request.log.debug(
+        { method: request.method, url: redactUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, user: request.principal?.user.id, token: request.principal?.token?.id },
+        'request',
+      );
+    }
     done();
   });
 

@@ -8,7 +8,14 @@ export class UsageBuffer {
   #pending = new Map<number, TokenUsage>();
 
   record(tokenId: number, at: Date, ip: string | null): void {
-    this.#pending.set(tokenId, { tokenId, at, ip });
+    const pending = this.#pending.get(tokenId);
+    // A token used again within the interval updates its entry in place: no allocation per request.
+    if (pending) {
+      pending.at = at;
+      pending.ip = ip ?? pending.ip;
+    } else {
+      this.#pending.set(tokenId, { tokenId, at, ip });
+    }
   }
 
   get size(): number {
