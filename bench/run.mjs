@@ -137,6 +137,8 @@ async function benchDialect(dialect) {
       await load({ ...target(base, me), duration: 1 });
 
       await compare(dialect, 'a. warm (one token)', gh, base, (t) => load({ ...target(t, me), headers: { authorization: `Bearer ${warm}` } }));
+      // Steady state: every token seen once before measuring (scenario c measures first sights).
+      await load({ ...target(gh, me), next: cycle(spread), amount: SPREAD, duration: undefined });
       await compare(dialect, `b. spread (${SPREAD.toLocaleString()} tokens)`, gh, base, (t) => load({ ...target(t, me), next: cycle(spread) }));
       await compare(dialect, `c. cold (${COLD_PER_ROUND.toLocaleString()} new tokens of ${STORE_TOKENS.toLocaleString()})`, gh, base, (t, r) =>
         t === base ? load({ ...target(t, me), next: cycle(coldSlices[r]) }) : load({ ...target(t, me), next: cycle(coldSlices[r]), ...(QUICK ? {} : {}) }));
