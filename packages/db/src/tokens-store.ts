@@ -213,12 +213,10 @@ export class KyselyTokenStore implements TokenStore {
           FROM (VALUES ${values}) AS v(id, at, ip)
           WHERE t.id = v.id::integer AND (t.last_used IS NULL OR t.last_used < v.at::timestamptz)`.execute(this.db);
       } else {
-        await sql`WITH v(id, at, ip) AS (VALUES ${values})
-          UPDATE tokens SET
-            last_used = (SELECT at FROM v WHERE v.id = tokens.id),
-            last_used_ip = COALESCE((SELECT ip FROM v WHERE v.id = tokens.id), last_used_ip)
-          WHERE id IN (SELECT id FROM v)
-            AND (last_used IS NULL OR last_used < (SELECT at FROM v WHERE v.id = tokens.id))`.execute(this.db);
+        // UPDATE … FROM (SQLite ≥ 3.33): one primary-key probe per row of the batch.
+        await sql`UPDATE tokens SET last_used = v.at, last_used_ip = COALESCE(v.ip, tokens.last_used_ip)
+          FROM (SELECT column1 AS id, column2 AS at, column3 AS ip FROM (VALUES ${values})) AS v
+          WHERE tokens.id = v.id AND (tokens.last_used IS NULL OR tokens.last_used < v.at)`.execute(this.db);
       }
     }
   }

@@ -46,4 +46,16 @@ describe('TokenCache', () => {
     c.set('a', principal(1, 1), 0, c.epoch);
     expect(c.size).toBe(0);
   });
+
+  it('keeps one user object per user for all their tokens, and a fresh one after the user changes', () => {
+    const c = new TokenCache();
+    c.set('a', principal(1, 7), 0, c.epoch);
+    c.set('b', principal(2, 7), 0, c.epoch);
+    expect(c.get('b', 1)!.user).toBe(c.get('a', 1)!.user);
+    c.apply({ kind: 'user', userId: 7 });
+    const changed = principal(3, 7);
+    changed.user.role = 'Admin';
+    c.set('c', changed, 0, c.epoch);
+    expect(c.get('c', 1)!.user.role).toBe('Admin');
+  });
 });

@@ -20,6 +20,8 @@ export class TokenCache {
   readonly #entries = new Map<string, Entry>();
   readonly #hashByToken = new Map<number, string>();
   readonly #hashesByUser = new Map<number, Set<string>>();
+  /** One User object per user for all of their cached tokens (a service account may have thousands). */
+  readonly #users = new Map<number, Principal['user']>();
   #epoch = 0;
   #enabled = true;
 
@@ -58,6 +60,11 @@ export class TokenCache {
       const oldest = this.#entries.keys().next().value;
       if (oldest !== undefined) this.#remove(oldest);
     }
+    // Every change to a user drops all of their entries (and this shared object) at once, so the
+    // user object of a live entry is always the current one.
+    const user = this.#users.get(principal.user.id);
+    if (user) principal = { ...principal, user };
+    else this.#users.set(principal.user.id, principal.user);
     this.#entries.set(hash, { principal, validUntil });
     if (principal.token) this.#hashByToken.set(principal.token.id, hash);
     let set = this.#hashesByUser.get(principal.user.id);
@@ -82,6 +89,7 @@ export class TokenCache {
     this.#entries.clear();
     this.#hashByToken.clear();
     this.#hashesByUser.clear();
+    this.#users.clear();
   }
 
   /** While disabled (e.g. the change feed is down) nothing is cached: correct but slower. */
@@ -98,7 +106,10 @@ export class TokenCache {
     const set = this.#hashesByUser.get(e.principal.user.id);
     if (set) {
       set.delete(hash);
-      if (set.size === 0) this.#hashesByUser.delete(e.principal.user.id);
+      if (set.size === 0) {
+        this.#hashesByUser.delete(e.principal.user.id);
+        this.#users.delete(e.principal.user.id);
+      }
     }
   }
 }

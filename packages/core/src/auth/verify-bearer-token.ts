@@ -97,7 +97,7 @@ export class TokenAuthenticator {
       return { valid: true, principal: cached };
     }
 
-    const jwt = verifyJwt(keyring, token, now);
+    const jwt = verifyJwt(keyring, token, now, key);
     if (!jwt.ok) return { valid: false, reason: jwt.reason };
     if (this.#headerKeys.size < 64) this.#headerKeys.set(parts[0], jwt.key);
     return this.#lookup(hashToken(jwt.key, token), cacheKey, ip, cache.epoch);

@@ -118,11 +118,14 @@ function parseClaims(segment: string): TokenClaims | undefined {
   return ok ? (p as unknown as TokenClaims) : undefined;
 }
 
-/** Full verification: header, key, signature, then claims and `exp` against `now`. */
-export function verifyJwt(keyring: Keyring, token: string, now: Date): JwtVerification {
+/**
+ * Full verification: header, key, signature, then claims and `exp` against `now`.
+ * `headerKey` is the key already resolved from this token's header segment, if the caller has it.
+ */
+export function verifyJwt(keyring: Keyring, token: string, now: Date, headerKey?: SigningKey): JwtVerification {
   const parts = splitJwt(token);
   if (!parts) return { ok: false, reason: 'MALFORMED' };
-  const key = keyForHeader(keyring, parts[0]);
+  const key = headerKey ?? keyForHeader(keyring, parts[0]);
   if (typeof key === 'string') return { ok: false, reason: key };
   if (!SEGMENT.test(parts[2]) || !signatureMatches(key, token)) return { ok: false, reason: 'BAD_SIGNATURE' };
   const claims = parseClaims(parts[1]);
