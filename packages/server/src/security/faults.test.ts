@@ -63,7 +63,8 @@ describe.skipIf(!pgAvailable)('PostgreSQL stopped mid-load (TCP proxy cut)', () 
           const res = write
             ? await app.inject({ method: 'POST', url: '/api/user-tokens', headers: auth, payload: { name } })
             : await app.inject({ method: 'GET', url: '/api/datastores', headers: auth });
-          outcomes.push({ status: res.statusCode, ms: Date.now() - started, phase: p });
+          // A request that spans a phase change (in flight when the proxy was cut or resumed) belongs to the outage.
+          outcomes.push({ status: res.statusCode, ms: Date.now() - started, phase: p === phase ? p : 'outage' });
           if (write) created.push({ name, status: res.statusCode });
           if (res.statusCode === 503) {
             expect(res.headers['retry-after']).toBeDefined();
