@@ -158,7 +158,11 @@ export function useCreateUser() {
   return useMutation({
     mutationFn: (body: NewServiceAccount | NewHumanUser) =>
       api<User>('/users', { method: 'POST', body }),
-    onSuccess: () => qc.invalidateQueries({ queryKey: keys.users }),
+    // A new account joins Public and its teams: their member lists change too.
+    onSuccess: () => {
+      void qc.invalidateQueries({ queryKey: keys.users });
+      void qc.invalidateQueries({ queryKey: keys.teams });
+    },
   });
 }
 

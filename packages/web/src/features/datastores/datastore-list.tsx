@@ -9,7 +9,6 @@ import {
   Modal,
   MultiSelect,
   NumberInput,
-  Pagination,
   Paper,
   Select,
   SimpleGrid,
@@ -28,6 +27,7 @@ import { isApiError } from '../../api/client';
 import { useAllTeamNames, useDatastores, useDeleteDatastore, useSaveDatastore, type DatastoreInput } from '../../api/hooks';
 import type { Datastore } from '../../api/types';
 import { ConfirmModal } from '../../components/confirm-modal';
+import { ListPagination } from '../../components/list-pagination';
 import { ErrorState } from '../../components/states';
 import { RelativeTime } from '../../components/time';
 import { atLeast } from '../../lib/roles';
@@ -314,7 +314,7 @@ export function DatastoreList({ manage }: { manage: boolean }) {
             {list.data.total === 1 ? '1 connection' : `${list.data.total} connections`}
           </Text>
           {pages > 1 ? (
-            <Pagination total={pages} value={page} onChange={setPage} size="sm" getItemProps={(p) => ({ 'aria-label': `Page ${p}` })} getControlProps={(c) => ({ 'aria-label': `${c} page` })} />
+            <ListPagination total={pages} value={page} onChange={setPage} />
           ) : null}
         </Group>
       ) : null}

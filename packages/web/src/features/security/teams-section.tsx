@@ -8,7 +8,6 @@ import {
   Menu,
   Modal,
   MultiSelect,
-  Pagination,
   Paper,
   Skeleton,
   Stack,
@@ -26,6 +25,7 @@ import { isApiError } from '../../api/client';
 import { useDeleteTeam, useSaveTeam, useTeams, useUsers } from '../../api/hooks';
 import type { Team } from '../../api/types';
 import { ConfirmModal } from '../../components/confirm-modal';
+import { ListPagination } from '../../components/list-pagination';
 import { ErrorState } from '../../components/states';
 import { RelativeTime } from '../../components/time';
 
@@ -239,7 +239,7 @@ export function TeamsSection({ isAdmin }: { isAdmin: boolean }) {
       )}
       {pages > 1 ? (
         <Group justify="flex-end" px="md" py="sm">
-          <Pagination total={pages} value={page} onChange={setPage} size="sm" getItemProps={(p) => ({ 'aria-label': `Page ${p}` })} getControlProps={(c) => ({ 'aria-label': `${c} page` })} />
+          <ListPagination total={pages} value={page} onChange={setPage} />
         </Group>
       ) : null}
       <TeamModal team={editing} opened={editing !== null || creating} onClose={() => { setEditing(null); setCreating(false); }} />

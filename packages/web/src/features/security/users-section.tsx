@@ -6,7 +6,6 @@ import {
   EmptyState,
   Group,
   Menu,
-  Pagination,
   Paper,
   SegmentedControl,
   Skeleton,
@@ -36,6 +35,7 @@ import { api } from '../../api/client';
 import { useDeactivateUser, useUpdateUser, useUsers } from '../../api/hooks';
 import type { User } from '../../api/types';
 import { ConfirmModal } from '../../components/confirm-modal';
+import { ListPagination } from '../../components/list-pagination';
 import { ErrorState } from '../../components/states';
 import { RelativeTime } from '../../components/time';
 import { HumanUserModal, EditUserModal } from './user-modals';
@@ -284,14 +284,7 @@ export function UsersSection({ isAdmin, meId }: { isAdmin: boolean; meId: number
             {users.data.total === 1 ? '1 account' : `${users.data.total} accounts`}
           </Text>
           {pages > 1 ? (
-            <Pagination
-              total={pages}
-              value={page}
-              onChange={setPage}
-              size="sm"
-              getControlProps={(control) => ({ 'aria-label': `${control} page` })}
-              getItemProps={(p) => ({ 'aria-label': `Page ${p}` })}
-            />
+            <ListPagination total={pages} value={page} onChange={setPage} />
           ) : null}
         </Group>
       ) : null}
