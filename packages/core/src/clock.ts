@@ -1,9 +1,11 @@
 /** Time source, injected so that tests can freeze and move it. */
 export interface Clock {
   now(): Date;
+  /** The same instant in epoch ms, without a Date (the per-request paths read the time). */
+  nowMs(): number;
 }
 
-export const systemClock: Clock = { now: () => new Date() };
+export const systemClock: Clock = { now: () => new Date(), nowMs: Date.now };
 
 /** A clock for tests: starts at `start` and moves only when told. */
 export class ManualClock implements Clock {
@@ -13,6 +15,9 @@ export class ManualClock implements Clock {
   }
   now(): Date {
     return new Date(this.#ms);
+  }
+  nowMs(): number {
+    return this.#ms;
   }
   advance(ms: number): void {
     this.#ms += ms;

@@ -49,12 +49,16 @@ export class TokenCache {
     return e.principal;
   }
 
-  /** Inserts unless an invalidation happened since `epochBeforeRead`, or the cache is disabled. */
-  set(hash: string, principal: Principal, nowMs: number, epochBeforeRead: number): void {
-    if (!this.#enabled || this.maxEntries === 0 || epochBeforeRead !== this.#epoch) return;
+  /**
+   * Inserts unless an invalidation happened since `epochBeforeRead`, or the cache is disabled.
+   * Returns the principal to use: the one stored, which shares the user object of the user's
+   * other cached tokens (so per-user work done on it, such as formatting, is done once).
+   */
+  set(hash: string, principal: Principal, nowMs: number, epochBeforeRead: number): Principal {
+    if (!this.#enabled || this.maxEntries === 0 || epochBeforeRead !== this.#epoch) return principal;
     const exp = principal.token?.expiration?.getTime() ?? Infinity;
     const validUntil = Math.min(exp, nowMs + this.ttlMs);
-    if (validUntil <= nowMs) return;
+    if (validUntil <= nowMs) return principal;
     if (this.#entries.size >= this.maxEntries) {
       // Map iteration order is insertion order: drop the oldest entry.
       const oldest = this.#entries.keys().next().value;
@@ -70,6 +74,7 @@ export class TokenCache {
     let set = this.#hashesByUser.get(principal.user.id);
     if (!set) this.#hashesByUser.set(principal.user.id, (set = new Set()));
     set.add(hash);
+    return principal;
   }
 
   apply(change: AuthChange): void {

@@ -1,20 +1,26 @@
 import type { TokenUsage } from '../ports.js';
 
+interface PendingUsage {
+  tokenId: number;
+  atMs: number;
+  ip: string | null;
+}
+
 /**
  * Collects `last_used` / `last_used_ip` in memory so that requests never write; the server
  * drains it about once a second into one batched store write.
  */
 export class UsageBuffer {
-  #pending = new Map<number, TokenUsage>();
+  #pending = new Map<number, PendingUsage>();
 
-  record(tokenId: number, at: Date, ip: string | null): void {
+  record(tokenId: number, atMs: number, ip: string | null): void {
     const pending = this.#pending.get(tokenId);
     // A token used again within the interval updates its entry in place: no allocation per request.
     if (pending) {
-      pending.at = at;
+      pending.atMs = atMs;
       pending.ip = ip ?? pending.ip;
     } else {
-      this.#pending.set(tokenId, { tokenId, at, ip });
+      this.#pending.set(tokenId, { tokenId, atMs, ip });
     }
   }
 
@@ -25,13 +31,13 @@ export class UsageBuffer {
   /** Takes everything pending, in token id order (see TokenStore.recordUsage). */
   drain(): TokenUsage[] {
     if (this.#pending.size === 0) return [];
-    const batch = [...this.#pending.values()].sort((a, b) => a.tokenId - b.tokenId);
+    const batch = [...this.#pending.values()].sort((a, b) => a.tokenId - b.tokenId).map((u) => ({ tokenId: u.tokenId, at: new Date(u.atMs), ip: u.ip }));
     this.#pending = new Map();
     return batch;
   }
 
   /** Puts a batch back after a failed write, without overwriting newer uses. */
   restore(batch: readonly TokenUsage[]): void {
-    for (const u of batch) if (!this.#pending.has(u.tokenId)) this.#pending.set(u.tokenId, u);
+    for (const u of batch) if (!this.#pending.has(u.tokenId)) this.#pending.set(u.tokenId, { tokenId: u.tokenId, atMs: u.at.getTime(), ip: u.ip });
   }
 }
