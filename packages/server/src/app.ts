@@ -13,13 +13,13 @@ import {
   LocalAuthChangeBus, TokenAuthenticator, TokenCache, UsageBuffer, systemClock,
   type AuthChangeBus, type Clock, type Deps, type Keyring, type PasswordHasher, type Store,
 } from '@gatehouse/core';
-import Fastify, { LogController, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyServerOptions, type onResponseHookHandler } from 'fastify';
 import type { Config } from './config.js';
 import { registerAbuseLimits } from './http/abuse-limits.js';
 import { AuthFailureLog } from './http/auth-failure-log.js';
-import { authenticateHook } from './http/authenticate.js';
+import { apiRequestHooks } from './http/authenticate.js';
 import type { App, AppContext } from './http/context.js';
-import { API_SECURITY_HEADERS, handleError, sendError } from './http/errors.js';
+import { handleError, sendError } from './http/errors.js';
 import { lazyChildLoggerFactory } from './http/lazy-logger.js';
 import { requestIdGenerator } from './http/request-ids.js';
 import { redactUrl } from './http/redact.js';
@@ -77,6 +77,33 @@ const HELMET_OPTIONS: FastifyHelmetOptions = {
 
 const here = dirname(fileURLToPath(import.meta.url));
 const DEFAULT_WEB_ROOT = resolve(here, '../../web/dist');
+
+const toArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+/**
+ * The onResponse hook of each route: the request-duration metric (a recorder bound to the
+ * route once) and, at debug level, one line per request (the token id, never the token). At
+ * info, a line per API call would cost more than the call; mutations are in the audit log,
+ * errors are logged as such.
+ */
+function requestRecorder(ctx: AppContext, log: FastifyBaseLogger) {
+  const logRequests = log.level === 'debug' || log.level === 'trace';
+  return (method: string | string[], url: string): onResponseHookHandler => {
+    const methods = Array.isArray(method) ? method : [method];
+    const recorders = new Map(methods.map((m) => [m, ctx.metrics.routeRecorder(m, url)]));
+    const any = ctx.metrics.routeRecorder(methods.join(','), url);
+    return function recordRequest(request, reply, done) {
+      (recorders.get(request.method) ?? any)(reply.statusCode, reply.elapsedTime / 1000);
+      if (logRequests) {
+        request.log.debug(
+          { method: request.method, url: redactUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, user: request.principal?.user.id, token: request.principal?.token?.id },
+          'request',
+        );
+      }
+      done();
+    };
+  };
+}
 
 /** Never log a credential (STYLE.md): request headers that carry one are redacted. */
 export const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', 'headers.authorization', 'headers.cookie'];
@@ -148,13 +175,32 @@ export async function buildApp(opts: AppOptions): Promise<App & { gatehouse: App
   });
 
   // Everything under /api needs authentication unless its route says otherwise; the UI, the
-  // API docs and unknown paths (answered by the not-found handler) are public.
+  // API docs and unknown paths (answered by the not-found handler) are public. Each route gets
+  // its own hooks, decided once when it is added: a request recorder for the metrics here, and
+  // for the routes of the JSON API its hook (security headers, authentication; see
+  // apiRequestHooks) below.
+  // Overload: 503 + Retry-After (through handleError) while the event loop lags or the heap is
+  // nearly full. The plugin samples and decides, in a scope of its own: its per-request hook
+  // reads request.routeOptions (an object built on each read), so the API routes' hook asks it.
+  let isUnderPressure = (): boolean => false;
+  await app.register(async (scope) => {
+    await scope.register(fastifyUnderPressure, {
+      maxEventLoopDelay: config.maxEventLoopDelayMs,
+      maxHeapUsedBytes: (config.maxHeapMb ?? Math.floor((getHeapStatistics().heap_size_limit * 0.9) / 2 ** 20)) * 2 ** 20,
+    });
+    isUnderPressure = scope.isUnderPressure;
+  });
+  const apiRequestHook = apiRequestHooks(ctx, () => isUnderPressure());
+  const recordRequest = requestRecorder(ctx, app.log);
   app.addHook('onRoute', (route) => {
     const isApi = route.url.startsWith('/api/') && !route.url.startsWith('/api/docs');
-    route.config = { ...route.config, auth: route.config?.auth ?? (isApi ? 'user' : 'public') };
+    const auth = route.config?.auth ?? (isApi ? 'user' : 'public');
+    route.config = { ...route.config, auth };
+    route.onResponse = [recordRequest(route.method, route.url), ...toArray(route.onResponse)];
   });
 
-  await app.register(fastifyCookie, { hook: false });
+  // Cookies are read by the authentication hook (parse only) and set by the auth routes, whose
+  // scope alone registers the plugin: its onSend hook would otherwise run on every answer.
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
@@ -165,38 +211,22 @@ export async function buildApp(opts: AppOptions): Promise<App & { gatehouse: App
   });
 
   app.setErrorHandler(handleError);
-  // Overload: 503 + Retry-After (through handleError) while the event loop lags or the heap is nearly full.
-  await app.register(fastifyUnderPressure, {
-    maxEventLoopDelay: config.maxEventLoopDelayMs,
-    maxHeapUsedBytes: (config.maxHeapMb ?? Math.floor((getHeapStatistics().heap_size_limit * 0.9) / 2 ** 20)) * 2 ** 20,
-    retryAfter: 5,
-    message: 'The server is overloaded; retry later',
-  });
   await registerAbuseLimits(app, config);
-  app.addHook('onRequest', authenticateHook(ctx));
-  // One line per request at debug (the token id, never the token): at info, a line per API call
-  // costs more than the call; mutations are in the audit log, errors are logged as such.
-  const logRequests = app.log.level === 'debug' || app.log.level === 'trace';
-  app.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    ctx.metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
-    if (logRequests) {
-      request.log.debug(
-        { method: request.method, url: redactUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, user: request.principal?.user.id, token: request.principal?.token?.id },
-        'request',
-      );
-    }
-    done();
-  });
 
-  // The JSON API. Its security headers are a fixed set computed once: @fastify/helmet rebuilds
-  // its headers in an async hook on every request, which costs more than authenticating a token.
+  // The JSON API. Its security headers are a fixed set set by its routes' hook: @fastify/helmet
+  // rebuilds its headers in an async hook on every request, which costs more than
+  // authenticating a token.
   await app.register(async (api: App) => {
-    api.addHook('onRequest', (_request, reply, done) => {
-      reply.headers(API_SECURITY_HEADERS);
-      done();
+    // First among the route's own hooks, before its rate limits (which need the principal).
+    api.addHook('onRoute', (route) => {
+      const hook = apiRequestHook({ auth: route.config?.auth ?? 'user', alwaysServe: route.config?.alwaysServe === true });
+      route.onRequest = [hook, ...toArray(route.onRequest)];
     });
-    for (const routes of [healthRoutes, authRoutes, usersRoutes, teamsRoutes, userTokensRoutes, datastoresRoutes, auditEventsRoutes, introspectRoutes, scimRoutes]) {
+    await api.register(async (sessions: App) => {
+      await sessions.register(fastifyCookie, { hook: false });
+      await authRoutes(sessions, ctx);
+    });
+    for (const routes of [healthRoutes, usersRoutes, teamsRoutes, userTokensRoutes, datastoresRoutes, auditEventsRoutes, introspectRoutes, scimRoutes]) {
       await routes(api, ctx);
     }
   });
@@ -209,7 +239,8 @@ export async function buildApp(opts: AppOptions): Promise<App & { gatehouse: App
     const webRoot = opts.webRoot ?? DEFAULT_WEB_ROOT;
     const hasUi = existsSync(join(webRoot, 'index.html'));
     if (hasUi) await web.register(fastifyStatic, { root: webRoot, wildcard: false, index: false, serve: true, decorateReply: true });
-    web.setNotFoundHandler((request, reply) => {
+    const recordUnmatched = recordRequest(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], 'unmatched');
+    web.setNotFoundHandler({ onResponse: recordUnmatched } as object, (request, reply) => {
       const path = request.url.split('?')[0] ?? '';
       const isApi = path.startsWith('/api/') || path === '/api' || path === '/metrics';
       if (!isApi && hasUi && request.method === 'GET') return reply.type('text/html').sendFile('index.html');

@@ -73,7 +73,7 @@ export const SETTINGS = {
   trustProxy: { env: 'GATEHOUSE_TRUST_PROXY', flag: 'trust-proxy', doc: 'true behind a reverse proxy that sets X-Forwarded-*', default: 'false' },
   publicUrl: { env: 'GATEHOUSE_PUBLIC_URL', flag: 'public-url', doc: 'public origin, e.g. https://gatehouse.example.com' },
   usageFlushMs: { env: 'GATEHOUSE_USAGE_FLUSH_MS', doc: 'milliseconds between last_used flushes', default: '1000' },
-  tokenCacheSize: { env: 'GATEHOUSE_TOKEN_CACHE_SIZE', doc: 'verified tokens kept in memory per process (0 disables)', default: '100000' },
+  tokenCacheSize: { env: 'GATEHOUSE_TOKEN_CACHE_SIZE', doc: 'verified tokens kept in memory per process, about 0.6 KB each (0 disables)', default: '50000' },
   workers: { env: 'GATEHOUSE_WORKERS', flag: 'workers', doc: 'server processes on this host sharing the port (node:cluster)', default: '1' },
   limitLoginIp: { env: 'GATEHOUSE_LIMIT_LOGIN_IP', doc: 'login attempts per client IP, as count/window (e.g. 30/1m; off = no limit)', default: '30/1m' },
   limitLoginAccount: { env: 'GATEHOUSE_LIMIT_LOGIN_ACCOUNT', doc: 'failed logins per account (known or not) before a lockout with Retry-After (count/window)', default: '10/15m' },

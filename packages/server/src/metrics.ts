@@ -1,30 +1,95 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 import type { Clock, TokenCache, TokenStore } from '@gatehouse/core';
 
 export interface Metrics {
   registry: Registry;
-  duration: Histogram<'method' | 'route' | 'status'>;
-  authFailures: Counter<'reason'>;
-  /** Records one request; label sets are bound once and reused (prom-client hashes labels on every call otherwise). */
-  observeRequest(method: string, route: string, status: number, seconds: number): void;
+  /** Counts one refused credential (a plain map, copied into the counter when scraped). */
+  authFailure(reason: string): void;
+  /** A recorder of the requests of one route, made once per route (see RequestDurations). */
+  routeRecorder(method: string, route: string): RouteRecorder;
+}
+
+/** Records one answered request of a route: its status and duration in seconds. */
+export type RouteRecorder = (status: number, seconds: number) => void;
+
+const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+
+interface DurationSeries {
+  labels: { method: string; route: string; status: string };
+  /** Count per bucket (not cumulative); the last slot is +Inf. */
+  counts: Float64Array;
+  sum: number;
+}
+
+/**
+ * The request-duration histogram, in prom-client's exposition format, recorded through
+ * per-route recorders: prom-client's `observe` validates and hashes the label set on every
+ * call, which costs as much as authenticating a cached token. Here a route's recorder finds its
+ * series by status in a small map and adds to a typed array.
+ */
+class RequestDurations {
+  readonly name = 'gatehouse_http_request_duration_seconds';
+  readonly help = 'HTTP request latency by method, route and status (its _count is the request count)';
+  readonly type = 'histogram';
+  readonly aggregator = 'sum';
+  readonly #series: DurationSeries[] = [];
+
+  recorder(method: string, route: string): RouteRecorder {
+    const byStatus = new Map<number, DurationSeries>();
+    return (status, seconds) => {
+      let series = byStatus.get(status);
+      if (series === undefined) {
+        series = { labels: { method, route, status: String(status) }, counts: new Float64Array(DURATION_BUCKETS.length + 1), sum: 0 };
+        byStatus.set(status, series);
+        this.#series.push(series);
+      }
+      let i = 0;
+      while (i < DURATION_BUCKETS.length && seconds > DURATION_BUCKETS[i]!) i++;
+      series.counts[i]!++;
+      series.sum += seconds;
+    };
+  }
+
+  get() {
+    const values: { labels: Record<string, string | number>; value: number; metricName: string }[] = [];
+    for (const { labels, counts, sum } of this.#series) {
+      let cumulative = 0;
+      DURATION_BUCKETS.forEach((le, i) => {
+        cumulative += counts[i]!;
+        values.push({ labels: { ...labels, le }, value: cumulative, metricName: `${this.name}_bucket` });
+      });
+      cumulative += counts[DURATION_BUCKETS.length]!;
+      values.push({ labels: { ...labels, le: '+Inf' }, value: cumulative, metricName: `${this.name}_bucket` });
+      values.push({ labels, value: sum, metricName: `${this.name}_sum` });
+      values.push({ labels, value: cumulative, metricName: `${this.name}_count` });
+    }
+    return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator };
+  }
+
+  reset(): void {
+    for (const s of this.#series) {
+      s.counts.fill(0);
+      s.sum = 0;
+    }
+  }
 }
 
 /** Prometheus metrics of one app (own registry, so that tests can build many apps). */
 export function createMetrics(tokens: TokenStore, cache: TokenCache, clock: Clock): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const duration = new Histogram({
-    name: 'gatehouse_http_request_duration_seconds',
-    help: 'HTTP request latency by method, route and status (its _count is the request count)',
-    labelNames: ['method', 'route', 'status'] as const,
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers: [registry],
-  });
-  const authFailures = new Counter({
+  const durations = new RequestDurations();
+  registry.registerMetric(durations as unknown as Metric);
+  const failures = new Map<string, number>();
+  new Counter({
     name: 'gatehouse_auth_failures_total',
     help: 'Refused credentials by reason',
     labelNames: ['reason'] as const,
     registers: [registry],
+    collect() {
+      this.reset();
+      for (const [reason, n] of failures) this.inc({ reason }, n);
+    },
   });
   new Gauge({
     name: 'gatehouse_tokens',
@@ -48,12 +113,8 @@ export function createMetrics(tokens: TokenStore, cache: TokenCache, clock: Cloc
       this.set(cache.size);
     },
   });
-  const bound = new Map<string, ReturnType<typeof duration.labels>>();
-  const observeRequest = (method: string, route: string, status: number, seconds: number) => {
-    const key = `${method} ${status} ${route}`;
-    let child = bound.get(key);
-    if (!child) bound.set(key, (child = duration.labels({ method, route, status: String(status) })));
-    child.observe(seconds);
-  };
-  return { registry, duration, authFailures, observeRequest };
+  return {
+    registry,
+    authFailure: (reason) => failures.set(reason, (failures.get(reason) ?? 0) + 1),
+    routeRecorder: (method, route) => durations.recorder(method, route) };
 }

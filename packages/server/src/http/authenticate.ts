@@ -1,10 +1,17 @@
+import { fastifyCookie } from '@fastify/cookie';
 import { authenticateSession, type AuthFailureReason, type BearerVerification, type Principal } from '@gatehouse/core';
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { InvalidTokenLimiter } from './abuse-limits.js';
-import type { AppContext } from './context.js';
-import { bearerChallenge, sendError } from './errors.js';
+import type { AppContext, AuthMode } from './context.js';
+import { API_SECURITY_HEADERS, bearerChallenge, sendError } from './errors.js';
 
 export const SESSION_COOKIE = 'gatehouse_session';
+
+/** The session id from a request's Cookie header, if any. */
+export function sessionCookieOf(request: FastifyRequest): string | undefined {
+  const header = request.headers.cookie;
+  return header ? fastifyCookie.parse(header)[SESSION_COOKIE] : undefined;
+}
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -27,18 +34,25 @@ function ownOrigin(ctx: AppContext, request: FastifyRequest): string {
   return ctx.config.publicUrl ?? `${request.protocol}://${request.host}`;
 }
 
+/** The WWW-Authenticate challenge of each refusal, built once. */
+const CHALLENGE = Object.fromEntries(
+  (Object.keys(DETAIL) as AuthFailureReason[]).map((reason) => [
+    reason,
+    reason === 'MISSING' ? bearerChallenge() : reason === 'INVALID_REQUEST' ? bearerChallenge('invalid_request') : bearerChallenge('invalid_token', DETAIL[reason]),
+  ]),
+) as Record<AuthFailureReason, string>;
+
 function refuse(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, reason: AuthFailureReason, limiter?: InvalidTokenLimiter | null): void {
-  ctx.metrics.authFailures.inc({ reason });
+  ctx.metrics.authFailure(reason);
   if (reason !== 'MISSING') {
     ctx.failures.record(reason, request.ip);
     limiter?.fail(request.ip);
   }
+  reply.header('www-authenticate', CHALLENGE[reason]);
   if (reason === 'INVALID_REQUEST') {
-    reply.header('www-authenticate', bearerChallenge('invalid_request'));
     sendError(reply, 400, 'INVALID_REQUEST', DETAIL[reason]);
     return;
   }
-  reply.header('www-authenticate', reason === 'MISSING' ? bearerChallenge() : bearerChallenge('invalid_token', DETAIL[reason]));
   sendError(reply, 401, reason === 'MISSING' ? 'UNAUTHENTICATED' : 'INVALID_TOKEN', DETAIL[reason]);
 }
 
@@ -46,7 +60,7 @@ function refuse(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, r
 function admit(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, principal: Principal, scimRoute: boolean): boolean {
   const scimToken = principal.token?.scimEndpointsOnly === true;
   if (scimToken && !scimRoute) {
-    ctx.metrics.authFailures.inc({ reason: 'SCIM_TOKEN_SCOPE' });
+    ctx.metrics.authFailure('SCIM_TOKEN_SCOPE');
     sendError(reply, 403, 'SCIM_TOKEN_NOT_ALLOWED', 'This is a SCIM administration token: it can call the SCIM endpoints (/api/scim/v2) only');
     return false;
   }
@@ -58,24 +72,36 @@ function admit(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, pr
   return true;
 }
 
+/** Answered as 503 + Retry-After by the error handler. */
+const OVERLOADED = Object.assign(new Error('The server is overloaded; retry later'), { statusCode: 503 });
+
+type OnRequestHook = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void;
+
 /**
- * The onRequest hook that authenticates every non-public route: a bearer token when an
- * Authorization header is present, else the session cookie (with the CSRF origin rule of
- * SPEC §3 for unsafe methods). Callback-style with a synchronous fast path, because a cached
- * token must cost no more than a hash and a lookup.
+ * The onRequest hooks of the API routes, one per route, made when the route is added (so the
+ * route's protection is decided once, not looked up per request). Each sets the API's security
+ * headers and, unless the route is public, authenticates: a bearer token when an Authorization
+ * header is present, else the session cookie (with the CSRF origin rule of SPEC §3 for unsafe
+ * methods). Callback-style with a synchronous fast path, because a cached token must cost no
+ * more than a hash and a lookup.
  */
-export function authenticateHook(ctx: AppContext) {
+export function apiRequestHooks(ctx: AppContext, isOverloaded: () => boolean): (route: { auth: AuthMode; alwaysServe: boolean }) => OnRequestHook {
   const limit = ctx.config.limitInvalidToken;
-  const limiter = limit ? new InvalidTokenLimiter(limit, () => ctx.deps.clock.now().getTime()) : null;
-  return function authenticate(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
-    // Unknown paths reach the not-found handler unauthenticated (it reveals nothing).
-    const mode = request.is404 ? 'public' : (request.routeOptions.config.auth ?? 'user');
-    if (mode === 'public') return done();
-    const scimRoute = mode === 'scim';
+  const limiter = limit ? new InvalidTokenLimiter(limit, () => ctx.deps.clock.nowMs()) : null;
+
+  const publicRoute = (checkLoad: boolean): OnRequestHook => (_request, reply, done) => {
+    reply.headers(API_SECURITY_HEADERS);
+    if (checkLoad && isOverloaded()) return done(OVERLOADED);
+    done();
+  };
+
+  const authenticated = (scimRoute: boolean): OnRequestHook => function authenticate(request, reply, done) {
+    reply.headers(API_SECURITY_HEADERS);
+    if (isOverloaded()) return done(OVERLOADED);
     const header = request.headers.authorization;
 
     if (header === undefined) {
-      const cookie = request.headers.cookie ? request.server.parseCookie(request.headers.cookie)[SESSION_COOKIE] : undefined;
+      const cookie = sessionCookieOf(request);
       if (cookie === undefined) return refuse(ctx, request, reply, 'MISSING');
       if (scimRoute) {
         // A session is a credential, but not one the SCIM endpoints accept (issue: 403, not 401).
@@ -106,12 +132,19 @@ export function authenticateHook(ctx: AppContext) {
         return;
       }
     }
-    const onResult = (result: BearerVerification): void => {
-      if (!result.valid) return refuse(ctx, request, reply, result.reason, limiter);
-      if (admit(ctx, request, reply, result.principal, scimRoute)) done();
-    };
     const result = ctx.authenticator.verify(header, request.ip);
-    if (result instanceof Promise) result.then(onResult, (err: Error) => done(err));
-    else onResult(result);
+    if (result instanceof Promise) {
+      result.then((r) => onResult(r, scimRoute, request, reply, done), (err: Error) => done(err));
+    } else {
+      onResult(result, scimRoute, request, reply, done);
+    }
   };
+
+  const onResult = (result: BearerVerification, scimRoute: boolean, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+    if (!result.valid) return refuse(ctx, request, reply, result.reason, limiter);
+    if (admit(ctx, request, reply, result.principal, scimRoute)) done();
+  };
+
+  const hooks = { user: authenticated(false), scim: authenticated(true), public: publicRoute(true), publicAlways: publicRoute(false) };
+  return ({ auth, alwaysServe }) => (auth === 'public' ? (alwaysServe ? hooks.publicAlways : hooks.public) : hooks[auth]);
 }

@@ -24,6 +24,8 @@ export type AuthMode = 'public' | 'user' | 'scim';
 declare module 'fastify' {
   interface FastifyContextConfig {
     auth?: AuthMode;
+    /** Answers even while the server is overloaded (the liveness probe), and needs no credential. */
+    alwaysServe?: boolean;
   }
   interface FastifyRequest {
     principal: Principal | null;
@@ -31,6 +33,12 @@ declare module 'fastify' {
 }
 
 export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+/** The authenticated principal of a route that is not public. */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new Error('principalOf() on an unauthenticated request: the route must not be public');
+  return request.principal;
+}
 
 /** The authenticated caller of a route that is not public. */
 export function actorOf(request: FastifyRequest): Actor {

@@ -26,13 +26,26 @@ class LazyChildLogger {
   child(bindings: Bindings, options?: ChildOptions): FastifyBaseLogger {
     return this.#logger.child(bindings, options);
   }
-  fatal: FastifyBaseLogger['fatal'] = (...a: unknown[]) => this.#call('fatal', a);
-  error: FastifyBaseLogger['error'] = (...a: unknown[]) => this.#call('error', a);
-  warn: FastifyBaseLogger['warn'] = (...a: unknown[]) => this.#call('warn', a);
-  info: FastifyBaseLogger['info'] = (...a: unknown[]) => this.#call('info', a);
-  debug: FastifyBaseLogger['debug'] = (...a: unknown[]) => this.#call('debug', a);
-  trace: FastifyBaseLogger['trace'] = (...a: unknown[]) => this.#call('trace', a);
-  silent: FastifyBaseLogger['silent'] = () => {};
+  // Methods, not arrow-function fields: one of these objects is made per request.
+  fatal(...a: unknown[]): void {
+    this.#call('fatal', a);
+  }
+  error(...a: unknown[]): void {
+    this.#call('error', a);
+  }
+  warn(...a: unknown[]): void {
+    this.#call('warn', a);
+  }
+  info(...a: unknown[]): void {
+    this.#call('info', a);
+  }
+  debug(...a: unknown[]): void {
+    this.#call('debug', a);
+  }
+  trace(...a: unknown[]): void {
+    this.#call('trace', a);
+  }
+  silent(): void {}
 
   #call(level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace', args: unknown[]): void {
     // pino knows its levels; Fastify's no-op logger (logger: false) does not, and logs nothing anyway.

@@ -8,7 +8,8 @@ import { Type, type Static, type TSchema } from 'typebox';
  * domain objects to them.
  */
 
-export const iso = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** ISO-8601 UTC to the second: toISOString() always ends in `.sssZ`. */
+export const iso = (d: Date): string => `${d.toISOString().slice(0, -5)}Z`;
 export const isoOrNull = (d: Date | null): string | null => (d === null ? null : iso(d));
 
 const DateTime = Type.String({ format: 'date-time' });

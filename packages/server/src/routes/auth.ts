@@ -1,6 +1,6 @@
 import { completeSetup, login, logout, checkPassword } from '@gatehouse/core';
 import { Type } from 'typebox';
-import { SESSION_COOKIE } from '../http/authenticate.js';
+import { SESSION_COOKIE, sessionCookieOf } from '../http/authenticate.js';
 import type { App, AppContext } from '../http/context.js';
 import { errorResponses, UserSchema, userToWire } from '../http/wire.js';
 import { SESSION_TTL_MS } from '@gatehouse/core';
@@ -46,7 +46,7 @@ export async function authRoutes(app: App, ctx: AppContext): Promise<void> {
     config: { auth: 'public' },
     schema: { tags: ['auth'], summary: 'End the session', response: { 204: Type.Null() } },
   }, async (request, reply) => {
-    const cookie = request.headers.cookie ? app.parseCookie(request.headers.cookie)[SESSION_COOKIE] : undefined;
+    const cookie = sessionCookieOf(request);
     if (cookie) await logout(deps, cookie);
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return reply.code(204).send(null);

@@ -5,7 +5,7 @@ import {
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { SESSION_COOKIE } from '../http/authenticate.js';
+import { sessionCookieOf } from '../http/authenticate.js';
 import type { App, AppContext } from '../http/context.js';
 
 /*
@@ -139,7 +139,7 @@ function check(q: { redirect_uri?: string | undefined; state?: string | undefine
 }
 
 async function sessionOf(ctx: AppContext, request: FastifyRequest): Promise<{ id: string; principal: Principal } | undefined> {
-  const id = request.headers.cookie ? request.server.parseCookie(request.headers.cookie)[SESSION_COOKIE] : undefined;
+  const id = sessionCookieOf(request);
   if (id === undefined) return undefined;
   const principal = await authenticateSession(ctx.deps, id);
   return principal ? { id, principal } : undefined;
