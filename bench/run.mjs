@@ -24,6 +24,7 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '5' },
     'pg-url': { type: 'string', default: process.env.GATEHOUSE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
     write: { type: 'boolean', default: true },
+    pin: { type: 'boolean', default: true },
   },
 });
 const QUICK = args.quick;
@@ -38,6 +39,20 @@ const MAIN = new URL('../packages/server/dist/main.js', import.meta.url).pathnam
 const BASELINE = new URL('./baseline.mjs', import.meta.url).pathname;
 
 const log = (...a) => console.error('[bench]', ...a);
+
+// Servers on the last core, the load generator (this process) on the first: with both left to
+// the scheduler, runs of the same server differed by up to 25 % depending on where each landed.
+const PIN = args.pin && cpus().length >= 2 && (() => {
+  try {
+    execSync(`taskset -a -pc 0 ${process.pid}`, { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+const SERVER_CPU = String(cpus().length - 1);
+/** Spawns `node …args`, pinned to the server core when pinning is on. */
+const serverCommand = (args) => (PIN ? ['taskset', ['-c', SERVER_CPU, process.execPath, ...args]] : [process.execPath, args]);
 const results = []; // { dialect, scenario, gh, base, ratio, extra }
 
 async function prepareDatabase(dialect, label) {
@@ -65,7 +80,7 @@ async function prepareDatabase(dialect, label) {
 async function startGatehouse(db, extraEnv = {}) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const proc = await startProcess(process.execPath, [MAIN, 'serve'], {
+  const proc = await startProcess(...serverCommand([MAIN, 'serve']), {
     GATEHOUSE_PORT: String(port), GATEHOUSE_DATA_DIR: db.dataDir, GATEHOUSE_SECRET: SECRET, GATEHOUSE_LOG_LEVEL: 'info',
     // Abuse limits would turn the issuance and invalid-token floods into 429s: measure the work itself.
     GATEHOUSE_LIMIT_TOKEN_CREATE: 'off', GATEHOUSE_LIMIT_INVALID_TOKEN: 'off',
@@ -78,7 +93,7 @@ async function startBaseline(routes) {
   const port = await freePort();
   const file = join(tmpdir(), `gatehouse-bench-baseline-${port}.json`);
   writeFileSync(file, JSON.stringify(routes));
-  const proc = await startProcess(process.execPath, [BASELINE, file, String(port)], {}, async () => (await fetch(`http://127.0.0.1:${port}${routes[0].url}`)).ok, 'baseline');
+  const proc = await startProcess(...serverCommand([BASELINE, file, String(port)]), {}, async () => (await fetch(`http://127.0.0.1:${port}${routes[0].url}`)).ok, 'baseline');
   return { ...proc, url: `http://127.0.0.1:${port}`, pid: proc.child.pid };
 }
 
@@ -169,22 +184,47 @@ async function benchDialect(dialect) {
   }
 
   // Store size: the same 1,000 tokens looked up in the database on every request (cache off),
-  // in a store of 1,000 tokens and in the store of 1,000,000.
+  // in a store of 1,000 tokens and in the store of 1,000,000, measured alternately (both servers
+  // up) after both databases were vacuumed and analysed, so that neither run shares the machine
+  // with the other's autovacuum.
   const small = await prepareDatabase(dialect, 'small');
   const smallSeed = await seed({ ...small, secret: SECRET, tokens: SMALL_STORE, minted: SMALL_STORE, datastores: 10 });
+  for (const db of [small, big]) await vacuum(dialect, db);
+  const smallServer = await startGatehouse(small, { GATEHOUSE_TOKEN_CACHE_SIZE: '0' });
+  const bigServer = await startGatehouse(big, { GATEHOUSE_TOKEN_CACHE_SIZE: '0' });
   const sizes = [];
-  for (const [db, tokens, label] of [[small, smallSeed.secrets, `${SMALL_STORE.toLocaleString()}`], [big, spread.slice(0, SMALL_STORE), `${STORE_TOKENS.toLocaleString()}`]]) {
-    const s = await startGatehouse(db, { GATEHOUSE_TOKEN_CACHE_SIZE: '0' });
-    try {
-      await load({ url: `${s.url}/api/users/me`, pid: s.pid, duration: 1, next: cycle(tokens) });
-      sizes.push(await compare(dialect, `store of ${label} tokens, cache off`, s, null, () => load({ url: `${s.url}/api/users/me`, pid: s.pid, duration: DURATION, next: cycle(tokens) })));
-    } finally {
-      await s.stop();
-    }
+  try {
+    const bigTokens = spread.slice(0, SMALL_STORE);
+    const run = (t, tokens) => load({ url: `${t.url}/api/users/me`, pid: t.pid, duration: DURATION, next: cycle(tokens) });
+    await load({ url: `${smallServer.url}/api/users/me`, duration: 1, next: cycle(smallSeed.secrets) });
+    await load({ url: `${bigServer.url}/api/users/me`, duration: 1, next: cycle(bigTokens) });
+    // compare() alternates: the "baseline" slot is the 1k store, the measured one the 1M store.
+    const row = await compare(dialect, `store of ${STORE_TOKENS.toLocaleString()} vs ${SMALL_STORE.toLocaleString()} tokens, cache off`, bigServer, smallServer, (t) => run(t, t === smallServer ? smallSeed.secrets : bigTokens));
+    sizes.push({ rps: row.baseRps }, { rps: row.rps });
+  } finally {
+    await smallServer.stop();
+    await bigServer.stop();
   }
   results.push({ dialect, scenario: '1M store vs 1k store (cache off)', sizeRatio: sizes[1].rps / sizes[0].rps });
   await small.drop();
   await big.drop();
+}
+
+/** VACUUM ANALYZE (PostgreSQL) or ANALYZE + WAL checkpoint (SQLite) of a benchmark database. */
+async function vacuum(dialect, db) {
+  if (dialect === 'postgres') {
+    const c = new pg.Client({ connectionString: db.databaseUrl });
+    await c.connect();
+    await c.query('VACUUM ANALYZE tokens, users, teams, team_members');
+    await c.end();
+    return;
+  }
+  const { default: Database } = await import('better-sqlite3');
+  const file = join(db.dataDir, 'gatehouse.db');
+  const d = new Database(file);
+  d.exec('ANALYZE');
+  d.pragma('wal_checkpoint(TRUNCATE)');
+  d.close();
 }
 
 /** Two nodes on one PostgreSQL: time from a revocation answered by A to its refusal by B. */
