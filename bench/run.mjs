@@ -24,7 +24,6 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '5' },
     'pg-url': { type: 'string', default: process.env.GATEHOUSE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
     write: { type: 'boolean', default: true },
-    pin: { type: 'boolean', default: true },
   },
 });
 const QUICK = args.quick;
@@ -40,19 +39,6 @@ const BASELINE = new URL('./baseline.mjs', import.meta.url).pathname;
 
 const log = (...a) => console.error('[bench]', ...a);
 
-// Servers on the last core, the load generator (this process) on the first: with both left to
-// the scheduler, runs of the same server differed by up to 25 % depending on where each landed.
-const PIN = args.pin && cpus().length >= 2 && (() => {
-  try {
-    execSync(`taskset -a -pc 0 ${process.pid}`, { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-const SERVER_CPU = String(cpus().length - 1);
-/** Spawns `node …args`, pinned to the server core when pinning is on. */
-const serverCommand = (args) => (PIN ? ['taskset', ['-c', SERVER_CPU, process.execPath, ...args]] : [process.execPath, args]);
 const results = []; // { dialect, scenario, gh, base, ratio, extra }
 
 async function prepareDatabase(dialect, label) {
@@ -80,7 +66,7 @@ async function prepareDatabase(dialect, label) {
 async function startGatehouse(db, extraEnv = {}) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const proc = await startProcess(...serverCommand([MAIN, 'serve']), {
+  const proc = await startProcess(process.execPath, [MAIN, 'serve'], {
     GATEHOUSE_PORT: String(port), GATEHOUSE_DATA_DIR: db.dataDir, GATEHOUSE_SECRET: SECRET, GATEHOUSE_LOG_LEVEL: 'info',
     // Abuse limits would turn the issuance and invalid-token floods into 429s: measure the work itself.
     GATEHOUSE_LIMIT_TOKEN_CREATE: 'off', GATEHOUSE_LIMIT_INVALID_TOKEN: 'off',
@@ -93,7 +79,7 @@ async function startBaseline(routes) {
   const port = await freePort();
   const file = join(tmpdir(), `gatehouse-bench-baseline-${port}.json`);
   writeFileSync(file, JSON.stringify(routes));
-  const proc = await startProcess(...serverCommand([BASELINE, file, String(port)]), {}, async () => (await fetch(`http://127.0.0.1:${port}${routes[0].url}`)).ok, 'baseline');
+  const proc = await startProcess(process.execPath, [BASELINE, file, String(port)], {}, async () => (await fetch(`http://127.0.0.1:${port}${routes[0].url}`)).ok, 'baseline');
   return { ...proc, url: `http://127.0.0.1:${port}`, pid: proc.child.pid };
 }
 
