@@ -10,8 +10,9 @@ import type { Database } from './schema.js';
 
 /** The token, its user and the user's teams in one statement (one row per team). */
 const AUTH_BY_HASH = `
-  SELECT u.*, t.id AS tok_id, t.name AS tok_name, t.token_type AS tok_type, t.scim_endpoints_only AS tok_scim,
-         t.expiration AS tok_expiration, t.revoked_at AS tok_revoked_at, g.id AS team_id, g.name AS team_name
+  SELECT t.id, t.name, t.token_type, t.scim_endpoints_only, t.expiration, t.revoked_at,
+         u.id, u.user_id, u.email, u.name, u.user_type, u.role, u.active, u.created, u.created_by_id,
+         u.last_login, u.external_id, u.given_name, u.family_name, u.last_modified, g.id, g.name
     FROM tokens t
     JOIN users u ON u.id = t.user_id
     LEFT JOIN team_members m ON m.user_id = u.id
@@ -19,16 +20,12 @@ const AUTH_BY_HASH = `
    WHERE t.token_hash = ?
    ORDER BY g.id`;
 
-type AuthRow = UserRow & {
-  tok_id: number;
-  tok_name: string;
-  tok_type: string;
-  tok_scim: number | boolean;
-  tok_expiration: string | Date | null;
-  tok_revoked_at: string | Date | null;
-  team_id: number | null;
-  team_name: string | null;
-};
+/** A row of AUTH_BY_HASH (one per team of the user), in its column order. */
+type AuthRow = [
+  tokenId: number, tokenName: string, tokenType: string, scim: number | boolean, expiration: string | Date | null, revokedAt: string | Date | null,
+  userId: number, userUserId: string, email: string | null, name: string, userType: string, role: string, active: number | boolean, created: string | Date, createdById: number | null,
+  lastLogin: string | Date | null, externalId: string | null, givenName: string | null, familyName: string | null, lastModified: string | Date | null, teamId: number | null, teamName: string | null,
+];
 
 interface TokenRow {
   id: number;
@@ -129,15 +126,19 @@ export class KyselyTokenStore implements TokenStore {
     const rows = await this.#authByHash([tokenHash]);
     const r = rows[0];
     if (!r) return undefined;
-    const teams = rows.filter((x) => x.team_id !== null).map((x) => ({ id: x.team_id!, name: x.team_name! }));
+    const teams = rows.filter((x) => x[20] !== null).map((x) => ({ id: x[20]!, name: x[21]! }));
+    const user: UserRow = {
+      id: r[6], user_id: r[7], email: r[8], name: r[9], user_type: r[10], role: r[11], active: r[12], password_hash: null,
+      created: r[13], created_by_id: r[14], last_login: r[15], external_id: r[16], given_name: r[17], family_name: r[18], last_modified: r[19],
+    };
     return {
-      tokenId: r.tok_id,
-      tokenName: r.tok_name,
-      type: r.tok_type as TokenType,
-      scimEndpointsOnly: toBool(r.tok_scim),
-      expiration: toDateOrNull(r.tok_expiration),
-      revokedAt: toDateOrNull(r.tok_revoked_at),
-      user: userFromRow(r, teams),
+      tokenId: r[0],
+      tokenName: r[1],
+      type: r[2] as TokenType,
+      scimEndpointsOnly: toBool(r[3]),
+      expiration: toDateOrNull(r[4]),
+      revokedAt: toDateOrNull(r[5]),
+      user: userFromRow(user, teams),
     };
   }
 
