@@ -13,7 +13,7 @@ import {
   LocalAuthChangeBus, TokenAuthenticator, TokenCache, UsageBuffer, systemClock,
   type AuthChangeBus, type Clock, type Deps, type Keyring, type PasswordHasher, type Store,
 } from '@gatehouse/core';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyServerOptions, type onResponseHookHandler } from 'fastify';
+import Fastify, { type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
 import { registerAbuseLimits } from './http/abuse-limits.js';
 import { AuthFailureLog } from './http/auth-failure-log.js';
@@ -22,7 +22,7 @@ import type { App, AppContext } from './http/context.js';
 import { handleError, sendError } from './http/errors.js';
 import { lazyChildLoggerFactory } from './http/lazy-logger.js';
 import { requestIdGenerator } from './http/request-ids.js';
-import { redactUrl } from './http/redact.js';
+import { RequestLog } from './http/request-log.js';
 import { parseQueryString, validatorCompiler } from './http/validation.js';
 import { createMetrics } from './metrics.js';
 import { argon2Passwords } from './passwords.js';
@@ -80,31 +80,6 @@ const DEFAULT_WEB_ROOT = resolve(here, '../../web/dist');
 
 const toArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
-/**
- * The onResponse hook of each route: the request-duration metric (a recorder bound to the
- * route once) and, at debug level, one line per request (the token id, never the token). At
- * info, a line per API call would cost more than the call; mutations are in the audit log,
- * errors are logged as such.
- */
-function requestRecorder(ctx: AppContext, log: FastifyBaseLogger) {
-  const logRequests = log.level === 'debug' || log.level === 'trace';
-  return (method: string | string[], url: string): onResponseHookHandler => {
-    const methods = Array.isArray(method) ? method : [method];
-    const recorders = new Map(methods.map((m) => [m, ctx.metrics.routeRecorder(m, url)]));
-    const any = ctx.metrics.routeRecorder(methods.join(','), url);
-    return function recordRequest(request, reply, done) {
-      (recorders.get(request.method) ?? any)(reply.statusCode, reply.elapsedTime / 1000);
-      if (logRequests) {
-        request.log.debug(
-          { method: request.method, url: redactUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, user: request.principal?.user.id, token: request.principal?.token?.id },
-          'request',
-        );
-      }
-      done();
-    };
-  };
-}
-
 /** Never log a credential (STYLE.md): request headers that carry one are redacted. */
 export const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', 'headers.authorization', 'headers.cookie'];
 
@@ -141,12 +116,13 @@ export async function buildApp(opts: AppOptions): Promise<App & { gatehouse: App
     setupToken: { current: opts.setupToken ?? null },
   };
 
+  const requestLog = new RequestLog(ctx.metrics);
   const app = Fastify({
     logger: opts.logger ?? { level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' } },
     genReqId: requestIdGenerator(),
     childLoggerFactory: lazyChildLoggerFactory,
     requestIdHeader: false,
-    logController: new LogController({ disableRequestLogging: true }),
+    logController: requestLog,
     trustProxy: config.trustProxy,
     bodyLimit: 64 * 1024,
     requestTimeout: config.requestTimeoutMs,
@@ -159,6 +135,8 @@ export async function buildApp(opts: AppOptions): Promise<App & { gatehouse: App
   app.setValidatorCompiler(validatorCompiler());
   app.decorate('gatehouse', ctx);
   app.decorateRequest('principal', null);
+  app.decorateRequest('recordRequest', null);
+  requestLog.debug = app.log.level === 'debug' || app.log.level === 'trace';
 
   // JSON only (CSRF rule of SPEC §3); clients also send Content-Type: application/json on bodiless GET/DELETE.
   app.removeContentTypeParser('text/plain');
@@ -175,10 +153,9 @@ export async function buildApp(opts: AppOptions): Promise<App & { gatehouse: App
   });
 
   // Everything under /api needs authentication unless its route says otherwise; the UI, the
-  // API docs and unknown paths (answered by the not-found handler) are public. Each route gets
-  // its own hooks, decided once when it is added: a request recorder for the metrics here, and
-  // for the routes of the JSON API its hook (security headers, authentication; see
-  // apiRequestHooks) below.
+  // API docs and unknown paths (answered by the not-found handler) are public. The routes of the
+  // JSON API get their hook (security headers, authentication, metrics; see apiRequestHooks),
+  // decided once when each is added, below.
   // Overload: 503 + Retry-After (through handleError) while the event loop lags or the heap is
   // nearly full. The plugin samples and decides, in a scope of its own: its per-request hook
   // reads request.routeOptions (an object built on each read), so the API routes' hook asks it.
@@ -191,12 +168,10 @@ export async function buildApp(opts: AppOptions): Promise<App & { gatehouse: App
     isUnderPressure = scope.isUnderPressure;
   });
   const apiRequestHook = apiRequestHooks(ctx, () => isUnderPressure());
-  const recordRequest = requestRecorder(ctx, app.log);
   app.addHook('onRoute', (route) => {
     const isApi = route.url.startsWith('/api/') && !route.url.startsWith('/api/docs');
     const auth = route.config?.auth ?? (isApi ? 'user' : 'public');
     route.config = { ...route.config, auth };
-    route.onResponse = [recordRequest(route.method, route.url), ...toArray(route.onResponse)];
   });
 
   // Cookies are read by the authentication hook (parse only) and set by the auth routes, whose
@@ -219,7 +194,7 @@ export async function buildApp(opts: AppOptions): Promise<App & { gatehouse: App
   await app.register(async (api: App) => {
     // First among the route's own hooks, before its rate limits (which need the principal).
     api.addHook('onRoute', (route) => {
-      const hook = apiRequestHook({ auth: route.config?.auth ?? 'user', alwaysServe: route.config?.alwaysServe === true });
+      const hook = apiRequestHook({ auth: route.config?.auth ?? 'user', alwaysServe: route.config?.alwaysServe === true, record: requestLog.recorderFor(route.url) });
       route.onRequest = [hook, ...toArray(route.onRequest)];
     });
     await api.register(async (sessions: App) => {
@@ -239,8 +214,7 @@ export async function buildApp(opts: AppOptions): Promise<App & { gatehouse: App
     const webRoot = opts.webRoot ?? DEFAULT_WEB_ROOT;
     const hasUi = existsSync(join(webRoot, 'index.html'));
     if (hasUi) await web.register(fastifyStatic, { root: webRoot, wildcard: false, index: false, serve: true, decorateReply: true });
-    const recordUnmatched = recordRequest(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], 'unmatched');
-    web.setNotFoundHandler({ onResponse: recordUnmatched } as object, (request, reply) => {
+    web.setNotFoundHandler((request, reply) => {
       const path = request.url.split('?')[0] ?? '';
       const isApi = path.startsWith('/api/') || path === '/api' || path === '/metrics';
       if (!isApi && hasUi && request.method === 'GET') return reply.type('text/html').sendFile('index.html');

@@ -6,11 +6,13 @@ export interface Metrics {
   /** Counts one refused credential (a plain map, copied into the counter when scraped). */
   authFailure(reason: string): void;
   /** A recorder of the requests of one route, made once per route (see RequestDurations). */
-  routeRecorder(method: string, route: string): RouteRecorder;
+  routeRecorder(route: string): RouteRecorder;
 }
 
-/** Records one answered request of a route: its status and duration in seconds. */
-export type RouteRecorder = (status: number, seconds: number) => void;
+/** Records one answered request of a route: its method, status and duration in seconds. */
+export type RouteRecorder = (method: string, status: number, seconds: number) => void;
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 
 const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
@@ -25,7 +27,7 @@ interface DurationSeries {
  * The request-duration histogram, in prom-client's exposition format, recorded through
  * per-route recorders: prom-client's `observe` validates and hashes the label set on every
  * call, which costs as much as authenticating a cached token. Here a route's recorder finds its
- * series by status in a small map and adds to a typed array.
+ * series by status and method in a small map and adds to a typed array.
  */
 class RequestDurations {
   readonly name = 'gatehouse_http_request_duration_seconds';
@@ -34,13 +36,16 @@ class RequestDurations {
   readonly aggregator = 'sum';
   readonly #series: DurationSeries[] = [];
 
-  recorder(method: string, route: string): RouteRecorder {
-    const byStatus = new Map<number, DurationSeries>();
-    return (status, seconds) => {
-      let series = byStatus.get(status);
+  recorder(route: string): RouteRecorder {
+    const byKey = new Map<number, DurationSeries>();
+    const other = new Map<string, DurationSeries>();
+    return (method, status, seconds) => {
+      const m = METHODS.indexOf(method);
+      let series = m >= 0 ? byKey.get(status * 8 + m) : other.get(`${method} ${status}`);
       if (series === undefined) {
         series = { labels: { method, route, status: String(status) }, counts: new Float64Array(DURATION_BUCKETS.length + 1), sum: 0 };
-        byStatus.set(status, series);
+        if (m >= 0) byKey.set(status * 8 + m, series);
+        else other.set(`${method} ${status}`, series);
         this.#series.push(series);
       }
       let i = 0;
@@ -116,5 +121,5 @@ export function createMetrics(tokens: TokenStore, cache: TokenCache, clock: Cloc
   return {
     registry,
     authFailure: (reason) => failures.set(reason, (failures.get(reason) ?? 0) + 1),
-    routeRecorder: (method, route) => durations.recorder(method, route) };
+    routeRecorder: (route) => durations.recorder(route) };
 }

@@ -2,6 +2,7 @@ import { fastifyCookie } from '@fastify/cookie';
 import { authenticateSession, type AuthFailureReason, type BearerVerification, type Principal } from '@gatehouse/core';
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { InvalidTokenLimiter } from './abuse-limits.js';
+import type { RouteRecorder } from '../metrics.js';
 import type { AppContext, AuthMode } from './context.js';
 import { API_SECURITY_HEADERS, bearerChallenge, sendError } from './errors.js';
 
@@ -79,13 +80,14 @@ type OnRequestHook = (request: FastifyRequest, reply: FastifyReply, done: HookHa
 
 /**
  * The onRequest hooks of the API routes, one per route, made when the route is added (so the
- * route's protection is decided once, not looked up per request). Each sets the API's security
- * headers and, unless the route is public, authenticates: a bearer token when an Authorization
+ * route's protection is decided once, not looked up per request). Each hands over the route's
+ * metrics recorder, sets the API's security headers, refuses while the server is overloaded
+ * and, unless the route is public, authenticates: a bearer token when an Authorization
  * header is present, else the session cookie (with the CSRF origin rule of SPEC §3 for unsafe
  * methods). Callback-style with a synchronous fast path, because a cached token must cost no
  * more than a hash and a lookup.
  */
-export function apiRequestHooks(ctx: AppContext, isOverloaded: () => boolean): (route: { auth: AuthMode; alwaysServe: boolean }) => OnRequestHook {
+export function apiRequestHooks(ctx: AppContext, isOverloaded: () => boolean): (route: { auth: AuthMode; alwaysServe: boolean; record: RouteRecorder }) => OnRequestHook {
   const limit = ctx.config.limitInvalidToken;
   const limiter = limit ? new InvalidTokenLimiter(limit, () => ctx.deps.clock.nowMs()) : null;
 
@@ -146,5 +148,12 @@ export function apiRequestHooks(ctx: AppContext, isOverloaded: () => boolean): (
   };
 
   const hooks = { user: authenticated(false), scim: authenticated(true), public: publicRoute(true), publicAlways: publicRoute(false) };
-  return ({ auth, alwaysServe }) => (auth === 'public' ? (alwaysServe ? hooks.publicAlways : hooks.public) : hooks[auth]);
+  return ({ auth, alwaysServe, record }) => {
+    const hook = auth === 'public' ? (alwaysServe ? hooks.publicAlways : hooks.public) : hooks[auth];
+    // The route's metrics recorder, for RequestLog once the answer is sent.
+    return (request, reply, done) => {
+      request.recordRequest = record;
+      hook(request, reply, done);
+    };
+  };
 }

@@ -3,7 +3,7 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyRequest, RawReplyDefaul
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from '../config.js';
 import type { AuthFailureLog } from './auth-failure-log.js';
-import type { Metrics } from '../metrics.js';
+import type { Metrics, RouteRecorder } from '../metrics.js';
 
 /** What the routes and hooks of one app share. */
 export interface AppContext {
@@ -29,6 +29,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     principal: Principal | null;
+    /** The route's metrics recorder, set by the API routes' hook (see RequestLog). */
+    recordRequest: RouteRecorder | null;
   }
 }
 

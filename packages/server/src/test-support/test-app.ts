@@ -62,7 +62,9 @@ export async function createTestApp(kind: 'sqlite' | 'postgres', env: Record<str
     ...NO_LIMITS,
     ...env,
   });
-  const server = await createServer(config, { clock, passwords: testPasswords, logger: opts.logger ?? false });
+  // A silent logger rather than none: without one, Fastify skips the per-request completion
+  // that RequestLog (metrics) runs on.
+  const server = await createServer(config, { clock, passwords: testPasswords, logger: opts.logger ?? { level: 'silent' } });
   const { app } = server;
 
   const request: TestApp['request'] = ({ token, cookie, headers, ...rest }) =>
