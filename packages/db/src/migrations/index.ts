@@ -2,12 +2,14 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as initial from './2026-11-29T00-00-initial.js';
 import * as scim from './2026-11-29T01-00-scim.js';
 import * as tokensFillfactor from './2026-11-29T02-00-tokens-fillfactor.js';
+import * as tokenHashCollation from './2026-11-29T03-00-token-hash-collation.js';
 
 /** All migrations, by ISO-date name; they run in name order. */
 export const migrations: Record<string, Migration> = {
   '2026-11-29T00-00-initial': initial,
   '2026-11-29T01-00-scim': scim,
   '2026-11-29T02-00-tokens-fillfactor': tokensFillfactor,
+  '2026-11-29T03-00-token-hash-collation': tokenHashCollation,
 };
 
 export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };
