@@ -99,7 +99,7 @@ export async function buildApp(opts: AppOptions): Promise<App & { gatehouse: App
     changes,
     policy: { maxLifetimeDays: config.maxTokenDays ?? null },
   };
-  const cache = new TokenCache(config.tokenCacheSize);
+  const cache = new TokenCache(config.tokenCacheSize, undefined, true);
   const usage = new UsageBuffer();
   const unsubscribe = changes.subscribe((change) => cache.apply(change));
   // Without the cross-node feed, a cached answer could be stale: serve uncached until it is back.

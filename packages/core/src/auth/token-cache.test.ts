@@ -40,6 +40,18 @@ describe('TokenCache', () => {
     expect(c.get('ttl', 1000)).toBeUndefined();
   });
 
+  it('with admission on second use: caches a token on its second use, and a scan of one-off tokens evicts nothing', () => {
+    const c = new TokenCache(2, 60_000, true);
+    c.set('a', principal(1, 1), 0, c.epoch);
+    expect(c.get('a', 1)).toBeUndefined();
+    c.set('a', principal(1, 1), 0, c.epoch);
+    c.set('b', principal(2, 1), 0, c.epoch);
+    c.set('b', principal(2, 1), 0, c.epoch);
+    for (let i = 0; i < 10; i++) c.set(`scan${i}`, principal(100 + i, 2), 0, c.epoch);
+    expect([c.get('a', 1), c.get('b', 1)].map((p) => p?.token?.id)).toEqual([1, 2]);
+    expect(c.size).toBe(2);
+  });
+
   it('caches nothing while disabled', () => {
     const c = new TokenCache();
     c.setEnabled(false);

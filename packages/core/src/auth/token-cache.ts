@@ -22,12 +22,20 @@ export class TokenCache {
   readonly #hashesByUser = new Map<number, Set<string>>();
   /** One User object per user for all of their cached tokens (a service account may have thousands). */
   readonly #users = new Map<number, Principal['user']>();
+  /** Cache keys seen once and not admitted yet (see `admitOnSecondUse`); keys only, bounded. */
+  readonly #seenOnce = new Set<string>();
   #epoch = 0;
   #enabled = true;
 
+  /**
+   * @param admitOnSecondUse a token is cached on its second use, not its first (a "doorkeeper",
+   *   as in TinyLFU): a scan of tokens used once each (short-lived CI tokens, or an attacker
+   *   replaying a stolen list) then costs store reads but never evicts the tokens in steady use.
+   */
   constructor(
     readonly maxEntries = 100_000,
     readonly ttlMs = 60_000,
+    readonly admitOnSecondUse = false,
   ) {}
 
   /** Changes whenever something is invalidated. */
@@ -59,6 +67,11 @@ export class TokenCache {
     const exp = principal.token?.expiration?.getTime() ?? Infinity;
     const validUntil = Math.min(exp, nowMs + this.ttlMs);
     if (validUntil <= nowMs) return principal;
+    if (this.admitOnSecondUse && !this.#seenOnce.delete(hash)) {
+      if (this.#seenOnce.size >= this.maxEntries) this.#seenOnce.clear();
+      this.#seenOnce.add(hash);
+      return principal;
+    }
     if (this.#entries.size >= this.maxEntries) {
       // Map iteration order is insertion order: drop the oldest entry.
       const oldest = this.#entries.keys().next().value;
