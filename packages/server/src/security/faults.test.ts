@@ -106,10 +106,16 @@ describe.skipIf(!pgAvailable)('PostgreSQL stopped mid-load (TCP proxy cut)', () 
       expect(after.length).toBeGreaterThan(4);
       expect(after.map((o) => o.status).filter((x) => x !== 200)).toEqual([]);
 
-      // No token half-made: a creation answered with an error left nothing behind.
+      // Nothing lost, nothing doubled. Every creation answered 200 exists, once. One answered 503
+      // exists only if the cut fell between PostgreSQL's commit and its acknowledgement, which no
+      // client can tell apart from a failed commit (a retry with the same name then gets 409);
+      // creations refused before reaching the database left nothing behind.
       const list = (await app.inject({ method: 'GET', url: '/api/user-tokens', headers: auth })).json() as Array<{ name: string }>;
-      const names = new Set(list.map((t) => t.name));
-      for (const c of created) expect(names.has(c.name), `${c.name} answered ${c.status}`).toBe(c.status === 200);
+      const names = list.map((t) => t.name);
+      expect(new Set(names).size).toBe(names.length);
+      for (const c of created) if (c.status === 200) expect(names, `${c.name} answered 200`).toContain(c.name);
+      const refusedButStored = created.filter((c) => c.status !== 200 && names.includes(c.name));
+      expect(refusedButStored.length, 'only a cut at commit time can leave a refused creation stored').toBeLessThanOrEqual(1);
     } finally {
       await server?.close();
       await proxy.close();
