@@ -99,7 +99,7 @@ export async function buildApp(opts: AppOptions): Promise<App & { gatehouse: App
     changes,
     policy: { maxLifetimeDays: config.maxTokenDays ?? null },
   };
-  const cache = new TokenCache(config.tokenCacheSize, undefined, true);
+  const cache = new TokenCache(config.tokenCacheSize, { admitOnSecondUse: true });
   const usage = new UsageBuffer();
   const unsubscribe = changes.subscribe((change) => cache.apply(change));
   // Without the cross-node feed, a cached answer could be stale: serve uncached until it is back.
@@ -152,10 +152,6 @@ export async function buildApp(opts: AppOptions): Promise<App & { gatehouse: App
     }
   });
 
-  // Everything under /api needs authentication unless its route says otherwise; the UI, the
-  // API docs and unknown paths (answered by the not-found handler) are public. The routes of the
-  // JSON API get their hook (security headers, authentication, metrics; see apiRequestHooks),
-  // decided once when each is added, below.
   // Overload: 503 + Retry-After (through handleError) while the event loop lags or the heap is
   // nearly full. The plugin samples and decides, in a scope of its own: its per-request hook
   // reads request.routeOptions (an object built on each read), so the API routes' hook asks it.
@@ -167,6 +163,10 @@ export async function buildApp(opts: AppOptions): Promise<App & { gatehouse: App
     });
     isUnderPressure = scope.isUnderPressure;
   });
+  // Everything under /api needs authentication unless its route says otherwise; the UI, the
+  // API docs and unknown paths (answered by the not-found handler) are public. The routes of the
+  // JSON API get their hook (security headers, authentication, metrics; see apiRequestHooks),
+  // decided once when each is added, below.
   const apiRequestHook = apiRequestHooks(ctx, () => isUnderPressure());
   app.addHook('onRoute', (route) => {
     const isApi = route.url.startsWith('/api/') && !route.url.startsWith('/api/docs');
@@ -188,7 +188,7 @@ export async function buildApp(opts: AppOptions): Promise<App & { gatehouse: App
   app.setErrorHandler(handleError);
   await registerAbuseLimits(app, config);
 
-  // The JSON API. Its security headers are a fixed set set by its routes' hook: @fastify/helmet
+  // The JSON API. Its routes' hook sets a fixed set of security headers: @fastify/helmet
   // rebuilds its headers in an async hook on every request, which costs more than
   // authenticating a token.
   await app.register(async (api: App) => {

@@ -9,7 +9,7 @@ const principal = (tokenId: number, userId: number, exp: number | null = null): 
 
 describe('TokenCache', () => {
   it('is bounded: the oldest entry goes first', () => {
-    const c = new TokenCache(2, 60_000);
+    const c = new TokenCache(2, { ttlMs: 60_000 });
     c.set('a', principal(1, 1), 0, c.epoch);
     c.set('b', principal(2, 1), 0, c.epoch);
     c.set('c', principal(3, 1), 0, c.epoch);
@@ -31,7 +31,7 @@ describe('TokenCache', () => {
   });
 
   it('caps entries by TTL and by the token expiry', () => {
-    const c = new TokenCache(10, 1000);
+    const c = new TokenCache(10, { ttlMs: 1000 });
     c.set('ttl', principal(1, 1), 0, c.epoch);
     c.set('exp', principal(2, 1, 500), 0, c.epoch);
     expect(c.get('exp', 499)).toBeDefined();
@@ -41,7 +41,7 @@ describe('TokenCache', () => {
   });
 
   it('with admission on second use: caches a token on its second use, and a scan of one-off tokens evicts nothing', () => {
-    const c = new TokenCache(2, 60_000, true);
+    const c = new TokenCache(2, { ttlMs: 60_000, admitOnSecondUse: true });
     c.set('a', principal(1, 1), 0, c.epoch);
     expect(c.get('a', 1)).toBeUndefined();
     c.set('a', principal(1, 1), 0, c.epoch);

@@ -8,8 +8,8 @@ interface Entry {
 }
 
 /**
- * A bounded in-process cache of verified tokens, keyed by the token's HMAC hash, so that a
- * warm request costs one HMAC and one Map lookup. Entries are dropped on every change that
+ * A bounded in-process cache of verified tokens, keyed by the token's SHA-256, so that a warm
+ * request costs one hash and one Map lookup. Entries are dropped on every change that
  * affects authentication (see AuthChange), never outlive the token's expiry, and are capped
  * by a TTL as a second line of defence.
  *
@@ -27,16 +27,21 @@ export class TokenCache {
   #epoch = 0;
   #enabled = true;
 
+  readonly ttlMs: number;
   /**
-   * @param admitOnSecondUse a token is cached on its second use, not its first (a "doorkeeper",
-   *   as in TinyLFU): a scan of tokens used once each (short-lived CI tokens, or an attacker
-   *   replaying a stolen list) then costs store reads but never evicts the tokens in steady use.
+   * A token is cached on its second use, not its first (a "doorkeeper", as in TinyLFU): a scan
+   * of tokens used once each (short-lived CI tokens, or an attacker replaying a stolen list) then
+   * costs store reads but never evicts the tokens in steady use.
    */
+  readonly admitOnSecondUse: boolean;
+
   constructor(
     readonly maxEntries = 100_000,
-    readonly ttlMs = 60_000,
-    readonly admitOnSecondUse = false,
-  ) {}
+    options: { ttlMs?: number; admitOnSecondUse?: boolean } = {},
+  ) {
+    this.ttlMs = options.ttlMs ?? 60_000;
+    this.admitOnSecondUse = options.admitOnSecondUse ?? false;
+  }
 
   /** Changes whenever something is invalidated. */
   get epoch(): number {

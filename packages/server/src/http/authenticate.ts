@@ -91,13 +91,17 @@ export function apiRequestHooks(ctx: AppContext, isOverloaded: () => boolean): (
   const limit = ctx.config.limitInvalidToken;
   const limiter = limit ? new InvalidTokenLimiter(limit, () => ctx.deps.clock.nowMs()) : null;
 
-  const publicRoute = (checkLoad: boolean): OnRequestHook => (_request, reply, done) => {
+  // Each route's hook hands over the route's metrics recorder first, for RequestLog once the
+  // answer is sent.
+  const publicRoute = (record: RouteRecorder, checkLoad: boolean): OnRequestHook => (request, reply, done) => {
+    request.recordRequest = record;
     reply.headers(API_SECURITY_HEADERS);
     if (checkLoad && isOverloaded()) return done(OVERLOADED);
     done();
   };
 
-  const authenticated = (scimRoute: boolean): OnRequestHook => function authenticate(request, reply, done) {
+  const authenticated = (record: RouteRecorder, scimRoute: boolean): OnRequestHook => function authenticate(request, reply, done) {
+    request.recordRequest = record;
     reply.headers(API_SECURITY_HEADERS);
     if (isOverloaded()) return done(OVERLOADED);
     const header = request.headers.authorization;
@@ -147,13 +151,5 @@ export function apiRequestHooks(ctx: AppContext, isOverloaded: () => boolean): (
     if (admit(ctx, request, reply, result.principal, scimRoute)) done();
   };
 
-  const hooks = { user: authenticated(false), scim: authenticated(true), public: publicRoute(true), publicAlways: publicRoute(false) };
-  return ({ auth, alwaysServe, record }) => {
-    const hook = auth === 'public' ? (alwaysServe ? hooks.publicAlways : hooks.public) : hooks[auth];
-    // The route's metrics recorder, for RequestLog once the answer is sent.
-    return (request, reply, done) => {
-      request.recordRequest = record;
-      hook(request, reply, done);
-    };
-  };
+  return ({ auth, alwaysServe, record }) => (auth === 'public' ? publicRoute(record, !alwaysServe) : authenticated(record, auth === 'scim'));
 }

@@ -24,7 +24,7 @@ export type AuthMode = 'public' | 'user' | 'scim';
 declare module 'fastify' {
   interface FastifyContextConfig {
     auth?: AuthMode;
-    /** Answers even while the server is overloaded (the liveness probe), and needs no credential. */
+    /** On a public route: answers even while the server is overloaded (the liveness probe). */
     alwaysServe?: boolean;
   }
   interface FastifyRequest {
@@ -44,6 +44,5 @@ export function principalOf(request: FastifyRequest): Principal {
 
 /** The authenticated caller of a route that is not public. */
 export function actorOf(request: FastifyRequest): Actor {
-  if (!request.principal) throw new Error('actorOf() on an unauthenticated request: the route must not be public');
-  return { principal: request.principal, ip: request.ip, userAgent: request.headers['user-agent'] ?? null };
+  return { principal: principalOf(request), ip: request.ip, userAgent: request.headers['user-agent'] ?? null };
 }

@@ -4,7 +4,7 @@ import { sendError } from '../http/errors.js';
 
 export async function healthRoutes(app: App, ctx: AppContext): Promise<void> {
   const pub = { auth: 'public' as const };
-  // Alive even when overloaded: under-pressure lets /healthz through (only readiness should fail then).
+  // Alive even when overloaded (alwaysServe): only readiness should fail then.
   app.get('/healthz', { config: { ...pub, alwaysServe: true }, schema: { tags: ['health'], summary: 'The process is alive', response: { 200: Type.Object({ status: Type.String() }) } } }, async () => ({ status: 'ok' }));
 
   app.get('/readyz', { config: pub, schema: { tags: ['health'], summary: 'The database is reachable', response: { 200: Type.Object({ status: Type.String() }) } } }, async (_request, reply) => {
