@@ -124,6 +124,29 @@ describe.each(DIALECTS)('store contract on $kind', ({ kind, available }) => {
       expect(await store.tokens.findAuthRecordByHash('nope')).toBeUndefined();
     });
 
+    it('answers concurrent lookups each with its own record (batched into one statement on PostgreSQL)', async () => {
+      const teamA = await store.teams.create({ name: 'A', description: null, userIds: [], created: T0 });
+      const teamB = await store.teams.create({ name: 'B', description: null, userIds: [], created: T0 });
+      const owners = [await user('one@example.com', { teamIds: [publicId, teamB.id, teamA.id] }), await user('two@example.com')];
+      const tokens = [];
+      for (let i = 0; i < 30; i++) {
+        const owner = owners[i % 2]!;
+        tokens.push({ owner, token: await store.tokens.create(tokenInput(owner.id, `t${i}`, { tokenHash: `h${i}`, type: i % 3 ? 'Service' : 'Personal' })) });
+      }
+      await store.tokens.setRevoked(tokens[7]!.token.id, later(1));
+      // Same tick: known hashes, unknown ones and one hash asked three times.
+      const asked = [...tokens.map((_, i) => `h${i}`), 'unknown-1', 'h4', 'unknown-2', 'h4'];
+      const records = await Promise.all(asked.map((h) => store.tokens.findAuthRecordByHash(h)));
+      asked.forEach((h, i) => {
+        const rec = records[i];
+        if (h.startsWith('unknown')) return expect(rec).toBeUndefined();
+        const { owner, token } = tokens[Number(h.slice(1))]!;
+        expect(rec).toMatchObject({ tokenId: token.id, tokenName: token.name, type: token.type, user: { id: owner.id, userId: owner.userId } });
+        expect(rec!.revokedAt !== null).toBe(h === 'h7');
+        expect(rec!.user.teams.map((x) => x.name)).toEqual(owner.userId === 'one@example.com' ? [PUBLIC_TEAM, 'A', 'B'] : [PUBLIC_TEAM]);
+      });
+    });
+
     it('names are unique per user, not globally', async () => {
       const a = await user('a@x.io');
       const b = await user('b@x.io');

@@ -4,28 +4,55 @@ import {
 import { sql, type Kysely } from 'kysely';
 import { auditRow } from './audit-store.js';
 import { toBool, toDate, toDateOrNull, type DialectTraits } from './dialect.js';
-import type { PreparedQueries, PreparedQuery } from './prepared.js';
+import { LookupBatcher } from './lookup-batcher.js';
+import type { PreparedQueries } from './prepared.js';
 import { userFromRow, userRef, type UserRow } from './rows.js';
 import type { Database } from './schema.js';
 
 /** The token, its user and the user's teams in one statement (one row per team). */
-const AUTH_BY_HASH = `
+const AUTH_SELECT = `
   SELECT t.id, t.name, t.token_type, t.scim_endpoints_only, t.expiration, t.revoked_at,
          u.id, u.user_id, u.email, u.name, u.user_type, u.role, u.active, u.created, u.created_by_id,
-         u.last_login, u.external_id, u.given_name, u.family_name, u.last_modified, g.id, g.name
+         u.last_login, u.external_id, u.given_name, u.family_name, u.last_modified, g.id, g.name, t.token_hash
     FROM tokens t
     JOIN users u ON u.id = t.user_id
     LEFT JOIN team_members m ON m.user_id = u.id
-    LEFT JOIN teams g ON g.id = m.team_id
-   WHERE t.token_hash = ?
-   ORDER BY g.id`;
+    LEFT JOIN teams g ON g.id = m.team_id`;
+/**
+ * The lookups of one event-loop turn in one statement (see LookupBatcher), the hashes passed as
+ * one parameter: an array on PostgreSQL, a JSON array on SQLite.
+ */
+const AUTH_BY_HASHES = {
+  postgres: `${AUTH_SELECT} WHERE t.token_hash = ANY(?::text[]) ORDER BY t.id, g.id`,
+  sqlite: `${AUTH_SELECT} WHERE t.token_hash IN (SELECT value FROM json_each(?)) ORDER BY t.id, g.id`,
+};
 
-/** A row of AUTH_BY_HASH (one per team of the user), in its column order. */
+/** A row of AUTH_SELECT (one per team of the user), in its column order. */
 type AuthRow = [
   tokenId: number, tokenName: string, tokenType: string, scim: number | boolean, expiration: string | Date | null, revokedAt: string | Date | null,
   userId: number, userUserId: string, email: string | null, name: string, userType: string, role: string, active: number | boolean, created: string | Date, createdById: number | null,
   lastLogin: string | Date | null, externalId: string | null, givenName: string | null, familyName: string | null, lastModified: string | Date | null, teamId: number | null, teamName: string | null,
+  tokenHash: string,
 ];
+
+/** The auth record of one token from its rows of AUTH_SELECT (one per team, in team order). */
+function authRecordFromRows(rows: readonly AuthRow[]): TokenAuthRecord {
+  const r = rows[0]!;
+  const teams = rows.filter((x) => x[20] !== null).map((x) => ({ id: x[20]!, name: x[21]! }));
+  const user: UserRow = {
+    id: r[6], user_id: r[7], email: r[8], name: r[9], user_type: r[10], role: r[11], active: r[12], password_hash: null,
+    created: r[13], created_by_id: r[14], last_login: r[15], external_id: r[16], given_name: r[17], family_name: r[18], last_modified: r[19],
+  };
+  return {
+    tokenId: r[0],
+    tokenName: r[1],
+    type: r[2] as TokenType,
+    scimEndpointsOnly: toBool(r[3]),
+    expiration: toDateOrNull(r[4]),
+    revokedAt: toDateOrNull(r[5]),
+    user: userFromRow(user, teams),
+  };
+}
 
 interface TokenRow {
   id: number;
@@ -48,14 +75,25 @@ interface TokenRow {
 const USAGE_CHUNK = 200;
 
 export class KyselyTokenStore implements TokenStore {
-  readonly #authByHash: PreparedQuery<AuthRow>;
+  /** Concurrent cold lookups share a statement (and, on PostgreSQL, a round trip). */
+  readonly #authByHash: LookupBatcher<string, TokenAuthRecord>;
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly traits: DialectTraits,
     prepared: PreparedQueries,
   ) {
-    this.#authByHash = prepared.prepare<AuthRow>('gatehouse_auth_by_hash', AUTH_BY_HASH);
+    const byHashes = prepared.prepare<AuthRow>('gatehouse_auth_by_hashes', AUTH_BY_HASHES[traits.name]);
+    const hashList = traits.name === 'postgres' ? (hashes: string[]) => hashes : (hashes: string[]) => JSON.stringify(hashes);
+    this.#authByHash = new LookupBatcher(async (hashes) => {
+      const rowsByHash = new Map<string, AuthRow[]>();
+      for (const row of await byHashes([hashList(hashes)])) {
+        const rows = rowsByHash.get(row[22]);
+        if (rows) rows.push(row);
+        else rowsByHash.set(row[22], [row]);
+      }
+      return new Map([...rowsByHash].map(([hash, rows]) => [hash, authRecordFromRows(rows)]));
+    });
   }
 
   #select() {
@@ -122,24 +160,8 @@ export class KyselyTokenStore implements TokenStore {
     return r ? this.#map(r) : undefined;
   }
 
-  async findAuthRecordByHash(tokenHash: string): Promise<TokenAuthRecord | undefined> {
-    const rows = await this.#authByHash([tokenHash]);
-    const r = rows[0];
-    if (!r) return undefined;
-    const teams = rows.filter((x) => x[20] !== null).map((x) => ({ id: x[20]!, name: x[21]! }));
-    const user: UserRow = {
-      id: r[6], user_id: r[7], email: r[8], name: r[9], user_type: r[10], role: r[11], active: r[12], password_hash: null,
-      created: r[13], created_by_id: r[14], last_login: r[15], external_id: r[16], given_name: r[17], family_name: r[18], last_modified: r[19],
-    };
-    return {
-      tokenId: r[0],
-      tokenName: r[1],
-      type: r[2] as TokenType,
-      scimEndpointsOnly: toBool(r[3]),
-      expiration: toDateOrNull(r[4]),
-      revokedAt: toDateOrNull(r[5]),
-      user: userFromRow(user, teams),
-    };
+  findAuthRecordByHash(tokenHash: string): Promise<TokenAuthRecord | undefined> {
+    return this.#authByHash.load(tokenHash);
   }
 
   async listByUser(userId: number): Promise<Token[]> {
