@@ -105,12 +105,12 @@ async function compare(dialect, name, gh, base, run, extra = {}) {
   const row = {
     dialect, scenario: name,
     rps: pick(g, 'rps'), p50: pick(g, 'p50'), p99: pick(g, 'p99'), cpu: pick(g, 'cpuPerReq'), non2xx: g.reduce((s, x) => s + x.non2xx, 0),
-    baseRps: base ? pick(b, 'rps') : NaN, baseCpu: base ? pick(b, 'cpuPerReq') : NaN,
+    baseRps: base ? pick(b, 'rps') : NaN, baseCpu: base ? pick(b, 'cpuPerReq') : NaN, baseP99: base ? pick(b, 'p99') : NaN,
     ...extra,
   };
   row.ratio = base ? row.rps / row.baseRps : NaN;
   results.push(row);
-  log(`${dialect} ${name}: ${row.rps.toFixed(0)} req/s (baseline ${row.baseRps.toFixed(0)}) ratio ${row.ratio.toFixed(2)} p50 ${row.p50} ms p99 ${row.p99} ms cpu ${row.cpu.toFixed(0)} µs/req`);
+  log(`${dialect} ${name}: ${row.rps.toFixed(0)} req/s (baseline ${row.baseRps.toFixed(0)}) ratio ${row.ratio.toFixed(2)} p50 ${row.p50} ms p99 ${row.p99} ms (baseline ${row.baseP99} ms) cpu ${row.cpu.toFixed(0)} µs/req`);
   return row;
 }
 
@@ -255,10 +255,10 @@ async function propagation(db, a, seeded) {
 function report() {
   const f = (x, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : '—');
   const lines = [];
-  lines.push('| database | scenario | req/s | baseline req/s | ratio | p50 ms | p99 ms | server CPU µs/req (baseline) | non-2xx |');
+  lines.push('| database | scenario | req/s | baseline req/s | ratio | p50 ms | p99 ms (baseline) | server CPU µs/req (baseline) | non-2xx |');
   lines.push('|---|---|---|---|---|---|---|---|---|');
   for (const r of results.filter((x) => x.rps !== undefined)) {
-    lines.push(`| ${r.dialect} | ${r.scenario} | ${f(r.rps)} | ${f(r.baseRps)} | ${f(r.ratio, 2)} | ${f(r.p50, 1)} | ${f(r.p99, 1)} | ${f(r.cpu)} (${f(r.baseCpu)}) | ${r.non2xx} |`);
+    lines.push(`| ${r.dialect} | ${r.scenario} | ${f(r.rps)} | ${f(r.baseRps)} | ${f(r.ratio, 2)} | ${f(r.p50, 1)} | ${f(r.p99, 1)} (${f(r.baseP99, 1)}) | ${f(r.cpu)} (${f(r.baseCpu)}) | ${r.non2xx} |`);
   }
   const other = results.filter((x) => x.rps === undefined);
   if (other.length) {
