@@ -117,6 +117,8 @@ describe.each(DIALECTS)('store contract on $kind', ({ kind, available }) => {
       const t = await store.tokens.create(tokenInput(u.id, 'api-production', { tokenHash: 'abc', expiration: later(1000), scimEndpointsOnly: true }));
       expect(t).toMatchObject({ name: 'api-production', type: 'Service', scimEndpointsOnly: true, lastUsed: null, revokedAt: null });
       expect(t.user).toEqual({ id: u.id, userId: 'svc@service', name: 'svc@service', type: 'Service' });
+      // create() answers without reading the token back: what it answers is what a read returns.
+      expect(await store.tokens.findById(t.id)).toEqual(t);
       const rec = await store.tokens.findAuthRecordByHash('abc');
       expect(rec).toMatchObject({ tokenId: t.id, scimEndpointsOnly: true, revokedAt: null });
       expect(rec?.expiration?.toISOString()).toBe(later(1000).toISOString());

@@ -5,7 +5,7 @@ import { sql, type Kysely } from 'kysely';
 import { auditRow } from './audit-store.js';
 import { toBool, toDate, toDateOrNull, type DialectTraits } from './dialect.js';
 import { LookupBatcher } from './lookup-batcher.js';
-import type { PreparedQueries } from './prepared.js';
+import type { PreparedQueries, PreparedQuery } from './prepared.js';
 import { userFromRow, userRef, type UserRow } from './rows.js';
 import type { Database } from './schema.js';
 
@@ -77,12 +77,14 @@ const USAGE_CHUNK = 200;
 export class KyselyTokenStore implements TokenStore {
   /** Concurrent cold lookups share a statement (and, on PostgreSQL, a round trip). */
   readonly #authByHash: LookupBatcher<string, TokenAuthRecord>;
+  readonly #userRefById: PreparedQuery<[id: number, userId: string, name: string, userType: string]>;
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly traits: DialectTraits,
     prepared: PreparedQueries,
   ) {
+    this.#userRefById = prepared.prepare('gatehouse_user_ref', 'SELECT id, user_id, name, user_type FROM users WHERE id = ?');
     const byHashes = prepared.prepare<AuthRow>('gatehouse_auth_by_hashes', AUTH_BY_HASHES[traits.name]);
     const hashList = traits.name === 'postgres' ? (hashes: string[]) => hashes : (hashes: string[]) => JSON.stringify(hashes);
     this.#authByHash = new LookupBatcher(async (hashes) => {
@@ -146,7 +148,21 @@ export class KyselyTokenStore implements TokenStore {
         if (audit) await trx.insertInto('audit_events').values(auditRow(this.traits, audit(inserted.id))).execute();
         return inserted;
       });
-      return (await this.findById(row.id))!;
+      // The token as stored, without reading it back (a joined select cost a fifth of an issuance).
+      const [owner] = await this.#userRefById([t.userId]);
+      return {
+        id: row.id,
+        name: t.name,
+        type: t.type,
+        scimEndpointsOnly: t.scimEndpointsOnly,
+        expiration: t.expiration,
+        created: t.created,
+        createdById: t.createdById,
+        lastUsed: null,
+        lastUsedIp: null,
+        revokedAt: null,
+        user: userRef({ id: owner![0], user_id: owner![1], name: owner![2], user_type: owner![3] }),
+      };
     } catch (e) {
       if (this.traits.isUniqueViolation(e)) {
         throw new DomainError('NAME_TAKEN', 'A token with this name already exists for this user', 'name');
