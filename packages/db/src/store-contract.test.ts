@@ -126,7 +126,7 @@ describe.each(DIALECTS)('store contract on $kind', ({ kind, available }) => {
       expect(await store.tokens.findAuthRecordByHash('nope')).toBeUndefined();
     });
 
-    it('answers concurrent lookups each with its own record (batched into one statement on PostgreSQL)', async () => {
+    it('answers concurrent lookups each with its own record (batched into one statement)', async () => {
       const teamA = await store.teams.create({ name: 'A', description: null, userIds: [], created: T0 });
       const teamB = await store.teams.create({ name: 'B', description: null, userIds: [], created: T0 });
       const owners = [await user('one@example.com', { teamIds: [publicId, teamB.id, teamA.id] }), await user('two@example.com')];

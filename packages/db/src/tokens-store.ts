@@ -23,8 +23,8 @@ const AUTH_SELECT = `
  * one parameter: an array on PostgreSQL, a JSON array on SQLite.
  */
 const AUTH_BY_HASHES = {
-  postgres: `${AUTH_SELECT} WHERE t.token_hash = ANY(?::text[]) ORDER BY t.id, g.id`,
-  sqlite: `${AUTH_SELECT} WHERE t.token_hash IN (SELECT value FROM json_each(?)) ORDER BY t.id, g.id`,
+  postgres: { sql: `${AUTH_SELECT} WHERE t.token_hash = ANY(?::text[]) ORDER BY t.id, g.id`, hashes: (h: string[]) => h },
+  sqlite: { sql: `${AUTH_SELECT} WHERE t.token_hash IN (SELECT value FROM json_each(?)) ORDER BY t.id, g.id`, hashes: (h: string[]) => JSON.stringify(h) },
 };
 
 /** A row of AUTH_SELECT (one per team of the user), in its column order. */
@@ -85,16 +85,18 @@ export class KyselyTokenStore implements TokenStore {
     prepared: PreparedQueries,
   ) {
     this.#userRefById = prepared.prepare('gatehouse_user_ref', 'SELECT id, user_id, name, user_type FROM users WHERE id = ?');
-    const byHashes = prepared.prepare<AuthRow>('gatehouse_auth_by_hashes', AUTH_BY_HASHES[traits.name]);
-    const hashList = traits.name === 'postgres' ? (hashes: string[]) => hashes : (hashes: string[]) => JSON.stringify(hashes);
+    const byHashes = AUTH_BY_HASHES[traits.name];
+    const authRows = prepared.prepare<AuthRow>('gatehouse_auth_by_hashes', byHashes.sql);
     this.#authByHash = new LookupBatcher(async (hashes) => {
       const rowsByHash = new Map<string, AuthRow[]>();
-      for (const row of await byHashes([hashList(hashes)])) {
+      for (const row of await authRows([byHashes.hashes(hashes)])) {
         const rows = rowsByHash.get(row[22]);
         if (rows) rows.push(row);
         else rowsByHash.set(row[22], [row]);
       }
-      return new Map([...rowsByHash].map(([hash, rows]) => [hash, authRecordFromRows(rows)]));
+      const records = new Map<string, TokenAuthRecord>();
+      for (const [hash, rows] of rowsByHash) records.set(hash, authRecordFromRows(rows));
+      return records;
     });
   }
 
