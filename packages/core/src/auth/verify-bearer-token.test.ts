@@ -4,7 +4,7 @@ import type { User } from '../model.js';
 import type { TokenAuthRecord, TokenStore } from '../ports.js';
 import { hashToken, mintJwt } from '../tokens/jwt.js';
 import { createKeyring } from '../tokens/keyring.js';
-import { parseBearerHeader, TokenAuthenticator } from './verify-bearer-token.js';
+import { parseBearerHeader, REMEMBERED_REFUSALS, TokenAuthenticator } from './verify-bearer-token.js';
 import { TokenCache } from './token-cache.js';
 import { UsageBuffer } from './usage-buffer.js';
 
@@ -85,5 +85,50 @@ describe('TokenAuthenticator', () => {
     });
     await auth.verify(`Bearer ${token}`, null);
     expect(cache.size).toBe(0);
+  });
+
+  describe('remembered refusals', () => {
+    const forge = (t: string) => t.slice(0, -4) + (t.endsWith('AAAA') ? 'BBBB' : 'AAAA');
+    /** An authenticator whose keyring lookups are counted and whose keys can change. */
+    function counted(initial = keyring) {
+      const { clock, token, findAuthRecordByHash } = setup();
+      let current = initial;
+      const get = vi.fn((kid: string) => current.get(kid));
+      const ring = { get signing() { return current.signing; }, get sessionKey() { return current.sessionKey; }, get };
+      const auth = new TokenAuthenticator({ keyring: ring, tokens: { findAuthRecordByHash } as unknown as TokenStore, clock, cache: new TokenCache(), usage: new UsageBuffer() });
+      return { auth, token, get, findAuthRecordByHash, setKeyring: (k: typeof keyring) => (current = k) };
+    }
+
+    it('refuses a forged token again with the same answer, without checking it again', () => {
+      const { auth, token, get, findAuthRecordByHash } = counted();
+      const forged = forge(token);
+      expect(auth.verify(`Bearer ${forged}`, null)).toEqual({ valid: false, reason: 'BAD_SIGNATURE' });
+      expect(auth.verify(`Bearer ${forged}`, null)).toEqual({ valid: false, reason: 'BAD_SIGNATURE' });
+      expect(get).toHaveBeenCalledTimes(1);
+      expect(findAuthRecordByHash).not.toHaveBeenCalled();
+    });
+
+    it('forgets the oldest once it holds its maximum', () => {
+      const { auth, token, get } = counted();
+      const first = `Bearer ${forge(token)}`;
+      auth.verify(first, null);
+      for (let i = 0; i < REMEMBERED_REFUSALS; i++) auth.verify(`Bearer ${token.slice(0, -10)}${i.toString(36).padStart(6, '0')}AAAA`, null);
+      get.mockClear();
+      expect(auth.verify(first, null)).toEqual({ valid: false, reason: 'BAD_SIGNATURE' });
+      expect(get).toHaveBeenCalledTimes(1);
+    });
+
+    it('does not remember an unknown key id: the token is accepted once this node has the key', async () => {
+      const withNewKey = createKeyring([{ kid: 'k2', secret: 't'.repeat(40) }, { kid: 'k1', secret: 's'.repeat(40) }]);
+      const { auth, findAuthRecordByHash, setKeyring } = counted();
+      const clock = new ManualClock('2026-06-01T00:00:00Z');
+      const newToken = mintJwt(withNewKey, { sub: 'a@x.io', uid: 1, iat: clock.now(), exp: null, token_type: 'Personal' }).token;
+      findAuthRecordByHash.mockImplementation(async (h: string) =>
+        h === hashToken(withNewKey.get('k2')!, newToken) ? { tokenId: 10, tokenName: 'n', type: 'Personal', scimEndpointsOnly: false, expiration: null, revokedAt: null, user } : undefined,
+      );
+      expect(auth.verify(`Bearer ${newToken}`, null)).toEqual({ valid: false, reason: 'UNKNOWN_KID' });
+      setKeyring(withNewKey);
+      expect(await auth.verify(`Bearer ${newToken}`, null)).toMatchObject({ valid: true, principal: { token: { id: 10 } } });
+    });
   });
 });

@@ -50,6 +50,16 @@ export function principalFromRecord(r: TokenAuthRecord): Principal {
   };
 }
 
+/**
+ * Refusals no later change can undo: the token itself is broken (its form, algorithm, signature
+ * or claims) or past its `exp`. Not UNKNOWN_KID (another node may be signing with a key this
+ * one loads later), nor what the store answers (a revoked token can be restored).
+ */
+const LASTING_REFUSALS = new Set<AuthFailureReason>(['MALFORMED', 'BAD_ALG', 'BAD_SIGNATURE', 'BAD_CLAIMS', 'EXPIRED']);
+
+/** How many lasting refusals are remembered (about 100 bytes each); the oldest go first. */
+export const REMEMBERED_REFUSALS = 10_000;
+
 export interface TokenAuthenticatorDeps {
   keyring: Keyring;
   tokens: TokenStore;
@@ -71,6 +81,11 @@ export interface TokenAuthenticatorDeps {
 export class TokenAuthenticator {
   /** Header segments seen on valid tokens → their key: all tokens of one key share a header. */
   readonly #headerKeys = new Map<string, SigningKey>();
+  /**
+   * Lasting refusals by cache key, so that a client retrying a broken token (or a replayed
+   * list of them) costs a hash and a lookup, like a cached valid token, not a signature check.
+   */
+  readonly #refused = new Map<string, BearerVerification & { valid: false }>();
 
   constructor(private readonly deps: TokenAuthenticatorDeps) {}
 
@@ -91,23 +106,34 @@ export class TokenAuthenticator {
         usage.record(cached.token!.id, nowMs, ip);
         return { valid: true, principal: cached };
       }
+      const refused = this.#refused.get(cacheKey);
+      if (refused !== undefined) return refused;
     }
 
     const token = parseBearerHeader(header);
     if (typeof token !== 'string') return { valid: false, reason: token.reason };
+    if (token !== warmToken) cacheKey = hash('sha256', token, 'base64');
     const parts = splitJwt(token);
-    if (!parts) return { valid: false, reason: 'MALFORMED' };
+    if (!parts) return this.#refuse(cacheKey!, 'MALFORMED');
     let key = this.#headerKeys.get(parts[0]);
     if (key === undefined) {
       const found = keyForHeader(keyring, parts[0]);
-      if (typeof found === 'string') return { valid: false, reason: found };
+      if (typeof found === 'string') return this.#refuse(cacheKey!, found);
       key = found;
     }
-    if (token !== warmToken) cacheKey = hash('sha256', token, 'base64');
     const jwt = verifyJwt(keyring, token, new Date(nowMs), key);
-    if (!jwt.ok) return { valid: false, reason: jwt.reason };
+    if (!jwt.ok) return this.#refuse(cacheKey!, jwt.reason);
     if (this.#headerKeys.size < 64) this.#headerKeys.set(parts[0], jwt.key);
     return this.#lookup(hashToken(jwt.key, token), cacheKey!, ip, cache.epoch);
+  }
+
+  #refuse(cacheKey: string, reason: AuthFailureReason): BearerVerification {
+    const refusal = { valid: false as const, reason };
+    if (LASTING_REFUSALS.has(reason)) {
+      if (this.#refused.size >= REMEMBERED_REFUSALS) this.#refused.delete(this.#refused.keys().next().value!);
+      this.#refused.set(cacheKey, refusal);
+    }
+    return refusal;
   }
 
   async #lookup(storeHash: string, cacheKey: string, ip: string | null, epoch: number): Promise<BearerVerification> {
