@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// First: see keep-tick-shape.ts (it must run before any other module queues a tick).
-import './keep-tick-shape.js';
+// First: V8 settings that must be made before anything else runs (see v8-tuning.ts).
+import './v8-tuning.js';
 import { ConfigError, loadConfig, settingsHelp } from './config.js';
 import { serveCluster } from './cluster.js';
 import { migrateDatabase, serve } from './serve.js';
