@@ -1,3 +1,5 @@
+// First: the server's V8 settings, before the server's modules load (see v8-tuning.ts).
+import '@gatehouse/server/v8-tuning';
 import { parseArgs } from 'node:util';
 import {
   createHumanUser, createToken, DomainError, LocalAuthChangeBus, systemClock, type Actor, type Deps,
