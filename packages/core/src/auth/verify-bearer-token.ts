@@ -112,19 +112,20 @@ export class TokenAuthenticator {
 
     const token = parseBearerHeader(header);
     if (typeof token !== 'string') return { valid: false, reason: token.reason };
-    if (token !== warmToken) cacheKey = hash('sha256', token, 'base64');
+    // The same key as the warm path's, unless the header had another form ("bearer  x").
+    const tokenKey = token === warmToken ? cacheKey! : hash('sha256', token, 'base64');
     const parts = splitJwt(token);
-    if (!parts) return this.#refuse(cacheKey!, 'MALFORMED');
+    if (!parts) return this.#refuse(tokenKey, 'MALFORMED');
     let key = this.#headerKeys.get(parts[0]);
     if (key === undefined) {
       const found = keyForHeader(keyring, parts[0]);
-      if (typeof found === 'string') return this.#refuse(cacheKey!, found);
+      if (typeof found === 'string') return this.#refuse(tokenKey, found);
       key = found;
     }
     const jwt = verifyJwt(keyring, token, new Date(nowMs), key);
-    if (!jwt.ok) return this.#refuse(cacheKey!, jwt.reason);
+    if (!jwt.ok) return this.#refuse(tokenKey, jwt.reason);
     if (this.#headerKeys.size < 64) this.#headerKeys.set(parts[0], jwt.key);
-    return this.#lookup(hashToken(jwt.key, token), cacheKey!, ip, cache.epoch);
+    return this.#lookup(hashToken(jwt.key, token), tokenKey, ip, cache.epoch);
   }
 
   #refuse(cacheKey: string, reason: AuthFailureReason): BearerVerification {
