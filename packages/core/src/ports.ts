@@ -119,7 +119,7 @@ export interface NewToken {
   kid: string;
 }
 
-/** What authentication needs about a token, in one read. */
+/** What authentication needs about a token, in one read; its user is read (and cached) apart. */
 export interface TokenAuthRecord {
   tokenId: number;
   tokenName: string;
@@ -127,7 +127,7 @@ export interface TokenAuthRecord {
   scimEndpointsOnly: boolean;
   expiration: Date | null;
   revokedAt: Date | null;
-  user: User;
+  userId: number;
 }
 
 export interface TokenUsage {

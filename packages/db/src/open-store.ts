@@ -93,7 +93,7 @@ export function openStore(opts: StoreOptions): OpenedStore {
     dialect: traits.name,
     db,
     pgPool: pool,
-    users: guarded(new KyselyUserStore(db, traits), mapError),
+    users: guarded(new KyselyUserStore(db, traits, prepared), mapError),
     teams: guarded(new KyselyTeamStore(db, traits), mapError),
     tokens: guarded(new KyselyTokenStore(db, traits, prepared), mapError),
     datastores: guarded(new KyselyDatastoreStore(db, traits), mapError),

@@ -6,53 +6,41 @@ import { auditRow } from './audit-store.js';
 import { toBool, toDate, toDateOrNull, type DialectTraits } from './dialect.js';
 import { LookupBatcher } from './lookup-batcher.js';
 import type { PreparedQueries, PreparedQuery } from './prepared.js';
-import { userFromRow, userRef, type UserRow } from './rows.js';
+import { userRef } from './rows.js';
 import type { Database } from './schema.js';
 
-/** The token, its user and the user's teams in one statement (one row per team). */
+/**
+ * What authentication reads of a token: the token alone. Its user comes from the users store
+ * and is cached per user by the authenticator, so that a never-seen token costs one index seek,
+ * not a join over the user and their teams (the 100 tokens of a service account share a user).
+ */
 const AUTH_SELECT = `
-  SELECT t.id, t.name, t.token_type, t.scim_endpoints_only, t.expiration, t.revoked_at,
-         u.id, u.user_id, u.email, u.name, u.user_type, u.role, u.active, u.created, u.created_by_id,
-         u.last_login, u.external_id, u.given_name, u.family_name, u.last_modified, g.id, g.name, t.token_hash
-    FROM tokens t
-    JOIN users u ON u.id = t.user_id
-    LEFT JOIN team_members m ON m.user_id = u.id
-    LEFT JOIN teams g ON g.id = m.team_id`;
+  SELECT t.id, t.name, t.token_type, t.scim_endpoints_only, t.expiration, t.revoked_at, t.user_id, t.token_hash
+    FROM tokens t`;
 /**
  * The lookups of one event-loop turn in one statement (see LookupBatcher), the hashes passed as
  * one parameter: an array on PostgreSQL, a JSON array on SQLite.
  */
 const AUTH_BY_HASHES = {
-  postgres: { sql: `${AUTH_SELECT} WHERE t.token_hash = ANY(?::text[]) ORDER BY t.id, g.id`, hashes: (h: string[]) => h },
-  sqlite: { sql: `${AUTH_SELECT} WHERE t.token_hash IN (SELECT value FROM json_each(?)) ORDER BY t.id, g.id`, hashes: (h: string[]) => JSON.stringify(h) },
+  postgres: { sql: `${AUTH_SELECT} WHERE t.token_hash = ANY(?::text[])`, hashes: (h: string[]) => h },
+  sqlite: { sql: `${AUTH_SELECT} WHERE t.token_hash IN (SELECT value FROM json_each(?))`, hashes: (h: string[]) => JSON.stringify(h) },
 };
 
-/** A row of AUTH_SELECT (one per team of the user), in its column order. */
+/** A row of AUTH_SELECT, in its column order. */
 type AuthRow = [
   tokenId: number, tokenName: string, tokenType: string, scim: number | boolean, expiration: string | Date | null, revokedAt: string | Date | null,
-  userId: number, userUserId: string, email: string | null, name: string, userType: string, role: string, active: number | boolean, created: string | Date, createdById: number | null,
-  lastLogin: string | Date | null, externalId: string | null, givenName: string | null, familyName: string | null, lastModified: string | Date | null, teamId: number | null, teamName: string | null,
-  tokenHash: string,
+  userId: number, tokenHash: string,
 ];
 
-/** The auth record of one token from its rows of AUTH_SELECT (one per team, in team order). */
-function authRecordFromRows(rows: readonly AuthRow[]): TokenAuthRecord {
-  const r = rows[0]!;
-  const teams = rows.filter((x) => x[20] !== null).map((x) => ({ id: x[20]!, name: x[21]! }));
-  const user: UserRow = {
-    id: r[6], user_id: r[7], email: r[8], name: r[9], user_type: r[10], role: r[11], active: r[12], password_hash: null,
-    created: r[13], created_by_id: r[14], last_login: r[15], external_id: r[16], given_name: r[17], family_name: r[18], last_modified: r[19],
-  };
-  return {
-    tokenId: r[0],
-    tokenName: r[1],
-    type: r[2] as TokenType,
-    scimEndpointsOnly: toBool(r[3]),
-    expiration: toDateOrNull(r[4]),
-    revokedAt: toDateOrNull(r[5]),
-    user: userFromRow(user, teams),
-  };
-}
+const authRecordFromRow = (r: AuthRow): TokenAuthRecord => ({
+  tokenId: r[0],
+  tokenName: r[1],
+  type: r[2] as TokenType,
+  scimEndpointsOnly: toBool(r[3]),
+  expiration: toDateOrNull(r[4]),
+  revokedAt: toDateOrNull(r[5]),
+  userId: r[6],
+});
 
 interface TokenRow {
   id: number;
@@ -88,14 +76,8 @@ export class KyselyTokenStore implements TokenStore {
     const byHashes = AUTH_BY_HASHES[traits.name];
     const authRows = prepared.prepare<AuthRow>('gatehouse_auth_by_hashes', byHashes.sql);
     this.#authByHash = new LookupBatcher(async (hashes) => {
-      const rowsByHash = new Map<string, AuthRow[]>();
-      for (const row of await authRows([byHashes.hashes(hashes)])) {
-        const rows = rowsByHash.get(row[22]);
-        if (rows) rows.push(row);
-        else rowsByHash.set(row[22], [row]);
-      }
       const records = new Map<string, TokenAuthRecord>();
-      for (const [hash, rows] of rowsByHash) records.set(hash, authRecordFromRows(rows));
+      for (const row of await authRows([byHashes.hashes(hashes)])) records.set(row[7], authRecordFromRow(row));
       return records;
     });
   }

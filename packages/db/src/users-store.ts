@@ -1,14 +1,38 @@
 import { DomainError, notFound, type NewUser, type Page, type User, type UserPatch, type UserQuery, type UserStore } from '@gatehouse/core';
 import type { Kysely } from 'kysely';
 import type { DialectTraits } from './dialect.js';
+import type { PreparedQueries, PreparedQuery } from './prepared.js';
 import { pageOf, userFromRow, usersFromRows, teamsOfUsers } from './rows.js';
 import type { Database } from './schema.js';
 
+/** A user and their teams in one statement, one row per team (in team order). */
+const USER_BY_ID = `
+  SELECT u.id, u.user_id, u.email, u.name, u.user_type, u.role, u.active, u.created, u.created_by_id,
+         u.last_login, u.external_id, u.given_name, u.family_name, u.last_modified, g.id, g.name
+    FROM users u
+    LEFT JOIN team_members m ON m.user_id = u.id
+    LEFT JOIN teams g ON g.id = m.team_id
+   WHERE u.id = ?
+   ORDER BY g.id`;
+
+/** A row of USER_BY_ID, in its column order. */
+type UserTeamRow = [
+  id: number, userId: string, email: string | null, name: string, userType: string, role: string, active: number | boolean, created: string | Date,
+  createdById: number | null, lastLogin: string | Date | null, externalId: string | null, givenName: string | null, familyName: string | null,
+  lastModified: string | Date | null, teamId: number | null, teamName: string | null,
+];
+
 export class KyselyUserStore implements UserStore {
+  /** A prepared statement: the authenticator reads a token's user through it on a cache miss. */
+  readonly #userById: PreparedQuery<UserTeamRow>;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly traits: DialectTraits,
-  ) {}
+    prepared: PreparedQueries,
+  ) {
+    this.#userById = prepared.prepare('gatehouse_user_by_id', USER_BY_ID);
+  }
 
   async count(): Promise<number> {
     const r = await this.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
@@ -16,8 +40,14 @@ export class KyselyUserStore implements UserStore {
   }
 
   async findById(id: number): Promise<User | undefined> {
-    const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
-    return row ? (await usersFromRows(this.db, [row]))[0] : undefined;
+    const rows = await this.#userById([id]);
+    const r = rows[0];
+    if (r === undefined) return undefined;
+    const teams = r[14] === null ? [] : rows.map((x) => ({ id: x[14]!, name: x[15]! }));
+    return userFromRow({
+      id: r[0], user_id: r[1], email: r[2], name: r[3], user_type: r[4], role: r[5], active: r[6], password_hash: null, created: r[7],
+      created_by_id: r[8], last_login: r[9], external_id: r[10], given_name: r[11], family_name: r[12], last_modified: r[13],
+    }, teams);
   }
 
   async existingIds(ids: readonly number[]): Promise<number[]> {

@@ -110,7 +110,7 @@ export async function buildApp(opts: AppOptions): Promise<App & { gatehouse: App
     deps,
     cache,
     usage,
-    authenticator: new TokenAuthenticator({ keyring, tokens: store.tokens, clock, cache, usage }),
+    authenticator: new TokenAuthenticator({ keyring, tokens: store.tokens, users: store.users, clock, cache, usage }),
     failures: new AuthFailureLog(clock),
     metrics: createMetrics(store.tokens, cache, clock),
     setupToken: { current: opts.setupToken ?? null },

@@ -98,6 +98,21 @@ describe.skipIf(!pgAvailable)('two nodes on one PostgreSQL', () => {
     await within(async () => (await call(b, t.bearer_token, '/api/users')).statusCode === 200);
   });
 
+  it('B reads a user once for all their tokens, and a change on A reaches the tokens B has never seen', async () => {
+    const sa = (await on(a, 'POST', '/api/users', { name: 'Fleet Bot', role: 'Member' })).json();
+    const first = await warmToken('first', { user_id: sa.id });
+    const unseen: string[] = [];
+    for (const name of ['second', 'third']) unseen.push((await on(a, 'POST', '/api/user-tokens', { name, user_id: sa.id })).json().bearer_token);
+    expect(b.app.gatehouse.cache.user(sa.id, Date.now())?.role).toBe('Member');
+    // Promoted on A: a token B never saw is answered with the new role.
+    await on(a, 'PUT', `/api/users/${sa.id}`, { role: 'Manager' });
+    await within(async () => (await call(b, unseen[0]!, '/api/users')).statusCode === 200);
+    // Deactivated on A: the cached token and a never-seen one are both refused on B.
+    await on(a, 'PUT', `/api/users/${sa.id}`, { active: false });
+    await within(async () => (await call(b, first.bearer_token)).statusCode === 401);
+    expect((await call(b, unseen[1]!)).statusCode).toBe(401);
+  });
+
   it('a node that loses its LISTEN connection serves uncached (correct) answers, then reconnects', async () => {
     const t = await warmToken('feed-down');
     const bus = b.app.gatehouse.deps.changes;

@@ -59,15 +59,40 @@ describe('TokenCache', () => {
     expect(c.size).toBe(0);
   });
 
-  it('keeps one user object per user for all their tokens, and a fresh one after the user changes', () => {
-    const c = new TokenCache();
-    c.set('a', principal(1, 7), 0, c.epoch);
-    c.set('b', principal(2, 7), 0, c.epoch);
-    expect(c.get('b', 1)!.user).toBe(c.get('a', 1)!.user);
-    c.apply({ kind: 'user', userId: 7 });
-    const changed = principal(3, 7);
-    changed.user.role = 'Admin';
-    c.set('c', changed, 0, c.epoch);
-    expect(c.get('c', 1)!.user.role).toBe('Admin');
+  describe('users', () => {
+    const userOf = (id: number) => principal(0, id).user;
+
+    it('keeps a user until a change to them, to everyone or the TTL; a token change keeps it', () => {
+      const c = new TokenCache(10, { ttlMs: 1000 });
+      for (const id of [7, 8]) c.setUser(userOf(id), 0, c.epoch);
+      c.apply({ kind: 'token', tokenId: 1 });
+      expect(c.user(7, 1)?.id).toBe(7);
+      c.apply({ kind: 'user', userId: 7 });
+      expect([c.user(7, 1), c.user(8, 1)?.id]).toEqual([undefined, 8]);
+      expect(c.user(8, 1000)).toBeUndefined();
+      c.setUser(userOf(8), 0, c.epoch);
+      c.apply({ kind: 'all' });
+      expect(c.user(8, 1)).toBeUndefined();
+    });
+
+    it('keeps nothing read before a change, nor while disabled; works with a token cache of size 0', () => {
+      const c = new TokenCache(0);
+      const before = c.epoch;
+      c.apply({ kind: 'user', userId: 99 });
+      c.setUser(userOf(7), 0, before);
+      expect(c.user(7, 1)).toBeUndefined();
+      c.setUser(userOf(7), 0, c.epoch);
+      expect(c.user(7, 1)?.id).toBe(7);
+      c.setEnabled(false);
+      expect(c.user(7, 1)).toBeUndefined();
+      c.setUser(userOf(7), 0, c.epoch);
+      expect(c.user(7, 1)).toBeUndefined();
+    });
+
+    it('is bounded: the oldest user goes first', () => {
+      const c = new TokenCache(10, { maxUsers: 2 });
+      for (const id of [1, 2, 3]) c.setUser(userOf(id), 0, c.epoch);
+      expect([1, 2, 3].map((id) => c.user(id, 1)?.id)).toEqual([undefined, 2, 3]);
+    });
   });
 });

@@ -1,9 +1,15 @@
 import type { AuthChange } from './auth-changes.js';
+import type { User } from '../model.js';
 import type { Principal } from './principal.js';
 
 interface Entry {
   principal: Principal;
   /** Epoch ms after which the entry must not be used: the token's `exp` or the TTL cap. */
+  validUntil: number;
+}
+
+interface UserEntry {
+  user: User;
   validUntil: number;
 }
 
@@ -20,8 +26,12 @@ export class TokenCache {
   readonly #entries = new Map<string, Entry>();
   readonly #hashByToken = new Map<number, string>();
   readonly #hashesByUser = new Map<number, Set<string>>();
-  /** One User object per user for all of their cached tokens (a service account may have thousands). */
-  readonly #users = new Map<number, Principal['user']>();
+  /**
+   * Users of verified tokens, apart from the tokens: a never-seen token of a known user costs a
+   * read of the token only, and all of a user's tokens share one User object (so per-user work
+   * done on it, such as formatting, is done once). Invalidated like the tokens, by user.
+   */
+  readonly #users = new Map<number, UserEntry>();
   /** Cache keys seen once and not admitted yet (see `admitOnSecondUse`); keys only, bounded. */
   readonly #seenOnce = new Set<string>();
   #epoch = 0;
@@ -35,12 +45,16 @@ export class TokenCache {
    */
   readonly admitOnSecondUse: boolean;
 
+  /** Users kept at most; the oldest go first. */
+  readonly maxUsers: number;
+
   constructor(
     readonly maxEntries = 100_000,
-    options: { ttlMs?: number; admitOnSecondUse?: boolean } = {},
+    options: { ttlMs?: number; admitOnSecondUse?: boolean; maxUsers?: number } = {},
   ) {
     this.ttlMs = options.ttlMs ?? 60_000;
     this.admitOnSecondUse = options.admitOnSecondUse ?? false;
+    this.maxUsers = options.maxUsers ?? 10_000;
   }
 
   /** Changes whenever something is invalidated. */
@@ -62,37 +76,49 @@ export class TokenCache {
     return e.principal;
   }
 
+  /** The user with this id as last read, unless a change to them came since (or the TTL ran out). */
+  user(id: number, nowMs: number): User | undefined {
+    const e = this.#users.get(id);
+    if (e === undefined) return undefined;
+    if (e.validUntil <= nowMs) {
+      this.#users.delete(id);
+      return undefined;
+    }
+    return e.user;
+  }
+
   /**
-   * Inserts unless an invalidation happened since `epochBeforeRead`, or the cache is disabled.
-   * Returns the principal to use: the one stored, which shares the user object of the user's
-   * other cached tokens (so per-user work done on it, such as formatting, is done once).
+   * Keeps a user read from the store, unless an invalidation happened since `epochBeforeRead`
+   * or the cache is disabled. The user cache works whatever `maxEntries` is: users are few,
+   * and a token cache of size 0 is there to measure the token store.
    */
-  set(hash: string, principal: Principal, nowMs: number, epochBeforeRead: number): Principal {
-    if (!this.#enabled || this.maxEntries === 0 || epochBeforeRead !== this.#epoch) return principal;
+  setUser(user: User, nowMs: number, epochBeforeRead: number): void {
+    if (!this.#enabled || epochBeforeRead !== this.#epoch) return;
+    if (this.#users.size >= this.maxUsers && !this.#users.has(user.id)) this.#users.delete(this.#users.keys().next().value!);
+    this.#users.set(user.id, { user, validUntil: nowMs + this.ttlMs });
+  }
+
+  /** Inserts unless an invalidation happened since `epochBeforeRead`, or the cache is disabled. */
+  set(hash: string, principal: Principal, nowMs: number, epochBeforeRead: number): void {
+    if (!this.#enabled || this.maxEntries === 0 || epochBeforeRead !== this.#epoch) return;
     const exp = principal.token?.expiration?.getTime() ?? Infinity;
     const validUntil = Math.min(exp, nowMs + this.ttlMs);
-    if (validUntil <= nowMs) return principal;
+    if (validUntil <= nowMs) return;
     if (this.admitOnSecondUse && !this.#seenOnce.delete(hash)) {
       if (this.#seenOnce.size >= this.maxEntries) this.#seenOnce.clear();
       this.#seenOnce.add(hash);
-      return principal;
+      return;
     }
     if (this.#entries.size >= this.maxEntries) {
       // Map iteration order is insertion order: drop the oldest entry.
       const oldest = this.#entries.keys().next().value;
       if (oldest !== undefined) this.#remove(oldest);
     }
-    // Every change to a user drops all of their entries (and this shared object) at once, so the
-    // user object of a live entry is always the current one.
-    const user = this.#users.get(principal.user.id);
-    if (user) principal = { ...principal, user };
-    else this.#users.set(principal.user.id, principal.user);
     this.#entries.set(hash, { principal, validUntil });
     if (principal.token) this.#hashByToken.set(principal.token.id, hash);
     let set = this.#hashesByUser.get(principal.user.id);
     if (!set) this.#hashesByUser.set(principal.user.id, (set = new Set()));
     set.add(hash);
-    return principal;
   }
 
   apply(change: AuthChange): void {
@@ -103,6 +129,7 @@ export class TokenCache {
       if (hash !== undefined) this.#remove(hash);
       return;
     }
+    this.#users.delete(change.userId);
     const hashes = this.#hashesByUser.get(change.userId);
     if (hashes) for (const h of [...hashes]) this.#remove(h);
   }
@@ -129,10 +156,7 @@ export class TokenCache {
     const set = this.#hashesByUser.get(e.principal.user.id);
     if (set) {
       set.delete(hash);
-      if (set.size === 0) {
-        this.#hashesByUser.delete(e.principal.user.id);
-        this.#users.delete(e.principal.user.id);
-      }
+      if (set.size === 0) this.#hashesByUser.delete(e.principal.user.id);
     }
   }
 }

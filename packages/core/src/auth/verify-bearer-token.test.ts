@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../clock.js';
 import type { User } from '../model.js';
-import type { TokenAuthRecord, TokenStore } from '../ports.js';
+import type { TokenAuthRecord, TokenStore, UserStore } from '../ports.js';
 import { hashToken, mintJwt } from '../tokens/jwt.js';
 import { createKeyring } from '../tokens/keyring.js';
 import { parseBearerHeader, REMEMBERED_REFUSALS, TokenAuthenticator } from './verify-bearer-token.js';
@@ -11,15 +11,24 @@ import { UsageBuffer } from './usage-buffer.js';
 const keyring = createKeyring([{ kid: 'k1', secret: 's'.repeat(40) }]);
 const user: User = { id: 1, userId: 'a@x.io', email: 'a@x.io', name: 'A', type: 'Human', role: 'Admin', active: true, teams: [], created: new Date(0), createdById: null, lastLogin: null };
 
-function setup(record?: Partial<TokenAuthRecord>) {
+/** The users store of a test: user 1 as `users.current`, which a test may replace or remove. */
+function usersOf(initial: User | undefined) {
+  const state = { current: initial };
+  const findById = vi.fn(async (id: number) => (id === 1 ? state.current : undefined));
+  return { state, findById, store: { findById } as Pick<UserStore, 'findById'> };
+}
+
+/** `owner` null: the user is gone (deleted after the token was read). */
+function setup(record?: Partial<TokenAuthRecord>, owner: User | null = user) {
   const clock = new ManualClock('2026-06-01T00:00:00Z');
   const token = mintJwt(keyring, { sub: 'a@x.io', uid: 1, iat: clock.now(), exp: new Date('2026-06-02T00:00:00Z'), token_type: 'Personal' }).token;
-  const stored: TokenAuthRecord = { tokenId: 9, tokenName: 't', type: 'Personal', scimEndpointsOnly: false, expiration: new Date('2026-06-02T00:00:00Z'), revokedAt: null, user, ...record };
+  const stored: TokenAuthRecord = { tokenId: 9, tokenName: 't', type: 'Personal', scimEndpointsOnly: false, expiration: new Date('2026-06-02T00:00:00Z'), revokedAt: null, userId: 1, ...record };
   const findAuthRecordByHash = vi.fn(async (hash: string) => (hash === hashToken(keyring.get('k1')!, token) ? stored : undefined));
   const cache = new TokenCache();
   const usage = new UsageBuffer();
-  const auth = new TokenAuthenticator({ keyring, tokens: { findAuthRecordByHash } as unknown as TokenStore, clock, cache, usage });
-  return { clock, token, auth, findAuthRecordByHash, cache, usage };
+  const users = usersOf(owner ?? undefined);
+  const auth = new TokenAuthenticator({ keyring, tokens: { findAuthRecordByHash } as unknown as TokenStore, users: users.store, clock, cache, usage });
+  return { clock, token, auth, findAuthRecordByHash, cache, usage, users };
 }
 
 describe('parseBearerHeader (RFC 6750 §2.1)', () => {
@@ -66,11 +75,62 @@ describe('TokenAuthenticator', () => {
 
   it.each([
     [{ revokedAt: new Date(0) }, 'REVOKED'],
-    [{ user: { ...user, active: false } }, 'USER_INACTIVE'],
     [{ expiration: new Date('2026-05-01T00:00:00Z') }, 'EXPIRED'],
   ])('refuses a stored record %j', async (record, reason) => {
     const { auth, token } = setup(record);
     expect(await auth.verify(`Bearer ${token}`, null)).toEqual({ valid: false, reason });
+  });
+
+  it('refuses the token of a deactivated user, and of a user gone between the two reads', async () => {
+    const inactive = setup({}, { ...user, active: false });
+    expect(await inactive.auth.verify(`Bearer ${inactive.token}`, null)).toEqual({ valid: false, reason: 'USER_INACTIVE' });
+    const gone = setup({}, null);
+    expect(await gone.auth.verify(`Bearer ${gone.token}`, null)).toEqual({ valid: false, reason: 'UNKNOWN_TOKEN' });
+  });
+
+  describe('users, cached apart from their tokens', () => {
+    /** `n` distinct tokens of user 1, each stored with its own id. */
+    function tokensOfOneUser(n: number) {
+      const s = setup();
+      const minted = Array.from({ length: n }, (_, i) =>
+        mintJwt(keyring, { sub: 'a@x.io', uid: 1, iat: new Date(s.clock.nowMs() - i * 1000), exp: null, token_type: 'Personal' }).token);
+      s.findAuthRecordByHash.mockImplementation(async (h: string) => {
+        const i = minted.findIndex((t) => hashToken(keyring.get('k1')!, t) === h);
+        return i < 0 ? undefined : { tokenId: 100 + i, tokenName: `t${i}`, type: 'Personal', scimEndpointsOnly: false, expiration: null, revokedAt: null, userId: 1 };
+      });
+      return { ...s, minted };
+    }
+
+    it('reads a user once for all of their never-seen tokens, which share one user object', async () => {
+      const { auth, minted, users } = tokensOfOneUser(3);
+      const answers = [];
+      for (const t of minted) answers.push(await auth.verify(`Bearer ${t}`, null));
+      expect(answers.map((a) => a.valid && a.principal.token?.id)).toEqual([100, 101, 102]);
+      expect(users.findById).toHaveBeenCalledTimes(1);
+      const principals = answers.map((a) => (a.valid ? a.principal : undefined));
+      expect(principals[2]!.user).toBe(principals[0]!.user);
+    });
+
+    it('reads the user again after a change to them: a deactivation refuses their next new token', async () => {
+      const { auth, minted, users, cache } = tokensOfOneUser(2);
+      expect(await auth.verify(`Bearer ${minted[0]}`, null)).toMatchObject({ valid: true });
+      users.state.current = { ...user, active: false };
+      cache.apply({ kind: 'user', userId: 1 });
+      expect(await auth.verify(`Bearer ${minted[1]}`, null)).toEqual({ valid: false, reason: 'USER_INACTIVE' });
+      expect(users.findById).toHaveBeenCalledTimes(2);
+    });
+
+    it('does not keep a user read while a change to them happened', async () => {
+      const { auth, minted, users, cache } = tokensOfOneUser(2);
+      users.findById.mockImplementationOnce(async () => {
+        cache.apply({ kind: 'user', userId: 1 });
+        return user;
+      });
+      await auth.verify(`Bearer ${minted[0]}`, null);
+      expect(cache.user(1, Date.parse('2026-06-01T00:00:00Z'))).toBeUndefined();
+      await auth.verify(`Bearer ${minted[1]}`, null);
+      expect(users.findById).toHaveBeenCalledTimes(2);
+    });
   });
 
   it('drops a cached entry on a change, and a read racing a change does not re-insert it', async () => {
@@ -81,7 +141,7 @@ describe('TokenAuthenticator', () => {
     // A lookup in flight while an invalidation happens must not cache its (possibly stale) answer.
     findAuthRecordByHash.mockImplementationOnce(async () => {
       cache.apply({ kind: 'user', userId: 1 });
-      return { tokenId: 9, tokenName: 't', type: 'Personal', scimEndpointsOnly: false, expiration: null, revokedAt: null, user };
+      return { tokenId: 9, tokenName: 't', type: 'Personal', scimEndpointsOnly: false, expiration: null, revokedAt: null, userId: 1 };
     });
     await auth.verify(`Bearer ${token}`, null);
     expect(cache.size).toBe(0);
@@ -91,11 +151,13 @@ describe('TokenAuthenticator', () => {
     const forge = (t: string) => t.slice(0, -4) + (t.endsWith('AAAA') ? 'BBBB' : 'AAAA');
     /** An authenticator whose keyring lookups are counted and whose keys can change. */
     function counted(initial = keyring) {
-      const { clock, token, findAuthRecordByHash } = setup();
+      const { clock, token, findAuthRecordByHash, users } = setup();
       let current = initial;
       const get = vi.fn((kid: string) => current.get(kid));
       const ring = { get signing() { return current.signing; }, get sessionKey() { return current.sessionKey; }, get };
-      const auth = new TokenAuthenticator({ keyring: ring, tokens: { findAuthRecordByHash } as unknown as TokenStore, clock, cache: new TokenCache(), usage: new UsageBuffer() });
+      const auth = new TokenAuthenticator({
+        keyring: ring, tokens: { findAuthRecordByHash } as unknown as TokenStore, users: users.store, clock, cache: new TokenCache(), usage: new UsageBuffer(),
+      });
       return { auth, token, get, findAuthRecordByHash, setKeyring: (k: typeof keyring) => (current = k) };
     }
 
@@ -124,7 +186,7 @@ describe('TokenAuthenticator', () => {
       const clock = new ManualClock('2026-06-01T00:00:00Z');
       const newToken = mintJwt(withNewKey, { sub: 'a@x.io', uid: 1, iat: clock.now(), exp: null, token_type: 'Personal' }).token;
       findAuthRecordByHash.mockImplementation(async (h: string) =>
-        h === hashToken(withNewKey.get('k2')!, newToken) ? { tokenId: 10, tokenName: 'n', type: 'Personal', scimEndpointsOnly: false, expiration: null, revokedAt: null, user } : undefined,
+        h === hashToken(withNewKey.get('k2')!, newToken) ? { tokenId: 10, tokenName: 'n', type: 'Personal', scimEndpointsOnly: false, expiration: null, revokedAt: null, userId: 1 } : undefined,
       );
       expect(auth.verify(`Bearer ${newToken}`, null)).toEqual({ valid: false, reason: 'UNKNOWN_KID' });
       setKeyring(withNewKey);
