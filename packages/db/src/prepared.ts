@@ -13,6 +13,13 @@ export type PreparedQuery<Row extends unknown[]> = (params: readonly unknown[]) 
  */
 export interface PreparedQueries {
   prepare<Row extends unknown[]>(name: string, sql: string): PreparedQuery<Row>;
+  /**
+   * A write run once per row of parameters, all in one transaction, where that is cheaper than
+   * one statement over a VALUES list: on SQLite, which has no round trip to save, a prepared
+   * UPDATE per row costs half of what the query builder and SQLite's UPDATE … FROM cost. Absent
+   * on PostgreSQL, where one statement per batch saves the round trips.
+   */
+  prepareEach?(sql: string): (rows: readonly (readonly unknown[])[]) => void;
 }
 
 export function sqlitePrepared(db: SQLite.Database): PreparedQueries {
@@ -20,6 +27,20 @@ export function sqlitePrepared(db: SQLite.Database): PreparedQueries {
     prepare<Row extends unknown[]>(_name: string, sql: string): PreparedQuery<Row> {
       let statement: SQLite.Statement | undefined;
       return async (params) => (statement ??= db.prepare(sql).raw(true)).all(...params) as Row[];
+    },
+    prepareEach(sql: string) {
+      let statement: SQLite.Statement | undefined;
+      const runAll = db.transaction((rows: readonly (readonly unknown[])[]) => {
+        for (const row of rows) statement!.run(...row);
+      });
+      return (rows) => {
+        // Kysely's transactions on this connection await only their own statements, which
+        // resolve in microtasks, so a timer never finds one open. Were one open, this write would
+        // join it (and its rollback): refuse, and let the caller retry.
+        if (db.inTransaction) throw new Error('the SQLite connection is inside a transaction; retry later');
+        statement ??= db.prepare(sql);
+        runAll(rows);
+      };
     },
   };
 }

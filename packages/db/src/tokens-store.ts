@@ -59,19 +59,24 @@ interface TokenRow {
   u_type: string;
 }
 
-/** Rows written per statement when flushing `last_used` (keeps SQLite write locks short). */
+/** Rows written per statement (per transaction on SQLite) when flushing `last_used`: short write locks. */
 const USAGE_CHUNK = 200;
+/** SQLite's `last_used` write, once per token (see PreparedQueries.prepareEach); never moves time back. */
+const USAGE_UPDATE_ONE = `UPDATE tokens SET last_used = ?, last_used_ip = COALESCE(?, last_used_ip)
+  WHERE id = ? AND (last_used IS NULL OR last_used < ?)`;
 
 export class KyselyTokenStore implements TokenStore {
   /** Concurrent cold lookups share a statement (and, on PostgreSQL, a round trip). */
   readonly #authByHash: LookupBatcher<string, TokenAuthRecord>;
   readonly #userRefById: PreparedQuery<[id: number, userId: string, name: string, userType: string]>;
+  readonly #usageEach: ((rows: readonly (readonly unknown[])[]) => void) | undefined;
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly traits: DialectTraits,
     prepared: PreparedQueries,
   ) {
+    this.#usageEach = prepared.prepareEach?.(USAGE_UPDATE_ONE);
     this.#userRefById = prepared.prepare('gatehouse_user_ref', 'SELECT id, user_id, name, user_type FROM users WHERE id = ?');
     const byHashes = AUTH_BY_HASHES[traits.name];
     const authRows = prepared.prepare<AuthRow>('gatehouse_auth_by_hashes', byHashes.sql);
@@ -227,20 +232,20 @@ export class KyselyTokenStore implements TokenStore {
     const sorted = [...batch].sort((a, b) => a.tokenId - b.tokenId);
     for (let i = 0; i < sorted.length; i += USAGE_CHUNK) {
       const chunk = sorted.slice(i, i + USAGE_CHUNK);
-      // One statement per chunk: a VALUES list joined on id, in id order, never moving time back.
-      const values = sql.join(
-        chunk.map((u) => sql`(${u.tokenId}, ${this.traits.time(u.at)}, ${u.ip})`),
-      );
-      if (this.traits.name === 'postgres') {
-        await sql`UPDATE tokens AS t SET last_used = v.at::timestamptz, last_used_ip = COALESCE(v.ip, t.last_used_ip)
-          FROM (VALUES ${values}) AS v(id, at, ip)
-          WHERE t.id = v.id::integer AND (t.last_used IS NULL OR t.last_used < v.at::timestamptz)`.execute(this.db);
-      } else {
-        // UPDATE … FROM (SQLite ≥ 3.33): one primary-key probe per row of the batch.
-        await sql`UPDATE tokens SET last_used = v.at, last_used_ip = COALESCE(v.ip, tokens.last_used_ip)
-          FROM (SELECT column1 AS id, column2 AS at, column3 AS ip FROM (VALUES ${values})) AS v
-          WHERE tokens.id = v.id AND (tokens.last_used IS NULL OR tokens.last_used < v.at)`.execute(this.db);
+      if (this.#usageEach) {
+        this.#usageEach(chunk.map((u) => {
+          const at = this.traits.time(u.at);
+          return [at, u.ip, u.tokenId, at];
+        }));
+        // Synchronous: let waiting requests through between chunks.
+        if (i + USAGE_CHUNK < sorted.length) await new Promise((resolve) => setImmediate(resolve));
+        continue;
       }
+      // PostgreSQL: one statement per chunk, a VALUES list joined on id, in id order.
+      const values = sql.join(chunk.map((u) => sql`(${u.tokenId}, ${this.traits.time(u.at)}, ${u.ip})`));
+      await sql`UPDATE tokens AS t SET last_used = v.at::timestamptz, last_used_ip = COALESCE(v.ip, t.last_used_ip)
+        FROM (VALUES ${values}) AS v(id, at, ip)
+        WHERE t.id = v.id::integer AND (t.last_used IS NULL OR t.last_used < v.at::timestamptz)`.execute(this.db);
     }
   }
 
