@@ -1,7 +1,7 @@
 import {
   DomainError, notFound, type NewAuditEvent, type NewToken, type Token, type TokenAuthRecord, type TokenStore, type TokenType, type TokenUsage,
 } from '@gatehouse/core';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { auditRow } from './audit-store.js';
 import { toBool, toDate, toDateOrNull, type DialectTraits } from './dialect.js';
 import { LookupBatcher } from './lookup-batcher.js';
@@ -61,22 +61,48 @@ interface TokenRow {
 
 /** Rows written per statement (per transaction on SQLite) when flushing `last_used`: short write locks. */
 const USAGE_CHUNK = 200;
-/** SQLite's `last_used` write, once per token (see PreparedQueries.prepareEach); never moves time back. */
-const USAGE_UPDATE_ONE = `UPDATE tokens SET last_used = ?, last_used_ip = COALESCE(?, last_used_ip)
-  WHERE id = ? AND (last_used IS NULL OR last_used < ?)`;
+/**
+ * `last_used` writes, never moving time back. SQLite: one prepared UPDATE per token in one
+ * transaction (PreparedQueries.prepareEach). PostgreSQL: one prepared statement per chunk, the
+ * chunk as one JSON parameter (a VALUES list through the query builder cost the node twice as
+ * much per row, and PostgreSQL a parse and plan per statement).
+ */
+const USAGE_UPDATE = {
+  sqlite: `UPDATE tokens SET last_used = ?, last_used_ip = COALESCE(?, last_used_ip)
+    WHERE id = ? AND (last_used IS NULL OR last_used < ?)`,
+  postgres: `UPDATE tokens AS t SET last_used = v.at, last_used_ip = COALESCE(v.ip, t.last_used_ip)
+    FROM json_to_recordset(?::json) AS v(id integer, at timestamptz, ip text)
+    WHERE t.id = v.id AND (t.last_used IS NULL OR t.last_used < v.at)`,
+};
 
 export class KyselyTokenStore implements TokenStore {
   /** Concurrent cold lookups share a statement (and, on PostgreSQL, a round trip). */
   readonly #authByHash: LookupBatcher<string, TokenAuthRecord>;
   readonly #userRefById: PreparedQuery<[id: number, userId: string, name: string, userType: string]>;
-  readonly #usageEach: ((rows: readonly (readonly unknown[])[]) => void) | undefined;
+  /** Writes one chunk of `last_used` (a prepared statement of the dialect: see USAGE_UPDATE). */
+  readonly #writeUsage: (chunk: readonly TokenUsage[]) => Promise<void>;
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly traits: DialectTraits,
     prepared: PreparedQueries,
   ) {
-    this.#usageEach = prepared.prepareEach?.(USAGE_UPDATE_ONE);
+    if (prepared.prepareEach) {
+      const each = prepared.prepareEach(USAGE_UPDATE.sqlite);
+      this.#writeUsage = async (chunk) => {
+        each(chunk.map((u) => {
+          const at = traits.time(u.at);
+          return [at, u.ip, u.tokenId, at];
+        }));
+        // Synchronous: let waiting requests through before the next chunk.
+        await new Promise((resolve) => setImmediate(resolve));
+      };
+    } else {
+      const update = prepared.prepare('gatehouse_usage', USAGE_UPDATE.postgres);
+      this.#writeUsage = async (chunk) => {
+        await update([JSON.stringify(chunk.map((u) => ({ id: u.tokenId, at: u.at.toISOString(), ip: u.ip })))]);
+      };
+    }
     this.#userRefById = prepared.prepare('gatehouse_user_ref', 'SELECT id, user_id, name, user_type FROM users WHERE id = ?');
     const byHashes = AUTH_BY_HASHES[traits.name];
     const authRows = prepared.prepare<AuthRow>('gatehouse_auth_by_hashes', byHashes.sql);
@@ -230,23 +256,7 @@ export class KyselyTokenStore implements TokenStore {
 
   async recordUsage(batch: readonly TokenUsage[]): Promise<void> {
     const sorted = [...batch].sort((a, b) => a.tokenId - b.tokenId);
-    for (let i = 0; i < sorted.length; i += USAGE_CHUNK) {
-      const chunk = sorted.slice(i, i + USAGE_CHUNK);
-      if (this.#usageEach) {
-        this.#usageEach(chunk.map((u) => {
-          const at = this.traits.time(u.at);
-          return [at, u.ip, u.tokenId, at];
-        }));
-        // Synchronous: let waiting requests through between chunks.
-        if (i + USAGE_CHUNK < sorted.length) await new Promise((resolve) => setImmediate(resolve));
-        continue;
-      }
-      // PostgreSQL: one statement per chunk, a VALUES list joined on id, in id order.
-      const values = sql.join(chunk.map((u) => sql`(${u.tokenId}, ${this.traits.time(u.at)}, ${u.ip})`));
-      await sql`UPDATE tokens AS t SET last_used = v.at::timestamptz, last_used_ip = COALESCE(v.ip, t.last_used_ip)
-        FROM (VALUES ${values}) AS v(id, at, ip)
-        WHERE t.id = v.id::integer AND (t.last_used IS NULL OR t.last_used < v.at::timestamptz)`.execute(this.db);
-    }
+    for (let i = 0; i < sorted.length; i += USAGE_CHUNK) await this.#writeUsage(sorted.slice(i, i + USAGE_CHUNK));
   }
 
   async countByState(now: Date): Promise<{ active: number; revoked: number; expired: number }> {
