@@ -89,6 +89,15 @@ describe('TokenCache', () => {
       expect(c.user(7, 1)).toBeUndefined();
     });
 
+    it('a token entry does not outlive the TTL of the user read it was built with', () => {
+      const c = new TokenCache(10, { ttlMs: 1000 });
+      const p = principal(1, 7);
+      c.setUser(p.user, 0, c.epoch);
+      c.set('a', p, 900, c.epoch);
+      expect(c.get('a', 999)).toBeDefined();
+      expect(c.get('a', 1000)).toBeUndefined();
+    });
+
     it('is bounded: the oldest user goes first', () => {
       const c = new TokenCache(10, { maxUsers: 2 });
       for (const id of [1, 2, 3]) c.setUser(userOf(id), 0, c.epoch);

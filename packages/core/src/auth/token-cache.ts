@@ -102,7 +102,10 @@ export class TokenCache {
   set(hash: string, principal: Principal, nowMs: number, epochBeforeRead: number): void {
     if (!this.#enabled || this.maxEntries === 0 || epochBeforeRead !== this.#epoch) return;
     const exp = principal.token?.expiration?.getTime() ?? Infinity;
-    const validUntil = Math.min(exp, nowMs + this.ttlMs);
+    // Not past the TTL of the user read either: nothing is served longer than the TTL after it was read.
+    const userEntry = this.#users.get(principal.user.id);
+    const userUntil = userEntry?.user === principal.user ? userEntry.validUntil : Infinity;
+    const validUntil = Math.min(exp, nowMs + this.ttlMs, userUntil);
     if (validUntil <= nowMs) return;
     if (this.admitOnSecondUse && !this.#seenOnce.delete(hash)) {
       if (this.#seenOnce.size >= this.maxEntries) this.#seenOnce.clear();
