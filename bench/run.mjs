@@ -7,6 +7,7 @@
 //   npm run bench                       # full run (≈ 10–15 min)
 //   npm run bench -- --quick            # small stores and short runs, to try the script
 //   npm run bench -- --only sqlite --rounds 5 --duration 8
+//   npm run bench -- --scenarios c,store  # some of: a b c d e f rss propagation store (nothing written)
 import { execSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -19,6 +20,7 @@ import { seed } from './seed.mjs';
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
+    scenarios: { type: 'string' },
     only: { type: 'string' },
     rounds: { type: 'string', default: '3' },
     duration: { type: 'string', default: '5' },
@@ -27,6 +29,8 @@ const { values: args } = parseArgs({
   },
 });
 const QUICK = args.quick;
+/** Whether a part of the run was asked for (all of them unless --scenarios names some). */
+const want = (part) => !args.scenarios || args.scenarios.split(',').includes(part);
 const ROUNDS = Number(args.rounds);
 const DURATION = QUICK ? 2 : Number(args.duration);
 const STORE_TOKENS = QUICK ? 20_000 : 1_000_000;
@@ -141,11 +145,11 @@ async function benchDialect(dialect) {
       await load({ ...target(gh, me), headers: { authorization: `Bearer ${warm}` }, duration: 1 }); // warm-up
       await load({ ...target(base, me), duration: 1 });
 
-      await compare(dialect, 'a. warm (one token)', gh, base, (t) => load({ ...target(t, me), headers: { authorization: `Bearer ${warm}` } }));
+      if (want('a')) await compare(dialect, 'a. warm (one token)', gh, base, (t) => load({ ...target(t, me), headers: { authorization: `Bearer ${warm}` } }));
       // Steady state: every token seen once before measuring (scenario c measures first sights).
-      await load({ ...target(gh, me), next: cycle(spread), amount: SPREAD, duration: undefined });
-      await compare(dialect, `b. spread (${SPREAD.toLocaleString()} tokens)`, gh, base, (t) => load({ ...target(t, me), next: cycle(spread) }));
-      await compare(dialect, `c. cold (${COLD_PER_ROUND.toLocaleString()} new tokens of ${STORE_TOKENS.toLocaleString()})`, gh, base, (t, r) =>
+      if (want('b')) await load({ ...target(gh, me), next: cycle(spread), amount: SPREAD, duration: undefined });
+      if (want('b')) await compare(dialect, `b. spread (${SPREAD.toLocaleString()} tokens)`, gh, base, (t) => load({ ...target(t, me), next: cycle(spread) }));
+      if (want('c')) await compare(dialect, `c. cold (${COLD_PER_ROUND.toLocaleString()} new tokens of ${STORE_TOKENS.toLocaleString()})`, gh, base, (t, r) =>
         load({ ...target(t, me), next: cycle(coldSlices[r]) }));
       const invalid = spread.slice(0, 5000).map(badSignature);
       const invalidRun = async (t) => {
@@ -153,23 +157,25 @@ async function benchDialect(dialect) {
         // Gatehouse answers 401: count every answer (the baseline answers 200).
         return { ...r, rps: r.total / DURATION };
       };
-      await compare(dialect, 'd. invalid signatures', gh, base, invalidRun);
+      if (want('d')) await compare(dialect, 'd. invalid signatures', gh, base, invalidRun);
       let n = 0;
-      await compare(dialect, 'e. issuance (POST /api/user-tokens)', gh, null, (t, r) =>
+      if (want('e')) await compare(dialect, 'e. issuance (POST /api/user-tokens)', gh, null, (t, r) =>
         load({
           url: `${t.url}/api/user-tokens`, method: 'POST', pid: t.pid, duration: DURATION, connections: 10,
           headers: { authorization: `Bearer ${seeded.adminToken}`, 'content-type': 'application/json' },
           next: () => ({ body: JSON.stringify({ name: `bench-${r}-${n++}`, expires_in_days: 30 }) }),
         }));
-      await compare(dialect, 'f. datastores, Member of 3 teams, 1,000 stored', gh, base, (t) => load({ ...target(t, '/api/datastores'), headers: { authorization: `Bearer ${seeded.memberToken}` } }));
-      results.push({ dialect, scenario: `RSS with ${STORE_TOKENS.toLocaleString()} tokens stored, right after the scenarios above`, rssMB: rssMB(gh.pid) });
-      log(`${dialect}: RSS ${rssMB(gh.pid).toFixed(0)} MB`);
-      // V8 keeps a grown heap while busy and gives memory back once idle (its memory reducer).
-      await sleep(10_000);
-      results.push({ dialect, scenario: `RSS with ${STORE_TOKENS.toLocaleString()} tokens stored, after 10 s idle`, rssMB: rssMB(gh.pid) });
-      log(`${dialect}: RSS after 10 s idle ${rssMB(gh.pid).toFixed(0)} MB`);
+      if (want('f')) await compare(dialect, 'f. datastores, Member of 3 teams, 1,000 stored', gh, base, (t) => load({ ...target(t, '/api/datastores'), headers: { authorization: `Bearer ${seeded.memberToken}` } }));
+      if (want('rss')) {
+        results.push({ dialect, scenario: `RSS with ${STORE_TOKENS.toLocaleString()} tokens stored, right after the scenarios above`, rssMB: rssMB(gh.pid) });
+        log(`${dialect}: RSS ${rssMB(gh.pid).toFixed(0)} MB`);
+        // V8 keeps a grown heap while busy and gives memory back once idle (its memory reducer).
+        await sleep(10_000);
+        results.push({ dialect, scenario: `RSS with ${STORE_TOKENS.toLocaleString()} tokens stored, after 10 s idle`, rssMB: rssMB(gh.pid) });
+        log(`${dialect}: RSS after 10 s idle ${rssMB(gh.pid).toFixed(0)} MB`);
+      }
 
-      if (dialect === 'postgres') await propagation(big, gh, seeded);
+      if (dialect === 'postgres' && want('propagation')) await propagation(big, gh, seeded);
     } finally {
       await base.stop();
     }
@@ -181,6 +187,7 @@ async function benchDialect(dialect) {
   // in a store of 1,000 tokens and in the store of 1,000,000, measured alternately (both servers
   // up) after both databases were vacuumed and analysed, so that neither run shares the machine
   // with the other's autovacuum.
+  if (!want('store')) return big.drop();
   const small = await prepareDatabase(dialect, 'small');
   const smallSeed = await seed({ ...small, secret: SECRET, tokens: SMALL_STORE, minted: SMALL_STORE, datastores: 10 });
   for (const db of [small, big]) await vacuum(dialect, db);
@@ -277,7 +284,7 @@ for (const d of dialects) await benchDialect(d);
 const table = report();
 console.log(`\n${table}\n`);
 
-if (args.write && !QUICK) {
+if (args.write && !QUICK && !args.scenarios) {
   const versions = JSON.parse(execSync('npm ls fastify better-sqlite3 pg kysely autocannon --json --depth=3', { encoding: 'utf8' }));
   const find = (name, tree = versions) => {
     for (const [k, v] of Object.entries(tree.dependencies ?? {})) {
