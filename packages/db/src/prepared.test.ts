@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { sqlitePrepared } from './prepared.js';
 
-describe('sqlitePrepared().prepareEach', () => {
+describe('sqlitePrepared().writeTransaction', () => {
   const open = () => {
     const db = new Database(':memory:');
     db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)');
@@ -11,24 +11,31 @@ describe('sqlitePrepared().prepareEach', () => {
   };
   const values = (db: Database.Database) => db.prepare('SELECT v FROM t ORDER BY id').pluck().all();
 
-  it('runs the statement once per row, all in one transaction', () => {
+  it('runs its statements in one transaction and answers what the function returns', () => {
     const db = open();
-    const write = sqlitePrepared(db).prepareEach!('UPDATE t SET v = ? WHERE id = ?');
-    write([['x', 1], ['z', 3]]);
-    expect(values(db)).toEqual(['x', 'b', 'z']);
-    // A failing row takes the whole batch back.
-    db.exec('CREATE TRIGGER no_y BEFORE UPDATE ON t WHEN NEW.v = \'y\' BEGIN SELECT RAISE(ABORT, \'no y\'); END');
-    expect(() => write([['q', 1], ['y', 2]])).toThrow('no y');
-    expect(values(db)).toEqual(['x', 'b', 'z']);
+    const { writeTransaction } = sqlitePrepared(db);
+    const id = writeTransaction!((run) => {
+      run('UPDATE t SET v = ? WHERE id = ?', ['x', 1]);
+      return run('INSERT INTO t (v) VALUES (?)', ['d']);
+    });
+    expect(id).toBe(4);
+    expect(values(db)).toEqual(['x', 'b', 'c', 'd']);
+    // A failing statement takes the whole transaction back.
+    expect(() => writeTransaction!((run) => {
+      run('UPDATE t SET v = ? WHERE id = ?', ['q', 1]);
+      return run('INSERT INTO t (id, v) VALUES (?, ?)', [2, 'dup']);
+    })).toThrow(/UNIQUE/);
+    expect(values(db)).toEqual(['x', 'b', 'c', 'd']);
   });
 
-  it('refuses to run inside a transaction someone else opened on the connection, rather than join it', () => {
+  it('runs nothing inside a transaction someone else opened on the connection, rather than join it', () => {
     const db = open();
-    const write = sqlitePrepared(db).prepareEach!('UPDATE t SET v = ? WHERE id = ?');
+    const { writeTransaction } = sqlitePrepared(db);
     db.exec('BEGIN');
-    expect(() => write([['x', 1]])).toThrow(/inside a transaction/);
+    expect(writeTransaction!((run) => run('UPDATE t SET v = ? WHERE id = ?', ['x', 1]))).toBeUndefined();
     db.exec('ROLLBACK');
-    write([['x', 1]]);
+    expect(values(db)).toEqual(['a', 'b', 'c']);
+    writeTransaction!((run) => run('UPDATE t SET v = ? WHERE id = ?', ['x', 1]));
     expect(values(db)).toEqual(['x', 'b', 'c']);
   });
 });

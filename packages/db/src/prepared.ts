@@ -4,6 +4,9 @@ import type pg from 'pg';
 /** Runs one fixed statement with parameters; returns its rows as arrays, in the SELECT's column order. */
 export type PreparedQuery<Row extends unknown[]> = (params: readonly unknown[]) => Promise<Row[]>;
 
+/** Runs a write inside PreparedQueries.writeTransaction; answers the last inserted row id. */
+export type RunStatement = (sql: string, params: readonly unknown[]) => number;
+
 /**
  * Prepared statements for the few queries on the authentication path, below Kysely: the SQL
  * is written once with `?` placeholders; SQLite keeps one prepared statement, PostgreSQL a
@@ -14,33 +17,33 @@ export type PreparedQuery<Row extends unknown[]> = (params: readonly unknown[]) 
 export interface PreparedQueries {
   prepare<Row extends unknown[]>(name: string, sql: string): PreparedQuery<Row>;
   /**
-   * A write run once per row of parameters, all in one transaction, where that is cheaper than
-   * one statement over a VALUES list: on SQLite, which has no round trip to save, a prepared
-   * UPDATE per row costs half of what the query builder and SQLite's UPDATE … FROM cost. Absent
-   * on PostgreSQL, where one statement per batch saves the round trips.
+   * SQLite only: runs `fn` synchronously in a transaction of the driver's own, its statements
+   * prepared once per SQL text (`run` answers the last inserted row id). On SQLite the query
+   * builder's transaction costs more than the writes: compiling every statement, a promise per
+   * statement and the connection mutex. Answers undefined, running nothing, when the connection
+   * is inside a transaction already (Kysely's transactions await only their own statements, so a
+   * caller should never find one open; if it does, it takes its query-builder path or retries).
+   * Absent on PostgreSQL, whose transactions need a connection of the pool for their duration.
    */
-  prepareEach?(sql: string): (rows: readonly (readonly unknown[])[]) => void;
+  writeTransaction?<T>(fn: (run: RunStatement) => T): T | undefined;
 }
 
 export function sqlitePrepared(db: SQLite.Database): PreparedQueries {
+  const writes = new Map<string, SQLite.Statement>();
+  const run: RunStatement = (sql, params) => {
+    let statement = writes.get(sql);
+    if (!statement) writes.set(sql, (statement = db.prepare(sql)));
+    return Number(statement.run(...params).lastInsertRowid);
+  };
+  const transaction = db.transaction((fn: (run: RunStatement) => unknown) => fn(run));
   return {
     prepare<Row extends unknown[]>(_name: string, sql: string): PreparedQuery<Row> {
       let statement: SQLite.Statement | undefined;
       return async (params) => (statement ??= db.prepare(sql).raw(true)).all(...params) as Row[];
     },
-    prepareEach(sql: string) {
-      let statement: SQLite.Statement | undefined;
-      const runAll = db.transaction((rows: readonly (readonly unknown[])[]) => {
-        for (const row of rows) statement!.run(...row);
-      });
-      return (rows) => {
-        // Kysely's transactions on this connection await only their own statements, which
-        // resolve in microtasks, so a timer never finds one open. Were one open, this write would
-        // join it (and its rollback): refuse, and let the caller retry.
-        if (db.inTransaction) throw new Error('the SQLite connection is inside a transaction; retry later');
-        statement ??= db.prepare(sql);
-        runAll(rows);
-      };
+    writeTransaction<T>(fn: (run: RunStatement) => T): T | undefined {
+      if (db.inTransaction) return undefined;
+      return transaction(fn) as T;
     },
   };
 }

@@ -151,6 +151,18 @@ describe.each(DIALECTS)('store contract on $kind', ({ kind, available }) => {
       expect(users.map((u) => u?.teams.map((x) => x.name))).toEqual([[PUBLIC_TEAM, 'A', 'B'], [PUBLIC_TEAM]]);
     });
 
+    it('writes a token with its audit event, and a refused creation writes neither', async () => {
+      const a = await user('audited@x.io');
+      const event = (tokenId: number) => ({
+        at: later(2), actorUserId: a.id, actorTokenId: null, action: 'token.created', targetType: 'token', targetId: String(tokenId),
+        ip: '10.0.0.1', userAgent: 'ua', outcome: 'success' as const, details: { name: 'ci' },
+      });
+      const t = await store.tokens.create(tokenInput(a.id, 'ci'), event);
+      await expectCode(store.tokens.create(tokenInput(a.id, 'ci'), event), 'NAME_TAKEN');
+      const events = await store.audit.list({ offset: 0, limit: 10, action: 'token.created', actorUserId: a.id });
+      expect(events.items.map((e) => [e.targetId, e.ip, e.details])).toEqual([[String(t.id), '10.0.0.1', { name: 'ci' }]]);
+    });
+
     it('names are unique per user, not globally', async () => {
       const a = await user('a@x.io');
       const b = await user('b@x.io');

@@ -2,7 +2,7 @@ import {
   DomainError, notFound, type NewAuditEvent, type NewToken, type Token, type TokenAuthRecord, type TokenStore, type TokenType, type TokenUsage,
 } from '@gatehouse/core';
 import type { Kysely } from 'kysely';
-import { auditRow } from './audit-store.js';
+import { auditRow, auditRowParams, INSERT_AUDIT_ROW } from './audit-store.js';
 import { toBool, toDate, toDateOrNull, type DialectTraits } from './dialect.js';
 import { LookupBatcher } from './lookup-batcher.js';
 import type { PreparedQueries, PreparedQuery } from './prepared.js';
@@ -59,6 +59,10 @@ interface TokenRow {
   u_type: string;
 }
 
+/** A new token, for SQLite's prepared path of create() (the query builder's insert on PostgreSQL). */
+const INSERT_TOKEN = `INSERT INTO tokens (user_id, name, token_type, scim_endpoints_only, expiration, created, created_by_id, token_hash, jti, kid)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
 /** Rows written per statement (per transaction on SQLite) when flushing `last_used`: short write locks. */
 const USAGE_CHUNK = 200;
 /**
@@ -79,6 +83,7 @@ export class KyselyTokenStore implements TokenStore {
   /** Concurrent cold lookups share a statement (and, on PostgreSQL, a round trip). */
   readonly #authByHash: LookupBatcher<string, TokenAuthRecord>;
   readonly #userRefById: PreparedQuery<[id: number, userId: string, name: string, userType: string]>;
+  readonly #writeTransaction: PreparedQueries['writeTransaction'];
   /** Writes one chunk of `last_used` (a prepared statement of the dialect: see USAGE_UPDATE). */
   readonly #writeUsage: (chunk: readonly TokenUsage[]) => Promise<void>;
 
@@ -87,13 +92,17 @@ export class KyselyTokenStore implements TokenStore {
     private readonly traits: DialectTraits,
     prepared: PreparedQueries,
   ) {
-    if (prepared.prepareEach) {
-      const each = prepared.prepareEach(USAGE_UPDATE.sqlite);
+    const writeTransaction = (this.#writeTransaction = prepared.writeTransaction?.bind(prepared));
+    if (writeTransaction) {
       this.#writeUsage = async (chunk) => {
-        each(chunk.map((u) => {
-          const at = traits.time(u.at);
-          return [at, u.ip, u.tokenId, at];
-        }));
+        const written = writeTransaction((run) => {
+          for (const u of chunk) {
+            const at = traits.time(u.at);
+            run(USAGE_UPDATE.sqlite, [at, u.ip, u.tokenId, at]);
+          }
+          return true;
+        });
+        if (written === undefined) throw new Error('the SQLite connection is inside a transaction; last_used will be written later');
         // Synchronous: let waiting requests through before the next chunk.
         await new Promise((resolve) => setImmediate(resolve));
       };
@@ -140,33 +149,11 @@ export class KyselyTokenStore implements TokenStore {
 
   async create(t: NewToken, audit?: (tokenId: number) => NewAuditEvent): Promise<Token> {
     try {
-      const row = await this.db.transaction().execute(async (trx) => {
-        const inserted = await trx
-          .insertInto('tokens')
-          .values({
-            user_id: t.userId,
-            name: t.name,
-            token_type: t.type,
-            scim_endpoints_only: this.traits.bool(t.scimEndpointsOnly),
-            expiration: t.expiration ? this.traits.time(t.expiration) : null,
-            created: this.traits.time(t.created),
-            created_by_id: t.createdById,
-            last_used: null,
-            last_used_ip: null,
-            revoked_at: null,
-            token_hash: t.tokenHash,
-            jti: t.jti,
-            kid: t.kid,
-          })
-          .returning('id')
-          .executeTakeFirstOrThrow();
-        if (audit) await trx.insertInto('audit_events').values(auditRow(this.traits, audit(inserted.id))).execute();
-        return inserted;
-      });
+      const id = this.#insertPrepared(t, audit) ?? (await this.#insertThroughBuilder(t, audit));
       // The token as stored, without reading it back (a joined select cost a fifth of an issuance).
       const [owner] = await this.#userRefById([t.userId]);
       return {
-        id: row.id,
+        id,
         name: t.name,
         type: t.type,
         scimEndpointsOnly: t.scimEndpointsOnly,
@@ -184,6 +171,45 @@ export class KyselyTokenStore implements TokenStore {
       }
       throw e;
     }
+  }
+
+  /** SQLite: the token and its audit event in one transaction of prepared statements (undefined elsewhere). */
+  #insertPrepared(t: NewToken, audit?: (tokenId: number) => NewAuditEvent): number | undefined {
+    return this.#writeTransaction?.((run) => {
+      const id = run(INSERT_TOKEN, [
+        t.userId, t.name, t.type, this.traits.bool(t.scimEndpointsOnly), t.expiration ? this.traits.time(t.expiration) : null,
+        this.traits.time(t.created), t.createdById, t.tokenHash, t.jti, t.kid,
+      ]);
+      if (audit) run(INSERT_AUDIT_ROW, auditRowParams(auditRow(this.traits, audit(id))));
+      return id;
+    });
+  }
+
+  async #insertThroughBuilder(t: NewToken, audit?: (tokenId: number) => NewAuditEvent): Promise<number> {
+    const row = await this.db.transaction().execute(async (trx) => {
+      const inserted = await trx
+        .insertInto('tokens')
+        .values({
+          user_id: t.userId,
+          name: t.name,
+          token_type: t.type,
+          scim_endpoints_only: this.traits.bool(t.scimEndpointsOnly),
+          expiration: t.expiration ? this.traits.time(t.expiration) : null,
+          created: this.traits.time(t.created),
+          created_by_id: t.createdById,
+          last_used: null,
+          last_used_ip: null,
+          revoked_at: null,
+          token_hash: t.tokenHash,
+          jti: t.jti,
+          kid: t.kid,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      if (audit) await trx.insertInto('audit_events').values(auditRow(this.traits, audit(inserted.id))).execute();
+      return inserted;
+    });
+    return row.id;
   }
 
   async findById(id: number): Promise<Token | undefined> {
