@@ -12,7 +12,7 @@ import type { Database } from './schema.js';
 /**
  * What authentication reads of a token: the token alone. Its user comes from the users store
  * and is cached per user by the authenticator, so that a never-seen token costs one index seek,
- * not a join over the user and their teams (the 100 tokens of a service account share a user).
+ * not a join over the user and their teams (the many tokens of a service account share a user).
  */
 const AUTH_SELECT = `
   SELECT t.id, t.name, t.token_type, t.scim_endpoints_only, t.expiration, t.revoked_at, t.user_id, t.token_hash
@@ -67,7 +67,7 @@ const INSERT_TOKEN = `INSERT INTO tokens (user_id, name, token_type, scim_endpoi
 const USAGE_CHUNK = 200;
 /**
  * `last_used` writes, never moving time back. SQLite: one prepared UPDATE per token in one
- * transaction (PreparedQueries.prepareEach). PostgreSQL: one prepared statement per chunk, the
+ * transaction (PreparedQueries.writeTransaction). PostgreSQL: one prepared statement per chunk, the
  * chunk as one JSON parameter (a VALUES list through the query builder cost the node twice as
  * much per row, and PostgreSQL a parse and plan per statement).
  */
