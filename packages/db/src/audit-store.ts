@@ -20,12 +20,6 @@ export function auditRow(traits: DialectTraits, e: NewAuditEvent) {
   };
 }
 
-/** auditRow as one INSERT, for stores that write through prepared statements (PreparedQueries.writeTransaction). */
-export const INSERT_AUDIT_ROW = `INSERT INTO audit_events (at, actor_user_id, actor_token_id, action, target_type, target_id, ip, user_agent, outcome, details)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
-export const auditRowParams = (r: ReturnType<typeof auditRow>): unknown[] =>
-  [r.at, r.actor_user_id, r.actor_token_id, r.action, r.target_type, r.target_id, r.ip, r.user_agent, r.outcome, r.details];
-
 export class KyselyAuditStore implements AuditStore {
   constructor(
     private readonly db: Kysely<Database>,

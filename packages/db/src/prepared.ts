@@ -28,6 +28,12 @@ export interface PreparedQueries {
   writeTransaction?<T>(fn: (run: RunStatement) => T): T | undefined;
 }
 
+/** An INSERT of `row` for RunStatement, its columns in the row's key order (our own names, never input). */
+export function insertRow(table: string, row: Record<string, unknown>): [sql: string, params: unknown[]] {
+  const columns = Object.keys(row);
+  return [`INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`, Object.values(row)];
+}
+
 export function sqlitePrepared(db: SQLite.Database): PreparedQueries {
   const writes = new Map<string, SQLite.Statement>();
   const run: RunStatement = (sql, params) => {

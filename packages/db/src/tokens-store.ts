@@ -2,10 +2,10 @@ import {
   DomainError, notFound, type NewAuditEvent, type NewToken, type Token, type TokenAuthRecord, type TokenStore, type TokenType, type TokenUsage,
 } from '@gatehouse/core';
 import type { Kysely } from 'kysely';
-import { auditRow, auditRowParams, INSERT_AUDIT_ROW } from './audit-store.js';
+import { auditRow } from './audit-store.js';
 import { toBool, toDate, toDateOrNull, type DialectTraits } from './dialect.js';
 import { LookupBatcher } from './lookup-batcher.js';
-import type { PreparedQueries, PreparedQuery } from './prepared.js';
+import { insertRow, type PreparedQueries, type PreparedQuery } from './prepared.js';
 import { userRef } from './rows.js';
 import type { Database } from './schema.js';
 
@@ -58,10 +58,6 @@ interface TokenRow {
   u_name: string;
   u_type: string;
 }
-
-/** A new token, for SQLite's prepared path of create() (the query builder's insert on PostgreSQL). */
-const INSERT_TOKEN = `INSERT INTO tokens (user_id, name, token_type, scim_endpoints_only, expiration, created, created_by_id, token_hash, jti, kid)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 /** Rows written per statement (per transaction on SQLite) when flushing `last_used`: short write locks. */
 const USAGE_CHUNK = 200;
@@ -173,39 +169,37 @@ export class KyselyTokenStore implements TokenStore {
     }
   }
 
+  /** The row of a new token, for both paths of create(). */
+  #tokenRow(t: NewToken) {
+    return {
+      user_id: t.userId,
+      name: t.name,
+      token_type: t.type,
+      scim_endpoints_only: this.traits.bool(t.scimEndpointsOnly),
+      expiration: t.expiration ? this.traits.time(t.expiration) : null,
+      created: this.traits.time(t.created),
+      created_by_id: t.createdById,
+      last_used: null,
+      last_used_ip: null,
+      revoked_at: null,
+      token_hash: t.tokenHash,
+      jti: t.jti,
+      kid: t.kid,
+    };
+  }
+
   /** SQLite: the token and its audit event in one transaction of prepared statements (undefined elsewhere). */
   #insertPrepared(t: NewToken, audit?: (tokenId: number) => NewAuditEvent): number | undefined {
     return this.#writeTransaction?.((run) => {
-      const id = run(INSERT_TOKEN, [
-        t.userId, t.name, t.type, this.traits.bool(t.scimEndpointsOnly), t.expiration ? this.traits.time(t.expiration) : null,
-        this.traits.time(t.created), t.createdById, t.tokenHash, t.jti, t.kid,
-      ]);
-      if (audit) run(INSERT_AUDIT_ROW, auditRowParams(auditRow(this.traits, audit(id))));
+      const id = run(...insertRow('tokens', this.#tokenRow(t)));
+      if (audit) run(...insertRow('audit_events', auditRow(this.traits, audit(id))));
       return id;
     });
   }
 
   async #insertThroughBuilder(t: NewToken, audit?: (tokenId: number) => NewAuditEvent): Promise<number> {
     const row = await this.db.transaction().execute(async (trx) => {
-      const inserted = await trx
-        .insertInto('tokens')
-        .values({
-          user_id: t.userId,
-          name: t.name,
-          token_type: t.type,
-          scim_endpoints_only: this.traits.bool(t.scimEndpointsOnly),
-          expiration: t.expiration ? this.traits.time(t.expiration) : null,
-          created: this.traits.time(t.created),
-          created_by_id: t.createdById,
-          last_used: null,
-          last_used_ip: null,
-          revoked_at: null,
-          token_hash: t.tokenHash,
-          jti: t.jti,
-          kid: t.kid,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
+      const inserted = await trx.insertInto('tokens').values(this.#tokenRow(t)).returning('id').executeTakeFirstOrThrow();
       if (audit) await trx.insertInto('audit_events').values(auditRow(this.traits, audit(inserted.id))).execute();
       return inserted;
     });
