@@ -31,7 +31,6 @@ export interface TestApp {
 
 let n = 0;
 
-/** A real app (routes, hooks, store) on a fresh database of the given kind, with a frozen clock. */
 /**
  * Abuse limits are off in test apps (suites send many logins, tokens and bad tokens from one
  * address); the abuse-limit tests turn them on with low values through `env`.
@@ -49,6 +48,7 @@ export interface TestAppOptions {
   logger?: FastifyServerOptions['logger'];
 }
 
+/** A real app (routes, hooks, store) on a fresh database of the given kind, with a frozen clock. */
 export async function createTestApp(kind: 'sqlite' | 'postgres', env: Record<string, string> = {}, opts: TestAppOptions = {}): Promise<TestApp> {
   const db = await createTestDatabase(kind);
   const clock = new ManualClock('2026-06-01T10:00:00Z');
