@@ -73,8 +73,8 @@ export interface TokenAuthenticatorDeps {
 /**
  * Decides whether a bearer token is acceptable (SPEC §2, "Validation of a request").
  *
- * Warm path: header → cached key → HMAC → cache hit: no signature check and no store access,
- * because only a token that passed both before can have this HMAC. Cold path: full JWT
+ * Warm path: header → the token's SHA-256 → cache hit: no signature check and no store access,
+ * because only a token that passed both before is ever cached under its hash. Cold path: full JWT
  * verification first, so a bad signature never reaches the store, then the stored record and
  * its user (cached per user: a never-seen token of a known user costs one read).
  *
@@ -141,7 +141,7 @@ export class TokenAuthenticator {
   }
 
   async #lookup(storeHash: string, cacheKey: string, ip: string | null, epoch: number): Promise<BearerVerification> {
-    const { tokens, clock, cache, usage } = this.deps;
+    const { tokens, users, clock, cache, usage } = this.deps;
     const record = await tokens.findAuthRecordByHash(storeHash);
     let nowMs = clock.nowMs();
     if (!record) return { valid: false, reason: 'UNKNOWN_TOKEN' };
@@ -149,7 +149,7 @@ export class TokenAuthenticator {
     if (record.expiration !== null && record.expiration.getTime() <= nowMs) return { valid: false, reason: 'EXPIRED' };
     let user = cache.user(record.userId, nowMs);
     if (user === undefined) {
-      user = await this.deps.users.findById(record.userId);
+      user = await users.findById(record.userId);
       nowMs = clock.nowMs();
       // Gone between the two reads (deleted with its tokens): as if the token had not been found.
       if (user === undefined) return { valid: false, reason: 'UNKNOWN_TOKEN' };
