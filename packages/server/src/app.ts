@@ -13,14 +13,14 @@ import {
   LocalAuthChangeBus, TokenAuthenticator, TokenCache, UsageBuffer, systemClock,
   type AuthChangeBus, type Clock, type Deps, type Keyring, type PasswordHasher, type Store,
 } from '@gatehouse/core';
-import Fastify, { type FastifyServerOptions } from 'fastify';
+import Fastify from 'fastify';
 import type { Config } from './config.js';
 import { registerAbuseLimits } from './http/abuse-limits.js';
 import { AuthFailureLog } from './http/auth-failure-log.js';
 import { apiRequestHooks } from './http/authenticate.js';
 import type { App, AppContext } from './http/context.js';
 import { handleError, sendError } from './http/errors.js';
-import { lazyChildLoggerFactory } from './http/lazy-logger.js';
+import { createLogger, fastifyLogging, type LogSetting } from './http/logging.js';
 import { requestIdGenerator } from './http/request-ids.js';
 import { RequestLog } from './http/request-log.js';
 import { parseQueryString, validatorCompiler } from './http/validation.js';
@@ -47,8 +47,8 @@ export interface AppOptions {
   changes?: AuthChangeBus;
   /** One-time setup token while no user exists (from bootstrap). */
   setupToken?: string | null;
-  /** Pino options or false; defaults to the config's level with secrets redacted. */
-  logger?: FastifyServerOptions['logger'];
+  /** Pino options (and stream) or false; defaults to the config's level with secrets redacted. */
+  logger?: LogSetting;
   /** Where the built web UI is; defaults to packages/web/dist. */
   webRoot?: string;
 }
@@ -80,9 +80,6 @@ const DEFAULT_WEB_ROOT = resolve(here, '../../web/dist');
 
 const toArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
-/** Never log a credential (STYLE.md): request headers that carry one are redacted. */
-export const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', 'headers.authorization', 'headers.cookie'];
-
 /**
  * Builds the Gatehouse HTTP app without listening (tests use `inject`). The caller owns the
  * store; closing the app flushes pending `last_used` writes but does not close the store.
@@ -105,8 +102,10 @@ export async function buildApp(opts: AppOptions): Promise<App & { gatehouse: App
   // Without the cross-node feed, a cached answer could be stale: serve uncached until it is back.
   if (changes.healthy === false) cache.setEnabled(false);
   changes.onHealthChange?.((healthy) => cache.setEnabled(healthy));
+  const log = createLogger(opts.logger, config.logLevel);
   const ctx: AppContext = {
     config,
+    log,
     deps,
     cache,
     usage,
@@ -118,11 +117,9 @@ export async function buildApp(opts: AppOptions): Promise<App & { gatehouse: App
 
   const requestLog = new RequestLog(ctx.metrics);
   const app = Fastify({
-    logger: opts.logger ?? { level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' } },
+    ...fastifyLogging(log),
     genReqId: requestIdGenerator(),
-    childLoggerFactory: lazyChildLoggerFactory,
     requestIdHeader: false,
-    logController: requestLog,
     trustProxy: config.trustProxy,
     bodyLimit: 64 * 1024,
     requestTimeout: config.requestTimeoutMs,
@@ -136,7 +133,8 @@ export async function buildApp(opts: AppOptions): Promise<App & { gatehouse: App
   app.decorate('gatehouse', ctx);
   app.decorateRequest('principal', null);
   app.decorateRequest('recordRequest', null);
-  requestLog.debug = app.log.level === 'debug' || app.log.level === 'trace';
+  app.decorateRequest('receivedAt', 0);
+  if (log.isLevelEnabled('debug')) app.addHook('onResponse', requestLog.debugLine);
 
   // JSON only (CSRF rule of SPEC §3); clients also send Content-Type: application/json on bodiless GET/DELETE.
   app.removeContentTypeParser('text/plain');
@@ -167,7 +165,7 @@ export async function buildApp(opts: AppOptions): Promise<App & { gatehouse: App
   // API docs and unknown paths (answered by the not-found handler) are public. The routes of the
   // JSON API get their hook (security headers, authentication, metrics; see apiRequestHooks),
   // decided once when each is added, below.
-  const apiRequestHook = apiRequestHooks(ctx, () => isUnderPressure());
+  const apiRequestHook = apiRequestHooks(ctx, () => isUnderPressure(), requestLog.begin);
   app.addHook('onRoute', (route) => {
     const isApi = route.url.startsWith('/api/') && !route.url.startsWith('/api/docs');
     const auth = route.config?.auth ?? (isApi ? 'user' : 'public');
@@ -208,6 +206,10 @@ export async function buildApp(opts: AppOptions): Promise<App & { gatehouse: App
 
   // Pages for browsers (the UI, the API docs, the CLI login page), with helmet's full set.
   await app.register(async (web: App) => {
+    web.addHook('onRequest', (request, _reply, done) => {
+      requestLog.begin(request, requestLog.recorderFor(request.routeOptions.url ?? 'unmatched'));
+      done();
+    });
     await web.register(fastifyHelmet, HELMET_OPTIONS);
     await web.register(fastifySwaggerUi, { routePrefix: '/api/docs', staticCSP: true });
     await cliAuthorizeRoutes(web, ctx);
@@ -229,17 +231,19 @@ export async function buildApp(opts: AppOptions): Promise<App & { gatehouse: App
       if (batch.length > 0) await store.tokens.recordUsage(batch);
     } catch (err) {
       usage.restore(batch);
-      app.log.warn({ err }, 'could not write last_used; will retry');
+      log.warn({ err }, 'could not write last_used; will retry');
     }
-    await ctx.failures.flush(store.audit).catch((err: unknown) => app.log.warn({ err }, 'could not write auth failures'));
+    await ctx.failures.flush(store.audit).catch((err: unknown) => log.warn({ err }, 'could not write auth failures'));
   };
   let timer: NodeJS.Timeout | undefined;
   app.addHook('onReady', async () => {
     timer = setInterval(() => void flush(), config.usageFlushMs);
     timer.unref();
+    requestLog.start();
   });
   app.addHook('onClose', async () => {
     if (timer) clearInterval(timer);
+    requestLog.stop();
     unsubscribe();
     await flush();
   });

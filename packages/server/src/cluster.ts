@@ -82,8 +82,8 @@ export async function serveCluster(config: Readonly<Config>): Promise<void> {
   cluster.on('listening', (_worker, address) => {
     if (++listening !== config.workers) return;
     const url = `http://${address.address ?? config.host}:${address.port}`;
-    log(`Gatehouse listening on ${url} with ${config.workers} workers (${config.databaseUrl ? 'PostgreSQL' : `SQLite in ${config.dataDir}`})`);
     if (setupToken) log(`No users yet. Create the first Admin at ${config.publicUrl ?? url}/setup?token=${setupToken} (one-time link)`);
+    log(`Gatehouse listening on ${url} with ${config.workers} workers (${config.databaseUrl ? 'PostgreSQL' : `SQLite in ${config.dataDir}`})`);
   });
   for (let i = 0; i < config.workers; i++) fork();
 

@@ -30,24 +30,26 @@ export async function serve(
     ...(opts.setupToken !== undefined ? { setupToken: opts.setupToken } : {}),
   });
   const { app } = server;
+  const { log } = app.gatehouse;
   const address = await app.listen({ host: config.host, port: config.port });
   const base = config.publicUrl ?? address;
-  if (!opts.quiet) app.log.info(`Gatehouse listening on ${address} (${server.store.dialect === 'sqlite' ? `SQLite in ${config.dataDir}` : 'PostgreSQL'})`);
-  if (server.secretGenerated) app.log.info(`generated a new signing secret in ${config.dataDir}/secret (mode 0600): back it up`);
+  if (server.secretGenerated) log.info(`generated a new signing secret in ${config.dataDir}/secret (mode 0600): back it up`);
   if (server.setupToken && !opts.quiet) {
-    app.log.warn(`No users yet. Create the first Admin at ${base}/setup?token=${server.setupToken} (one-time link)`);
+    log.warn(`No users yet. Create the first Admin at ${base}/setup?token=${server.setupToken} (one-time link)`);
   }
+  // Last: the line that tells a supervisor (and the tests) the server is up.
+  if (!opts.quiet) log.info(`Gatehouse listening on ${address} (${server.store.dialect === 'sqlite' ? `SQLite in ${config.dataDir}` : 'PostgreSQL'})`);
 
   let closing: Promise<void> | undefined;
   const stop = () => (closing ??= server.close());
   if (opts.handleSignals) {
     const shutdown = (signal: string) => {
       if (closing) return;
-      app.log.info(`${signal}: finishing in-flight requests`);
+      log.info(`${signal}: finishing in-flight requests`);
       stop().then(
         () => process.exit(0),
         (err: unknown) => {
-          app.log.error({ err }, 'error during shutdown');
+          log.error({ err }, 'error during shutdown');
           process.exit(1);
         },
       );

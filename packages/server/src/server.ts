@@ -1,8 +1,8 @@
 import { bootstrap, LocalAuthChangeBus, systemClock, type AuthChangeBus, type Clock, type Deps, type PasswordHasher } from '@gatehouse/core';
 import { authChannel, openStore, PostgresAuthChangeBus, type OpenedStore } from '@gatehouse/db';
 import { sql } from 'kysely';
-import type { FastifyServerOptions } from 'fastify';
 import { buildApp } from './app.js';
+import type { LogSetting } from './http/logging.js';
 import type { Config } from './config.js';
 import { argon2Passwords } from './passwords.js';
 import { loadKeyring } from './secrets.js';
@@ -23,7 +23,7 @@ export interface GatehouseServer {
  */
 export async function createServer(
   config: Readonly<Config>,
-  overrides: { clock?: Clock; passwords?: PasswordHasher; logger?: FastifyServerOptions['logger']; webRoot?: string; changes?: AuthChangeBus; setupToken?: string | null } = {},
+  overrides: { clock?: Clock; passwords?: PasswordHasher; logger?: LogSetting; webRoot?: string; changes?: AuthChangeBus; setupToken?: string | null } = {},
 ): Promise<GatehouseServer> {
   const store = openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {

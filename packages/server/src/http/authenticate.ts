@@ -80,28 +80,30 @@ type OnRequestHook = (request: FastifyRequest, reply: FastifyReply, done: HookHa
 
 /**
  * The onRequest hooks of the API routes, one per route, made when the route is added (so the
- * route's protection is decided once, not looked up per request). Each hands over the route's
- * metrics recorder, sets the API's security headers, refuses while the server is overloaded
+ * route's protection is decided once, not looked up per request). Each starts the request's
+ * record (`begin`: its route's metrics recorder, timed from now), sets the API's security headers, refuses while the server is overloaded
  * and, unless the route is public, authenticates: a bearer token when an Authorization
  * header is present, else the session cookie (with the CSRF origin rule of SPEC §3 for unsafe
  * methods). Callback-style with a synchronous fast path, because a cached token must cost no
  * more than a hash and a lookup.
  */
-export function apiRequestHooks(ctx: AppContext, isOverloaded: () => boolean): (route: { auth: AuthMode; alwaysServe: boolean; record: RouteRecorder }) => OnRequestHook {
+export function apiRequestHooks(
+  ctx: AppContext,
+  isOverloaded: () => boolean,
+  begin: (request: FastifyRequest, record: RouteRecorder) => void,
+): (route: { auth: AuthMode; alwaysServe: boolean; record: RouteRecorder }) => OnRequestHook {
   const limit = ctx.config.limitInvalidToken;
   const limiter = limit ? new InvalidTokenLimiter(limit, () => ctx.deps.clock.nowMs()) : null;
 
-  // Each route's hook hands over the route's metrics recorder first, for RequestLog once the
-  // answer is sent.
   const publicRoute = (record: RouteRecorder, checkLoad: boolean): OnRequestHook => (request, reply, done) => {
-    request.recordRequest = record;
+    begin(request, record);
     reply.headers(API_SECURITY_HEADERS);
     if (checkLoad && isOverloaded()) return done(OVERLOADED);
     done();
   };
 
   const authenticated = (record: RouteRecorder, scimRoute: boolean): OnRequestHook => function authenticate(request, reply, done) {
-    request.recordRequest = record;
+    begin(request, record);
     reply.headers(API_SECURITY_HEADERS);
     if (isOverloaded()) return done(OVERLOADED);
     const header = request.headers.authorization;

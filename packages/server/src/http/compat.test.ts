@@ -81,10 +81,17 @@ describeOnEachDatabase('reference API compatibility', (app) => {
 
   it('exposes Prometheus metrics: requests by route and status, auth failures by reason, tokens by state', async () => {
     const t = app();
-    await t.request({ method: 'GET', url: '/api/users/me', token: t.adminToken });
-    await t.request({ method: 'GET', url: '/api/users/me', token: 'a.b.c' });
-    const text = (await t.request({ method: 'GET', url: '/metrics' })).body;
-    expect(text).toMatch(/gatehouse_http_request_duration_seconds_count\{method="GET",route="\/api\/users\/me",status="200"\} [1-9]/);
+    // Over HTTP: request durations are measured from Node's own report of each answer sent.
+    const base = await t.server.app.listen({ host: '127.0.0.1', port: 0 });
+    const me = (token: string) => fetch(`${base}/api/users/me`, { headers: { authorization: `Bearer ${token}` } });
+    expect((await me(t.adminToken)).status).toBe(200);
+    expect((await me(t.adminToken)).status).toBe(200);
+    expect((await me('a.b.c')).status).toBe(401);
+    expect((await fetch(`${base}/api/no-such-route`)).status).toBe(404);
+    const text = await (await fetch(`${base}/metrics`)).text();
+    expect(text).toMatch(/gatehouse_http_request_duration_seconds_count\{method="GET",route="\/api\/users\/me",status="200"\} 2\n/);
+    expect(text).toMatch(/gatehouse_http_request_duration_seconds_count\{method="GET",route="\/api\/users\/me",status="401"\} 1\n/);
+    expect(text).toMatch(/gatehouse_http_request_duration_seconds_count\{method="GET",route="[^"]+",status="404"\} 1\n/);
     expect(text).toMatch(/gatehouse_http_request_duration_seconds_bucket\{.*route="\/api\/users\/me"/);
     expect(text).toMatch(/gatehouse_auth_failures_total\{reason="MALFORMED"\} [1-9]/);
     expect(text).toMatch(/gatehouse_tokens\{state="active"\} [1-9]/);

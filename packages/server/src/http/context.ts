@@ -1,6 +1,7 @@
 import type { Actor, Deps, Principal, TokenAuthenticator, TokenCache, UsageBuffer } from '@gatehouse/core';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { AuthFailureLog } from './auth-failure-log.js';
 import type { Metrics, RouteRecorder } from '../metrics.js';
@@ -8,6 +9,8 @@ import type { Metrics, RouteRecorder } from '../metrics.js';
 /** What the routes and hooks of one app share. */
 export interface AppContext {
   config: Readonly<Config>;
+  /** The app's logger (`app.log` is Fastify's silent one; requests log through `request.log`). */
+  log: Logger;
   deps: Deps;
   authenticator: TokenAuthenticator;
   cache: TokenCache;
@@ -29,8 +32,10 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     principal: Principal | null;
-    /** The route's metrics recorder, set by the API routes' hook (see RequestLog). */
+    /** The route's metrics recorder, set by the route's first hook (see RequestLog.begin). */
     recordRequest: RouteRecorder | null;
+    /** `performance.now()` when the route's first hook ran. */
+    receivedAt: number;
   }
 }
 

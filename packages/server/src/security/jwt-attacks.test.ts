@@ -2,7 +2,7 @@ import { createHmac, generateKeyPairSync, sign as asymmetricSign } from 'node:cr
 import type { AddressInfo } from 'node:net';
 import { createKeyring } from '@gatehouse/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REDACT } from '../app.js';
+import { REDACT } from '../http/logging.js';
 import { parseSecrets } from '../secrets.js';
 import { rawHttp } from '../test-support/raw-http.js';
 import { describeOnEachDatabase, TEST_SECRET, type TestApp } from '../test-support/test-app.js';

@@ -7,7 +7,7 @@ import { createTestDatabase, DIALECTS } from '@gatehouse/db/test-support';
 import type { LightMyRequestResponse } from 'fastify';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { REDACT } from '../app.js';
+import { REDACT } from '../http/logging.js';
 import { loadConfig } from '../config.js';
 import { parseSecrets } from '../secrets.js';
 import { createServer } from '../server.js';

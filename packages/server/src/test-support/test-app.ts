@@ -1,8 +1,9 @@
 import { ManualClock, type Role } from '@gatehouse/core';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '@gatehouse/db/test-support';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import type { FastifyServerOptions, InjectOptions, LightMyRequestResponse } from 'fastify';
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { loadConfig } from '../config.js';
+import type { LogSetting } from '../http/logging.js';
 import { argon2Passwords } from '../passwords.js';
 import { createServer, type GatehouseServer } from '../server.js';
 
@@ -44,8 +45,8 @@ export const NO_LIMITS = {
 };
 
 export interface TestAppOptions {
-  /** Fastify logger options (e.g. `{ level: 'debug', stream }` to capture the logs); silent by default. */
-  logger?: FastifyServerOptions['logger'];
+  /** Logger options (e.g. `{ level: 'debug', stream }` to capture the logs); none by default. */
+  logger?: LogSetting;
 }
 
 /** A real app (routes, hooks, store) on a fresh database of the given kind, with a frozen clock. */
@@ -62,9 +63,7 @@ export async function createTestApp(kind: 'sqlite' | 'postgres', env: Record<str
     ...NO_LIMITS,
     ...env,
   });
-  // A silent logger rather than none: without one, Fastify skips the per-request completion
-  // that RequestLog (metrics) runs on.
-  const server = await createServer(config, { clock, passwords: testPasswords, logger: opts.logger ?? { level: 'silent' } });
+  const server = await createServer(config, { clock, passwords: testPasswords, logger: opts.logger ?? false });
   const { app } = server;
 
   const request: TestApp['request'] = ({ token, cookie, headers, ...rest }) =>

@@ -1,0 +1,50 @@
+import { createKeyring } from '@gatehouse/core';
+import { openStore } from '@gatehouse/db';
+import { expect, it } from 'vitest';
+import { buildApp } from '../app.js';
+import { loadConfig } from '../config.js';
+import { testPasswords } from '../test-support/test-app.js';
+import { REDACT } from './logging.js';
+
+/** An app whose PostgreSQL cannot be reached (nothing listens on port 1), logging into `lines`. */
+async function appWithLogs(level: 'info' | 'debug') {
+  const lines: Record<string, unknown>[] = [];
+  const store = openStore({ databaseUrl: 'postgres://postgres@127.0.0.1:1/none', dataDir: '/tmp' });
+  const app = await buildApp({
+    config: loadConfig({}),
+    store,
+    keyring: createKeyring([{ secret: 'x'.repeat(40) }]),
+    passwords: testPasswords,
+    logger: { level, stream: { write: (line: string) => void lines.push(JSON.parse(line)) }, redact: { paths: REDACT, censor: '[redacted]' } },
+  });
+  return { app, lines, close: async () => { await app.close(); await store.close(); } };
+}
+
+it("logs a failed request's error with the request id its answer shows, and no line per request at info", async () => {
+  const { app, lines, close } = await appWithLogs('info');
+  try {
+    for (let i = 0; i < 3; i++) expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    expect(lines).toEqual([]);
+    const login = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: 'a@b.io', password: 'whatever-long' } });
+    expect(login.statusCode).toBe(503);
+    const { request_id: requestId } = login.json();
+    const errors = lines.filter((l) => l.level === 50);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ reqId: requestId, msg: 'The database is unavailable; try again shortly' });
+  } finally {
+    await close();
+  }
+});
+
+it('writes one line per request at debug level, with the status and without the credential', async () => {
+  const { app, lines, close } = await appWithLogs('debug');
+  try {
+    const res = await app.inject({ method: 'GET', url: '/api/users/me?access_token=abc.def.ghi', headers: { authorization: 'Bearer abc.def.ghi' } });
+    expect(res.statusCode).toBe(401);
+    const requestLines = lines.filter((l) => l.msg === 'request');
+    expect(requestLines).toEqual([expect.objectContaining({ reqId: res.json().request_id, method: 'GET', status: 401, url: '/api/users/me?access_token=[redacted]' })]);
+    expect(JSON.stringify(lines)).not.toContain('abc.def.ghi');
+  } finally {
+    await close();
+  }
+});
