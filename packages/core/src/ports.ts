@@ -130,9 +130,13 @@ export interface TokenAuthRecord {
   userId: number;
 }
 
+/**
+ * A token's last use, as written behind about once a second: one per token in use, so the time
+ * is epoch milliseconds rather than a Date (stores keep it to the second, the API's precision).
+ */
 export interface TokenUsage {
   tokenId: number;
-  at: Date;
+  atMs: number;
   ip: string | null;
 }
 
