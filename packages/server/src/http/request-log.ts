@@ -16,9 +16,9 @@ type TimedMessage = IncomingMessage & Record<symbol, FastifyRequest | undefined>
  *
  * Every route's first onRequest hook calls `begin`; the duration is recorded when Node reports
  * the answer sent, on a diagnostics channel. That costs a request no listener of its own: an
- * onResponse hook (Fastify then listens for the end of every response) cost 0.8 µs a cached
- * request more (BENCHMARKS.md, seventh pass). Answers that Node does not send itself (`inject`)
- * are not measured.
+ * onResponse hook (Fastify then listens for the end of every response) cost a cached request
+ * 0.7–1.3 µs, this about 0.5 µs (BENCHMARKS.md, seventh pass). Answers that Node does not send
+ * itself (`inject`) are not measured.
  */
 export class RequestLog {
   readonly #recorders = new Map<string, RouteRecorder>();
