@@ -81,11 +81,11 @@ type OnRequestHook = (request: FastifyRequest, reply: FastifyReply, done: HookHa
 /**
  * The onRequest hooks of the API routes, one per route, made when the route is added (so the
  * route's protection is decided once, not looked up per request). Each starts the request's
- * record (`begin`: its route's metrics recorder, timed from now), sets the API's security headers, refuses while the server is overloaded
- * and, unless the route is public, authenticates: a bearer token when an Authorization
- * header is present, else the session cookie (with the CSRF origin rule of SPEC §3 for unsafe
- * methods). Callback-style with a synchronous fast path, because a cached token must cost no
- * more than a hash and a lookup.
+ * record (`begin`: its route's metrics recorder, timed from now), sets the API's security
+ * headers, refuses while the server is overloaded and, unless the route is public,
+ * authenticates: a bearer token when an Authorization header is present, else the session
+ * cookie (with the CSRF origin rule of SPEC §3 for unsafe methods). Callback-style with a
+ * synchronous fast path, because a cached token must cost no more than a hash and a lookup.
  */
 export function apiRequestHooks(
   ctx: AppContext,
