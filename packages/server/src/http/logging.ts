@@ -71,7 +71,8 @@ class LazyChildLogger {
   silent(): void {}
 
   #call(level: Level, args: unknown[]): void {
-    if (this.#real === undefined && !this.parent.isLevelEnabled(level)) return;
+    // A route's own log level (Fastify passes it in the options) is the child's to decide.
+    if (this.#real === undefined && this.options?.level === undefined && !this.parent.isLevelEnabled(level)) return;
     (this.#logger[level] as (...a: unknown[]) => void)(...args);
   }
 }
