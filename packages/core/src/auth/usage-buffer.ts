@@ -36,6 +36,6 @@ export class UsageBuffer {
 
   /** Puts a batch back after a failed write, without overwriting newer uses. */
   restore(batch: readonly TokenUsage[]): void {
-    for (const u of batch) if (!this.#pending.has(u.tokenId)) this.#pending.set(u.tokenId, { tokenId: u.tokenId, atMs: u.atMs, ip: u.ip });
+    for (const u of batch) if (!this.#pending.has(u.tokenId)) this.#pending.set(u.tokenId, u);
   }
 }

@@ -4,7 +4,6 @@ import { expect, it } from 'vitest';
 import { buildApp } from '../app.js';
 import { loadConfig } from '../config.js';
 import { testPasswords } from '../test-support/test-app.js';
-import { REDACT } from './logging.js';
 
 /** An app whose PostgreSQL cannot be reached (nothing listens on port 1), logging into `lines`. */
 async function appWithLogs(level: 'info' | 'debug') {
@@ -15,7 +14,7 @@ async function appWithLogs(level: 'info' | 'debug') {
     store,
     keyring: createKeyring([{ secret: 'x'.repeat(40) }]),
     passwords: testPasswords,
-    logger: { level, stream: { write: (line: string) => void lines.push(JSON.parse(line)) }, redact: { paths: REDACT, censor: '[redacted]' } },
+    logger: { level, stream: { write: (line: string) => void lines.push(JSON.parse(line)) } },
   });
   return { app, lines, close: async () => { await app.close(); await store.close(); } };
 }

@@ -3,7 +3,7 @@ import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'p
 import { redactUrl } from './redact.js';
 
 /** Never log a credential (STYLE.md): request headers that carry one are redacted. */
-export const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', 'headers.authorization', 'headers.cookie'];
+const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', 'headers.authorization', 'headers.cookie'];
 
 /** How an app logs: pino options (with a destination stream, e.g. to capture lines in tests), or false for not at all. */
 export type LogSetting = (LoggerOptions & { stream?: DestinationStream }) | false;
@@ -41,7 +41,7 @@ class LazyChildLogger {
     return (this.#real ??= this.parent.child(this.bindings, this.options) as FastifyBaseLogger);
   }
   get level(): string {
-    return this.#real?.level ?? this.parent.level;
+    return this.#real?.level ?? this.options?.level ?? this.parent.level;
   }
   set level(level: string) {
     this.#logger.level = level;

@@ -2,7 +2,6 @@ import { createHmac, generateKeyPairSync, sign as asymmetricSign } from 'node:cr
 import type { AddressInfo } from 'node:net';
 import { createKeyring } from '@gatehouse/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REDACT } from '../http/logging.js';
 import { parseSecrets } from '../secrets.js';
 import { rawHttp } from '../test-support/raw-http.js';
 import { describeOnEachDatabase, TEST_SECRET, type TestApp } from '../test-support/test-app.js';
@@ -166,9 +165,9 @@ const ATTACKS: Attack[] = [
   { name: 'real key, never issued (unknown jti)', status: 401, noStoreRead: false, header: (t) => bearer(jws(parts(t.adminToken).header, { ...parts(t.adminToken).claims, jti: 'never-issued-0123456789' }, real.jwtKey)) },
 ];
 
-/** Every line the app logged (pino JSON), with the production redaction. */
+/** Every line the app logged (pino JSON), with the app's own redaction (createLogger's default). */
 const logs: string[] = [];
-const logger = { level: 'debug', stream: { write: (line: string) => void logs.push(line) }, redact: { paths: REDACT, censor: '[redacted]' } };
+const logger = { level: 'debug', stream: { write: (line: string) => void logs.push(line) } };
 
 describeOnEachDatabase('JWT attacks over HTTP', (app) => {
   let reads = 0;

@@ -7,7 +7,6 @@ import { createTestDatabase, DIALECTS } from '@gatehouse/db/test-support';
 import type { LightMyRequestResponse } from 'fastify';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { REDACT } from '../http/logging.js';
 import { loadConfig } from '../config.js';
 import { parseSecrets } from '../secrets.js';
 import { createServer } from '../server.js';
@@ -20,7 +19,7 @@ import { ADMIN_EMAIL, ADMIN_PASSWORD, describeOnEachDatabase, NO_LIMITS, TEST_SE
  */
 
 const logs: string[] = [];
-const logger = { level: 'debug', stream: { write: (line: string) => void logs.push(line) }, redact: { paths: REDACT, censor: '[redacted]' } };
+const logger = { level: 'debug', stream: { write: (line: string) => void logs.push(line) } };
 const keyring = createKeyring(parseSecrets(TEST_SECRET));
 
 interface Secrets {
