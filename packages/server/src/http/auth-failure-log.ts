@@ -1,27 +1,46 @@
 import type { AuditStore, AuthFailureReason, Clock } from '@gatehouse/core';
 
+interface FailureGroup {
+  reason: AuthFailureReason;
+  ip: string | null;
+  count: number;
+  first: Date;
+}
+
+/** Groups kept between flushes at most: under a flood from many addresses, further ones are dropped. */
+const MAX_GROUPS = 10_000;
+
 /**
  * Authentication failures, aggregated per (reason, ip) in memory and written to the audit log
  * as one event per group with its count — so that a flood of bad tokens never writes per
  * request (and never touches the store on the request path).
  */
 export class AuthFailureLog {
-  #pending = new Map<string, { reason: AuthFailureReason; ip: string | null; count: number; first: Date }>();
+  /**
+   * By reason, then by IP: a refused request finds its group without building a key (the IP
+   * string is the connection's own, so its hash is computed once per connection).
+   */
+  #pending = new Map<AuthFailureReason, Map<string | null, FailureGroup>>();
+  #groups = 0;
 
   constructor(private readonly clock: Clock) {}
 
   record(reason: AuthFailureReason, ip: string | null): void {
-    const key = `${reason}|${ip ?? ''}`;
-    const entry = this.#pending.get(key);
-    if (entry) entry.count++;
-    // Bounded: under a flood from many addresses, further groups are dropped until the next flush.
-    else if (this.#pending.size < 10_000) this.#pending.set(key, { reason, ip, count: 1, first: this.clock.now() });
+    let byIp = this.#pending.get(reason);
+    if (byIp === undefined) this.#pending.set(reason, (byIp = new Map()));
+    const group = byIp.get(ip);
+    if (group !== undefined) group.count++;
+    else if (this.#groups < MAX_GROUPS) {
+      byIp.set(ip, { reason, ip, count: 1, first: this.clock.now() });
+      this.#groups++;
+    }
   }
 
   async flush(audit: AuditStore): Promise<void> {
-    if (this.#pending.size === 0) return;
-    const groups = [...this.#pending.values()];
+    if (this.#groups === 0) return;
+    const groups = [...this.#pending.values()].flatMap((byIp) => [...byIp.values()]);
     this.#pending = new Map();
+    this.#groups = 0;
     await audit.append(
       groups.map((g) => ({
         at: g.first,

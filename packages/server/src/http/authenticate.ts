@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fast
 import { InvalidTokenLimiter } from './abuse-limits.js';
 import type { RouteRecorder } from '../metrics.js';
 import type { AppContext, AuthMode } from './context.js';
-import { API_SECURITY_HEADERS, bearerChallenge, sendError } from './errors.js';
+import { API_SECURITY_HEADERS, bearerChallenge, sendErrorFromApiHook } from './errors.js';
 
 export const SESSION_COOKIE = 'gatehouse_session';
 
@@ -51,10 +51,10 @@ function refuse(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, r
   }
   reply.header('www-authenticate', CHALLENGE[reason]);
   if (reason === 'INVALID_REQUEST') {
-    sendError(reply, 400, 'INVALID_REQUEST', DETAIL[reason]);
+    sendErrorFromApiHook(reply, 400, 'INVALID_REQUEST', DETAIL[reason]);
     return;
   }
-  sendError(reply, 401, reason === 'MISSING' ? 'UNAUTHENTICATED' : 'INVALID_TOKEN', DETAIL[reason]);
+  sendErrorFromApiHook(reply, 401, reason === 'MISSING' ? 'UNAUTHENTICATED' : 'INVALID_TOKEN', DETAIL[reason]);
 }
 
 /** Token scope rules (SPEC §1): SCIM tokens reach SCIM routes only, and SCIM routes only SCIM tokens. */
@@ -62,11 +62,11 @@ function admit(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, pr
   const scimToken = principal.token?.scimEndpointsOnly === true;
   if (scimToken && !scimRoute) {
     ctx.metrics.authFailure('SCIM_TOKEN_SCOPE');
-    sendError(reply, 403, 'SCIM_TOKEN_NOT_ALLOWED', 'This is a SCIM administration token: it can call the SCIM endpoints (/api/scim/v2) only');
+    sendErrorFromApiHook(reply, 403, 'SCIM_TOKEN_NOT_ALLOWED', 'This is a SCIM administration token: it can call the SCIM endpoints (/api/scim/v2) only');
     return false;
   }
   if (scimRoute && !scimToken) {
-    sendError(reply, 403, 'FORBIDDEN', 'The SCIM endpoints accept SCIM administration tokens only');
+    sendErrorFromApiHook(reply, 403, 'FORBIDDEN', 'The SCIM endpoints accept SCIM administration tokens only');
     return false;
   }
   request.principal = principal;
@@ -113,12 +113,12 @@ export function apiRequestHooks(
       if (cookie === undefined) return refuse(ctx, request, reply, 'MISSING');
       if (scimRoute) {
         // A session is a credential, but not one the SCIM endpoints accept (issue: 403, not 401).
-        sendError(reply, 403, 'FORBIDDEN', 'The SCIM endpoints accept SCIM administration tokens only');
+        sendErrorFromApiHook(reply, 403, 'FORBIDDEN', 'The SCIM endpoints accept SCIM administration tokens only');
         return;
       }
       const origin = request.headers.origin;
       if (UNSAFE.has(request.method) && origin !== undefined && origin !== ownOrigin(ctx, request)) {
-        sendError(reply, 403, 'CSRF_REJECTED', 'Cross-origin request refused: the Origin is not this server');
+        sendErrorFromApiHook(reply, 403, 'CSRF_REJECTED', 'Cross-origin request refused: the Origin is not this server');
         return;
       }
       authenticateSession(ctx.deps, cookie).then(
@@ -136,7 +136,7 @@ export function apiRequestHooks(
       const wait = limiter.retryAfter(request.ip);
       if (wait > 0) {
         reply.header('retry-after', String(wait));
-        sendError(reply, 429, 'RATE_LIMITED', `Too many invalid tokens from this address; retry in ${wait} s`);
+        sendErrorFromApiHook(reply, 429, 'RATE_LIMITED', `Too many invalid tokens from this address; retry in ${wait} s`);
         return;
       }
     }
