@@ -108,15 +108,18 @@ async function compare(dialect, name, gh, base, run, extra = {}) {
     if (base && r % 2 === 1) b.push(await run(base, r));
   }
   const pick = (xs, k) => median(xs.map((x) => x[k]));
+  // The ratio of each round's two runs, a few seconds apart: on a shared machine whose speed
+  // drifts over tens of seconds, their median is steadier than the ratio of the two medians.
+  const paired = base ? g.map((x, r) => x.rps / b[r].rps) : [];
   const row = {
     dialect, scenario: name,
     rps: pick(g, 'rps'), p50: pick(g, 'p50'), p99: pick(g, 'p99'), cpu: pick(g, 'cpuPerReq'), non2xx: g.reduce((s, x) => s + x.non2xx, 0),
     baseRps: base ? pick(b, 'rps') : NaN, baseCpu: base ? pick(b, 'cpuPerReq') : NaN, baseP99: base ? pick(b, 'p99') : NaN,
+    ratio: base ? median(paired) : NaN, ratioMin: Math.min(...paired), ratioMax: Math.max(...paired),
     ...extra,
   };
-  row.ratio = base ? row.rps / row.baseRps : NaN;
   results.push(row);
-  log(`${dialect} ${name}: ${row.rps.toFixed(0)} req/s (baseline ${row.baseRps.toFixed(0)}) ratio ${row.ratio.toFixed(2)} p50 ${row.p50} ms p99 ${row.p99} ms (baseline ${row.baseP99} ms) cpu ${row.cpu.toFixed(0)} µs/req`);
+  log(`${dialect} ${name}: ${row.rps.toFixed(0)} req/s (baseline ${row.baseRps.toFixed(0)}) ratio ${row.ratio.toFixed(2)} (rounds ${paired.map((x) => x.toFixed(2)).join(' ')}) p50 ${row.p50} ms p99 ${row.p99} ms (baseline ${row.baseP99} ms) cpu ${row.cpu.toFixed(0)} µs/req`);
   return row;
 }
 
@@ -137,10 +140,11 @@ async function benchDialect(dialect) {
     const schemaOf = (path) => openapi.paths[path].get.responses['200'].content['application/json'].schema;
     const meBody = await (await fetch(`${gh.url}/api/users/me`, { headers: { authorization: `Bearer ${warm}` } })).json();
     const dsBody = await (await fetch(`${gh.url}/api/datastores`, { headers: { authorization: `Bearer ${seeded.memberToken}` } })).json();
-    const base = await startBaseline([
+    const baselineRoutes = [
       { method: 'GET', url: '/api/users/me', schema: schemaOf('/api/users/me'), body: meBody },
       { method: 'GET', url: '/api/datastores', schema: schemaOf('/api/datastores'), body: dsBody },
-    ]);
+    ];
+    const base = await startBaseline(baselineRoutes);
     try {
       const target = (t, path) => ({ url: `${t.url}${path}`, pid: t.pid, duration: DURATION });
       const me = '/api/users/me';
@@ -148,6 +152,16 @@ async function benchDialect(dialect) {
       await load({ ...target(base, me), duration: 1 });
 
       if (want('a')) await compare(dialect, 'a. warm (one token)', gh, base, (t) => load({ ...target(t, me), headers: { authorization: `Bearer ${warm}` } }));
+      // The noise floor of every ratio of the run: the baseline against a second copy of itself.
+      if (want('a') && dialect === dialects[0]) {
+        const twin = await startBaseline(baselineRoutes);
+        try {
+          await load({ ...target(twin, me), duration: 1 });
+          await compare('—', 'control: the baseline against a second baseline (a)', twin, base, (t) => load({ ...target(t, me), headers: { authorization: `Bearer ${warm}` } }));
+        } finally {
+          await twin.stop();
+        }
+      }
       // Steady state: every token seen once before measuring (scenario c measures first sights).
       if (want('b')) {
         await load({ ...target(gh, me), next: cycle(spread), amount: SPREAD, duration: undefined });
@@ -266,10 +280,11 @@ async function propagation(db, a, seeded) {
 function report() {
   const f = (x, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : '—');
   const lines = [];
-  lines.push('| database | scenario | req/s | baseline req/s | ratio | p50 ms | p99 ms (baseline) | server CPU µs/req (baseline) | non-2xx |');
-  lines.push('|---|---|---|---|---|---|---|---|---|');
+  lines.push('| database | scenario | req/s | baseline req/s | ratio | rounds\' ratios | p50 ms | p99 ms (baseline) | server CPU µs/req (baseline) | non-2xx |');
+  lines.push('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results.filter((x) => x.rps !== undefined)) {
-    lines.push(`| ${r.dialect} | ${r.scenario} | ${f(r.rps)} | ${f(r.baseRps)} | ${f(r.ratio, 2)} | ${f(r.p50, 1)} | ${f(r.p99, 1)} (${f(r.baseP99, 1)}) | ${f(r.cpu)} (${f(r.baseCpu)}) | ${r.non2xx} |`);
+    const range = Number.isFinite(r.ratio) ? `${f(r.ratioMin, 2)}–${f(r.ratioMax, 2)}` : '—';
+    lines.push(`| ${r.dialect} | ${r.scenario} | ${f(r.rps)} | ${f(r.baseRps)} | ${f(r.ratio, 2)} | ${range} | ${f(r.p50, 1)} | ${f(r.p99, 1)} (${f(r.baseP99, 1)}) | ${f(r.cpu)} (${f(r.baseCpu)}) | ${r.non2xx} |`);
   }
   const other = results.filter((x) => x.rps === undefined);
   if (other.length) {
@@ -302,7 +317,7 @@ if (args.write && !QUICK && !args.scenarios) {
   const section = [
     `<!-- results:start -->`,
     `Run of ${started.toISOString()} on ${machine}; fastify ${find('fastify')}, better-sqlite3 ${find('better-sqlite3')}, pg ${find('pg')}, kysely ${find('kysely')}, autocannon ${find('autocannon')}; PostgreSQL on the same machine.`,
-    `Command: \`npm run bench -- --rounds ${ROUNDS} --duration ${DURATION}\` (${ROUNDS} rounds, medians; 50 connections unless said; the load generator runs beside the server).`,
+    `Command: \`npm run bench -- --rounds ${ROUNDS} --duration ${DURATION}\` (${ROUNDS} rounds, medians; a ratio is the median of the rounds' ratios, each of two runs side by side; 50 connections unless said; the load generator runs beside the server).`,
     '',
     table,
     `<!-- results:end -->`,
