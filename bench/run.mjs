@@ -108,8 +108,8 @@ async function compare(dialect, name, gh, base, run, extra = {}) {
     if (base && r % 2 === 1) b.push(await run(base, r));
   }
   const pick = (xs, k) => median(xs.map((x) => x[k]));
-  // The ratio of each round's two runs, a few seconds apart: on a shared machine whose speed
-  // drifts over tens of seconds, their median is steadier than the ratio of the two medians.
+  // The ratio of each round's two runs, a few seconds apart, so that a drift of a shared
+  // machine's speed between rounds cancels in each pair; their range shows the run's noise.
   const paired = base ? g.map((x, r) => x.rps / b[r].rps) : [];
   const row = {
     dialect, scenario: name,
