@@ -215,11 +215,16 @@ export async function buildApp(opts: AppOptions): Promise<App & { gatehouse: App
     await cliAuthorizeRoutes(web, ctx);
     const webRoot = opts.webRoot ?? DEFAULT_WEB_ROOT;
     const hasUi = existsSync(join(webRoot, 'index.html'));
+    const uiPages = requestLog.recorderFor('ui');
     if (hasUi) await web.register(fastifyStatic, { root: webRoot, wildcard: false, index: false, serve: true, decorateReply: true });
     web.setNotFoundHandler((request, reply) => {
       const path = request.url.split('?')[0] ?? '';
       const isApi = path.startsWith('/api/') || path === '/api' || path === '/metrics';
-      if (!isApi && hasUi && request.method === 'GET') return reply.type('text/html').sendFile('index.html');
+      if (!isApi && hasUi && request.method === 'GET') {
+        // A page of the single-page UI (its router's path), not a miss: measured as route "ui".
+        request.recordRequest = uiPages;
+        return reply.type('text/html').sendFile('index.html');
+      }
       return sendError(reply, 404, 'NOT_FOUND', `No route for ${request.method} ${path}`);
     });
   });

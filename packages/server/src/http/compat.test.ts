@@ -1,5 +1,11 @@
 import { expect, it } from 'vitest';
-import { describeOnEachDatabase } from '../test-support/test-app.js';
+import { describeOnEachDatabase, skipWithoutBuiltUi, type TestApp } from '../test-support/test-app.js';
+
+/** The base URL of the app's HTTP listener (the tests of a database share one app): request durations are measured only over HTTP. */
+async function listening(t: TestApp): Promise<string> {
+  const address = t.server.app.server.address();
+  return address !== null && typeof address === 'object' ? `http://127.0.0.1:${address.port}` : t.server.app.listen({ host: '127.0.0.1', port: 0 });
+}
 
 /** What the reference API's public clients (the Qualytics CLI, the seed's examples) rely on (SPEC §3). */
 describeOnEachDatabase('reference API compatibility', (app) => {
@@ -82,7 +88,7 @@ describeOnEachDatabase('reference API compatibility', (app) => {
   it('exposes Prometheus metrics: requests by route and status, auth failures by reason, tokens by state', async () => {
     const t = app();
     // Over HTTP: request durations are measured from Node's own report of each answer sent.
-    const base = await t.server.app.listen({ host: '127.0.0.1', port: 0 });
+    const base = await listening(t);
     const me = (token: string) => fetch(`${base}/api/users/me`, { headers: { authorization: `Bearer ${token}` } });
     expect((await me(t.adminToken)).status).toBe(200);
     expect((await me(t.adminToken)).status).toBe(200);
@@ -91,11 +97,28 @@ describeOnEachDatabase('reference API compatibility', (app) => {
     const text = await (await fetch(`${base}/metrics`)).text();
     expect(text).toMatch(/gatehouse_http_request_duration_seconds_count\{method="GET",route="\/api\/users\/me",status="200"\} 2\n/);
     expect(text).toMatch(/gatehouse_http_request_duration_seconds_count\{method="GET",route="\/api\/users\/me",status="401"\} 1\n/);
-    expect(text).toMatch(/gatehouse_http_request_duration_seconds_count\{method="GET",route="[^"]+",status="404"\} 1\n/);
+    expect(text).toMatch(/gatehouse_http_request_duration_seconds_count\{method="GET",route="unmatched",status="404"\} 1\n/);
     expect(text).toMatch(/gatehouse_http_request_duration_seconds_bucket\{.*route="\/api\/users\/me"/);
     expect(text).toMatch(/gatehouse_auth_failures_total\{reason="MALFORMED"\} [1-9]/);
     expect(text).toMatch(/gatehouse_tokens\{state="active"\} [1-9]/);
     expect(text).not.toContain(t.adminToken);
+  });
+
+  it.skipIf(skipWithoutBuiltUi)('counts the pages of the UI as route "ui", not as misses', async () => {
+    const base = await listening(app());
+    const count = async (route: string, status: number) => {
+      const text = await (await fetch(`${base}/metrics`)).text();
+      const line = text.match(new RegExp(`^gatehouse_http_request_duration_seconds_count\\{method="GET",route="${route}",status="${status}"\\} (\\d+)$`, 'm'));
+      return Number(line?.[1] ?? 0);
+    };
+    const [ui, misses] = [await count('ui', 200), await count('unmatched', 404)];
+    const page = await fetch(`${base}/tokens`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect((await fetch(`${base}/api/no-such-route`)).status).toBe(404);
+    expect(await count('ui', 200)).toBe(ui + 1);
+    expect(await count('unmatched', 404)).toBe(misses + 1);
+    expect(await count('unmatched', 200)).toBe(0);
   });
 });
 

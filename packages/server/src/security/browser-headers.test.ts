@@ -1,16 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, createTestApp, type TestApp } from '../test-support/test-app.js';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, createTestApp, skipWithoutBuiltUi, UI_INDEX, type TestApp } from '../test-support/test-app.js';
 
 /*
  * Browser security for the UI (issue 6): a strict CSP that the built UI satisfies, no framing,
  * cookies, trust-proxy and the CSRF rule of SPEC §3 (cases not in routes/auth.test.ts).
  */
 
-const INDEX = resolve(dirname(fileURLToPath(import.meta.url)), '../../../web/dist/index.html');
-const REQUIRE_ALL = process.env.GATEHOUSE_REQUIRE_ALL === '1';
 
 function withApp(env: Record<string, string>, body: (t: () => TestApp) => void): void {
   let t: TestApp | undefined;
@@ -27,7 +23,7 @@ const directives = (csp: string) => new Map(csp.split(';').map((d) => d.trim().s
 
 describe('Content-Security-Policy and framing', () => {
   withApp({}, (app) => {
-    it.skipIf(!existsSync(INDEX) && !REQUIRE_ALL)('the built UI is served with a strict CSP that it satisfies (no inline script)', async () => {
+    it.skipIf(skipWithoutBuiltUi)('the built UI is served with a strict CSP that it satisfies (no inline script)', async () => {
       const res = await app().request({ method: 'GET', url: '/' });
       expect(res.statusCode).toBe(200);
       expect(res.headers['content-type']).toMatch(/^text\/html/);
@@ -40,7 +36,7 @@ describe('Content-Security-Policy and framing', () => {
       expect(res.headers['x-frame-options']).toBe('DENY');
       expect(res.headers['x-content-type-options']).toBe('nosniff');
       // The page satisfies script-src 'self': every script is a same-origin file, no inline code or handlers.
-      const html = readFileSync(INDEX, 'utf8');
+      const html = readFileSync(UI_INDEX, 'utf8');
       expect(res.body).toBe(html);
       const scripts = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/gi)];
       expect(scripts.length).toBeGreaterThan(0);

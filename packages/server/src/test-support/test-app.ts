@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ManualClock, type Role } from '@gatehouse/core';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '@gatehouse/db/test-support';
 import { afterAll, beforeAll, describe, it } from 'vitest';
@@ -10,6 +13,11 @@ import { createServer, type GatehouseServer } from '../server.js';
 export const ADMIN_EMAIL = 'admin@example.com';
 export const ADMIN_PASSWORD = 'correct-horse-battery-staple';
 export const TEST_SECRET = 'test-secret-that-is-long-enough-0123456789';
+
+/** The built UI's page, which the test apps serve when `npm run build` has built it. */
+export const UI_INDEX = resolve(dirname(fileURLToPath(import.meta.url)), '../../../web/dist/index.html');
+/** Tests of the built UI skip without it, except in CI (GATEHOUSE_REQUIRE_ALL=1), where they fail. */
+export const skipWithoutBuiltUi = !existsSync(UI_INDEX) && process.env.GATEHOUSE_REQUIRE_ALL !== '1';
 
 /** Light Argon2id parameters so that tests stay fast; production uses the defaults. */
 export const testPasswords = argon2Passwords({ memoryCost: 1024, timeCost: 1 });
