@@ -1,9 +1,11 @@
 import { createKeyring } from '@gatehouse/core';
 import { openStore } from '@gatehouse/db';
+import Fastify, { type FastifyRequest } from 'fastify';
 import { expect, it } from 'vitest';
 import { buildApp } from '../app.js';
 import { loadConfig } from '../config.js';
 import { testPasswords } from '../test-support/test-app.js';
+import { createLogger, fastifyLogging } from './logging.js';
 
 /** An app whose PostgreSQL cannot be reached (nothing listens on port 1), logging into `lines`. */
 async function appWithLogs(level: 'info' | 'debug') {
@@ -45,5 +47,25 @@ it('writes one line per request at debug level, with the status and without the 
     expect(JSON.stringify(lines)).not.toContain('abc.def.ghi');
   } finally {
     await close();
+  }
+});
+
+it("a route's own log level decides for its requests, above or below the app's", async () => {
+  const lines: Record<string, unknown>[] = [];
+  const log = createLogger({ stream: { write: (line: string) => void lines.push(JSON.parse(line)) } }, 'info');
+  const app = Fastify(fastifyLogging(log));
+  const logAll = (request: FastifyRequest) => {
+    request.log.debug('debug line');
+    request.log.info('info line');
+    return {};
+  };
+  app.get('/verbose', { logLevel: 'debug' }, logAll);
+  app.get('/quiet', { logLevel: 'warn' }, logAll);
+  app.get('/default', logAll);
+  try {
+    for (const url of ['/verbose', '/quiet', '/default']) expect((await app.inject({ method: 'GET', url })).statusCode).toBe(200);
+    expect(lines.map((l) => `${l.msg} ${l.reqId}`)).toEqual(['debug line req-1', 'info line req-1', 'info line req-3']);
+  } finally {
+    await app.close();
   }
 });
