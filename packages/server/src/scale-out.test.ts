@@ -98,6 +98,23 @@ describe.skipIf(!pgAvailable)('two nodes on one PostgreSQL', () => {
     await within(async () => (await call(b, t.bearer_token, '/api/users')).statusCode === 200);
   });
 
+  it("a team change on A applies on B: the datastores of a Member's cached token follow their teams", async () => {
+    const sa = (await on(a, 'POST', '/api/users', { name: 'Team Bot', role: 'Member' })).json();
+    const t = await warmToken('svc', { user_id: sa.id });
+    const team = (await on(a, 'POST', '/api/teams', { name: 'Two-node team' })).json();
+    const ds = (await on(a, 'POST', '/api/datastores', { name: 'two-node-ds', type: 'postgresql', teams: ['Two-node team'] })).json();
+    const visibleOnB = async () => {
+      const res = await call(b, t.bearer_token, '/api/datastores?size=1000');
+      expect(res.statusCode).toBe(200);
+      return res.json().items.some((d: { id: number }) => d.id === ds.id);
+    };
+    expect(await visibleOnB()).toBe(false);
+    await on(a, 'PUT', `/api/teams/${team.id}`, { user_ids: [sa.id] });
+    await within(visibleOnB);
+    await on(a, 'PUT', `/api/teams/${team.id}`, { user_ids: [] });
+    await within(async () => !(await visibleOnB()));
+  });
+
   it('B reads a user once for all their tokens, and a change on A reaches the tokens B has never seen', async () => {
     const sa = (await on(a, 'POST', '/api/users', { name: 'Fleet Bot', role: 'Member' })).json();
     const first = await warmToken('first', { user_id: sa.id });
