@@ -7,7 +7,6 @@ import { ADMIN_EMAIL, ADMIN_PASSWORD, createTestApp, skipWithoutBuiltUi, UI_INDE
  * cookies, trust-proxy and the CSRF rule of SPEC §3 (cases not in routes/auth.test.ts).
  */
 
-
 function withApp(env: Record<string, string>, body: (t: () => TestApp) => void): void {
   let t: TestApp | undefined;
   beforeAll(async () => {
