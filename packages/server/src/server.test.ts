@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { Agent, request, type RequestOptions } from 'node:http';
 import { join } from 'node:path';
 import { createTestDatabase } from '@gatehouse/db/test-support';
 import { describe, expect, it } from 'vitest';
@@ -127,4 +128,68 @@ describe('the real process (built server)', () => {
       await server.stop();
     }
   });
+
+  it('--workers 2 on SQLite: a revocation is answered only once every worker has applied it, so no kept-alive connection sees the token accepted after', async () => {
+    const server = await spawnServer({ env: { GATEHOUSE_WORKERS: '2', GATEHOUSE_LOG_LEVEL: 'warn' } });
+    // Six connections kept alive from the start: the primary hands them to the workers in turn.
+    const agents = Array.from({ length: 6 }, () => new Agent({ keepAlive: true, maxSockets: 1 }));
+    let stopped: number | undefined;
+    try {
+      const json = { 'content-type': 'application/json' };
+      const login = await fetch(`${server.baseUrl}/api/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ email: server.adminEmail, password: server.adminPassword }) });
+      const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+      const created = await (await fetch(`${server.baseUrl}/api/user-tokens`, { method: 'POST', headers: { ...json, cookie }, body: JSON.stringify({ name: 'keep-alive' }) })).json();
+      const bearer = { authorization: `Bearer ${created.bearer_token}` };
+      const call = (agent: Agent, method: string, path: string, headers: Record<string, string>, body?: string) => httpCall(`${server.baseUrl}${path}`, { agent, method, headers }, body);
+
+      // Each connection uses the token twice (cached from its second use) and finds out which
+      // worker it is on: an error body's request id starts with its process's prefix.
+      const workerOf = new Map<Agent, string>();
+      for (const agent of agents) {
+        for (let i = 0; i < 2; i++) expect((await call(agent, 'GET', '/api/users/me', bearer)).status).toBe(200);
+        workerOf.set(agent, JSON.parse((await call(agent, 'GET', '/api/no-such-route', bearer)).body).request_id.split('-')[0]);
+      }
+      expect(new Set(workerOf.values()).size).toBe(2);
+
+      // Stop one worker, and revoke through a connection of the other.
+      const [first] = workerPids(server.process.pid!);
+      process.kill(first!, 'SIGSTOP');
+      stopped = first;
+      const probes = agents.map((agent) => call(agent, 'GET', '/api/no-such-route', bearer).then(() => agent));
+      const running = await Promise.race(probes);
+      const revoke = call(running, 'PUT', `/api/user-tokens/${created.id}`, { ...json, cookie }, JSON.stringify({ revoke: true }));
+      const early = await Promise.race([revoke.then(() => 'answered'), new Promise((r) => setTimeout(() => r('waiting'), 500))]);
+      expect(early).toBe('waiting');
+      process.kill(first!, 'SIGCONT');
+      stopped = undefined;
+      expect((await revoke).status).toBe(200);
+      await Promise.all(probes);
+
+      const after = await Promise.all(agents.map((agent) => call(agent, 'GET', '/api/users/me', bearer)));
+      expect(after.map((a) => a.status)).toEqual(Array(agents.length).fill(401));
+    } finally {
+      if (stopped !== undefined) process.kill(stopped, 'SIGCONT');
+      for (const agent of agents) agent.destroy();
+      await server.stop();
+    }
+  });
 });
+
+/** The pids of a process's children (a cluster's workers), from /proc. */
+function workerPids(pid: number): number[] {
+  return readdirSync(`/proc/${pid}/task`).flatMap((task) => readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean).map(Number));
+}
+
+/** One request through `node:http` (so that it goes over the agent's kept-alive connection). */
+function httpCall(url: string, options: RequestOptions, body?: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, options, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode!, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
