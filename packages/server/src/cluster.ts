@@ -36,7 +36,8 @@ export class ClusterAuthChangeBus implements AuthChangeBus {
       if (!isClusterMessage(m)) return;
       if (m.type === CHANGE) {
         this.#local.deliver(m.change);
-        process.send!({ type: APPLIED, id: m.id } satisfies ClusterMessage);
+        // With a callback, a channel closed meanwhile (the host stopping) is no uncaught error.
+        process.send!({ type: APPLIED, id: m.id } satisfies ClusterMessage, undefined, {}, () => {});
       } else {
         this.#settle(m.id);
       }
