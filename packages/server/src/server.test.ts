@@ -3,7 +3,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { Agent, request, type RequestOptions } from 'node:http';
 import { join } from 'node:path';
 import { createTestDatabase } from '@gatehouse/db/test-support';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { loadConfig } from './config.js';
 import { createServer } from './server.js';
 import { spawnServer } from './test-support/spawn-server.js';
@@ -130,50 +130,109 @@ describe('the real process (built server)', () => {
   });
 
   it('--workers 2 on SQLite: a revocation is answered only once every worker has applied it, so no kept-alive connection sees the token accepted after', async () => {
-    const server = await spawnServer({ env: { GATEHOUSE_WORKERS: '2', GATEHOUSE_LOG_LEVEL: 'warn' } });
-    // Six connections kept alive from the start: the primary hands them to the workers in turn.
-    const agents = Array.from({ length: 6 }, () => new Agent({ keepAlive: true, maxSockets: 1 }));
-    let stopped: number | undefined;
+    const cluster = await twoWorkersOneStopped();
     try {
-      const json = { 'content-type': 'application/json' };
-      const login = await fetch(`${server.baseUrl}/api/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ email: server.adminEmail, password: server.adminPassword }) });
-      const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
-      const created = await (await fetch(`${server.baseUrl}/api/user-tokens`, { method: 'POST', headers: { ...json, cookie }, body: JSON.stringify({ name: 'keep-alive' }) })).json();
-      const bearer = { authorization: `Bearer ${created.bearer_token}` };
-      const call = (agent: Agent, method: string, path: string, headers: Record<string, string>, body?: string) => httpCall(`${server.baseUrl}${path}`, { agent, method, headers }, body);
-
-      // Each connection uses the token twice (cached from its second use) and finds out which
-      // worker it is on: an error body's request id starts with its process's prefix.
-      const workerOf = new Map<Agent, string>();
-      for (const agent of agents) {
-        for (let i = 0; i < 2; i++) expect((await call(agent, 'GET', '/api/users/me', bearer)).status).toBe(200);
-        workerOf.set(agent, JSON.parse((await call(agent, 'GET', '/api/no-such-route', bearer)).body).request_id.split('-')[0]);
-      }
-      expect(new Set(workerOf.values()).size).toBe(2);
-
-      // Stop one worker, and revoke through a connection of the other.
-      const [first] = workerPids(server.process.pid!);
-      process.kill(first!, 'SIGSTOP');
-      stopped = first;
-      const probes = agents.map((agent) => call(agent, 'GET', '/api/no-such-route', bearer).then(() => agent));
-      const running = await Promise.race(probes);
-      const revoke = call(running, 'PUT', `/api/user-tokens/${created.id}`, { ...json, cookie }, JSON.stringify({ revoke: true }));
+      const revoke = cluster.revoke();
       const early = await Promise.race([revoke.then(() => 'answered'), new Promise((r) => setTimeout(() => r('waiting'), 500))]);
       expect(early).toBe('waiting');
-      process.kill(first!, 'SIGCONT');
-      stopped = undefined;
+      cluster.resume();
       expect((await revoke).status).toBe(200);
-      await Promise.all(probes);
-
-      const after = await Promise.all(agents.map((agent) => call(agent, 'GET', '/api/users/me', bearer)));
-      expect(after.map((a) => a.status)).toEqual(Array(agents.length).fill(401));
+      await Promise.all(cluster.probes);
+      expect(await cluster.statusesOfMe(cluster.agents)).toEqual(Array(cluster.agents.length).fill(401));
     } finally {
-      if (stopped !== undefined) process.kill(stopped, 'SIGCONT');
-      for (const agent of agents) agent.destroy();
-      await server.stop();
+      await cluster.close();
+    }
+  });
+
+  it('--workers 2 on SQLite: a worker that does not acknowledge within 2 s holds the revocation no longer, with a warning, and applies it once it runs again', async () => {
+    const cluster = await twoWorkersOneStopped();
+    try {
+      expect((await cluster.revoke()).status).toBe(200);
+      await vi.waitFor(() => expect(cluster.server.output()).toMatch(/did not acknowledge an auth change within 2000 ms/));
+      cluster.resume();
+      await Promise.all(cluster.probes);
+      expect(await cluster.statusesOfMe(cluster.agents)).toEqual(Array(cluster.agents.length).fill(401));
+    } finally {
+      await cluster.close();
+    }
+  });
+
+  it('--workers 2 on SQLite: a worker that exits while a revocation waits for it is not waited for', async () => {
+    const cluster = await twoWorkersOneStopped();
+    try {
+      const started = Date.now();
+      const revoke = cluster.revoke();
+      await new Promise((r) => setTimeout(r, 300));
+      cluster.kill();
+      expect((await revoke).status).toBe(200);
+      // Released by the exit, not by the 2-s wait for a worker that does not acknowledge.
+      expect(Date.now() - started).toBeLessThan(1_900);
+      await vi.waitFor(() => expect(cluster.server.output()).toMatch(/exited \(SIGKILL\); starting another/));
+      expect(cluster.server.output()).not.toMatch(/did not acknowledge/);
+      const survivors = cluster.agents.filter((a) => cluster.workerOf.get(a) === cluster.workerOf.get(cluster.running));
+      expect(await cluster.statusesOfMe(survivors)).toEqual(Array(survivors.length).fill(401));
+    } finally {
+      await cluster.close();
     }
   });
 });
+
+/**
+ * Two workers on SQLite, six connections kept alive across both with a token cached in both
+ * workers, then one worker stopped (SIGSTOP). `revoke` revokes the token through a connection of
+ * the running worker.
+ */
+async function twoWorkersOneStopped() {
+  const server = await spawnServer({ env: { GATEHOUSE_WORKERS: '2', GATEHOUSE_LOG_LEVEL: 'warn' } });
+  // Six connections kept alive from the start: the primary hands them to the workers in turn.
+  const agents = Array.from({ length: 6 }, () => new Agent({ keepAlive: true, maxSockets: 1 }));
+  let stopped: number | undefined;
+  const close = async () => {
+    if (stopped !== undefined) process.kill(stopped, 'SIGCONT');
+    for (const agent of agents) agent.destroy();
+    await server.stop();
+  };
+  try {
+    const json = { 'content-type': 'application/json' };
+    const login = await fetch(`${server.baseUrl}/api/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ email: server.adminEmail, password: server.adminPassword }) });
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const created = (await (await fetch(`${server.baseUrl}/api/user-tokens`, { method: 'POST', headers: { ...json, cookie }, body: JSON.stringify({ name: 'keep-alive' }) })).json()) as { id: number; bearer_token: string };
+    const bearer = { authorization: `Bearer ${created.bearer_token}` };
+    const call = (agent: Agent, method: string, path: string, headers: Record<string, string>, body?: string) => httpCall(`${server.baseUrl}${path}`, { agent, method, headers }, body);
+
+    // Each connection uses the token twice (cached from its second use) and finds out which
+    // worker it is on: an error body's request id starts with its process's prefix.
+    const workerOf = new Map<Agent, string>();
+    for (const agent of agents) {
+      for (let i = 0; i < 2; i++) expect((await call(agent, 'GET', '/api/users/me', bearer)).status).toBe(200);
+      workerOf.set(agent, JSON.parse((await call(agent, 'GET', '/api/no-such-route', bearer)).body).request_id.split('-')[0]);
+    }
+    expect(new Set(workerOf.values()).size).toBe(2);
+
+    const [first] = workerPids(server.process.pid!);
+    process.kill(first!, 'SIGSTOP');
+    stopped = first;
+    // The connections of the stopped worker answer once it runs again (or fail if it is killed).
+    const probes = agents.map((agent) => call(agent, 'GET', '/api/no-such-route', bearer).then(() => agent, () => agent));
+    const running = await Promise.race(probes);
+    return {
+      server, agents, workerOf, running, probes, close,
+      revoke: () => call(running, 'PUT', `/api/user-tokens/${created.id}`, { ...json, cookie }, JSON.stringify({ revoke: true })),
+      resume: () => {
+        process.kill(first!, 'SIGCONT');
+        stopped = undefined;
+      },
+      kill: () => {
+        process.kill(first!, 'SIGKILL');
+        stopped = undefined;
+      },
+      statusesOfMe: async (of: Agent[]) => (await Promise.all(of.map((agent) => call(agent, 'GET', '/api/users/me', bearer)))).map((a) => a.status),
+    };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
 
 /** The pids of a process's children (a cluster's workers), from /proc. */
 function workerPids(pid: number): number[] {
