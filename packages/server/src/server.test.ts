@@ -135,9 +135,8 @@ describe('the real process (built server)', () => {
       const revoke = cluster.revoke();
       const early = await Promise.race([revoke.then(() => 'answered'), new Promise((r) => setTimeout(() => r('waiting'), 500))]);
       expect(early).toBe('waiting');
-      cluster.resume();
+      await cluster.resume();
       expect((await revoke).status).toBe(200);
-      await Promise.all(cluster.probes);
       expect(await cluster.statusesOfMe(cluster.agents)).toEqual(Array(cluster.agents.length).fill(401));
     } finally {
       await cluster.close();
@@ -149,8 +148,7 @@ describe('the real process (built server)', () => {
     try {
       expect((await cluster.revoke()).status).toBe(200);
       await vi.waitFor(() => expect(cluster.server.output()).toMatch(/did not acknowledge an auth change within 2000 ms/));
-      cluster.resume();
-      await Promise.all(cluster.probes);
+      await cluster.resume();
       expect(await cluster.statusesOfMe(cluster.agents)).toEqual(Array(cluster.agents.length).fill(401));
     } finally {
       await cluster.close();
@@ -216,11 +214,13 @@ async function twoWorkersOneStopped() {
     const probes = agents.map((agent) => call(agent, 'GET', '/api/no-such-route', bearer).then(() => agent, () => agent));
     const running = await Promise.race(probes);
     return {
-      server, agents, workerOf, running, probes, close,
+      server, agents, workerOf, running, close,
       revoke: () => call(running, 'PUT', `/api/user-tokens/${created.id}`, { ...json, cookie }, JSON.stringify({ revoke: true })),
-      resume: () => {
+      /** Lets the stopped worker run again, and waits for it to answer what it was sent meanwhile. */
+      resume: async () => {
         process.kill(first!, 'SIGCONT');
         stopped = undefined;
+        await Promise.all(probes);
       },
       kill: () => {
         process.kill(first!, 'SIGKILL');
