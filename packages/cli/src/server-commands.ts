@@ -2,10 +2,10 @@
 import '@gatehouse/server/v8-tuning';
 import { parseArgs } from 'node:util';
 import {
-  createHumanUser, createToken, DomainError, LocalAuthChangeBus, systemClock, type Actor, type Deps,
+  createHumanUser, DomainError, issueToken, LocalAuthChangeBus, systemClock, type Deps,
 } from '@gatehouse/core';
 import { openStore, type OpenedStore } from '@gatehouse/db';
-import { argon2Passwords, ConfigError, loadConfig, loadKeyring, migrateDatabase, serve, serveCluster, settingsHelp, type Config } from '@gatehouse/server';
+import { argon2Passwords, ConfigError, loadConfig, loadKeyring, migrateDatabase, serve, serveCluster, settingsHelp, useCaseSettings, type Config } from '@gatehouse/server';
 import { CliError, EXIT, parseDays, readAll, UsageError, type Io } from './io.js';
 import { printJson } from './output.js';
 
@@ -107,7 +107,7 @@ async function withDeps<T>(config: Readonly<Config>, fn: (deps: Deps) => Promise
     const { keyring } = loadKeyring(config.secret, config.dataDir);
     return await fn({
       store, keyring, clock: systemClock, passwords: argon2Passwords(), changes: new LocalAuthChangeBus(),
-      policy: { maxLifetimeDays: config.maxTokenDays ?? null },
+      ...useCaseSettings(config),
     });
   } finally {
     await store.close();
@@ -141,14 +141,9 @@ export async function adminCommand(argv: string[], io: Io): Promise<number> {
       const owner = await deps.store.users.findByUserId(values.user as string);
       if (!owner) throw new CliError(`no user ${values.user as string}`);
       if (!owner.active) throw new CliError(`${owner.userId} is deactivated`);
-      // Break-glass from the server's own machine is operator authority: the token is issued as
-      // if its owner asked (a service account's as if by an Admin); the audit log says so.
-      const actor: Actor = {
-        principal: { user: owner.type === 'Service' ? { ...owner, role: 'Admin' } : owner, token: null },
-        ip: null,
-        userAgent: 'gatehouse admin token (break-glass)',
-      };
-      return createToken(deps, actor, { name: values.name as string, ...(days !== undefined ? { expiresInDays: days } : {}) });
+      // Break-glass from the server's own machine is operator authority, answering to no role;
+      // the audit log records it as done by the system, via the break-glass command.
+      return issueToken(deps, null, owner, { name: values.name as string, ...(days !== undefined ? { expiresInDays: days } : {}) }, { via: 'break-glass' });
     }).catch(domainFailure);
     if (values.json === true) {
       printJson(io, { id: created.token.id, name: created.token.name, type: created.token.type, expiration: created.token.expiration?.toISOString() ?? null, bearer_token: created.bearerToken });

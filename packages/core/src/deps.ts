@@ -16,6 +16,18 @@ export interface TokenPolicy {
   maxLifetimeDays: number | null;
 }
 
+/** A count per time window (e.g. 10 failed logins per 15 minutes). */
+export interface WindowLimit {
+  max: number;
+  windowMs: number;
+}
+
+/** Limits the use cases enforce themselves, in the store, so that every node counts alike. */
+export interface UseCaseLimits {
+  /** Failed logins per account before a lockout; null = no lockout. */
+  loginFailuresPerAccount: WindowLimit | null;
+}
+
 /** Everything a use case needs, injected once by the server. */
 export interface Deps {
   store: Store;
@@ -24,9 +36,10 @@ export interface Deps {
   passwords: PasswordHasher;
   changes: AuthChangeBus;
   policy: TokenPolicy;
+  limits: UseCaseLimits;
 }
 
-type AuditInput = Pick<NewAuditEvent, 'action'> & Partial<Omit<NewAuditEvent, 'action' | 'at'>>;
+export type AuditInput = Pick<NewAuditEvent, 'action'> & Partial<Omit<NewAuditEvent, 'action' | 'at'>>;
 
 /** Appends one audit event done by `actor` (or by the system when `actor` is null). */
 export async function audit(deps: Deps, actor: Actor | null, event: AuditInput): Promise<void> {

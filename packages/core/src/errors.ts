@@ -16,6 +16,7 @@ export const ERROR_CODES = [
   'TOKEN_ACTIVE', // delete refused: revoke first
   'TOKEN_REVOKED', // rotation of a revoked token
   'LAST_ADMIN',
+  'DEACTIVATED_BY_ADMIN', // SCIM may not reactivate a user an Admin deactivated
   'PUBLIC_TEAM',
   'INVALID_INPUT',
   'SETUP_UNAVAILABLE',
@@ -40,6 +41,13 @@ export class DomainError<C extends ErrorCode = ErrorCode> extends Error {
   ) {
     super(message);
     this.name = 'DomainError';
+  }
+}
+
+/** RATE_LIMITED with the seconds after which a retry may succeed (the Retry-After header). */
+export class RateLimitedError extends DomainError<'RATE_LIMITED'> {
+  constructor(message: string, readonly retryAfterSeconds: number) {
+    super('RATE_LIMITED', message);
   }
 }
 

@@ -10,6 +10,11 @@ export interface TeamRef {
   name: string;
 }
 
+/** Who created a user: an Admin or the system (`local`), or an identity provider over SCIM. */
+export type ProvisionedBy = 'local' | 'scim';
+/** Who deactivated a user: an Admin through the API, or the identity provider over SCIM. */
+export type DeactivatedBy = 'admin' | 'scim';
+
 export interface User {
   id: number;
   /** The e-mail for humans, `<slug>@service` for service accounts; unique, case-insensitive. */
@@ -30,6 +35,10 @@ export interface User {
   familyName?: string | null;
   /** SCIM `meta.lastModified`; `null` = not changed through SCIM since `created`. */
   lastModified?: Date | null;
+  /** SPEC §7: SCIM may change only what it provisioned, and never a local Admin. */
+  provisionedBy: ProvisionedBy;
+  /** Set while deactivated; SCIM may not reactivate a user an Admin deactivated. */
+  deactivatedBy: DeactivatedBy | null;
 }
 
 /** The short form embedded in tokens and team listings. */
@@ -39,6 +48,8 @@ export interface UserRef {
   name: string;
   type: UserType;
 }
+
+export const userRefOf = (u: UserRef): UserRef => ({ id: u.id, userId: u.userId, name: u.name, type: u.type });
 
 export interface Team {
   id: number;
@@ -63,12 +74,21 @@ export interface Token {
   lastUsed: Date | null;
   lastUsedIp: string | null;
   revokedAt: Date | null;
+  /** Who revoked it (null while active, or when that user no longer exists). */
+  revokedById: number | null;
+  revokeReason: RevokeReason | null;
   user: UserRef;
 }
 
-export const tokenIsActive = (t: Pick<Token, 'revokedAt'>): boolean => t.revokedAt === null;
-export const tokenIsExpired = (t: Pick<Token, 'expiration'>, now: Date): boolean =>
-  t.expiration !== null && t.expiration.getTime() <= now.getTime();
+/** Why a token was revoked (SPEC §7); only `owner` revocations may be undone by the owner. */
+export const REVOKE_REASONS = ['owner', 'admin', 'incident', 'user_deactivated', 'idle', 'leaked', 'rotated'] as const;
+export type RevokeReason = (typeof REVOKE_REASONS)[number];
+
+export interface Revocation {
+  at: Date;
+  byId: number | null;
+  reason: RevokeReason;
+}
 
 export interface Datastore {
   id: number;

@@ -1,5 +1,5 @@
 import type {
-  AuditEvent, Datastore, NewAuditEvent, Page, PageRequest, Team, Token, TokenType, User, UserType,
+  AuditEvent, Datastore, DeactivatedBy, NewAuditEvent, Page, PageRequest, ProvisionedBy, Revocation, Team, Token, TokenType, User, UserRef, UserType,
 } from './model.js';
 import type { Role } from './roles.js';
 
@@ -11,7 +11,9 @@ import type { Role } from './roles.js';
  * - a uniqueness violation surfaces as a DomainError (NAME_TAKEN, USER_EXISTS) decided by the
  *   database's unique index, so concurrent creations race safely: exactly one wins;
  * - every method that writes several rows does so in one transaction;
- * - an unreachable database surfaces as DomainError('STORE_UNAVAILABLE').
+ * - an unreachable database surfaces as DomainError('STORE_UNAVAILABLE');
+ * - a use case that reads, decides and writes does it inside `Store.transaction`, so that its
+ *   guard, its writes and its audit event commit together (SPEC §7).
  */
 
 export interface NewUser {
@@ -28,6 +30,8 @@ export interface NewUser {
   externalId?: string | null;
   givenName?: string | null;
   familyName?: string | null;
+  /** `local` unless an identity provider creates the user over SCIM. */
+  provisionedBy?: ProvisionedBy;
 }
 
 export interface UserPatch {
@@ -42,6 +46,9 @@ export interface UserPatch {
   givenName?: string | null;
   familyName?: string | null;
   lastModified?: Date;
+  /** Set with `active: false`, cleared (null) with `active: true`. */
+  deactivatedBy?: DeactivatedBy | null;
+  passwordHash?: string;
 }
 
 /** What SCIM may change of a team besides its name and members (TeamStore.update / changeMembers). */
@@ -68,9 +75,8 @@ export interface UserStore {
   list(query: UserQuery): Promise<Page<User>>;
   /** Throws USER_EXISTS when the user_id is taken (case-insensitive). Adds the user to the given teams atomically. */
   create(user: NewUser): Promise<User>;
-  /** Applies the patch atomically; `teamIds` replaces the memberships. */
-  update(id: number, patch: UserPatch): Promise<User>;
-  setPassword(id: number, passwordHash: string): Promise<void>;
+  /** Applies the patch atomically; `teamIds` replaces the memberships. Throws NOT_FOUND, USER_EXISTS. */
+  update(id: number, patch: UserPatch): Promise<void>;
   recordLogin(id: number, at: Date): Promise<void>;
   /** Number of active Admins, for the last-admin guard. */
   countActiveAdmins(): Promise<number>;
@@ -106,7 +112,8 @@ export interface TeamStore {
 }
 
 export interface NewToken {
-  userId: number;
+  /** The owner, as the use case has it (the store does not read it again). */
+  owner: UserRef;
   name: string;
   type: TokenType;
   scimEndpointsOnly: boolean;
@@ -117,6 +124,12 @@ export interface NewToken {
   tokenHash: string;
   jti: string;
   kid: string;
+}
+
+export interface TokenPatch {
+  name?: string;
+  /** A Revocation revokes; null restores. */
+  revocation?: Revocation | null;
 }
 
 /** What authentication needs about a token, in one read; its user is read (and cached) apart. */
@@ -151,15 +164,16 @@ export interface TokenStore {
   findAuthRecordByHash(tokenHash: string): Promise<TokenAuthRecord | undefined>;
   listByUser(userId: number): Promise<Token[]>;
   listService(filter: { userId?: number }): Promise<Token[]>;
-  /** `at = null` restores. Returns the updated token. */
-  setRevoked(id: number, at: Date | null): Promise<Token>;
-  /** Throws NAME_TAKEN. */
-  rename(id: number, name: string): Promise<Token>;
+  /**
+   * Renames and/or revokes (a Revocation) or restores (null) in one statement; returns the
+   * token as written. Throws NOT_FOUND, NAME_TAKEN.
+   */
+  update(id: number, patch: TokenPatch): Promise<Token>;
   /** Replaces the secret of a token (rotation); the old hash stops matching at once. */
   replaceSecret(id: number, secret: { tokenHash: string; jti: string; kid: string; expiration: Date | null }): Promise<Token>;
   delete(id: number): Promise<void>;
   /** Revokes every active token of the user; returns the ids revoked. */
-  revokeAllOfUser(userId: number, at: Date): Promise<number[]>;
+  revokeAllOfUser(userId: number, revocation: Revocation): Promise<number[]>;
   /**
    * Writes `last_used` / `last_used_ip` for a batch in one statement per chunk, in id order
    * (so that two nodes flushing overlapping batches cannot deadlock). Never moves a time back.
@@ -192,7 +206,12 @@ export interface NewDatastore {
 export interface DatastoreStore {
   findById(id: number): Promise<Datastore | undefined>;
   list(query: DatastoreQuery): Promise<Page<Datastore>>;
-  /** Throws NAME_TAKEN. */
+  /**
+   * Whether a datastore of exactly this name exists among those in `visibleToTeamIds`
+   * (`undefined` = all), other than `exceptId`. Names are unique per viewer, not globally: the
+   * use case checks this under a lock before it writes.
+   */
+  nameInUse(name: string, visibleToTeamIds: number[] | undefined, exceptId?: number): Promise<boolean>;
   create(ds: NewDatastore): Promise<Datastore>;
   update(id: number, patch: Partial<Omit<NewDatastore, 'created' | 'createdById'>>): Promise<Datastore>;
   delete(id: number): Promise<void>;
@@ -215,14 +234,73 @@ export interface Session {
   id: number;
   user: User;
   expires: Date;
+  lastSeen: Date;
+}
+
+/** A session as its owner sees it in the list of their sessions. */
+export interface SessionInfo {
+  id: number;
+  created: Date;
+  lastSeen: Date;
+  expires: Date;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export interface NewSession {
+  idHash: string;
+  userId: number;
+  created: Date;
+  expires: Date;
+  ip: string | null;
+  userAgent: string | null;
 }
 
 export interface SessionStore {
-  create(session: { idHash: string; userId: number; created: Date; expires: Date }): Promise<void>;
+  /** Also drops the user's expired sessions, so that the table does not grow forever. Returns the id. */
+  create(session: NewSession): Promise<number>;
   /** The session with its user, if present and not expired at `now`. */
   find(idHash: string, now: Date): Promise<Session | undefined>;
+  /** The user's sessions not expired at `now`, newest first. */
+  listOfUser(userId: number, now: Date): Promise<SessionInfo[]>;
+  /** Marks the session seen at `at` from this client (a write at most once a minute per session). */
+  touch(id: number, at: Date, client: { ip: string | null; userAgent: string | null }): Promise<void>;
+  /** Ends one session of this user; false when it is not theirs or gone. */
+  deleteOfUser(userId: number, id: number): Promise<boolean>;
   delete(idHash: string): Promise<void>;
-  deleteAllOfUser(userId: number): Promise<void>;
+  /** Ends every session of the user but `exceptId`; returns how many ended. */
+  deleteAllOfUser(userId: number, exceptId?: number): Promise<number>;
+}
+
+/**
+ * Failed-login counting per account (SPEC §7): an attempt is recorded BEFORE its password is
+ * checked, inside a transaction holding the account's lock, so that concurrent guesses cannot
+ * all pass a check made before any of them was counted. A successful login removes its own.
+ */
+export interface LoginAttemptStore {
+  /** Attempts for this account (a keyed hash of what was typed) at or after `since`, and the oldest of them. */
+  countSince(accountHash: string, since: Date): Promise<{ count: number; oldest: Date | null }>;
+  /** Records an attempt and drops this account's attempts older than `pruneBefore`; returns its id. */
+  add(accountHash: string, at: Date, pruneBefore: Date): Promise<number>;
+  remove(id: number): Promise<void>;
+}
+
+/** The stores as seen inside one transaction (authentication's batched reads and writes stay outside). */
+export interface StoreTransaction {
+  users: UserStore;
+  teams: TeamStore;
+  tokens: Omit<TokenStore, 'findAuthRecordByHash' | 'recordUsage'>;
+  datastores: DatastoreStore;
+  audit: AuditStore;
+  sessions: SessionStore;
+  loginAttempts: LoginAttemptStore;
+  /**
+   * Serialises the transactions that take the same key until they end: the guard of a
+   * read-then-write decision (last active Admin, first-Admin setup, a login counter, a name).
+   * PostgreSQL: a transaction-scoped advisory lock. SQLite: every write transaction already
+   * holds the database's write lock from its start (BEGIN IMMEDIATE), so this is a no-op.
+   */
+  lock(key: string): Promise<void>;
 }
 
 export interface Store {
@@ -233,6 +311,13 @@ export interface Store {
   datastores: DatastoreStore;
   audit: AuditStore;
   sessions: SessionStore;
+  loginAttempts: LoginAttemptStore;
+  /**
+   * Runs `fn` as one atomic write: everything done through `tx` commits together, or nothing
+   * does when `fn` throws (the error is rethrown). Inside `fn`, use `tx` only — on SQLite the
+   * connection is held by the transaction, and a call on the outer store would wait for it.
+   */
+  transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T>;
   /** Resolves when the database answers; throws STORE_UNAVAILABLE otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -1,8 +1,9 @@
 import {
-  DomainError, notFound, type Datastore, type DatastoreQuery, type DatastoreStore, type NewDatastore, type Page, type TeamRef,
+  notFound, type Datastore, type DatastoreQuery, type DatastoreStore, type NewDatastore, type Page, type TeamRef,
 } from '@gatehouse/core';
 import type { Kysely, Selectable } from 'kysely';
 import { toDate, type DialectTraits } from './dialect.js';
+import { atomically } from './prepared.js';
 import { pageOf } from './rows.js';
 import type { Database, DatastoresTable } from './schema.js';
 
@@ -73,62 +74,58 @@ export class KyselyDatastoreStore implements DatastoreStore {
     return pageOf(await this.#withTeams(rows), count.n);
   }
 
-  #nameTaken(name: string | undefined) {
-    return new DomainError('NAME_TAKEN', `A datastore named "${name}" already exists`, 'name');
+  async nameInUse(name: string, visibleToTeamIds: number[] | undefined, exceptId?: number): Promise<boolean> {
+    let q = this.db.selectFrom('datastores as d').select('d.id').where('d.name', '=', name);
+    if (exceptId !== undefined) q = q.where('d.id', '!=', exceptId);
+    if (visibleToTeamIds !== undefined) {
+      if (visibleToTeamIds.length === 0) return false;
+      q = q.where('d.id', 'in', (eb) => eb.selectFrom('datastore_teams').select('datastore_id').where('team_id', 'in', visibleToTeamIds));
+    }
+    return (await q.limit(1).executeTakeFirst()) !== undefined;
   }
 
   async create(ds: NewDatastore): Promise<Datastore> {
-    try {
-      const id = await this.db.transaction().execute(async (trx) => {
-        const row = await trx
-          .insertInto('datastores')
-          .values({
-            name: ds.name,
-            type: ds.type,
-            host: ds.host,
-            port: ds.port,
-            database_name: ds.database,
-            schema_name: ds.schema,
-            created: this.traits.time(ds.created),
-            created_by_id: ds.createdById,
-          })
-          .returning('id')
-          .executeTakeFirstOrThrow();
-        if (ds.teamIds.length > 0) {
-          await trx.insertInto('datastore_teams').values([...new Set(ds.teamIds)].map((team_id) => ({ datastore_id: row.id, team_id }))).execute();
-        }
-        return row.id;
-      });
-      return (await this.findById(id))!;
-    } catch (e) {
-      if (this.traits.isUniqueViolation(e)) throw this.#nameTaken(ds.name);
-      throw e;
-    }
+    const id = await atomically(this.db, async (trx) => {
+      const row = await trx
+        .insertInto('datastores')
+        .values({
+          name: ds.name,
+          type: ds.type,
+          host: ds.host,
+          port: ds.port,
+          database_name: ds.database,
+          schema_name: ds.schema,
+          created: this.traits.time(ds.created),
+          created_by_id: ds.createdById,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      if (ds.teamIds.length > 0) {
+        await trx.insertInto('datastore_teams').values([...new Set(ds.teamIds)].map((team_id) => ({ datastore_id: row.id, team_id }))).execute();
+      }
+      return row.id;
+    });
+    return (await this.findById(id))!;
   }
 
   async update(id: number, p: Partial<Omit<NewDatastore, 'created' | 'createdById'>>): Promise<Datastore> {
-    try {
-      await this.db.transaction().execute(async (trx) => {
-        const set = {
-          ...(p.name !== undefined ? { name: p.name } : {}),
-          ...(p.type !== undefined ? { type: p.type } : {}),
-          ...(p.host !== undefined ? { host: p.host } : {}),
-          ...(p.port !== undefined ? { port: p.port } : {}),
-          ...(p.database !== undefined ? { database_name: p.database } : {}),
-          ...(p.schema !== undefined ? { schema_name: p.schema } : {}),
-        };
-        if (Object.keys(set).length > 0) await trx.updateTable('datastores').set(set).where('id', '=', id).execute();
-        if (p.teamIds !== undefined) {
-          await trx.deleteFrom('datastore_teams').where('datastore_id', '=', id).execute();
-          if (p.teamIds.length > 0) {
-            await trx.insertInto('datastore_teams').values([...new Set(p.teamIds)].map((team_id) => ({ datastore_id: id, team_id }))).execute();
-          }
+    await atomically(this.db, async (trx) => {
+      const set = {
+        ...(p.name !== undefined ? { name: p.name } : {}),
+        ...(p.type !== undefined ? { type: p.type } : {}),
+        ...(p.host !== undefined ? { host: p.host } : {}),
+        ...(p.port !== undefined ? { port: p.port } : {}),
+        ...(p.database !== undefined ? { database_name: p.database } : {}),
+        ...(p.schema !== undefined ? { schema_name: p.schema } : {}),
+      };
+      if (Object.keys(set).length > 0) await trx.updateTable('datastores').set(set).where('id', '=', id).execute();
+      if (p.teamIds !== undefined) {
+        await trx.deleteFrom('datastore_teams').where('datastore_id', '=', id).execute();
+        if (p.teamIds.length > 0) {
+          await trx.insertInto('datastore_teams').values([...new Set(p.teamIds)].map((team_id) => ({ datastore_id: id, team_id }))).execute();
         }
-      });
-    } catch (e) {
-      if (this.traits.isUniqueViolation(e)) throw this.#nameTaken(p.name);
-      throw e;
-    }
+      }
+    });
     const ds = await this.findById(id);
     if (!ds) throw notFound('Datastore');
     return ds;

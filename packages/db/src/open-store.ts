@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DomainError, type Store } from '@gatehouse/core';
+import { DomainError, type Store, type StoreTransaction } from '@gatehouse/core';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, SqliteDriver, sql, type DatabaseConnection, type SqliteDialectConfig } from 'kysely';
 import pg from 'pg';
 import { KyselyAuditStore } from './audit-store.js';
 import { KyselyDatastoreStore } from './datastores-store.js';
@@ -11,7 +11,7 @@ import { migrationProvider } from './migrations/index.js';
 import { postgresPrepared, sqlitePrepared, withStatementCache, type PreparedQueries } from './prepared.js';
 import { guarded } from './rows.js';
 import type { Database } from './schema.js';
-import { KyselySessionStore } from './sessions-store.js';
+import { KyselyLoginAttemptStore, KyselySessionStore } from './sessions-store.js';
 import { KyselyTeamStore } from './teams-store.js';
 import { KyselyTokenStore } from './tokens-store.js';
 import { KyselyUserStore } from './users-store.js';
@@ -40,6 +40,39 @@ export function sqlitePath(opts: StoreOptions): string {
   if (opts.databaseUrl?.startsWith('sqlite:')) return opts.databaseUrl.slice('sqlite:'.length);
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   return join(opts.dataDir, 'gatehouse.db');
+}
+
+/**
+ * SQLite transactions take the write lock at BEGIN (IMMEDIATE), not at their first write: a
+ * transaction that reads, decides and then writes can then never find that another process
+ * (a --workers sibling) wrote in between, and waits for it instead (busy_timeout).
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly sqliteConfig: SqliteDialectConfig) {
+    super(sqliteConfig);
+  }
+  override createDriver(): SqliteDriver {
+    return new ImmediateSqliteDriver(this.sqliteConfig);
+  }
+}
+
+/** The stores over `db` (the database, or one transaction of it when `prepared` is null). */
+function storesOver(db: Kysely<Database>, traits: DialectTraits, prepared: PreparedQueries | null, mapError: (e: unknown) => unknown) {
+  return {
+    users: guarded(new KyselyUserStore(db, traits, prepared), mapError),
+    teams: guarded(new KyselyTeamStore(db, traits), mapError),
+    tokens: guarded(new KyselyTokenStore(db, traits, prepared), mapError),
+    datastores: guarded(new KyselyDatastoreStore(db, traits), mapError),
+    audit: guarded(new KyselyAuditStore(db, traits), mapError),
+    sessions: guarded(new KyselySessionStore(db, traits), mapError),
+    loginAttempts: guarded(new KyselyLoginAttemptStore(db, traits), mapError),
+  };
 }
 
 // PostgreSQL `integer`/`bigint` counts come back as strings; ids fit in a JS number.
@@ -83,22 +116,30 @@ export function openStore(opts: StoreOptions): OpenedStore {
     // 16 MiB of page cache (SQLite's default is 2 MiB): with a million tokens stored, the index
     // pages of the tokens in use no longer fit in 2 MiB and every lookup re-read them from the OS.
     sqlite.pragma('cache_size = -16384');
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+    db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) });
     traits = sqliteTraits;
     prepared = sqlitePrepared(sqlite);
   }
   const mapError = (e: unknown) => mapDriverError(traits, e);
+  const lock: (trx: Kysely<Database>, key: string) => Promise<void> =
+    traits.name === 'postgres'
+      ? async (trx, key) => {
+          await sql`select pg_advisory_xact_lock(hashtext(${key}))`.execute(trx);
+        }
+      : async () => {};
 
   return {
     dialect: traits.name,
     db,
     pgPool: pool,
-    users: guarded(new KyselyUserStore(db, traits, prepared), mapError),
-    teams: guarded(new KyselyTeamStore(db, traits), mapError),
-    tokens: guarded(new KyselyTokenStore(db, traits, prepared), mapError),
-    datastores: guarded(new KyselyDatastoreStore(db, traits), mapError),
-    audit: guarded(new KyselyAuditStore(db, traits), mapError),
-    sessions: guarded(new KyselySessionStore(db, traits), mapError),
+    ...storesOver(db, traits, prepared, mapError),
+    async transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
+      try {
+        return await db.transaction().execute((trx) => fn({ ...storesOver(trx, traits, null, mapError), lock: (key) => lock(trx, key) }));
+      } catch (e) {
+        throw mapError(e);
+      }
+    },
     async ping() {
       try {
         await sql`select 1`.execute(db);

@@ -1,5 +1,15 @@
 import type SQLite from 'better-sqlite3';
+import type { Kysely } from 'kysely';
 import type pg from 'pg';
+import type { Database } from './schema.js';
+
+/**
+ * Runs `fn` in a transaction: the one `db` is already in (a store bound to a
+ * Store.transaction), or a new one.
+ */
+export function atomically<T>(db: Kysely<Database>, fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+  return db.isTransaction ? fn(db) : db.transaction().execute(fn);
+}
 
 /** Runs one fixed statement with parameters; returns its rows as arrays, in the SELECT's column order. */
 export type PreparedQuery<Row extends unknown[]> = (params: readonly unknown[]) => Promise<Row[]>;
@@ -45,7 +55,12 @@ export function sqlitePrepared(db: SQLite.Database): PreparedQueries {
   return {
     prepare<Row extends unknown[]>(_name: string, sql: string): PreparedQuery<Row> {
       let statement: SQLite.Statement | undefined;
-      return async (params) => (statement ??= db.prepare(sql).raw(true)).all(...params) as Row[];
+      return async (params) => {
+        // A Store.transaction holds the one connection between its statements, awaiting: a read
+        // made now would see its uncommitted writes. Wait for it to end.
+        while (db.inTransaction) await new Promise((resolve) => setImmediate(resolve));
+        return (statement ??= db.prepare(sql).raw(true)).all(...params) as Row[];
+      };
     },
     writeTransaction<T>(fn: (run: RunStatement) => T): T | undefined {
       if (db.inTransaction) return undefined;

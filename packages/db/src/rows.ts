@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { Role, TeamRef, User, UserRef, UserType } from '@gatehouse/core';
+import type { DeactivatedBy, ProvisionedBy, Role, TeamRef, User, UserRef, UserType } from '@gatehouse/core';
 import { toBool, toDate, toDateOrNull } from './dialect.js';
 import type { Database, UsersTable } from './schema.js';
 
@@ -24,6 +24,8 @@ export function userFromRow(row: UserRow, teams: TeamRef[]): User {
     givenName: row.given_name ?? null,
     familyName: row.family_name ?? null,
     lastModified: toDateOrNull(row.last_modified ?? null),
+    provisionedBy: (row.provisioned_by ?? 'local') as ProvisionedBy,
+    deactivatedBy: (row.deactivated_by ?? null) as DeactivatedBy | null,
   };
 }
 

@@ -24,6 +24,9 @@ export interface UsersTable {
   given_name: string | null;
   family_name: string | null;
   last_modified: Timestamp | null;
+  /** Integrity (migration 2026-12-06T00-00-integrity). */
+  provisioned_by: Generated<string>;
+  deactivated_by: string | null;
 }
 
 export interface TeamsTable {
@@ -56,6 +59,9 @@ export interface TokensTable {
   token_hash: string;
   jti: string;
   kid: string;
+  /** Integrity (migration 2026-12-06T00-00-integrity). */
+  revoked_by_id: number | null;
+  revoke_reason: string | null;
 }
 
 export interface DatastoresTable {
@@ -81,6 +87,16 @@ export interface SessionsTable {
   user_id: number;
   created: Timestamp;
   expires: Timestamp;
+  /** Integrity (migration 2026-12-06T00-00-integrity). */
+  last_seen: Timestamp | null;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface LoginAttemptsTable {
+  id: Generated<number>;
+  account_hash: string;
+  at: Timestamp;
 }
 
 export interface AuditEventsTable {
@@ -106,4 +122,5 @@ export interface Database {
   datastore_teams: DatastoreTeamsTable;
   sessions: SessionsTable;
   audit_events: AuditEventsTable;
+  login_attempts: LoginAttemptsTable;
 }

@@ -1,4 +1,4 @@
-import { DomainError, PUBLIC_TEAM, type NewToken } from '@gatehouse/core';
+import { DomainError, PUBLIC_TEAM, type NewToken, type Revocation, type UserRef } from '@gatehouse/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { OpenedStore } from './open-store.js';
 import { DIALECTS, freshStore } from './test-support/test-databases.js';
@@ -6,10 +6,12 @@ import { DIALECTS, freshStore } from './test-support/test-databases.js';
 const T0 = new Date('2026-06-01T10:00:00.000Z');
 const later = (ms: number) => new Date(T0.getTime() + ms);
 
-function tokenInput(userId: number, name: string, extra: Partial<NewToken> = {}): NewToken {
+const revocation = (at: Date, reason: Revocation['reason'] = 'admin', byId: number | null = null): Revocation => ({ at, byId, reason });
+
+function tokenInput(owner: UserRef, name: string, extra: Partial<NewToken> = {}): NewToken {
   return {
-    userId, name, type: 'Service', scimEndpointsOnly: false, expiration: null, created: T0, createdById: null,
-    tokenHash: `hash-${userId}-${name}-${Math.random()}`, jti: 'jti', kid: 'k1', ...extra,
+    owner: { id: owner.id, userId: owner.userId, name: owner.name, type: owner.type }, name, type: 'Service', scimEndpointsOnly: false, expiration: null, created: T0, createdById: null,
+    tokenHash: `hash-${owner.id}-${name}-${Math.random()}`, jti: 'jti', kid: 'k1', ...extra,
   };
 }
 
@@ -73,8 +75,9 @@ describe.each(DIALECTS)('store contract on $kind', ({ kind, available }) => {
     it('updates role, status and replaces teams atomically', async () => {
       const eng = await store.teams.create({ name: 'Eng', description: null, userIds: [], created: T0 });
       const u = await user('bob@x.io');
-      const updated = await store.users.update(u.id, { role: 'Admin', active: false, teamIds: [publicId, eng.id] });
-      expect(updated).toMatchObject({ role: 'Admin', active: false });
+      await store.users.update(u.id, { role: 'Admin', active: false, deactivatedBy: 'admin', teamIds: [publicId, eng.id] });
+      const updated = (await store.users.findById(u.id))!;
+      expect(updated).toMatchObject({ role: 'Admin', active: false, deactivatedBy: 'admin', provisionedBy: 'local' });
       expect(updated.teams.map((t) => t.name)).toEqual([PUBLIC_TEAM, 'Eng']);
       expect(await store.users.countActiveAdmins()).toBe(0);
     });
@@ -114,7 +117,7 @@ describe.each(DIALECTS)('store contract on $kind', ({ kind, available }) => {
   describe('tokens', () => {
     it('stores a token and finds its auth record by hash; the user, with their teams, by id', async () => {
       const u = await user('svc@service', { type: 'Service', role: 'Admin' });
-      const t = await store.tokens.create(tokenInput(u.id, 'api-production', { tokenHash: 'abc', expiration: later(1000), scimEndpointsOnly: true }));
+      const t = await store.tokens.create(tokenInput(u, 'api-production', { tokenHash: 'abc', expiration: later(1000), scimEndpointsOnly: true }));
       expect(t).toMatchObject({ name: 'api-production', type: 'Service', scimEndpointsOnly: true, lastUsed: null, revokedAt: null });
       expect(t.user).toEqual({ id: u.id, userId: 'svc@service', name: 'svc@service', type: 'Service' });
       // create() answers without reading the token back: what it answers is what a read returns.
@@ -133,9 +136,9 @@ describe.each(DIALECTS)('store contract on $kind', ({ kind, available }) => {
       const tokens = [];
       for (let i = 0; i < 30; i++) {
         const owner = owners[i % 2]!;
-        tokens.push({ owner, token: await store.tokens.create(tokenInput(owner.id, `t${i}`, { tokenHash: `h${i}`, type: i % 3 ? 'Service' : 'Personal' })) });
+        tokens.push({ owner, token: await store.tokens.create(tokenInput(owner, `t${i}`, { tokenHash: `h${i}`, type: i % 3 ? 'Service' : 'Personal' })) });
       }
-      await store.tokens.setRevoked(tokens[7]!.token.id, later(1));
+      await store.tokens.update(tokens[7]!.token.id, { revocation: revocation(later(1)) });
       // Same tick: known hashes, unknown ones and one hash asked three times.
       const asked = [...tokens.map((_, i) => `h${i}`), 'unknown-1', 'h4', 'unknown-2', 'h4'];
       const records = await Promise.all(asked.map((h) => store.tokens.findAuthRecordByHash(h)));
@@ -157,8 +160,8 @@ describe.each(DIALECTS)('store contract on $kind', ({ kind, available }) => {
         at: later(2), actorUserId: a.id, actorTokenId: null, action: 'token.created', targetType: 'token', targetId: String(tokenId),
         ip: '10.0.0.1', userAgent: 'ua', outcome: 'success' as const, details: { name: 'ci' },
       });
-      const t = await store.tokens.create(tokenInput(a.id, 'ci'), event);
-      await expectCode(store.tokens.create(tokenInput(a.id, 'ci'), event), 'NAME_TAKEN');
+      const t = await store.tokens.create(tokenInput(a, 'ci'), event);
+      await expectCode(store.tokens.create(tokenInput(a, 'ci'), event), 'NAME_TAKEN');
       const events = await store.audit.list({ offset: 0, limit: 10, action: 'token.created', actorUserId: a.id });
       expect(events.items.map((e) => [e.targetId, e.ip, e.details])).toEqual([[String(t.id), '10.0.0.1', { name: 'ci' }]]);
     });
@@ -166,42 +169,51 @@ describe.each(DIALECTS)('store contract on $kind', ({ kind, available }) => {
     it('names are unique per user, not globally', async () => {
       const a = await user('a@x.io');
       const b = await user('b@x.io');
-      await store.tokens.create(tokenInput(a.id, 'ci'));
-      await store.tokens.create(tokenInput(b.id, 'ci'));
-      await expectCode(store.tokens.create(tokenInput(a.id, 'ci')), 'NAME_TAKEN');
+      await store.tokens.create(tokenInput(a, 'ci'));
+      await store.tokens.create(tokenInput(b, 'ci'));
+      await expectCode(store.tokens.create(tokenInput(a, 'ci')), 'NAME_TAKEN');
     });
 
     it('two simultaneous creations of the same token name: exactly one wins, the other is NAME_TAKEN', async () => {
       const a = await user('a@x.io');
-      const results = await Promise.allSettled([store.tokens.create(tokenInput(a.id, 'same')), store.tokens.create(tokenInput(a.id, 'same'))]);
+      const results = await Promise.allSettled([store.tokens.create(tokenInput(a, 'same')), store.tokens.create(tokenInput(a, 'same'))]);
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       expect(((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason as DomainError).code).toBe('NAME_TAKEN');
     });
 
     it('revokes, restores, renames, rotates the secret and deletes', async () => {
       const a = await user('a@x.io');
-      const t = await store.tokens.create(tokenInput(a.id, 'one', { tokenHash: 'h1' }));
-      expect((await store.tokens.setRevoked(t.id, later(5))).revokedAt?.toISOString()).toBe(later(5).toISOString());
+      const t = await store.tokens.create(tokenInput(a, 'one', { tokenHash: 'h1' }));
+      const revoked = await store.tokens.update(t.id, { revocation: revocation(later(5), 'owner', a.id) });
+      expect(revoked).toMatchObject({ revokedById: a.id, revokeReason: 'owner' });
+      expect(revoked.revokedAt?.toISOString()).toBe(later(5).toISOString());
+      expect(await store.tokens.findById(t.id)).toEqual(revoked);
       expect((await store.tokens.findAuthRecordByHash('h1'))?.revokedAt).not.toBeNull();
-      expect((await store.tokens.setRevoked(t.id, null)).revokedAt).toBeNull();
-      expect((await store.tokens.rename(t.id, 'two')).name).toBe('two');
+      expect(await store.tokens.update(t.id, { revocation: null })).toMatchObject({ revokedAt: null, revokedById: null, revokeReason: null });
+      expect((await store.tokens.update(t.id, { name: 'two' })).name).toBe('two');
+      // A rename and a revocation in one write.
+      expect(await store.tokens.update(t.id, { name: 'three', revocation: revocation(later(6), 'incident') })).toMatchObject({ name: 'three', revokeReason: 'incident' });
+      await store.tokens.update(t.id, { revocation: null });
       await store.tokens.replaceSecret(t.id, { tokenHash: 'h2', jti: 'j2', kid: 'k1', expiration: null });
       expect(await store.tokens.findAuthRecordByHash('h1')).toBeUndefined();
       expect((await store.tokens.findAuthRecordByHash('h2'))?.tokenId).toBe(t.id);
       await store.tokens.delete(t.id);
       expect(await store.tokens.findById(t.id)).toBeUndefined();
-      await expectCode(store.tokens.setRevoked(t.id, null), 'NOT_FOUND');
+      await expectCode(store.tokens.update(t.id, { revocation: null }), 'NOT_FOUND');
     });
 
     it('revokes every active token of a user and reports which', async () => {
       const a = await user('a@x.io');
       const b = await user('b@x.io');
-      const t1 = await store.tokens.create(tokenInput(a.id, 't1'));
-      const t2 = await store.tokens.create(tokenInput(a.id, 't2'));
-      const t3 = await store.tokens.create(tokenInput(a.id, 't3'));
-      const other = await store.tokens.create(tokenInput(b.id, 'other'));
-      await store.tokens.setRevoked(t3.id, T0);
-      expect(await store.tokens.revokeAllOfUser(a.id, later(1))).toEqual([t1.id, t2.id]);
+      const t1 = await store.tokens.create(tokenInput(a, 't1'));
+      const t2 = await store.tokens.create(tokenInput(a, 't2'));
+      const t3 = await store.tokens.create(tokenInput(a, 't3'));
+      const other = await store.tokens.create(tokenInput(b, 'other'));
+      await store.tokens.update(t3.id, { revocation: revocation(T0, 'owner', a.id) });
+      expect(await store.tokens.revokeAllOfUser(a.id, revocation(later(1), 'incident', b.id))).toEqual([t1.id, t2.id]);
+      expect(await store.tokens.findById(t1.id)).toMatchObject({ revokedById: b.id, revokeReason: 'incident' });
+      // An earlier revocation keeps its own time and reason.
+      expect(await store.tokens.findById(t3.id)).toMatchObject({ revokedById: a.id, revokeReason: 'owner' });
       expect((await store.tokens.findById(t3.id))?.revokedAt?.toISOString()).toBe(T0.toISOString());
       expect((await store.tokens.findById(other.id))?.revokedAt).toBeNull();
     });
@@ -209,8 +221,8 @@ describe.each(DIALECTS)('store contract on $kind', ({ kind, available }) => {
     it('lists own tokens and service tokens', async () => {
       const h = await user('h@x.io');
       const s = await user('s@service', { type: 'Service' });
-      await store.tokens.create(tokenInput(h.id, 'mine', { type: 'Personal' }));
-      await store.tokens.create(tokenInput(s.id, 'svc'));
+      await store.tokens.create(tokenInput(h, 'mine', { type: 'Personal' }));
+      await store.tokens.create(tokenInput(s, 'svc'));
       expect((await store.tokens.listByUser(h.id)).map((t) => t.name)).toEqual(['mine']);
       expect((await store.tokens.listService({})).map((t) => t.name)).toEqual(['svc']);
       expect(await store.tokens.listService({ userId: h.id })).toEqual([]);
@@ -218,8 +230,8 @@ describe.each(DIALECTS)('store contract on $kind', ({ kind, available }) => {
 
     it('records usage in batches and never moves last_used back', async () => {
       const a = await user('a@x.io');
-      const t1 = await store.tokens.create(tokenInput(a.id, 't1'));
-      const t2 = await store.tokens.create(tokenInput(a.id, 't2'));
+      const t1 = await store.tokens.create(tokenInput(a, 't1'));
+      const t2 = await store.tokens.create(tokenInput(a, 't2'));
       await store.tokens.recordUsage([
         { tokenId: t2.id, atMs: later(2000).getTime(), ip: '10.0.0.2' },
         { tokenId: t1.id, atMs: later(1000).getTime(), ip: '10.0.0.1' },
@@ -236,17 +248,17 @@ describe.each(DIALECTS)('store contract on $kind', ({ kind, available }) => {
       await store.tokens.recordUsage([{ tokenId: t1.id, atMs: later(4700).getTime(), ip: null }]);
       expect((await store.tokens.findById(t1.id))?.lastUsed?.toISOString()).toBe(later(4000).toISOString());
       // A large batch goes through in chunks.
-      const many = await Promise.all(Array.from({ length: 450 }, (_, i) => store.tokens.create(tokenInput(a.id, `bulk-${i}`))));
+      const many = await Promise.all(Array.from({ length: 450 }, (_, i) => store.tokens.create(tokenInput(a, `bulk-${i}`))));
       await store.tokens.recordUsage(many.map((t) => ({ tokenId: t.id, atMs: later(9000).getTime(), ip: null })));
       expect((await store.tokens.findById(many[449]!.id))?.lastUsed?.toISOString()).toBe(later(9000).toISOString());
     });
 
     it('counts tokens by state', async () => {
       const a = await user('a@x.io');
-      await store.tokens.create(tokenInput(a.id, 'live', { expiration: later(10_000) }));
-      await store.tokens.create(tokenInput(a.id, 'old', { expiration: later(-1) }));
-      const r = await store.tokens.create(tokenInput(a.id, 'gone'));
-      await store.tokens.setRevoked(r.id, T0);
+      await store.tokens.create(tokenInput(a, 'live', { expiration: later(10_000) }));
+      await store.tokens.create(tokenInput(a, 'old', { expiration: later(-1) }));
+      const r = await store.tokens.create(tokenInput(a, 'gone'));
+      await store.tokens.update(r.id, { revocation: revocation(T0) });
       expect(await store.tokens.countByState(T0)).toEqual({ active: 1, revoked: 1, expired: 1 });
     });
   });
@@ -270,7 +282,83 @@ describe.each(DIALECTS)('store contract on $kind', ({ kind, available }) => {
       expect((await store.datastores.list({ offset: 0, limit: 10, search: 'WARE', sort })).items[0]?.teams).toEqual([{ id: eng.id, name: 'Eng' }]);
       expect((await store.datastores.list({ offset: 1, limit: 1, sort })).items.map((d) => d.name)).toEqual(['public-data']);
       expect((await store.datastores.list({ offset: 0, limit: 10, visibleToTeamIds: [], sort })).total).toBe(0);
-      await expectCode(mk('orders', 'postgresql', []), 'NAME_TAKEN');
+    });
+
+    it('tells whether a name is in use among the datastores of some teams (names are unique per viewer)', async () => {
+      const eng = await store.teams.create({ name: 'Eng', description: null, userIds: [], created: T0 });
+      const ops = await store.teams.create({ name: 'Ops', description: null, userIds: [], created: T0 });
+      const orders = await store.datastores.create({ name: 'orders', type: 'postgresql', host: null, port: null, database: null, schema: null, teamIds: [ops.id], created: T0, createdById: null });
+      expect(await store.datastores.nameInUse('orders', undefined)).toBe(true);
+      expect(await store.datastores.nameInUse('orders', [publicId, ops.id])).toBe(true);
+      expect(await store.datastores.nameInUse('orders', [publicId, eng.id])).toBe(false);
+      expect(await store.datastores.nameInUse('orders', [])).toBe(false);
+      expect(await store.datastores.nameInUse('orders', undefined, orders.id)).toBe(false);
+      expect(await store.datastores.nameInUse('Orders', undefined)).toBe(false);
+      // The same name in a team the first is not in: two datastores.
+      await store.datastores.create({ name: 'orders', type: 'snowflake', host: null, port: null, database: null, schema: null, teamIds: [eng.id], created: T0, createdById: null });
+      expect((await store.datastores.list({ offset: 0, limit: 10, sort: { by: 'id', desc: false } })).total).toBe(2);
+    });
+  });
+
+  describe('transactions', () => {
+    it('commits every write of the function together, or none when it throws', async () => {
+      const u = await user('tx@x.io');
+      const id = await store.transaction(async (tx) => {
+        const t = await tx.tokens.create(tokenInput(u, 'kept'));
+        await tx.audit.append([{ at: T0, actorUserId: u.id, actorTokenId: null, action: 'token.created', targetType: 'token', targetId: String(t.id), ip: null, userAgent: null, outcome: 'success', details: null }]);
+        return t.id;
+      });
+      expect((await store.tokens.findById(id))?.name).toBe('kept');
+      const failure = await store.transaction(async (tx) => {
+        await tx.tokens.create(tokenInput(u, 'undone'));
+        await tx.users.update(u.id, { name: 'Renamed' });
+        await tx.audit.append([{ at: T0, actorUserId: u.id, actorTokenId: null, action: 'never', targetType: null, targetId: null, ip: null, userAgent: null, outcome: 'success', details: null }]);
+        throw new Error('boom');
+      }).catch((e: unknown) => e);
+      expect((failure as Error).message).toBe('boom');
+      expect((await store.tokens.listByUser(u.id)).map((t) => t.name)).toEqual(['kept']);
+      expect((await store.users.findById(u.id))?.name).toBe('tx@x.io');
+      expect((await store.audit.list({ offset: 0, limit: 10, action: 'never' })).total).toBe(0);
+      // A domain error from a store inside the transaction comes out as itself.
+      await expectCode(store.transaction((tx) => tx.tokens.create(tokenInput(u, 'kept'))), 'NAME_TAKEN');
+    });
+
+    it('reads its own writes; a read made outside meanwhile never sees them if it rolls back', async () => {
+      const u = await user('iso@x.io');
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let inside = '';
+      const tx = store.transaction(async (t) => {
+        await t.users.update(u.id, { name: 'Inside' });
+        inside = (await t.users.findById(u.id))!.name;
+        await held;
+        throw new Error('rolled back');
+      }).catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      // The authenticator's read (a prepared statement beside the query builder on SQLite).
+      const outside = store.users.findById(u.id);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      release();
+      await tx;
+      expect(inside).toBe('Inside');
+      expect((await outside)?.name).toBe('iso@x.io');
+      expect((await store.users.findById(u.id))?.name).toBe('iso@x.io');
+    });
+
+    it('a guard decided under tx.lock has exactly one winner among concurrent transactions', async () => {
+      const u = await user('lock@x.io');
+      // Each transaction reads a counter, decides, then writes: without the lock, several read 0.
+      const attempt = (i: number) =>
+        store.transaction(async (tx) => {
+          await tx.lock('contract-guard');
+          const n = (await tx.tokens.listByUser(u.id)).length;
+          if (n > 0) throw new DomainError('NAME_TAKEN', 'already one');
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          await tx.tokens.create(tokenInput(u, `winner-${i}`));
+        });
+      const results = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => attempt(i)));
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      expect(await store.tokens.listByUser(u.id)).toHaveLength(1);
     });
   });
 
@@ -290,11 +378,45 @@ describe.each(DIALECTS)('store contract on $kind', ({ kind, available }) => {
 
     it('finds sessions until they expire, and deletes them per user', async () => {
       const u = await user('s@x.io');
-      await store.sessions.create({ idHash: 'sess', userId: u.id, created: T0, expires: later(1000) });
+      await store.sessions.create({ idHash: 'sess', userId: u.id, created: T0, expires: later(1000), ip: null, userAgent: null });
       expect((await store.sessions.find('sess', later(999)))?.user.id).toBe(u.id);
       expect(await store.sessions.find('sess', later(1000))).toBeUndefined();
-      await store.sessions.deleteAllOfUser(u.id);
+      expect(await store.sessions.deleteAllOfUser(u.id)).toBe(1);
       expect(await store.sessions.find('sess', T0)).toBeUndefined();
+    });
+
+    it('lists a user\'s sessions, touches them, ends one, or all but one', async () => {
+      const u = await user('many@x.io');
+      const other = await user('other@x.io');
+      const a = await store.sessions.create({ idHash: 'a', userId: u.id, created: T0, expires: later(10_000), ip: '10.0.0.1', userAgent: 'firefox' });
+      const b = await store.sessions.create({ idHash: 'b', userId: u.id, created: later(1), expires: later(10_000), ip: '10.0.0.2', userAgent: 'curl' });
+      const c = await store.sessions.create({ idHash: 'c', userId: u.id, created: later(2), expires: later(10_000), ip: null, userAgent: null });
+      const theirs = await store.sessions.create({ idHash: 'd', userId: other.id, created: T0, expires: later(10_000), ip: null, userAgent: null });
+      await store.sessions.touch(a, later(500), { ip: '10.0.0.9', userAgent: 'firefox 2' });
+      const list = await store.sessions.listOfUser(u.id, later(600));
+      expect(list.map((x) => x.id)).toEqual([c, b, a]);
+      expect(list[2]).toMatchObject({ ip: '10.0.0.9', userAgent: 'firefox 2' });
+      expect(list[2]?.lastSeen.toISOString()).toBe(later(500).toISOString());
+      expect((await store.sessions.find('a', later(600)))?.lastSeen.toISOString()).toBe(later(500).toISOString());
+      expect(await store.sessions.deleteOfUser(u.id, theirs)).toBe(false);
+      expect(await store.sessions.deleteOfUser(u.id, b)).toBe(true);
+      expect(await store.sessions.deleteAllOfUser(u.id, c)).toBe(1);
+      expect((await store.sessions.listOfUser(u.id, later(600))).map((x) => x.id)).toEqual([c]);
+      expect((await store.sessions.listOfUser(other.id, later(600))).map((x) => x.id)).toEqual([theirs]);
+    });
+
+    it('counts login attempts per account within a window and prunes older ones', async () => {
+      await store.loginAttempts.add('acct', T0, later(-1));
+      const second = await store.loginAttempts.add('acct', later(10), later(-1));
+      await store.loginAttempts.add('other', later(10), later(-1));
+      expect(await store.loginAttempts.countSince('acct', T0)).toEqual({ count: 2, oldest: T0 });
+      expect((await store.loginAttempts.countSince('acct', later(5))).count).toBe(1);
+      await store.loginAttempts.remove(second);
+      expect((await store.loginAttempts.countSince('acct', T0)).count).toBe(1);
+      // Adding prunes this account's attempts older than the window.
+      await store.loginAttempts.add('acct', later(100), later(50));
+      expect(await store.loginAttempts.countSince('acct', new Date(0))).toMatchObject({ count: 1 });
+      expect((await store.loginAttempts.countSince('other', new Date(0))).count).toBe(1);
     });
   });
   describe('SCIM attributes (migration 2026-11-29T01-00-scim)', () => {
@@ -306,11 +428,13 @@ describe.each(DIALECTS)('store contract on $kind', ({ kind, available }) => {
         passwordHash: null, createdById: null, created: T0, externalId: 'e-1', givenName: 'Ada', familyName: 'Lovelace',
       });
       expect(u).toMatchObject({ externalId: 'e-1', givenName: 'Ada', familyName: 'Lovelace', lastModified: null });
-      const changed = await store.users.update(u.id, { externalId: 'E-2', givenName: null, lastModified: later(5) });
+      await store.users.update(u.id, { externalId: 'E-2', givenName: null, lastModified: later(5) });
+      const changed = (await store.users.findById(u.id))!;
       expect(changed).toMatchObject({ externalId: 'E-2', givenName: null, familyName: 'Lovelace', name: 'Ada Lovelace' });
       expect(changed.lastModified?.toISOString()).toBe(later(5).toISOString());
       // Other updates leave the SCIM attributes alone.
-      expect(await store.users.update(u.id, { role: 'Editor' })).toMatchObject({ externalId: 'E-2', familyName: 'Lovelace' });
+      await store.users.update(u.id, { role: 'Editor' });
+      expect(await store.users.findById(u.id)).toMatchObject({ externalId: 'E-2', familyName: 'Lovelace' });
     });
 
     it('deletes a user with its tokens, sessions and memberships, and keeps what it created', async () => {
@@ -320,8 +444,8 @@ describe.each(DIALECTS)('store contract on $kind', ({ kind, available }) => {
         userId: 'bot@service', email: null, name: 'bot', type: 'Service', role: 'Member', teamIds: [publicId],
         passwordHash: null, createdById: u.id, created: T0,
       });
-      const tok = await store.tokens.create(tokenInput(u.id, 'mine', { type: 'Personal' }));
-      await store.sessions.create({ idHash: 'gone-sess', userId: u.id, created: T0, expires: later(1000) });
+      const tok = await store.tokens.create(tokenInput(u, 'mine', { type: 'Personal' }));
+      await store.sessions.create({ idHash: 'gone-sess', userId: u.id, created: T0, expires: later(1000), ip: null, userAgent: null });
       await store.users.delete(u.id);
       expect(await store.users.findById(u.id)).toBeUndefined();
       expect(await store.tokens.findById(tok.id)).toBeUndefined();

@@ -1,6 +1,7 @@
 import { DomainError, notFound, PUBLIC_TEAM, type Page, type Team, type TeamQuery, type TeamScimPatch, type TeamStore, type UserRef } from '@gatehouse/core';
 import type { Kysely, Selectable } from 'kysely';
 import { toDate, toDateOrNull, type DialectTraits } from './dialect.js';
+import { atomically } from './prepared.js';
 import { pageOf, userRef } from './rows.js';
 import type { Database, TeamsTable } from './schema.js';
 
@@ -65,7 +66,7 @@ export class KyselyTeamStore implements TeamStore {
 
   async create(t: { name: string; description: string | null; userIds: number[]; created: Date; externalId?: string | null }): Promise<Team> {
     try {
-      const id = await this.db.transaction().execute(async (trx) => {
+      const id = await atomically(this.db, async (trx) => {
         const row = await trx
           .insertInto('teams')
           .values({ name: t.name, description: t.description, created: this.traits.time(t.created), external_id: t.externalId ?? null, last_modified: null })
@@ -85,7 +86,7 @@ export class KyselyTeamStore implements TeamStore {
 
   async update(id: number, p: { name?: string; description?: string | null; userIds?: number[] } & TeamScimPatch): Promise<Team> {
     try {
-      await this.db.transaction().execute(async (trx) => {
+      await atomically(this.db, async (trx) => {
         const set = {
           ...(p.name !== undefined ? { name: p.name } : {}),
           ...(p.description !== undefined ? { description: p.description } : {}),
@@ -116,7 +117,7 @@ export class KyselyTeamStore implements TeamStore {
   }
 
   async changeMembers(id: number, change: { add: readonly number[]; remove: readonly number[] } & TeamScimPatch): Promise<Team> {
-    await this.db.transaction().execute(async (trx) => {
+    await atomically(this.db, async (trx) => {
       // Locks the team row (PostgreSQL) and proves it exists before touching members.
       const r = await trx.updateTable('teams').set({ id, ...this.#scimSet(change) }).where('id', '=', id).executeTakeFirst();
       if (Number(r.numUpdatedRows) === 0) throw notFound('Team');

@@ -1,11 +1,12 @@
 import {
-  DomainError, notFound, type NewAuditEvent, type NewToken, type Token, type TokenAuthRecord, type TokenStore, type TokenType, type TokenUsage,
+  DomainError, notFound, type NewAuditEvent, type NewToken, type Revocation, type RevokeReason, type Token, type TokenAuthRecord, type TokenPatch,
+  type TokenStore, type TokenType, type TokenUsage,
 } from '@gatehouse/core';
 import type { Kysely } from 'kysely';
 import { auditRow } from './audit-store.js';
 import { toBool, toDate, toDateOrNull, type DialectTraits } from './dialect.js';
 import { LookupBatcher } from './lookup-batcher.js';
-import { insertRow, type PreparedQueries, type PreparedQuery } from './prepared.js';
+import { atomically, insertRow, type PreparedQueries } from './prepared.js';
 import { userRef } from './rows.js';
 import type { Database } from './schema.js';
 
@@ -53,6 +54,8 @@ interface TokenRow {
   last_used: string | Date | null;
   last_used_ip: string | null;
   revoked_at: string | Date | null;
+  revoked_by_id: number | null;
+  revoke_reason: string | null;
   u_id: number;
   u_user_id: string;
   u_name: string;
@@ -93,17 +96,21 @@ function secondsAsText(): (atMs: number) => string {
 
 export class KyselyTokenStore implements TokenStore {
   /** Concurrent cold lookups share a statement (and, on PostgreSQL, a round trip). */
-  readonly #authByHash: LookupBatcher<string, TokenAuthRecord>;
-  readonly #userRefById: PreparedQuery<[id: number, userId: string, name: string, userType: string]>;
+  readonly #authByHash: LookupBatcher<string, TokenAuthRecord> | null = null;
   readonly #writeTransaction: PreparedQueries['writeTransaction'];
   /** Writes one chunk of `last_used` (a prepared statement of the dialect: see USAGE_UPDATE). */
-  readonly #writeUsage: (chunk: readonly TokenUsage[]) => Promise<void>;
+  readonly #writeUsage: ((chunk: readonly TokenUsage[]) => Promise<void>) | null = null;
 
+  /**
+   * @param prepared the root store's prepared statements; null inside a transaction, where
+   * authentication's reads and the `last_used` writes are not offered (StoreTransaction).
+   */
   constructor(
     private readonly db: Kysely<Database>,
     private readonly traits: DialectTraits,
-    prepared: PreparedQueries,
+    prepared: PreparedQueries | null,
   ) {
+    if (!prepared) return;
     const writeTransaction = (this.#writeTransaction = prepared.writeTransaction?.bind(prepared));
     if (writeTransaction) {
       this.#writeUsage = async (chunk) => {
@@ -125,7 +132,6 @@ export class KyselyTokenStore implements TokenStore {
         await update([JSON.stringify(chunk.map((u) => [u.tokenId, Math.floor(u.atMs / 1000), u.ip]))]);
       };
     }
-    this.#userRefById = prepared.prepare('gatehouse_user_ref', 'SELECT id, user_id, name, user_type FROM users WHERE id = ?');
     const byHashes = AUTH_BY_HASHES[traits.name];
     const authRows = prepared.prepare<AuthRow>('gatehouse_auth_by_hashes', byHashes.sql);
     this.#authByHash = new LookupBatcher(async (hashes) => {
@@ -141,7 +147,7 @@ export class KyselyTokenStore implements TokenStore {
       .innerJoin('users as u', 'u.id', 't.user_id')
       .select([
         't.id', 't.name', 't.token_type', 't.scim_endpoints_only', 't.expiration', 't.created', 't.created_by_id',
-        't.last_used', 't.last_used_ip', 't.revoked_at', 'u.id as u_id', 'u.user_id as u_user_id', 'u.name as u_name',
+        't.last_used', 't.last_used_ip', 't.revoked_at', 't.revoked_by_id', 't.revoke_reason', 'u.id as u_id', 'u.user_id as u_user_id', 'u.name as u_name',
         'u.user_type as u_type',
       ]);
   }
@@ -157,14 +163,15 @@ export class KyselyTokenStore implements TokenStore {
     lastUsed: toDateOrNull(r.last_used),
     lastUsedIp: r.last_used_ip,
     revokedAt: toDateOrNull(r.revoked_at),
+    revokedById: r.revoked_by_id,
+    revokeReason: r.revoke_reason as RevokeReason | null,
     user: userRef({ id: r.u_id, user_id: r.u_user_id, name: r.u_name, user_type: r.u_type }),
   });
 
   async create(t: NewToken, audit?: (tokenId: number) => NewAuditEvent): Promise<Token> {
     try {
       const id = this.#insertPrepared(t, audit) ?? (await this.#insertThroughBuilder(t, audit));
-      // The token as stored, without reading it back (a joined select cost a fifth of an issuance).
-      const [owner] = await this.#userRefById([t.userId]);
+      // The token as stored, without reading it back.
       return {
         id,
         name: t.name,
@@ -176,7 +183,9 @@ export class KyselyTokenStore implements TokenStore {
         lastUsed: null,
         lastUsedIp: null,
         revokedAt: null,
-        user: userRef({ id: owner![0], user_id: owner![1], name: owner![2], user_type: owner![3] }),
+        revokedById: null,
+        revokeReason: null,
+        user: t.owner,
       };
     } catch (e) {
       if (this.traits.isUniqueViolation(e)) {
@@ -189,7 +198,7 @@ export class KyselyTokenStore implements TokenStore {
   /** The row of a new token, for both paths of create(). */
   #tokenRow(t: NewToken) {
     return {
-      user_id: t.userId,
+      user_id: t.owner.id,
       name: t.name,
       token_type: t.type,
       scim_endpoints_only: this.traits.bool(t.scimEndpointsOnly),
@@ -202,6 +211,8 @@ export class KyselyTokenStore implements TokenStore {
       token_hash: t.tokenHash,
       jti: t.jti,
       kid: t.kid,
+      revoked_by_id: null,
+      revoke_reason: null,
     };
   }
 
@@ -215,7 +226,7 @@ export class KyselyTokenStore implements TokenStore {
   }
 
   async #insertThroughBuilder(t: NewToken, audit?: (tokenId: number) => NewAuditEvent): Promise<number> {
-    const row = await this.db.transaction().execute(async (trx) => {
+    const row = await atomically(this.db, async (trx) => {
       const inserted = await trx.insertInto('tokens').values(this.#tokenRow(t)).returning('id').executeTakeFirstOrThrow();
       if (audit) await trx.insertInto('audit_events').values(auditRow(this.traits, audit(inserted.id))).execute();
       return inserted;
@@ -229,6 +240,7 @@ export class KyselyTokenStore implements TokenStore {
   }
 
   findAuthRecordByHash(tokenHash: string): Promise<TokenAuthRecord | undefined> {
+    if (!this.#authByHash) throw new Error('authentication reads the root store, not a transaction');
     return this.#authByHash.load(tokenHash);
   }
 
@@ -248,18 +260,20 @@ export class KyselyTokenStore implements TokenStore {
     return token;
   }
 
-  async setRevoked(id: number, at: Date | null): Promise<Token> {
-    const r = await this.db
-      .updateTable('tokens')
-      .set({ revoked_at: at ? this.traits.time(at) : null })
-      .where('id', '=', id)
-      .executeTakeFirst();
-    return this.#updated(id, r.numUpdatedRows);
+  #revocationSet(r: Revocation | null) {
+    return r
+      ? { revoked_at: this.traits.time(r.at), revoked_by_id: r.byId, revoke_reason: r.reason }
+      : { revoked_at: null, revoked_by_id: null, revoke_reason: null };
   }
 
-  async rename(id: number, name: string): Promise<Token> {
+  async update(id: number, patch: TokenPatch): Promise<Token> {
+    const set = {
+      ...(patch.name !== undefined ? { name: patch.name } : {}),
+      ...(patch.revocation !== undefined ? this.#revocationSet(patch.revocation) : {}),
+    };
+    if (Object.keys(set).length === 0) return this.#updated(id, 1n);
     try {
-      const r = await this.db.updateTable('tokens').set({ name }).where('id', '=', id).executeTakeFirst();
+      const r = await this.db.updateTable('tokens').set(set).where('id', '=', id).executeTakeFirst();
       return await this.#updated(id, r.numUpdatedRows);
     } catch (e) {
       if (this.traits.isUniqueViolation(e)) throw new DomainError('NAME_TAKEN', 'A token with this name already exists for this user', 'name');
@@ -280,10 +294,10 @@ export class KyselyTokenStore implements TokenStore {
     await this.db.deleteFrom('tokens').where('id', '=', id).execute();
   }
 
-  async revokeAllOfUser(userId: number, at: Date): Promise<number[]> {
+  async revokeAllOfUser(userId: number, revocation: Revocation): Promise<number[]> {
     const rows = await this.db
       .updateTable('tokens')
-      .set({ revoked_at: this.traits.time(at) })
+      .set(this.#revocationSet(revocation))
       .where('user_id', '=', userId)
       .where('revoked_at', 'is', null)
       .returning('id')
@@ -292,6 +306,7 @@ export class KyselyTokenStore implements TokenStore {
   }
 
   async recordUsage(batch: readonly TokenUsage[]): Promise<void> {
+    if (!this.#writeUsage) throw new Error('last_used is written through the root store, not a transaction');
     const sorted = [...batch].sort((a, b) => a.tokenId - b.tokenId);
     for (let i = 0; i < sorted.length; i += USAGE_CHUNK) await this.#writeUsage(sorted.slice(i, i + USAGE_CHUNK));
   }

@@ -1,14 +1,14 @@
 import { DomainError, notFound, type NewUser, type Page, type User, type UserPatch, type UserQuery, type UserStore } from '@gatehouse/core';
 import type { Kysely } from 'kysely';
 import type { DialectTraits } from './dialect.js';
-import type { PreparedQueries, PreparedQuery } from './prepared.js';
+import { atomically, type PreparedQueries, type PreparedQuery } from './prepared.js';
 import { pageOf, userFromRow, usersFromRows, teamsOfUsers } from './rows.js';
 import type { Database } from './schema.js';
 
 /** A user and their teams in one statement, one row per team (in team order). */
 const USER_BY_ID = `
   SELECT u.id, u.user_id, u.email, u.name, u.user_type, u.role, u.active, u.created, u.created_by_id,
-         u.last_login, u.external_id, u.given_name, u.family_name, u.last_modified, g.id, g.name
+         u.last_login, u.external_id, u.given_name, u.family_name, u.last_modified, u.provisioned_by, u.deactivated_by, g.id, g.name
     FROM users u
     LEFT JOIN team_members m ON m.user_id = u.id
     LEFT JOIN teams g ON g.id = m.team_id
@@ -19,19 +19,23 @@ const USER_BY_ID = `
 type UserTeamRow = [
   id: number, userId: string, email: string | null, name: string, userType: string, role: string, active: number | boolean, created: string | Date,
   createdById: number | null, lastLogin: string | Date | null, externalId: string | null, givenName: string | null, familyName: string | null,
-  lastModified: string | Date | null, teamId: number | null, teamName: string | null,
+  lastModified: string | Date | null, provisionedBy: string, deactivatedBy: string | null, teamId: number | null, teamName: string | null,
 ];
 
 export class KyselyUserStore implements UserStore {
-  /** A prepared statement: the authenticator reads a token's user through it on a cache miss. */
-  readonly #userById: PreparedQuery<UserTeamRow>;
+  /** A prepared statement: the authenticator reads a token's user through it on a cache miss (null in a transaction). */
+  readonly #userById: PreparedQuery<UserTeamRow> | null;
 
+  /**
+   * @param prepared the root store's prepared statements; null inside a transaction, whose
+   * statements must all go through its own connection (`db`).
+   */
   constructor(
     private readonly db: Kysely<Database>,
     private readonly traits: DialectTraits,
-    prepared: PreparedQueries,
+    prepared: PreparedQueries | null,
   ) {
-    this.#userById = prepared.prepare('gatehouse_user_by_id', USER_BY_ID);
+    this.#userById = prepared ? prepared.prepare('gatehouse_user_by_id', USER_BY_ID) : null;
   }
 
   async count(): Promise<number> {
@@ -40,13 +44,18 @@ export class KyselyUserStore implements UserStore {
   }
 
   async findById(id: number): Promise<User | undefined> {
+    if (!this.#userById) {
+      const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? (await usersFromRows(this.db, [row]))[0] : undefined;
+    }
     const rows = await this.#userById([id]);
     const r = rows[0];
     if (r === undefined) return undefined;
-    const teams = r[14] === null ? [] : rows.map((x) => ({ id: x[14]!, name: x[15]! }));
+    const teams = r[16] === null ? [] : rows.map((x) => ({ id: x[16]!, name: x[17]! }));
     return userFromRow({
       id: r[0], user_id: r[1], email: r[2], name: r[3], user_type: r[4], role: r[5], active: r[6], password_hash: null, created: r[7],
       created_by_id: r[8], last_login: r[9], external_id: r[10], given_name: r[11], family_name: r[12], last_modified: r[13],
+      provisioned_by: r[14], deactivated_by: r[15],
     }, teams);
   }
 
@@ -92,7 +101,7 @@ export class KyselyUserStore implements UserStore {
 
   async create(u: NewUser): Promise<User> {
     try {
-      const id = await this.db.transaction().execute(async (trx) => {
+      const id = await atomically(this.db, async (trx) => {
         const row = await trx
           .insertInto('users')
           .values({
@@ -110,6 +119,8 @@ export class KyselyUserStore implements UserStore {
             given_name: u.givenName ?? null,
             family_name: u.familyName ?? null,
             last_modified: null,
+            provisioned_by: u.provisionedBy ?? 'local',
+            deactivated_by: null,
           })
           .returning('id')
           .executeTakeFirstOrThrow();
@@ -127,9 +138,9 @@ export class KyselyUserStore implements UserStore {
     }
   }
 
-  async update(id: number, p: UserPatch): Promise<User> {
+  async update(id: number, p: UserPatch): Promise<void> {
     try {
-      await this.db.transaction().execute(async (trx) => {
+      await atomically(this.db, async (trx) => {
         const set = {
           ...(p.name !== undefined ? { name: p.name } : {}),
           ...(p.role !== undefined ? { role: p.role } : {}),
@@ -140,6 +151,8 @@ export class KyselyUserStore implements UserStore {
           ...(p.givenName !== undefined ? { given_name: p.givenName } : {}),
           ...(p.familyName !== undefined ? { family_name: p.familyName } : {}),
           ...(p.lastModified !== undefined ? { last_modified: this.traits.time(p.lastModified) } : {}),
+          ...(p.deactivatedBy !== undefined ? { deactivated_by: p.deactivatedBy } : {}),
+          ...(p.passwordHash !== undefined ? { password_hash: p.passwordHash } : {}),
         };
         if (Object.keys(set).length > 0) {
           const r = await trx.updateTable('users').set(set).where('id', '=', id).executeTakeFirst();
@@ -155,13 +168,6 @@ export class KyselyUserStore implements UserStore {
       if (this.traits.isUniqueViolation(e)) throw new DomainError('USER_EXISTS', `A user with the id "${p.userId}" already exists`, 'user_id');
       throw e;
     }
-    const user = await this.findById(id);
-    if (!user) throw notFound('User');
-    return user;
-  }
-
-  async setPassword(id: number, passwordHash: string): Promise<void> {
-    await this.db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', id).execute();
   }
 
   async recordLogin(id: number, at: Date): Promise<void> {

@@ -29,6 +29,8 @@ export interface User {
   created: string;
   created_by_id: number | null;
   last_login: string | null;
+  /** `scim` when an identity provider created the user. */
+  provisioned_by: 'local' | 'scim';
 }
 
 export interface Me extends User {
@@ -56,8 +58,13 @@ export interface Token {
   last_used: string | null;
   last_used_ip: string | null;
   revoked_at: string | null;
+  /** Who revoked it, and why: the owner may restore only an `owner` revocation of their own. */
+  revoked_by_id: number | null;
+  revoke_reason: RevokeReason | null;
   user: UserRef;
 }
+
+export type RevokeReason = 'owner' | 'admin' | 'incident' | 'user_deactivated' | 'idle' | 'leaked' | 'rotated';
 
 /** A token as created or rotated: the only time the secret is returned. */
 export interface CreatedToken extends Token {

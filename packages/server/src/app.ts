@@ -10,14 +10,14 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import fastifyUnderPressure from '@fastify/under-pressure';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import {
-  LocalAuthChangeBus, TokenAuthenticator, TokenCache, UsageBuffer, systemClock,
+  authenticateSession, LocalAuthChangeBus, TokenAuthenticator, TokenCache, UsageBuffer, systemClock,
   type AuthChangeBus, type Clock, type Deps, type Keyring, type PasswordHasher, type Store,
 } from '@gatehouse/core';
 import Fastify from 'fastify';
-import type { Config } from './config.js';
-import { registerAbuseLimits } from './http/abuse-limits.js';
+import { useCaseSettings, type Config } from './config.js';
+import { FixedWindowLimiter, registerAbuseLimits } from './http/abuse-limits.js';
 import { AuthFailureLog } from './http/auth-failure-log.js';
-import { apiRequestHooks } from './http/authenticate.js';
+import { apiRequestHooks, sessionCookieOf } from './http/authenticate.js';
 import type { App, AppContext } from './http/context.js';
 import { handleError, sendError } from './http/errors.js';
 import { createLogger, fastifyLogging, type LogSetting } from './http/logging.js';
@@ -94,7 +94,7 @@ export async function buildApp(opts: AppOptions): Promise<App & { gatehouse: App
     keyring,
     passwords: opts.passwords ?? argon2Passwords(),
     changes,
-    policy: { maxLifetimeDays: config.maxTokenDays ?? null },
+    ...useCaseSettings(config),
   };
   const cache = new TokenCache(config.tokenCacheSize, { admitOnSecondUse: true });
   const usage = new UsageBuffer();
@@ -111,6 +111,7 @@ export async function buildApp(opts: AppOptions): Promise<App & { gatehouse: App
     usage,
     authenticator: new TokenAuthenticator({ keyring, tokens: store.tokens, users: store.users, clock, cache, usage }),
     failures: new AuthFailureLog(clock),
+    invalidTokens: config.limitInvalidToken ? new FixedWindowLimiter(config.limitInvalidToken, () => clock.nowMs()) : null,
     metrics: createMetrics(store.tokens, cache, clock),
     setupToken: { current: opts.setupToken ?? null },
   };
@@ -184,7 +185,13 @@ export async function buildApp(opts: AppOptions): Promise<App & { gatehouse: App
   });
 
   app.setErrorHandler(handleError);
-  await registerAbuseLimits(app, config);
+  await registerAbuseLimits(app, config, {
+    now: () => clock.nowMs(),
+    sessionUserId: async (request) => {
+      const cookie = sessionCookieOf(request);
+      return cookie === undefined ? undefined : (await authenticateSession(deps, cookie))?.user.id;
+    },
+  });
 
   // The JSON API. Its routes' hook sets a fixed set of security headers: @fastify/helmet
   // rebuilds its headers in an async hook on every request, which costs more than

@@ -1,7 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { bootstrap, LocalAuthChangeBus, systemClock, type AuthChange, type AuthChangeBus } from '@gatehouse/core';
 import { openStore } from '@gatehouse/db';
-import type { Config } from './config.js';
+import { useCaseSettings, type Config } from './config.js';
 import { argon2Passwords } from './passwords.js';
 import { loadKeyring } from './secrets.js';
 import { serve } from './serve.js';
@@ -150,7 +150,7 @@ export async function serveCluster(config: Readonly<Config>): Promise<void> {
     const { keyring } = loadKeyring(config.secret, config.dataDir);
     const admin = config.adminEmail && config.adminPassword ? { email: config.adminEmail, password: config.adminPassword } : null;
     ({ setupToken } = await bootstrap(
-      { store, clock: systemClock, keyring, passwords: argon2Passwords(), changes: new LocalAuthChangeBus(), policy: { maxLifetimeDays: null } },
+      { store, clock: systemClock, keyring, passwords: argon2Passwords(), changes: new LocalAuthChangeBus(), ...useCaseSettings(config) },
       admin,
     ));
   } finally {

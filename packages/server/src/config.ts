@@ -1,3 +1,4 @@
+import type { Deps } from '@gatehouse/core';
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 
@@ -47,6 +48,11 @@ export interface Config {
 }
 
 /** At most `max` events per `windowMs` per key (fixed window). */
+/** What the use cases take from the configuration (Deps.policy and Deps.limits). */
+export function useCaseSettings(c: Readonly<Config>): Pick<Deps, 'policy' | 'limits'> {
+  return { policy: { maxLifetimeDays: c.maxTokenDays ?? null }, limits: { loginFailuresPerAccount: c.limitLoginAccount } };
+}
+
 export interface RateLimit {
   max: number;
   windowMs: number;

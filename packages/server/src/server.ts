@@ -3,7 +3,7 @@ import { authChannel, openStore, PostgresAuthChangeBus, type OpenedStore } from 
 import { sql } from 'kysely';
 import { buildApp } from './app.js';
 import type { LogSetting } from './http/logging.js';
-import type { Config } from './config.js';
+import { useCaseSettings, type Config } from './config.js';
 import { argon2Passwords } from './passwords.js';
 import { loadKeyring } from './secrets.js';
 
@@ -32,7 +32,7 @@ export async function createServer(
     const clock = overrides.clock ?? systemClock;
     const passwords = overrides.passwords ?? argon2Passwords();
     const changes = await changeBusFor(config, store, overrides.changes);
-    const deps: Deps = { store, clock, keyring, passwords, changes, policy: { maxLifetimeDays: config.maxTokenDays ?? null } };
+    const deps: Deps = { store, clock, keyring, passwords, changes, ...useCaseSettings(config) };
     const admin = config.adminEmail && config.adminPassword ? { email: config.adminEmail, password: config.adminPassword } : null;
     const bootstrapped = await bootstrap(deps, admin);
     // Cluster workers share their primary's setup token, so that its printed link works on all of them.

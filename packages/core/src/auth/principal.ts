@@ -13,6 +13,8 @@ export interface PrincipalToken {
 export interface Principal {
   user: User;
   token: PrincipalToken | null;
+  /** The browser session a request was authenticated with, if any. */
+  session?: { id: number };
 }
 
 /** Who did something and from where, for authorization and the audit log. */

@@ -1,9 +1,10 @@
-import { audit } from '../deps.js';
+import { commitChange, type Change } from '../change.js';
 import { DomainError, notFound } from '../errors.js';
 import { PUBLIC_TEAM, type Team } from '../model.js';
 import { requirePermission } from '../policies.js';
+import type { StoreTransaction } from '../ports.js';
 import { normaliseName } from '../use-cases/create-token.js';
-import { deleteTeam } from '../use-cases/manage-teams.js';
+import { deleteTeamInside } from '../use-cases/manage-teams.js';
 import { invalidValue } from './errors.js';
 import { listResponse, type ScimListQuery, type ScimListResponse } from './list.js';
 import { applyPatch, parsePatchBody } from './patch.js';
@@ -22,17 +23,17 @@ function allowed(s: ScimScope): void {
   requirePermission(s.actor, 'manageUsers', 'provision groups through SCIM');
 }
 
-async function findTeam(s: ScimScope, id: string): Promise<Team> {
+async function findTeam(store: Pick<StoreTransaction, 'teams'>, id: string): Promise<Team> {
   const n = /^[1-9][0-9]{0,9}$/.test(id) ? Number(id) : NaN;
-  const team = Number.isSafeInteger(n) && n <= 2147483647 ? await s.deps.store.teams.findById(n) : undefined;
+  const team = Number.isSafeInteger(n) && n <= 2147483647 ? await store.teams.findById(n) : undefined;
   if (!team) throw notFound('Group');
   return team;
 }
 
 /** Member ids must be humans that exist (invalidValue otherwise). */
-async function checkMembers(s: ScimScope, ids: readonly number[]): Promise<void> {
+async function checkMembers(tx: Pick<StoreTransaction, 'users'>, ids: readonly number[]): Promise<void> {
   for (const id of new Set(ids)) {
-    const u = await s.deps.store.users.findById(id);
+    const u = await tx.users.findById(id);
     if (!u || u.type !== 'Human') throw invalidValue(`members: ${id} is not the id of a User`);
   }
 }
@@ -47,7 +48,7 @@ function guardPublic(team: Team, change: { rename: boolean; members: boolean }):
 
 export async function scimGetGroup(s: ScimScope, id: string): Promise<ScimResource> {
   allowed(s);
-  return teamToScim(await findTeam(s, id), s.baseUrl);
+  return teamToScim(await findTeam(s.deps.store, id), s.baseUrl);
 }
 
 export async function scimListGroups(s: ScimScope, query: ScimListQuery): Promise<ScimListResponse> {
@@ -59,41 +60,45 @@ export async function scimListGroups(s: ScimScope, query: ScimListQuery): Promis
 export async function scimCreateGroup(s: ScimScope, body: unknown): Promise<ScimResource> {
   allowed(s);
   const state = readGroup(body);
-  await checkMembers(s, state.memberIds);
+  const name = normaliseName(state.displayName, 'displayName');
   const { deps, actor } = s;
-  const team = await deps.store.teams.create({
-    name: normaliseName(state.displayName, 'displayName'),
-    description: null,
-    userIds: state.memberIds,
-    created: deps.clock.now(),
-    externalId: state.externalId,
+  const team = await commitChange(deps, actor, async ({ tx, audit, publish }) => {
+    await checkMembers(tx, state.memberIds);
+    const created = await tx.teams.create({ name, description: null, userIds: state.memberIds, created: deps.clock.now(), externalId: state.externalId });
+    // Membership decides which datastores a token's owner sees.
+    if (state.memberIds.length > 0) publish({ kind: 'all' });
+    audit({ action: 'team.created', targetType: 'team', targetId: String(created.id), details: { via: 'scim', name: created.name, members: state.memberIds } });
+    return created;
   });
-  // Membership decides which datastores a token's owner sees.
-  if (state.memberIds.length > 0) await deps.changes.publish({ kind: 'all' });
-  await audit(deps, actor, { action: 'team.created', targetType: 'team', targetId: String(team.id), details: { via: 'scim', name: team.name, members: state.memberIds } });
   return teamToScim(team, s.baseUrl);
+}
+
+/** The members to add and remove to go from the team's humans to `wanted`. */
+function memberDiff(team: Team, wanted: readonly number[]): { add: number[]; remove: number[] } {
+  const current = humanIds(team);
+  return { add: wanted.filter((m) => !current.includes(m)), remove: current.filter((m) => !wanted.includes(m)) };
 }
 
 async function applyGroupChange(
   s: ScimScope,
+  { tx, audit, publish }: Change,
   team: Team,
   next: { displayName: string; externalId: string | null; add: number[]; remove: number[] },
   replaceMembers?: number[],
 ): Promise<Team> {
-  const { deps, actor } = s;
   const name = normaliseName(next.displayName, 'displayName');
   const rename = name !== team.name;
   const externalChanged = next.externalId !== (team.externalId ?? null);
   const membersChanged = next.add.length > 0 || next.remove.length > 0;
   guardPublic(team, { rename, members: membersChanged });
   if (!rename && !externalChanged && !membersChanged) return team;
-  await checkMembers(s, next.add);
-  const now = deps.clock.now();
+  await checkMembers(tx, next.add);
+  const now = s.deps.clock.now();
   let updated = team;
   if (replaceMembers !== undefined) {
-    // PUT: one transaction sets the name and the whole member list (service accounts kept).
+    // PUT: one write sets the name and the whole member list (service accounts kept).
     const keep = team.users.filter((u) => u.type !== 'Human').map((u) => u.id);
-    updated = await deps.store.teams.update(team.id, {
+    updated = await tx.teams.update(team.id, {
       ...(rename ? { name } : {}),
       ...(externalChanged ? { externalId: next.externalId } : {}),
       ...(membersChanged ? { userIds: [...new Set([...keep, ...replaceMembers])] } : {}),
@@ -101,14 +106,14 @@ async function applyGroupChange(
     });
   } else {
     if (rename || externalChanged) {
-      updated = await deps.store.teams.update(team.id, { ...(rename ? { name } : {}), ...(externalChanged ? { externalId: next.externalId } : {}), lastModified: now });
+      updated = await tx.teams.update(team.id, { ...(rename ? { name } : {}), ...(externalChanged ? { externalId: next.externalId } : {}), lastModified: now });
     }
     // PATCH: only the members added and removed, so that concurrent PATCHes do not undo each other.
-    if (membersChanged) updated = await deps.store.teams.changeMembers(team.id, { add: next.add, remove: next.remove, lastModified: now });
+    if (membersChanged) updated = await tx.teams.changeMembers(team.id, { add: next.add, remove: next.remove, lastModified: now });
   }
-  if (rename || membersChanged) await deps.changes.publish({ kind: 'all' });
+  if (rename || membersChanged) publish({ kind: 'all' });
   const changed = [...(rename ? ['displayName'] : []), ...(externalChanged ? ['externalId'] : []), ...(membersChanged ? ['members'] : [])];
-  await audit(deps, actor, {
+  audit({
     action: 'team.updated',
     targetType: 'team',
     targetId: String(team.id),
@@ -120,31 +125,29 @@ async function applyGroupChange(
 /** PUT: the body replaces the group, members included (humans only; service accounts stay). */
 export async function scimReplaceGroup(s: ScimScope, id: string, body: unknown): Promise<ScimResource> {
   allowed(s);
-  const team = await findTeam(s, id);
   const state = readGroup(body);
-  const current = humanIds(team);
-  const add = state.memberIds.filter((m) => !current.includes(m));
-  const remove = current.filter((m) => !state.memberIds.includes(m));
-  return teamToScim(await applyGroupChange(s, team, { displayName: state.displayName, externalId: state.externalId, add, remove }, state.memberIds), s.baseUrl);
+  const team = await commitChange(s.deps, s.actor, async (change) => {
+    const current = await findTeam(change.tx, id);
+    const diff = memberDiff(current, state.memberIds);
+    return applyGroupChange(s, change, current, { displayName: state.displayName, externalId: state.externalId, ...diff }, state.memberIds);
+  });
+  return teamToScim(team, s.baseUrl);
 }
 
 /** PATCH: members add / remove / replace (Entra ID's and Okta's forms), rename, externalId. */
 export async function scimPatchGroup(s: ScimScope, id: string, body: unknown): Promise<ScimResource> {
   allowed(s);
   const ops = parsePatchBody(body);
-  const team = await findTeam(s, id);
-  const before = teamToScim(team, s.baseUrl);
-  const after = applyPatch(before, ops, 'Group', READ_ONLY);
-  const state = readGroup(after);
-  const current = humanIds(team);
-  const add = state.memberIds.filter((m) => !current.includes(m));
-  const remove = current.filter((m) => !state.memberIds.includes(m));
-  return teamToScim(await applyGroupChange(s, team, { displayName: state.displayName, externalId: state.externalId, add, remove }), s.baseUrl);
+  const team = await commitChange(s.deps, s.actor, async (change) => {
+    const current = await findTeam(change.tx, id);
+    const state = readGroup(applyPatch(teamToScim(current, s.baseUrl), ops, 'Group', READ_ONLY));
+    return applyGroupChange(s, change, current, { displayName: state.displayName, externalId: state.externalId, ...memberDiff(current, state.memberIds) });
+  });
+  return teamToScim(team, s.baseUrl);
 }
 
 export async function scimDeleteGroup(s: ScimScope, id: string): Promise<void> {
   allowed(s);
-  const team = await findTeam(s, id);
-  // The use case of DELETE /api/teams: refuses Public, tells every node, audits as the token.
-  await deleteTeam(s.deps, s.actor, team.id);
+  // The change of DELETE /api/teams: refuses Public, tells every node, audited as the token.
+  await commitChange(s.deps, s.actor, async (change) => deleteTeamInside(change, (await findTeam(change.tx, id)).id, { via: 'scim' }));
 }

@@ -88,7 +88,8 @@ export interface ScimUserState {
   /** Gatehouse's `name`. */
   displayName: string;
   email: string;
-  active: boolean;
+  /** Absent from the body: a PUT keeps the current value (RFC 7644 §3.5.1), a POST creates an active user. */
+  active: boolean | undefined;
 }
 
 /**
@@ -100,6 +101,8 @@ export function readUser(body: unknown): ScimUserState {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw invalidValue('The body must be a SCIM User object');
   const userName = optString(body, 'userName');
   if (userName === null) throw invalidValue('userName is required');
+  // `<slug>@service` ids are service accounts', which are not SCIM's (SPEC §7).
+  if (/@service$/i.test(userName)) throw invalidValue('userName must not end in "@service": such ids belong to service accounts');
   if (!EMAIL.test(userName)) throw invalidValue('userName must be an e-mail address (map it to the user principal name or mail in your identity provider)');
   const name = getProp(body, 'name');
   if (name !== undefined && name !== null && (typeof name !== 'object' || Array.isArray(name))) throw invalidValue('name must be an object');
@@ -132,7 +135,7 @@ export function readUser(body: unknown): ScimUserState {
     familyName,
     displayName,
     email: email.toLowerCase(),
-    active: active === undefined || active === null ? true : readBoolean(active, 'active'),
+    active: active === undefined || active === null ? undefined : readBoolean(active, 'active'),
   };
 }
 

@@ -1,9 +1,10 @@
 import type { Actor } from '../auth/principal.js';
-import { audit, type Deps } from '../deps.js';
+import { commitChange, type Change } from '../change.js';
+import type { Deps } from '../deps.js';
 import { DomainError, notFound } from '../errors.js';
 import { PUBLIC_TEAM, type User } from '../model.js';
 import { requirePermission } from '../policies.js';
-import type { UserPatch } from '../ports.js';
+import type { StoreTransaction, UserPatch } from '../ports.js';
 import { simpleEquality } from './filter.js';
 import { listResponse, readListQuery, type ScimListQuery, type ScimListResponse } from './list.js';
 import { applyPatch, parsePatchBody } from './patch.js';
@@ -11,9 +12,13 @@ import { readUser, userToScim, type ScimResource, type ScimUserState } from './r
 
 /*
  * SCIM Users (RFC 7644 §3) over Gatehouse's humans. Service accounts are not SCIM's: they are
- * neither listed nor reachable here. Users created here are Human, role Member, in Public, and
- * without a password (they cannot log in until an Admin sets one). Every change is audited as
- * done by the SCIM token (`actor`), with `via: "scim"`.
+ * neither listed nor reachable here. Users created here are Human, role Member, in Public,
+ * `provisioned_by: scim`, and without a password (they cannot log in until an Admin sets one).
+ * Every change is one atomic write audited as done by the SCIM token (`actor`), `via: "scim"`.
+ *
+ * SCIM stays in its lane (SPEC §7): it deprovisions any user it provisioned (Admins included),
+ * but never changes or deletes a local Admin (the break-glass path), never reactivates a user an
+ * Admin deactivated, and never creates or renames a user into a `@service` id (readUser).
  */
 
 /** Where the SCIM resources live (`https://host/api/scim/v2`), for `meta.location` and `$ref`. */
@@ -31,23 +36,23 @@ function allowed(s: ScimScope): void {
 }
 
 /** A SCIM-visible user: a human. Unknown ids, service accounts and non-numeric ids are 404. */
-async function findHuman(s: ScimScope, id: string): Promise<User> {
+async function findHuman(store: Pick<StoreTransaction, 'users'>, id: string): Promise<User> {
   const n = /^[1-9][0-9]{0,9}$/.test(id) ? Number(id) : NaN;
-  const user = Number.isSafeInteger(n) && n <= 2147483647 ? await s.deps.store.users.findById(n) : undefined;
+  const user = Number.isSafeInteger(n) && n <= 2147483647 ? await store.users.findById(n) : undefined;
   if (!user || user.type !== 'Human') throw notFound('User');
   return user;
 }
 
-/** Refuses to leave the system without an active Admin (same rule as PUT /api/users). */
-async function guardLastAdmin(s: ScimScope, user: User, stillActiveAdmin: boolean): Promise<void> {
-  if (user.active && user.role === 'Admin' && !stillActiveAdmin && (await s.deps.store.users.countActiveAdmins()) <= 1) {
-    throw new DomainError('LAST_ADMIN', 'This is the last active Admin: make another user Admin first');
+/** FORBIDDEN for a local Admin: SCIM may not lock out the people who administer Gatehouse itself. */
+function refuseLocalAdmin(user: User, what: string): void {
+  if (user.provisionedBy === 'local' && user.role === 'Admin') {
+    throw new DomainError('FORBIDDEN', `SCIM cannot ${what} a local Admin (${user.userId}): change them in Gatehouse itself`);
   }
 }
 
 export async function scimGetUser(s: ScimScope, id: string): Promise<ScimResource> {
   allowed(s);
-  return userToScim(await findHuman(s, id), s.baseUrl);
+  return userToScim(await findHuman(s.deps.store, id), s.baseUrl);
 }
 
 export async function scimListUsers(s: ScimScope, query: ScimListQuery): Promise<ScimListResponse> {
@@ -71,34 +76,41 @@ export async function scimCreateUser(s: ScimScope, body: unknown): Promise<ScimR
   allowed(s);
   const state = readUser(body);
   const { deps, actor } = s;
-  const publicTeam = await deps.store.teams.findByNames([PUBLIC_TEAM]);
-  let user = await deps.store.users.create({
-    userId: state.userName,
-    email: state.email,
-    name: state.displayName,
-    type: 'Human',
-    role: 'Member',
-    teamIds: publicTeam.map((t) => t.id),
-    passwordHash: null,
-    createdById: actor.principal.user.id,
-    created: deps.clock.now(),
-    externalId: state.externalId,
-    givenName: state.givenName,
-    familyName: state.familyName,
-  });
-  if (!state.active) user = await deps.store.users.update(user.id, { active: false });
-  await audit(deps, actor, {
-    action: 'user.created',
-    targetType: 'user',
-    targetId: String(user.id),
-    details: { via: 'scim', user_id: user.userId, user_type: 'Human', role: user.role, active: user.active },
+  const active = state.active ?? true;
+  const user = await commitChange(deps, actor, async ({ tx, audit }) => {
+    const publicTeam = await tx.teams.findByNames([PUBLIC_TEAM]);
+    const created = await tx.users.create({
+      userId: state.userName,
+      email: state.email,
+      name: state.displayName,
+      type: 'Human',
+      role: 'Member',
+      teamIds: publicTeam.map((t) => t.id),
+      passwordHash: null,
+      createdById: actor.principal.user.id,
+      created: deps.clock.now(),
+      externalId: state.externalId,
+      givenName: state.givenName,
+      familyName: state.familyName,
+      provisionedBy: 'scim',
+    });
+    if (!active) await tx.users.update(created.id, { active: false, deactivatedBy: 'scim' });
+    audit({
+      action: 'user.created',
+      targetType: 'user',
+      targetId: String(created.id),
+      details: { via: 'scim', user_id: created.userId, user_type: 'Human', role: created.role, active },
+    });
+    return { ...created, active, deactivatedBy: active ? null : ('scim' as const) };
   });
   return userToScim(user, s.baseUrl);
 }
 
-/** Writes a new state of a user: one store update, then sessions, caches and the audit log. */
-async function applyState(s: ScimScope, user: User, state: ScimUserState): Promise<User> {
-  const { deps, actor } = s;
+/**
+ * Writes a new state of a user read inside the change: one store update, its sessions ended on
+ * deactivation, the caches told, one audit event.
+ */
+async function applyState(s: ScimScope, { tx, audit, publish }: Change, user: User, state: ScimUserState): Promise<User> {
   const patch: UserPatch = {};
   const changed: string[] = [];
   const set = <K extends keyof UserPatch>(key: K, scimName: string, next: UserPatch[K], current: unknown) => {
@@ -107,42 +119,62 @@ async function applyState(s: ScimScope, user: User, state: ScimUserState): Promi
       changed.push(scimName);
     }
   };
+  const active = state.active ?? user.active;
   set('userId', 'userName', state.userName, user.userId);
   set('email', 'emails', state.email, user.email);
   set('name', 'displayName', state.displayName, user.name);
   set('givenName', 'name.givenName', state.givenName, user.givenName ?? null);
   set('familyName', 'name.familyName', state.familyName, user.familyName ?? null);
   set('externalId', 'externalId', state.externalId, user.externalId ?? null);
-  set('active', 'active', state.active, user.active);
+  set('active', 'active', active, user.active);
   if (changed.length === 0) return user;
 
-  await guardLastAdmin(s, user, state.active);
-  const updated = await deps.store.users.update(user.id, { ...patch, lastModified: deps.clock.now() });
+  refuseLocalAdmin(user, 'change');
+  if (active && !user.active && user.deactivatedBy === 'admin') {
+    throw new DomainError('DEACTIVATED_BY_ADMIN', `${user.userId} was deactivated by a Gatehouse Admin: only an Admin can reactivate them`);
+  }
+  if (patch.active !== undefined) patch.deactivatedBy = patch.active ? null : 'scim';
+  const lastModified = s.deps.clock.now();
+  await tx.users.update(user.id, { ...patch, lastModified });
   // Deactivation ends sessions now; tokens stop at once because every node drops the user from
   // its token cache and the store says the user is inactive (SPEC §2). Tokens are not revoked,
   // so re-activation restores them.
-  if (patch.active === false) await deps.store.sessions.deleteAllOfUser(user.id);
-  await deps.changes.publish({ kind: 'user', userId: user.id });
+  const sessionsEnded = patch.active === false ? await tx.sessions.deleteAllOfUser(user.id) : 0;
+  publish({ kind: 'user', userId: user.id });
   const action = patch.active === false ? 'user.deactivated' : patch.active === true ? 'user.activated' : 'user.updated';
-  await audit(deps, actor, { action, targetType: 'user', targetId: String(user.id), details: { via: 'scim', changed } });
-  return updated;
+  audit({ action, targetType: 'user', targetId: String(user.id), details: { via: 'scim', changed, ...(sessionsEnded > 0 ? { sessions_ended: sessionsEnded } : {}) } });
+  return {
+    ...user,
+    userId: state.userName,
+    email: state.email,
+    name: state.displayName,
+    givenName: state.givenName,
+    familyName: state.familyName,
+    externalId: state.externalId,
+    active,
+    deactivatedBy: patch.active === undefined ? user.deactivatedBy : (patch.deactivatedBy ?? null),
+    lastModified,
+  };
 }
 
 /** PUT: the body replaces the user (Okta updates this way). Read-only attributes in it are ignored (RFC 7644 §3.5.1). */
 export async function scimReplaceUser(s: ScimScope, id: string, body: unknown): Promise<ScimResource> {
   allowed(s);
-  const user = await findHuman(s, id);
-  return userToScim(await applyState(s, user, readUser(body)), s.baseUrl);
+  const state = readUser(body);
+  const user = await commitChange(s.deps, s.actor, async (change) => applyState(s, change, await findHuman(change.tx, id), state));
+  return userToScim(user, s.baseUrl);
 }
 
 /** PATCH (RFC 7644 §3.5.2), applied to the user's SCIM representation and read back as a PUT body. */
 export async function scimPatchUser(s: ScimScope, id: string, body: unknown): Promise<ScimResource> {
   allowed(s);
   const ops = parsePatchBody(body);
-  const user = await findHuman(s, id);
-  const before = userToScim(user, s.baseUrl);
-  const after = applyPatch(before, ops, 'User', READ_ONLY);
-  return userToScim(await applyState(s, user, readUser(after)), s.baseUrl);
+  const user = await commitChange(s.deps, s.actor, async (change) => {
+    const current = await findHuman(change.tx, id);
+    const after = applyPatch(userToScim(current, s.baseUrl), ops, 'User', READ_ONLY);
+    return applyState(s, change, current, readUser(after));
+  });
+  return userToScim(user, s.baseUrl);
 }
 
 /**
@@ -152,14 +184,16 @@ export async function scimPatchUser(s: ScimScope, id: string, body: unknown): Pr
  */
 export async function scimDeleteUser(s: ScimScope, id: string): Promise<void> {
   allowed(s);
-  const user = await findHuman(s, id);
-  await guardLastAdmin(s, user, false);
-  await s.deps.store.users.delete(user.id);
-  await s.deps.changes.publish({ kind: 'user', userId: user.id });
-  await audit(s.deps, s.actor, {
-    action: 'user.deleted',
-    targetType: 'user',
-    targetId: String(user.id),
-    details: { via: 'scim', permanent: true, user_id: user.userId, name: user.name, role: user.role },
+  await commitChange(s.deps, s.actor, async ({ tx, audit, publish }) => {
+    const user = await findHuman(tx, id);
+    refuseLocalAdmin(user, 'delete');
+    await tx.users.delete(user.id);
+    publish({ kind: 'user', userId: user.id });
+    audit({
+      action: 'user.deleted',
+      targetType: 'user',
+      targetId: String(user.id),
+      details: { via: 'scim', permanent: true, user_id: user.userId, name: user.name, role: user.role },
+    });
   });
 }

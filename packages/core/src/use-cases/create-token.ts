@@ -2,8 +2,8 @@ import type { Actor } from '../auth/principal.js';
 import { DAY_MS } from '../clock.js';
 import { auditEvent, type Deps } from '../deps.js';
 import { DomainError, invalidInput, notFound } from '../errors.js';
-import type { Token, TokenType, User } from '../model.js';
-import { isAdmin, requirePermission } from '../policies.js';
+import { userRefOf, type Token, type TokenType, type User } from '../model.js';
+import { isAdmin, requirePermission, requireTokenManager } from '../policies.js';
 import { hashToken, mintJwt } from '../tokens/jwt.js';
 
 export interface CreateTokenInput {
@@ -59,6 +59,7 @@ async function resolveOwner(deps: Deps, actor: Actor, userId: number | string | 
  */
 export async function createToken(deps: Deps, actor: Actor, input: CreateTokenInput): Promise<CreatedToken> {
   const name = normaliseName(input.name);
+  requireTokenManager(actor);
   const owner = await resolveOwner(deps, actor, input.userId);
   const self = owner.id === actor.principal.user.id;
   if (owner.type === 'Human' && !self) {
@@ -73,6 +74,24 @@ export async function createToken(deps: Deps, actor: Actor, input: CreateTokenIn
     if (!isAdmin(actor)) throw new DomainError('FORBIDDEN', 'Only Admins may create SCIM administration tokens');
     if (owner.role !== 'Admin') throw invalidInput('scim_endpoints_only', 'a SCIM administration token needs an Admin owner');
   }
+  return issueToken(deps, actor, owner, { name, expiresInDays: input.expiresInDays, scimEndpointsOnly: scim });
+}
+
+/**
+ * Mints and stores a token for `owner`, audited as done by `actor` (null: the operator's
+ * break-glass command on the server's machine, which answers to no role). Callers decide who
+ * may; this only checks the expiration against policy.
+ */
+export async function issueToken(
+  deps: Deps,
+  actor: Actor | null,
+  owner: User,
+  input: { name: string; expiresInDays?: number | null | undefined; scimEndpointsOnly?: boolean },
+  details: Record<string, unknown> = {},
+): Promise<CreatedToken> {
+  const name = normaliseName(input.name);
+  const type: TokenType = owner.type === 'Service' ? 'Service' : 'Personal';
+  const scim = input.scimEndpointsOnly === true;
   const expiration = expirationFor(deps, input.expiresInDays);
   const now = deps.clock.now();
   const minted = mintJwt(deps.keyring, {
@@ -83,14 +102,15 @@ export async function createToken(deps: Deps, actor: Actor, input: CreateTokenIn
     token_type: type,
     ...(scim ? { scim: true as const } : {}),
   });
+  // One atomic write with its audit event (the store's own transaction: issuance is a hot path).
   const token = await deps.store.tokens.create({
-    userId: owner.id,
+    owner: userRefOf(owner),
     name,
     type,
     scimEndpointsOnly: scim,
     expiration,
     created: now,
-    createdById: actor.principal.user.id,
+    createdById: actor?.principal.user.id ?? null,
     tokenHash: hashToken(deps.keyring.signing, minted.token),
     jti: minted.jti,
     kid: minted.kid,
@@ -98,7 +118,7 @@ export async function createToken(deps: Deps, actor: Actor, input: CreateTokenIn
     action: 'token.created',
     targetType: 'token',
     targetId: String(id),
-    details: { name, type, owner_id: owner.id, scim_endpoints_only: scim, expiration: expiration?.toISOString() ?? null },
+    details: { name, type, owner_id: owner.id, scim_endpoints_only: scim, expiration: expiration?.toISOString() ?? null, ...details },
   }));
   return { token, bearerToken: minted.token };
 }

@@ -1,9 +1,10 @@
 import type { Actor } from '../auth/principal.js';
-import { audit, type Deps } from '../deps.js';
-import { notFound } from '../errors.js';
+import { commitChange } from '../change.js';
+import type { Deps } from '../deps.js';
+import { DomainError, invalidInput, notFound } from '../errors.js';
 import type { Datastore, Page, PageRequest } from '../model.js';
 import { requirePermission, visibleTeamIds } from '../policies.js';
-import type { DatastoreQuery } from '../ports.js';
+import type { DatastoreQuery, StoreTransaction } from '../ports.js';
 import { normaliseName } from './create-token.js';
 import { resolveTeamIds } from './manage-users.js';
 
@@ -16,11 +17,8 @@ export function listDatastores(deps: Deps, actor: Actor, query: DatastoreListQue
 }
 
 /** One datastore, or NOT_FOUND when it does not exist or is not visible to the actor. */
-export async function getDatastore(deps: Deps, actor: Actor, id: number): Promise<Datastore> {
-  const ds = await deps.store.datastores.findById(id);
-  const teams = visibleTeamIds(actor.principal.user);
-  if (!ds || (teams && !ds.teams.some((t) => teams.includes(t.id)))) throw notFound('Datastore');
-  return ds;
+export function getDatastore(deps: Deps, actor: Actor, id: number): Promise<Datastore> {
+  return visibleDatastore(deps.store, actor, id);
 }
 
 export interface DatastoreInput {
@@ -34,47 +32,96 @@ export interface DatastoreInput {
   teams?: string[];
 }
 
-/** A datastore without teams belongs to Public; with teams, to exactly those. */
-function teamIdsFor(deps: Deps, teams: string[] | undefined): Promise<number[]> {
-  return teams && teams.length > 0 ? resolveTeamIds(deps, teams, false) : resolveTeamIds(deps, []);
+/** Taken by every change that names a datastore, so that the name check and the write are one decision. */
+const DATASTORE_NAMES_LOCK = 'datastore-names';
+
+/**
+ * The team ids a datastore gets from these names (none = Public). Admins and Managers may name
+ * any team (unknown names are a 422); Editors only teams they belong to, refused alike whether
+ * the other team exists or not, so that the answer tells nothing about teams they cannot see.
+ */
+async function teamIdsFor(tx: StoreTransaction, actor: Actor, teams: string[] | undefined): Promise<number[]> {
+  const own = visibleTeamIds(actor.principal.user);
+  if (own !== undefined && teams && teams.length > 0) {
+    const mine = new Map(actor.principal.user.teams.map((t) => [t.name, t.id]));
+    const foreign = [...new Set(teams.map((n) => n.trim()))].filter((n) => !mine.has(n));
+    if (foreign.length > 0) throw invalidInput('teams', `you can only assign teams you belong to, not: ${foreign.join(', ')}`);
+  }
+  return teams && teams.length > 0 ? resolveTeamIds(tx, teams, false) : resolveTeamIds(tx, []);
+}
+
+/**
+ * A datastore name is unique among the datastores the actor can see (SPEC §7, no oracle): a
+ * clash with one in a team the actor is not in is no clash for them.
+ */
+async function checkNameFree(tx: StoreTransaction, actor: Actor, name: string, exceptId?: number): Promise<void> {
+  await tx.lock(DATASTORE_NAMES_LOCK);
+  if (await tx.datastores.nameInUse(name, visibleTeamIds(actor.principal.user), exceptId)) {
+    throw new DomainError('NAME_TAKEN', `A datastore named "${name}" already exists`, 'name');
+  }
+}
+
+async function visibleDatastore(store: Pick<StoreTransaction, 'datastores'>, actor: Actor, id: number): Promise<Datastore> {
+  const ds = await store.datastores.findById(id);
+  const teams = visibleTeamIds(actor.principal.user);
+  if (!ds || (teams && !ds.teams.some((t) => teams.includes(t.id)))) throw notFound('Datastore');
+  return ds;
 }
 
 export async function createDatastore(deps: Deps, actor: Actor, input: DatastoreInput): Promise<Datastore> {
   requirePermission(actor, 'manageDatastores', 'create datastores');
-  const ds = await deps.store.datastores.create({
-    name: normaliseName(input.name),
-    type: input.type,
-    host: input.host ?? null,
-    port: input.port ?? null,
-    database: input.database ?? null,
-    schema: input.schema ?? null,
-    teamIds: await teamIdsFor(deps, input.teams),
-    created: deps.clock.now(),
-    createdById: actor.principal.user.id,
+  const name = normaliseName(input.name);
+  return commitChange(deps, actor, async ({ tx, audit }) => {
+    const teamIds = await teamIdsFor(tx, actor, input.teams);
+    await checkNameFree(tx, actor, name);
+    const ds = await tx.datastores.create({
+      name,
+      type: input.type,
+      host: input.host ?? null,
+      port: input.port ?? null,
+      database: input.database ?? null,
+      schema: input.schema ?? null,
+      teamIds,
+      created: deps.clock.now(),
+      createdById: actor.principal.user.id,
+    });
+    audit({ action: 'datastore.created', targetType: 'datastore', targetId: String(ds.id), details: { name: ds.name } });
+    return ds;
   });
-  await audit(deps, actor, { action: 'datastore.created', targetType: 'datastore', targetId: String(ds.id), details: { name: ds.name } });
-  return ds;
 }
 
 export async function updateDatastore(deps: Deps, actor: Actor, id: number, input: Partial<DatastoreInput>): Promise<Datastore> {
   requirePermission(actor, 'manageDatastores', 'change datastores');
-  await getDatastore(deps, actor, id);
-  const ds = await deps.store.datastores.update(id, {
-    ...(input.name !== undefined ? { name: normaliseName(input.name) } : {}),
-    ...(input.type !== undefined ? { type: input.type } : {}),
-    ...(input.host !== undefined ? { host: input.host } : {}),
-    ...(input.port !== undefined ? { port: input.port } : {}),
-    ...(input.database !== undefined ? { database: input.database } : {}),
-    ...(input.schema !== undefined ? { schema: input.schema } : {}),
-    ...(input.teams !== undefined ? { teamIds: await teamIdsFor(deps, input.teams) } : {}),
+  const name = input.name !== undefined ? normaliseName(input.name) : undefined;
+  return commitChange(deps, actor, async ({ tx, audit }) => {
+    const current = await visibleDatastore(tx, actor, id);
+    let teamIds: number[] | undefined;
+    if (input.teams !== undefined) {
+      // Teams of the datastore that the actor cannot see stay as they are.
+      const own = visibleTeamIds(actor.principal.user);
+      const hidden = own === undefined ? [] : current.teams.filter((t) => !own.includes(t.id)).map((t) => t.id);
+      teamIds = [...new Set([...hidden, ...(await teamIdsFor(tx, actor, input.teams))])];
+    }
+    if (name !== undefined && name !== current.name) await checkNameFree(tx, actor, name, id);
+    const ds = await tx.datastores.update(id, {
+      ...(name !== undefined ? { name } : {}),
+      ...(input.type !== undefined ? { type: input.type } : {}),
+      ...(input.host !== undefined ? { host: input.host } : {}),
+      ...(input.port !== undefined ? { port: input.port } : {}),
+      ...(input.database !== undefined ? { database: input.database } : {}),
+      ...(input.schema !== undefined ? { schema: input.schema } : {}),
+      ...(teamIds !== undefined ? { teamIds } : {}),
+    });
+    audit({ action: 'datastore.updated', targetType: 'datastore', targetId: String(id), details: { changed: Object.keys(input) } });
+    return ds;
   });
-  await audit(deps, actor, { action: 'datastore.updated', targetType: 'datastore', targetId: String(id), details: { changed: Object.keys(input) } });
-  return ds;
 }
 
 export async function deleteDatastore(deps: Deps, actor: Actor, id: number): Promise<void> {
   requirePermission(actor, 'manageDatastores', 'delete datastores');
-  const ds = await getDatastore(deps, actor, id);
-  await deps.store.datastores.delete(id);
-  await audit(deps, actor, { action: 'datastore.deleted', targetType: 'datastore', targetId: String(id), details: { name: ds.name } });
+  await commitChange(deps, actor, async ({ tx, audit }) => {
+    const ds = await visibleDatastore(tx, actor, id);
+    await tx.datastores.delete(id);
+    audit({ action: 'datastore.deleted', targetType: 'datastore', targetId: String(id), details: { name: ds.name } });
+  });
 }

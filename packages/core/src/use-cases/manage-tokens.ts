@@ -1,15 +1,21 @@
 import type { Actor } from '../auth/principal.js';
-import { audit, type Deps } from '../deps.js';
-import { DomainError, notFound } from '../errors.js';
-import type { Token } from '../model.js';
-import { canSeeToken, requirePermission } from '../policies.js';
+import { commitChange, type Change } from '../change.js';
+import { DAY_MS } from '../clock.js';
+import type { Deps } from '../deps.js';
+import { DomainError, invalidInput, notFound } from '../errors.js';
+import type { RevokeReason, Token } from '../model.js';
+import { canSeeToken, requirePermission, requireTokenAction } from '../policies.js';
+import type { StoreTransaction, TokenPatch } from '../ports.js';
 import { hashToken, mintJwt } from '../tokens/jwt.js';
 import { expirationFor, normaliseName, type CreatedToken } from './create-token.js';
-import { DAY_MS } from '../clock.js';
 
 /** One token the actor may see (owner or Admin), else NOT_FOUND. */
 export async function getToken(deps: Deps, actor: Actor, id: number): Promise<Token> {
-  const token = await deps.store.tokens.findById(id);
+  return visibleToken(deps.store, actor, id);
+}
+
+async function visibleToken(store: Pick<StoreTransaction, 'tokens'>, actor: Actor, id: number): Promise<Token> {
+  const token = await store.tokens.findById(id);
   if (!token || !canSeeToken(actor, token)) throw notFound('Token');
   return token;
 }
@@ -25,78 +31,113 @@ export function listServiceTokens(deps: Deps, actor: Actor, filter: { userId?: n
 
 const targetOf = (t: Token) => ({ targetType: 'token', targetId: String(t.id) });
 
-/** Revokes at once (SPEC §2): the change is published before this resolves. Idempotent. */
-export async function revokeToken(deps: Deps, actor: Actor, id: number): Promise<Token> {
-  const token = await getToken(deps, actor, id);
-  if (token.revokedAt !== null) return token;
-  const revoked = await deps.store.tokens.setRevoked(id, deps.clock.now());
-  await deps.changes.publish({ kind: 'token', tokenId: id });
-  await audit(deps, actor, { action: 'token.revoked', ...targetOf(token), details: { name: token.name } });
-  return revoked;
+/** `owner` when the owner revokes their own token, else `admin`. */
+const reasonFor = (actor: Actor, token: Token): RevokeReason => (token.user.id === actor.principal.user.id ? 'owner' : 'admin');
+
+export interface UpdateTokenInput {
+  name?: string;
+  /** true revokes, false restores. */
+  revoke?: boolean;
 }
 
-/** Re-activates a revoked token. Idempotent. */
-export async function restoreToken(deps: Deps, actor: Actor, id: number): Promise<Token> {
-  const token = await getToken(deps, actor, id);
-  if (token.revokedAt === null) return token;
-  const restored = await deps.store.tokens.setRevoked(id, null);
-  await deps.changes.publish({ kind: 'token', tokenId: id });
-  await audit(deps, actor, { action: 'token.restored', ...targetOf(token), details: { name: token.name } });
-  return restored;
+/**
+ * PUT /api/user-tokens/{id}: rename, revoke or restore, or rename and revoke/restore together —
+ * one write, one audit event per action, one publication. Revocation is idempotent, and so is
+ * restoring an active token. Who may do what: `requireTokenAction` (SPEC §7).
+ */
+export async function updateToken(deps: Deps, actor: Actor, id: number, input: UpdateTokenInput): Promise<Token> {
+  if (input.name === undefined && input.revoke === undefined) throw invalidInput('revoke', 'give "revoke" (true or false) or "name"');
+  const name = input.name !== undefined ? normaliseName(input.name) : undefined;
+  return commitChange(deps, actor, async ({ tx, audit, publish }) => {
+    const token = await visibleToken(tx, actor, id);
+    const patch: TokenPatch = {};
+    if (name !== undefined) {
+      requireTokenAction(actor, token, 'rename');
+      if (name !== token.name) {
+        patch.name = name;
+        audit({ action: 'token.renamed', ...targetOf(token), details: { from: token.name, to: name } });
+      }
+    }
+    if (input.revoke === true) {
+      requireTokenAction(actor, token, 'revoke');
+      if (token.revokedAt === null) {
+        const reason = reasonFor(actor, token);
+        patch.revocation = { at: deps.clock.now(), byId: actor.principal.user.id, reason };
+        audit({ action: 'token.revoked', ...targetOf(token), details: { name: token.name, reason } });
+      }
+    }
+    if (input.revoke === false) {
+      // Restoring an active token changes nothing; it asks no more than revoking it would.
+      requireTokenAction(actor, token, token.revokedAt === null ? 'revoke' : 'restore');
+      if (token.revokedAt !== null) {
+        patch.revocation = null;
+        audit({ action: 'token.restored', ...targetOf(token), details: { name: token.name, revoke_reason: token.revokeReason } });
+      }
+    }
+    if (patch.name === undefined && patch.revocation === undefined) return token;
+    publish({ kind: 'token', tokenId: id });
+    return tx.tokens.update(id, patch);
+  });
 }
 
-export async function renameToken(deps: Deps, actor: Actor, id: number, newName: string): Promise<Token> {
-  const token = await getToken(deps, actor, id);
-  const name = normaliseName(newName);
-  if (name === token.name) return token;
-  const renamed = await deps.store.tokens.rename(id, name);
-  await deps.changes.publish({ kind: 'token', tokenId: id });
-  await audit(deps, actor, { action: 'token.renamed', ...targetOf(token), details: { from: token.name, to: name } });
-  return renamed;
+/** Revokes at once (SPEC §2): every node has dropped the token before this resolves. Idempotent. */
+export function revokeToken(deps: Deps, actor: Actor, id: number): Promise<Token> {
+  return updateToken(deps, actor, id, { revoke: true });
+}
+
+/** Re-activates a revoked token: the owner only what they revoked themselves, else an Admin. */
+export function restoreToken(deps: Deps, actor: Actor, id: number): Promise<Token> {
+  return updateToken(deps, actor, id, { revoke: false });
+}
+
+export function renameToken(deps: Deps, actor: Actor, id: number, name: string): Promise<Token> {
+  return updateToken(deps, actor, id, { name });
 }
 
 /** Deletes a revoked token; an active one must be revoked first (409). */
 export async function deleteToken(deps: Deps, actor: Actor, id: number): Promise<void> {
-  const token = await getToken(deps, actor, id);
-  if (token.revokedAt === null) {
-    throw new DomainError('TOKEN_ACTIVE', 'The token is active: revoke it first, then delete it');
-  }
-  await deps.store.tokens.delete(id);
-  await deps.changes.publish({ kind: 'token', tokenId: id });
-  await audit(deps, actor, { action: 'token.deleted', ...targetOf(token), details: { name: token.name } });
+  await commitChange(deps, actor, async ({ tx, audit, publish }) => {
+    const token = await visibleToken(tx, actor, id);
+    requireTokenAction(actor, token, 'delete');
+    if (token.revokedAt === null) throw new DomainError('TOKEN_ACTIVE', 'The token is active: revoke it first, then delete it');
+    await tx.tokens.delete(id);
+    audit({ action: 'token.deleted', ...targetOf(token), details: { name: token.name } });
+    publish({ kind: 'token', tokenId: id });
+  });
+}
+
+/** The lifetime a rotated token keeps when none is given: its original one, in whole days. */
+export function originalLifetimeDays(token: Pick<Token, 'created' | 'expiration'>): number | null {
+  return token.expiration === null ? null : Math.max(1, Math.round((token.expiration.getTime() - token.created.getTime()) / DAY_MS));
 }
 
 /**
  * Issues a new secret for an active token; the old one stops at once. The new expiration is
  * `expiresInDays` from now if given, else the token's original lifetime from now.
  */
-export async function rotateToken(
-  deps: Deps,
-  actor: Actor,
-  id: number,
-  input: { expiresInDays?: number | null },
-): Promise<CreatedToken> {
-  const token = await getToken(deps, actor, id);
+export async function rotateToken(deps: Deps, actor: Actor, id: number, input: { expiresInDays?: number | null }): Promise<CreatedToken> {
+  return commitChange(deps, actor, async (change) => rotateInside(deps, actor, change, await visibleToken(change.tx, actor, id), input));
+}
+
+async function rotateInside(deps: Deps, actor: Actor, { tx, audit, publish }: Change, token: Token, input: { expiresInDays?: number | null }): Promise<CreatedToken> {
+  requireTokenAction(actor, token, 'rotate');
   if (token.revokedAt !== null) throw new DomainError('TOKEN_REVOKED', 'A revoked token cannot be rotated: restore it first');
-  const lifetimeDays =
-    token.expiration === null ? null : Math.max(1, Math.round((token.expiration.getTime() - token.created.getTime()) / DAY_MS));
-  const expiration = expirationFor(deps, input.expiresInDays !== undefined ? input.expiresInDays : lifetimeDays);
-  const now = deps.clock.now();
+  const expiration = expirationFor(deps, input.expiresInDays !== undefined ? input.expiresInDays : originalLifetimeDays(token));
   const minted = mintJwt(deps.keyring, {
     sub: token.user.userId,
     uid: token.user.id,
-    iat: now,
+    iat: deps.clock.now(),
     exp: expiration,
     token_type: token.type,
     ...(token.scimEndpointsOnly ? { scim: true as const } : {}),
   });
-  const rotated = await deps.store.tokens.replaceSecret(id, {
+  const rotated = await tx.tokens.replaceSecret(token.id, {
     tokenHash: hashToken(deps.keyring.signing, minted.token),
     jti: minted.jti,
     kid: minted.kid,
     expiration,
   });
-  await deps.changes.publish({ kind: 'token', tokenId: id });
-  await audit(deps, actor, { action: 'token.rotated', ...targetOf(token), details: { name: token.name } });
+  audit({ action: 'token.rotated', ...targetOf(token), details: { name: token.name, expiration: expiration?.toISOString() ?? null } });
+  publish({ kind: 'token', tokenId: token.id });
   return { token: rotated, bearerToken: minted.token };
 }

@@ -1,9 +1,10 @@
 import type { Actor } from '../auth/principal.js';
-import { audit, type Deps } from '../deps.js';
+import { commitChange, type Change } from '../change.js';
+import type { Deps } from '../deps.js';
 import { DomainError, invalidInput, notFound } from '../errors.js';
-import { PUBLIC_TEAM, type Page, type User } from '../model.js';
+import { PUBLIC_TEAM, type Page, type TeamRef, type User } from '../model.js';
 import { requirePermission } from '../policies.js';
-import type { UserQuery } from '../ports.js';
+import type { StoreTransaction, UserPatch, UserQuery } from '../ports.js';
 import type { Role } from '../roles.js';
 import { normaliseName } from './create-token.js';
 
@@ -23,14 +24,18 @@ export function serviceAccountId(name: string): string {
   return `${slug}@service`;
 }
 
-/** Team ids for these names (with Public unless told otherwise). Unknown names are a 422 on `teams`. */
-export async function resolveTeamIds(deps: Deps, names: readonly string[] | undefined, includePublic = true): Promise<number[]> {
+/** The teams of these names (with Public unless told otherwise), in id order. Unknown names are a 422 on `teams`. */
+export async function resolveTeams(store: Pick<StoreTransaction, 'teams'>, names: readonly string[] | undefined, includePublic = true): Promise<TeamRef[]> {
   const given = (names ?? []).map((n) => n.trim());
   const wanted = [...new Set(includePublic ? [PUBLIC_TEAM, ...given] : given)];
-  const found = await deps.store.teams.findByNames(wanted);
+  const found = await store.teams.findByNames(wanted);
   const missing = wanted.filter((n) => !found.some((t) => t.name === n));
   if (missing.length > 0) throw invalidInput('teams', `unknown team${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`);
-  return found.map((t) => t.id);
+  return found.map((t) => ({ id: t.id, name: t.name }));
+}
+
+export async function resolveTeamIds(store: Pick<StoreTransaction, 'teams'>, names: readonly string[] | undefined, includePublic = true): Promise<number[]> {
+  return (await resolveTeams(store, names, includePublic)).map((t) => t.id);
 }
 
 export interface CreateServiceAccountInput {
@@ -44,19 +49,21 @@ export async function createServiceAccount(deps: Deps, actor: Actor, input: Crea
   requirePermission(actor, 'manageUsers', 'create service accounts');
   const name = normaliseName(input.name);
   const userId = serviceAccountId(name);
-  const user = await deps.store.users.create({
-    userId,
-    email: null,
-    name,
-    type: 'Service',
-    role: input.role,
-    teamIds: await resolveTeamIds(deps, input.teams),
-    passwordHash: null,
-    createdById: actor.principal.user.id,
-    created: deps.clock.now(),
+  return commitChange(deps, actor, async ({ tx, audit }) => {
+    const user = await tx.users.create({
+      userId,
+      email: null,
+      name,
+      type: 'Service',
+      role: input.role,
+      teamIds: await resolveTeamIds(tx, input.teams),
+      passwordHash: null,
+      createdById: actor.principal.user.id,
+      created: deps.clock.now(),
+    });
+    audit({ action: 'user.created', targetType: 'user', targetId: String(user.id), details: { user_id: userId, user_type: 'Service', role: user.role } });
+    return user;
   });
-  await audit(deps, actor, { action: 'user.created', targetType: 'user', targetId: String(user.id), details: { user_id: userId, user_type: 'Service', role: user.role } });
-  return user;
 }
 
 export interface CreateHumanInput {
@@ -74,25 +81,39 @@ export function checkPassword(password: string, field = 'password'): void {
   if (password.length > 1024) throw invalidInput(field, 'must have at most 1024 characters');
 }
 
-/** Creates a human user; `actor = null` is the system (first Admin at start or setup). */
-export async function createHumanUser(deps: Deps, actor: Actor | null, input: CreateHumanInput): Promise<User> {
-  if (actor) requirePermission(actor, 'manageUsers', 'create users');
+/** A human as given, checked and with the password hashed (before any transaction: hashing is slow). */
+export async function preparedHuman(deps: Deps, input: Pick<CreateHumanInput, 'email' | 'name' | 'password'>): Promise<{ email: string; name: string; passwordHash: string | null }> {
   const email = input.email.trim().toLowerCase();
   if (!/^[^\s@]+@[^\s@]+$/.test(email)) throw invalidInput('email', 'must be an e-mail address');
   if (input.password !== undefined) checkPassword(input.password);
-  const user = await deps.store.users.create({
-    userId: email,
-    email,
-    name: normaliseName(input.name),
+  return { email, name: normaliseName(input.name), passwordHash: input.password === undefined ? null : await deps.passwords.hash(input.password) };
+}
+
+/** Writes a human prepared by `preparedHuman` inside a change; `actor = null` is the system. */
+export async function insertHuman(
+  deps: Deps, actor: Actor | null, { tx, audit }: Change, human: Awaited<ReturnType<typeof preparedHuman>>, role: Role, teams: string[] | undefined,
+  details: Record<string, unknown> = {},
+): Promise<User> {
+  const user = await tx.users.create({
+    userId: human.email,
+    email: human.email,
+    name: human.name,
     type: 'Human',
-    role: input.role,
-    teamIds: await resolveTeamIds(deps, input.teams),
-    passwordHash: input.password === undefined ? null : await deps.passwords.hash(input.password),
+    role,
+    teamIds: await resolveTeamIds(tx, teams),
+    passwordHash: human.passwordHash,
     createdById: actor?.principal.user.id ?? null,
     created: deps.clock.now(),
   });
-  await audit(deps, actor, { action: 'user.created', targetType: 'user', targetId: String(user.id), details: { user_id: email, user_type: 'Human', role: user.role } });
+  audit({ action: 'user.created', targetType: 'user', targetId: String(user.id), details: { user_id: human.email, user_type: 'Human', role, ...details } });
   return user;
+}
+
+/** POST /api/users with `user_type: "Human"`, Admin only; `actor = null` is the operator's break-glass command. */
+export async function createHumanUser(deps: Deps, actor: Actor | null, input: CreateHumanInput): Promise<User> {
+  if (actor) requirePermission(actor, 'manageUsers', 'create users');
+  const human = await preparedHuman(deps, input);
+  return commitChange(deps, actor, (change) => insertHuman(deps, actor, change, human, input.role, input.teams));
 }
 
 export async function getUser(deps: Deps, actor: Actor, id: number): Promise<User> {
@@ -107,12 +128,25 @@ export function listUsers(deps: Deps, actor: Actor, query: UserQuery): Promise<P
   return deps.store.users.list(query);
 }
 
-/** Refuses to leave the system without an active Admin. */
-async function guardLastAdmin(deps: Deps, target: User, next: { role: Role; active: boolean }): Promise<void> {
+/** The lock every change that may remove an active Admin takes, so that two of them cannot both pass the guard. */
+export const ADMINS_LOCK = 'admins';
+
+/**
+ * Refuses to leave the system without an active Admin. Call inside a change that holds
+ * ADMINS_LOCK, with `target` read inside it: the count and the write are then one decision.
+ */
+export async function guardLastAdmin(tx: Pick<StoreTransaction, 'users'>, target: User, next: { role: Role; active: boolean }): Promise<void> {
   const losesAdmin = target.active && target.role === 'Admin' && (next.role !== 'Admin' || !next.active);
-  if (losesAdmin && (await deps.store.users.countActiveAdmins()) <= 1) {
+  if (losesAdmin && (await tx.users.countActiveAdmins()) <= 1) {
     throw new DomainError('LAST_ADMIN', 'This is the last active Admin: make another user Admin first');
   }
+}
+
+/** A user read inside a change, NOT_FOUND if gone. */
+export async function userInside(tx: Pick<StoreTransaction, 'users'>, id: number): Promise<User> {
+  const user = await tx.users.findById(id);
+  if (!user) throw notFound('User');
+  return user;
 }
 
 export interface UpdateUserInput {
@@ -123,56 +157,101 @@ export interface UpdateUserInput {
   password?: string;
 }
 
-/** PUT /api/users/{id}. Role, team and status changes reach every node's token cache. */
+/**
+ * PUT /api/users/{id}. Role, team and status changes reach every node's token cache. A new
+ * password ends the user's sessions (but the one making the change, when they change their own);
+ * deactivation ends all of them. The last active Admin can be neither demoted nor deactivated.
+ */
 export async function updateUser(deps: Deps, actor: Actor, id: number, input: UpdateUserInput): Promise<User> {
   requirePermission(actor, 'manageUsers', 'change users');
-  const user = await deps.store.users.findById(id);
-  if (!user) throw notFound('User');
-  await guardLastAdmin(deps, user, { role: input.role ?? user.role, active: input.active ?? user.active });
-  if (input.password !== undefined) {
-    if (user.type === 'Service') throw invalidInput('password', 'service accounts never log in with a password');
-    checkPassword(input.password);
-    await deps.store.users.setPassword(id, await deps.passwords.hash(input.password));
-  }
-  const updated = await deps.store.users.update(id, {
-    ...(input.name !== undefined ? { name: normaliseName(input.name) } : {}),
-    ...(input.role !== undefined ? { role: input.role } : {}),
-    ...(input.active !== undefined ? { active: input.active } : {}),
-    ...(input.teams !== undefined ? { teamIds: await resolveTeamIds(deps, input.teams) } : {}),
-    lastModified: deps.clock.now(),
+  const name = input.name !== undefined ? normaliseName(input.name) : undefined;
+  if (input.password !== undefined) checkPassword(input.password);
+  const passwordHash = input.password !== undefined ? await deps.passwords.hash(input.password) : undefined;
+  return commitChange(deps, actor, async ({ tx, audit, publish }) => {
+    if (input.role !== undefined || input.active !== undefined) await tx.lock(ADMINS_LOCK);
+    const user = await userInside(tx, id);
+    if (passwordHash !== undefined && user.type === 'Service') throw invalidInput('password', 'service accounts never log in with a password');
+    const next = { role: input.role ?? user.role, active: input.active ?? user.active };
+    await guardLastAdmin(tx, user, next);
+    const teams = input.teams !== undefined ? await resolveTeams(tx, input.teams) : undefined;
+    const deactivating = input.active === false && user.active;
+    const reactivating = input.active === true && !user.active;
+    const patch: UserPatch = {
+      ...(name !== undefined ? { name } : {}),
+      ...(input.role !== undefined ? { role: input.role } : {}),
+      ...(input.active !== undefined ? { active: input.active } : {}),
+      ...(deactivating ? { deactivatedBy: 'admin' as const } : reactivating ? { deactivatedBy: null } : {}),
+      ...(teams !== undefined ? { teamIds: teams.map((t) => t.id) } : {}),
+      ...(passwordHash !== undefined ? { passwordHash } : {}),
+      lastModified: deps.clock.now(),
+    };
+    await tx.users.update(id, patch);
+    let sessionsEnded = 0;
+    if (deactivating) sessionsEnded = await tx.sessions.deleteAllOfUser(id);
+    else if (passwordHash !== undefined) sessionsEnded = await tx.sessions.deleteAllOfUser(id, ownSessionOf(actor, id));
+    const changed = Object.keys(input).filter((k) => k !== 'password').concat(passwordHash !== undefined ? ['password'] : []);
+    audit({
+      action: deactivating ? 'user.deactivated' : reactivating ? 'user.activated' : 'user.updated',
+      targetType: 'user',
+      targetId: String(id),
+      details: { changed, ...(sessionsEnded > 0 ? { sessions_ended: sessionsEnded } : {}) },
+    });
+    publish({ kind: 'user', userId: id });
+    return {
+      ...user,
+      ...(name !== undefined ? { name } : {}),
+      role: next.role,
+      active: next.active,
+      deactivatedBy: deactivating ? 'admin' : reactivating ? null : user.deactivatedBy,
+      teams: teams ?? user.teams,
+      lastModified: patch.lastModified ?? null,
+    };
   });
-  if (input.active === false) await deps.store.sessions.deleteAllOfUser(id);
-  await deps.changes.publish({ kind: 'user', userId: id });
-  const action = input.active === false && user.active ? 'user.deactivated' : input.active === true && !user.active ? 'user.activated' : 'user.updated';
-  await audit(deps, actor, {
-    action,
-    targetType: 'user',
-    targetId: String(id),
-    details: { changed: Object.keys(input).filter((k) => k !== 'password').concat(input.password !== undefined ? ['password'] : []) },
-  });
-  return updated;
 }
 
-/** Revokes every token of a user at once (incident response). */
+/** The caller's own session, to keep when they change their own password. */
+const ownSessionOf = (actor: Actor, userId: number): number | undefined =>
+  actor.principal.user.id === userId ? actor.principal.session?.id : undefined;
+
+/**
+ * Incident response (SPEC §7): revokes every token of a user, reason `incident`, and ends all
+ * their sessions, in one change.
+ */
 export async function revokeUserTokens(deps: Deps, actor: Actor, id: number): Promise<number[]> {
   requirePermission(actor, 'manageUsers', 'revoke tokens of other users');
-  const user = await deps.store.users.findById(id);
-  if (!user) throw notFound('User');
-  const ids = await deps.store.tokens.revokeAllOfUser(id, deps.clock.now());
-  await deps.changes.publish({ kind: 'user', userId: id });
-  await audit(deps, actor, { action: 'user.tokens_revoked', targetType: 'user', targetId: String(id), details: { token_ids: ids } });
-  return ids;
+  return commitChange(deps, actor, async ({ tx, audit, publish }) => {
+    await userInside(tx, id);
+    const ids = await tx.tokens.revokeAllOfUser(id, { at: deps.clock.now(), byId: actor.principal.user.id, reason: 'incident' });
+    const sessionsEnded = await tx.sessions.deleteAllOfUser(id);
+    audit({ action: 'user.tokens_revoked', targetType: 'user', targetId: String(id), details: { token_ids: ids, sessions_ended: sessionsEnded } });
+    publish({ kind: 'user', userId: id });
+    return ids;
+  });
 }
 
-/** DELETE /api/users/{id}: deactivates the user, ends their sessions and revokes all their tokens. */
+/** DELETE /api/users/{id}/sessions (Admin): ends every session of another user. */
+export async function endUserSessions(deps: Deps, actor: Actor, id: number): Promise<number> {
+  requirePermission(actor, 'manageUsers', "end other users' sessions");
+  return commitChange(deps, actor, async ({ tx, audit }) => {
+    await userInside(tx, id);
+    const ended = await tx.sessions.deleteAllOfUser(id);
+    audit({ action: 'user.sessions_ended', targetType: 'user', targetId: String(id), details: { sessions_ended: ended } });
+    return ended;
+  });
+}
+
+/** DELETE /api/users/{id}: deactivates the user, ends their sessions and revokes all their tokens (reason `user_deactivated`). */
 export async function deactivateUser(deps: Deps, actor: Actor, id: number): Promise<void> {
   requirePermission(actor, 'manageUsers', 'delete users');
-  const user = await deps.store.users.findById(id);
-  if (!user) throw notFound('User');
-  await guardLastAdmin(deps, user, { role: user.role, active: false });
-  await deps.store.users.update(id, { active: false, lastModified: deps.clock.now() });
-  await deps.store.sessions.deleteAllOfUser(id);
-  const ids = await deps.store.tokens.revokeAllOfUser(id, deps.clock.now());
-  await deps.changes.publish({ kind: 'user', userId: id });
-  await audit(deps, actor, { action: 'user.deleted', targetType: 'user', targetId: String(id), details: { token_ids_revoked: ids } });
+  await commitChange(deps, actor, async ({ tx, audit, publish }) => {
+    await tx.lock(ADMINS_LOCK);
+    const user = await userInside(tx, id);
+    await guardLastAdmin(tx, user, { role: user.role, active: false });
+    const now = deps.clock.now();
+    await tx.users.update(id, { active: false, deactivatedBy: 'admin', lastModified: now });
+    const sessionsEnded = await tx.sessions.deleteAllOfUser(id);
+    const ids = await tx.tokens.revokeAllOfUser(id, { at: now, byId: actor.principal.user.id, reason: 'user_deactivated' });
+    audit({ action: 'user.deleted', targetType: 'user', targetId: String(id), details: { token_ids_revoked: ids, sessions_ended: sessionsEnded } });
+    publish({ kind: 'user', userId: id });
+  });
 }

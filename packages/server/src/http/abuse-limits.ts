@@ -9,15 +9,17 @@ import { sendError } from './errors.js';
  * Abuse limits (issue 6). Each limit is attached to the one route it protects, never as a
  * global hook: an authenticated request to any other route pays nothing for them.
  *
- * - POST /api/auth/login: attempts per client IP (before the body is read), then failed
- *   attempts per account (the e-mail given, whether or not it exists — so a lockout tells
- *   nothing about which accounts exist). Both answer 429 with Retry-After.
+ * - POST /api/auth/login: attempts per client IP (before the body is read). Failed attempts
+ *   per account are counted by the login use case itself, in the database (core: sessions.ts),
+ *   so that concurrent guesses cannot race the count and every node counts alike.
  * - POST /api/auth/setup: attempts per client IP (guessing the one-time setup token).
- * - POST /api/user-tokens and POST /api/user-tokens/:id/rotate: per authenticated user (the
- *   global authentication hook has run before route hooks, so the principal is known).
+ * - Token issuance — POST /api/user-tokens, POST /api/user-tokens/:id/rotate and the CLI's
+ *   browser login (POST /api/cli/authorize) — per user, one budget for the three (the API
+ *   routes' authentication hook has run before route hooks, so their principal is known; the
+ *   CLI login page is authenticated by its session, looked up for the key).
  * - Refused bearer tokens per IP: `InvalidTokenLimiter`, used by the authentication hook.
  *
- * Counters live in this process (with --workers N, each worker counts on its own).
+ * These counters live in this process (with --workers N, each worker counts on its own).
  */
 
 const tooMany = (message: string) => (_req: FastifyRequest, ctx: { statusCode: number; after: string }) =>
@@ -25,24 +27,27 @@ const tooMany = (message: string) => (_req: FastifyRequest, ctx: { statusCode: n
 
 const toArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
-const perUser = (req: FastifyRequest) => `user:${req.principal?.user.id ?? req.ip}`;
-const accountOf = (req: FastifyRequest) => {
-  const email = (req.body as { email?: unknown } | undefined)?.email;
-  return `account:${typeof email === 'string' ? email.trim().toLowerCase() : ''}`;
-};
 
 /**
  * Registers @fastify/rate-limit without a global hook and attaches the configured limits to
  * their routes. Call before the routes are added.
  */
-export async function registerAbuseLimits(app: App, config: Readonly<Config>): Promise<void> {
-  const limits: Record<string, { limit: RateLimit | null; key?: (req: FastifyRequest) => string; message: string }> = {
+export async function registerAbuseLimits(
+  app: App,
+  config: Readonly<Config>,
+  opts: { now: () => number; sessionUserId: (req: FastifyRequest) => Promise<number | undefined> },
+): Promise<void> {
+  const limits: Record<string, { limit: RateLimit | null; message: string }> = {
     'POST /api/auth/login': { limit: config.limitLoginIp, message: 'Too many login attempts from this address' },
     'POST /api/auth/setup': { limit: config.limitSetupIp, message: 'Too many setup attempts from this address' },
-    'POST /api/user-tokens': { limit: config.limitTokenCreate, key: perUser, message: 'Too many tokens created' },
-    'POST /api/user-tokens/:id/rotate': { limit: config.limitTokenCreate, key: perUser, message: 'Too many tokens rotated' },
   };
-  const account = config.limitLoginAccount;
+  // One budget per user for every way of issuing a token (the plugin counts per route).
+  const issuance = config.limitTokenCreate ? new FixedWindowLimiter(config.limitTokenCreate, opts.now) : null;
+  const issuanceKey: Record<string, (req: FastifyRequest) => Promise<string>> = {
+    'POST /api/user-tokens': async (req) => `user:${req.principal?.user.id ?? req.ip}`,
+    'POST /api/user-tokens/:id/rotate': async (req) => `user:${req.principal?.user.id ?? req.ip}`,
+    'POST /api/cli/authorize': async (req) => `user:${(await opts.sessionUserId(req)) ?? req.ip}`,
+  };
 
   // Registered before the plugin, so that its own onRoute hook sees the config set here.
   app.addHook('onRoute', (route: RouteOptions) => {
@@ -51,42 +56,34 @@ export async function registerAbuseLimits(app: App, config: Readonly<Config>): P
     if (entry?.limit) {
       route.config = {
         ...route.config,
-        rateLimit: {
-          max: entry.limit.max,
-          timeWindow: entry.limit.windowMs,
-          errorResponseBuilder: tooMany(entry.message),
-          ...(entry.key ? { keyGenerator: entry.key } : {}),
-        },
+        rateLimit: { max: entry.limit.max, timeWindow: entry.limit.windowMs, errorResponseBuilder: tooMany(entry.message) },
       } as typeof route.config;
     }
-    if (route.url === '/api/auth/login' && route.method === 'POST' && account) {
-      // Failed logins only: a success does not count. Checked before the password is (read
-      // only), counted once the answer is a 401; concurrent guesses are bounded by the per-IP limit.
-      const failures = app.createRateLimit({ max: account.max, timeWindow: account.windowMs, keyGenerator: accountOf });
-      const lockout = async (request: FastifyRequest, reply: FastifyReply) => {
-        const r = await failures(request, { increment: false });
-        if (!r.isAllowed && r.remaining === 0) {
-          reply.header('retry-after', String(Math.max(1, r.ttlInSeconds)));
-          return sendError(reply, 429, 'RATE_LIMITED', `Too many failed logins for this account; retry in ${Math.max(1, r.ttlInSeconds)} s`);
+    const keyOf = methods.map((m) => issuanceKey[`${m} ${route.url}`]).find(Boolean);
+    if (issuance && keyOf) {
+      // Counted when admitted (before the token is made), so that concurrent requests cannot all pass.
+      const limitIssuance = async (request: FastifyRequest, reply: FastifyReply) => {
+        const key = await keyOf(request);
+        const wait = issuance.retryAfter(key);
+        if (wait > 0) {
+          reply.header('retry-after', String(wait));
+          return sendError(reply, 429, 'RATE_LIMITED', `Too many tokens created; retry in ${wait} s`);
         }
+        issuance.hit(key);
         return undefined;
       };
-      const countFailure = async (request: FastifyRequest, reply: FastifyReply) => {
-        if (reply.statusCode === 401) await failures(request);
-      };
-      route.preHandler = [...toArray(route.preHandler), lockout];
-      route.onResponse = [...toArray(route.onResponse), countFailure];
+      route.preHandler = [limitIssuance, ...toArray(route.preHandler)];
     }
   });
   await app.register(fastifyRateLimit, { global: false, enableDraftSpec: false });
 }
 
 /**
- * Refused bearer tokens per client IP in fixed windows, bounded in memory. Only refusals are
- * counted, and `retryAfter` is asked only while some IP has failures, so valid traffic pays a
- * `Map.size` check at most.
+ * Counts per key in fixed windows, bounded in memory: refused bearer tokens per client IP (only
+ * refusals are counted, and `retryAfter` is asked only while some IP has failures, so valid
+ * traffic pays a `Map.size` check at most), and token issuance per user.
  */
-export class InvalidTokenLimiter {
+export class FixedWindowLimiter {
   readonly #byIp = new Map<string, { count: number; until: number }>();
 
   constructor(
@@ -99,25 +96,25 @@ export class InvalidTokenLimiter {
     return this.#byIp.size;
   }
 
-  /** IPv6 clients are counted per /64, as they usually own the whole prefix. */
+  /** IPv6 clients are counted per /64, as they usually own the whole prefix; other keys as they are. */
   static key(ip: string): string {
     return isIPv6(ip) ? normalizeIP(ip, 64) : ip;
   }
 
-  /** Seconds until this IP may try again, or 0 if it may now. */
+  /** Seconds until this key may try again, or 0 if it may now. */
   retryAfter(ip: string): number {
-    const entry = this.#byIp.get(InvalidTokenLimiter.key(ip));
+    const entry = this.#byIp.get(FixedWindowLimiter.key(ip));
     if (!entry) return 0;
     const left = entry.until - this.now();
     if (left <= 0) {
-      this.#byIp.delete(InvalidTokenLimiter.key(ip));
+      this.#byIp.delete(FixedWindowLimiter.key(ip));
       return 0;
     }
     return entry.count >= this.limit.max ? Math.ceil(left / 1000) : 0;
   }
 
-  fail(ip: string): void {
-    const key = InvalidTokenLimiter.key(ip);
+  hit(ip: string): void {
+    const key = FixedWindowLimiter.key(ip);
     const now = this.now();
     const entry = this.#byIp.get(key);
     if (entry && entry.until > now) {

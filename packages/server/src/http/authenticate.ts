@@ -1,7 +1,7 @@
 import { fastifyCookie } from '@fastify/cookie';
 import { authenticateSession, type AuthFailureReason, type BearerVerification, type Principal } from '@gatehouse/core';
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
-import { InvalidTokenLimiter } from './abuse-limits.js';
+import type { FixedWindowLimiter } from './abuse-limits.js';
 import type { RouteRecorder } from '../metrics.js';
 import type { AppContext, AuthMode } from './context.js';
 import { API_SECURITY_HEADERS, bearerChallenge, sendErrorFromApiHook } from './errors.js';
@@ -43,11 +43,11 @@ const CHALLENGE = Object.fromEntries(
   ]),
 ) as Record<AuthFailureReason, string>;
 
-function refuse(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, reason: AuthFailureReason, limiter?: InvalidTokenLimiter | null): void {
+function refuse(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, reason: AuthFailureReason, limiter?: FixedWindowLimiter | null): void {
   ctx.metrics.authFailure(reason);
   if (reason !== 'MISSING') {
     ctx.failures.record(reason, request.ip);
-    limiter?.fail(request.ip);
+    limiter?.hit(request.ip);
   }
   reply.header('www-authenticate', CHALLENGE[reason]);
   if (reason === 'INVALID_REQUEST') {
@@ -92,8 +92,7 @@ export function apiRequestHooks(
   isOverloaded: () => boolean,
   begin: (request: FastifyRequest, record: RouteRecorder) => void,
 ): (route: { auth: AuthMode; alwaysServe: boolean; record: RouteRecorder }) => OnRequestHook {
-  const limit = ctx.config.limitInvalidToken;
-  const limiter = limit ? new InvalidTokenLimiter(limit, () => ctx.deps.clock.nowMs()) : null;
+  const limiter = ctx.invalidTokens;
 
   const publicRoute = (record: RouteRecorder, checkLoad: boolean): OnRequestHook => (request, reply, done) => {
     begin(request, record);
@@ -121,7 +120,7 @@ export function apiRequestHooks(
         sendErrorFromApiHook(reply, 403, 'CSRF_REJECTED', 'Cross-origin request refused: the Origin is not this server');
         return;
       }
-      authenticateSession(ctx.deps, cookie).then(
+      authenticateSession(ctx.deps, cookie, { ip: request.ip, userAgent: request.headers['user-agent'] ?? null }).then(
         (principal) => {
           if (!principal) return refuse(ctx, request, reply, 'MISSING');
           if (admit(ctx, request, reply, principal, scimRoute)) done();

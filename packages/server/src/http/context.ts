@@ -3,6 +3,7 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyRequest, RawReplyDefaul
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import type { FixedWindowLimiter } from './abuse-limits.js';
 import type { AuthFailureLog } from './auth-failure-log.js';
 import type { Metrics, RouteRecorder } from '../metrics.js';
 
@@ -16,6 +17,8 @@ export interface AppContext {
   cache: TokenCache;
   usage: UsageBuffer;
   failures: AuthFailureLog;
+  /** Refused bearer tokens per client IP (null = no limit): the auth hook and introspection count them. */
+  invalidTokens: FixedWindowLimiter | null;
   metrics: Metrics;
   /** One-time token for the setup page while no user exists. */
   setupToken: { current: string | null };

@@ -1,4 +1,4 @@
-import { DomainError, type ErrorCode } from '@gatehouse/core';
+import { DomainError, RateLimitedError, type ErrorCode } from '@gatehouse/core';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 
 /** One map from domain error code to HTTP status (exhaustive: a new code fails to compile here). */
@@ -15,6 +15,7 @@ export const STATUS: Record<ErrorCode, number> = {
   TOKEN_ACTIVE: 409,
   TOKEN_REVOKED: 409,
   LAST_ADMIN: 409,
+  DEACTIVATED_BY_ADMIN: 409,
   PUBLIC_TEAM: 409,
   INVALID_INPUT: 422,
   SETUP_UNAVAILABLE: 403,
@@ -105,6 +106,7 @@ export function sendDomainError(error: DomainError, request: FastifyRequest, rep
   const status = STATUS[error.code];
   if (status >= 500) request.log.error({ err: error, context: error.context }, error.message);
   else request.log.info({ code: error.code }, error.message);
+  if (error instanceof RateLimitedError) reply.header('retry-after', String(error.retryAfterSeconds));
   return sendError(reply, status, error.code, error.message, error.field);
 }
 

@@ -1,5 +1,5 @@
-import type { AuditEvent, Datastore, Team, Token, User, UserRef } from '@gatehouse/core';
-import { ROLES } from '@gatehouse/core';
+import type { AuditEvent, Datastore, SessionInfo, Team, Token, User, UserRef } from '@gatehouse/core';
+import { REVOKE_REASONS, ROLES } from '@gatehouse/core';
 import { Type, type Static, type TSchema } from 'typebox';
 
 /*
@@ -43,6 +43,7 @@ export const UserSchema = Type.Object({
   created: DateTime,
   created_by_id: Nullable(Type.Integer()),
   last_login: Nullable(DateTime),
+  provisioned_by: Type.Enum(['local', 'scim'], { description: 'local: created in Gatehouse; scim: by an identity provider' }),
 });
 
 export const TokenSchema = Type.Object({
@@ -57,6 +58,8 @@ export const TokenSchema = Type.Object({
   last_used: Nullable(DateTime),
   last_used_ip: Nullable(Type.String()),
   revoked_at: Nullable(DateTime),
+  revoked_by_id: Nullable(Type.Integer({ description: 'who revoked it (null while active)' })),
+  revoke_reason: Type.Union([Type.Enum([...REVOKE_REASONS]), Type.Null()], { description: 'why it was revoked; the owner may restore only an "owner" revocation of their own' }),
   user: UserRefSchema,
 });
 
@@ -98,6 +101,26 @@ export const AuditEventSchema = Type.Object({
   user_agent: Nullable(Type.String()),
   outcome: Type.Enum(['success', 'failure']),
   details: Nullable(Type.Record(Type.String(), Type.Unknown())),
+});
+
+export const SessionSchema = Type.Object({
+  id: Type.Integer(),
+  created: DateTime,
+  last_seen: DateTime,
+  expires: DateTime,
+  ip: Nullable(Type.String()),
+  user_agent: Nullable(Type.String()),
+  current: Type.Boolean({ description: 'the session this request was made with' }),
+});
+
+export const sessionToWire = (s: SessionInfo & { current: boolean }) => ({
+  id: s.id,
+  created: iso(s.created),
+  last_seen: iso(s.lastSeen),
+  expires: iso(s.expires),
+  ip: s.ip,
+  user_agent: s.userAgent,
+  current: s.current,
 });
 
 export const ErrorSchema = Type.Object({
@@ -149,6 +172,7 @@ export function userToWire(u: User): WireUser {
     created: iso(u.created),
     created_by_id: u.createdById,
     last_login: isoOrNull(u.lastLogin),
+    provisioned_by: u.provisionedBy,
   };
 }
 
@@ -165,6 +189,8 @@ export function tokenToWire(t: Token): WireToken {
     last_used: isoOrNull(t.lastUsed),
     last_used_ip: t.lastUsedIp,
     revoked_at: isoOrNull(t.revokedAt),
+    revoked_by_id: t.revokedById,
+    revoke_reason: t.revokeReason,
     user: userRefToWire(t.user),
   };
 }

@@ -1,8 +1,8 @@
-import { completeSetup, login, logout, checkPassword } from '@gatehouse/core';
+import { completeSetup, endOtherOwnSessions, endOwnSession, listOwnSessions, login, logout, checkPassword } from '@gatehouse/core';
 import { Type } from 'typebox';
 import { SESSION_COOKIE, sessionCookieOf } from '../http/authenticate.js';
-import type { App, AppContext } from '../http/context.js';
-import { errorResponses, UserSchema, userToWire } from '../http/wire.js';
+import { actorOf, type App, type AppContext } from '../http/context.js';
+import { errorResponses, IdParams, SessionSchema, sessionToWire, UserSchema, userToWire } from '../http/wire.js';
 import { SESSION_TTL_MS } from '@gatehouse/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
@@ -30,7 +30,7 @@ export async function authRoutes(app: App, ctx: AppContext): Promise<void> {
       tags: ['auth'],
       summary: 'Log in with e-mail and password (humans only); sets the session cookie',
       body: Credentials,
-      response: { 200: Type.Object({ user: UserSchema }), ...errorResponses(401, 422) },
+      response: { 200: Type.Object({ user: UserSchema }), ...errorResponses(401, 422, 429) },
     },
   }, async (request, reply) => {
     const { user, sessionId } = await login(deps, {
@@ -47,7 +47,7 @@ export async function authRoutes(app: App, ctx: AppContext): Promise<void> {
     schema: { tags: ['auth'], summary: 'End the session', response: { 204: Type.Null() } },
   }, async (request, reply) => {
     const cookie = sessionCookieOf(request);
-    if (cookie) await logout(deps, cookie);
+    if (cookie) await logout(deps, cookie, { ip: request.ip, userAgent: request.headers['user-agent'] ?? null });
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return reply.code(204).send(null);
   });
@@ -78,5 +78,33 @@ export async function authRoutes(app: App, ctx: AppContext): Promise<void> {
     const { user, sessionId } = await login(deps, { email, password, ip: request.ip, userAgent: request.headers['user-agent'] ?? null });
     setSessionCookie(request, reply, sessionId);
     return { user: userToWire(user) };
+  });
+
+  app.get('/api/auth/sessions', {
+    schema: {
+      tags: ['auth'],
+      summary: "The caller's browser sessions (the one in use marked current)",
+      response: { 200: Type.Array(SessionSchema), ...errorResponses(401) },
+    },
+  }, async (request) => (await listOwnSessions(deps, actorOf(request))).map(sessionToWire));
+
+  app.delete('/api/auth/sessions', {
+    schema: {
+      tags: ['auth'],
+      summary: "End every session of the caller but the one in use (e.g. after losing a laptop)",
+      response: { 200: Type.Object({ ended: Type.Integer() }), ...errorResponses(401) },
+    },
+  }, async (request) => ({ ended: await endOtherOwnSessions(deps, actorOf(request)) }));
+
+  app.delete('/api/auth/sessions/:id', {
+    schema: {
+      tags: ['auth'],
+      summary: "End one of the caller's sessions",
+      params: IdParams,
+      response: { 204: Type.Null(), ...errorResponses(401, 404) },
+    },
+  }, async (request, reply) => {
+    await endOwnSession(deps, actorOf(request), request.params.id);
+    return reply.code(204).send(null);
   });
 }

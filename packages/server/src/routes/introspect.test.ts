@@ -164,12 +164,12 @@ describeOnEachDatabase('POST /api/introspect (RFC 7662)', (app) => {
     });
   });
 
-  it('records usage with the client_ip the service passes', async () => {
+  it("records usage from the address Gatehouse saw; a caller's client_ip cannot set any token's last_used_ip", async () => {
     const t = app();
     const tok = await t.makeToken(t.adminToken, { name: 'used-elsewhere' });
     await introspect(await introspector(), { token: tok.bearer_token, client_ip: '203.0.113.7' });
     await t.server.app.flushUsage();
     const one = await t.request({ method: 'GET', url: `/api/user-tokens/${tok.id}`, token: t.adminToken });
-    expect(one.json()).toMatchObject({ last_used: '2026-06-01T10:00:00Z', last_used_ip: '203.0.113.7' });
+    expect(one.json()).toMatchObject({ last_used: '2026-06-01T10:00:00Z', last_used_ip: '127.0.0.1' });
   });
 });

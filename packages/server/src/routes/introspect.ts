@@ -1,4 +1,3 @@
-import { isIP } from 'node:net';
 import { can, DomainError, splitJwt, type BearerVerification } from '@gatehouse/core';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
@@ -21,11 +20,14 @@ import { errorResponses, RoleSchema, UserTypeSchema } from '../http/wire.js';
  * role; it needs a column on tokens (packages/db).
  */
 
-/** RFC 7662 §2.1: `token` and an optional `token_type_hint`; `client_ip` is a Gatehouse extension for `last_used_ip`. */
+/** RFC 7662 §2.1: `token` and an optional `token_type_hint`. */
 export const IntrospectBody = Type.Object({
   token: Type.String({ minLength: 1, maxLength: 8192, description: 'The token to check (without "Bearer ")' }),
   token_type_hint: Type.Optional(Type.String({ maxLength: 100, description: 'Ignored: Gatehouse has one kind of token (RFC 7662 §2.1)' })),
-  client_ip: Type.Optional(Type.String({ maxLength: 64, description: "The IP the token was presented from, recorded as the token's last_used_ip" })),
+  client_ip: Type.Optional(Type.String({
+    maxLength: 64,
+    description: "Ignored (kept for older SDKs): a token's last_used_ip is the address Gatehouse saw, never one a caller asserts",
+  })),
 });
 
 /** RFC 7662 §2.2. Inactive tokens answer `{active: false}` and nothing else. */
@@ -86,14 +88,22 @@ export async function introspectRoutes(root: App, ctx: AppContext): Promise<void
       if (!can(caller.user.role, 'viewUsersAndTeams')) {
         throw new DomainError('FORBIDDEN', `Your role (${caller.user.role}) may not introspect tokens: use a Manager or Admin service account`);
       }
-      const { token, client_ip } = request.body;
-      const ip = client_ip !== undefined && isIP(client_ip) !== 0 ? client_ip : null;
+      const { token } = request.body;
       // RFC 7662 §2.2: responses must not be cached by intermediaries.
       reply.header('cache-control', 'no-store');
       // The same decision as every API request (signature, store, revocation, expiry, user
       // active), through the same cache, so a revocation is seen here as promptly as there.
-      const result: BearerVerification = await ctx.authenticator.verify(`Bearer ${token}`, ip);
-      if (!result.valid) return { active: false };
+      const result: BearerVerification = await ctx.authenticator.verify(`Bearer ${token}`, request.ip);
+      if (!result.valid) {
+        // A refused token counts as one presented to the API: audited and limited per caller
+        // address, so that introspection is no unlimited oracle for guessing tokens.
+        ctx.metrics.authFailure(result.reason);
+        if (result.reason !== 'MISSING') {
+          ctx.failures.record(result.reason, request.ip);
+          ctx.invalidTokens?.hit(request.ip);
+        }
+        return { active: false };
+      }
       const { user, token: t } = result.principal;
       if (!t) return { active: false };
       return {

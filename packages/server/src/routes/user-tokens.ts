@@ -1,6 +1,5 @@
 import {
-  createToken, deleteToken, getToken, invalidInput, listOwnTokens, listServiceTokens, renameToken, restoreToken, revokeToken, rotateToken,
-  type CreatedToken,
+  createToken, deleteToken, getToken, listOwnTokens, listServiceTokens, rotateToken, updateToken, type CreatedToken,
 } from '@gatehouse/core';
 import { Type } from 'typebox';
 import { actorOf, type App, type AppContext } from '../http/context.js';
@@ -58,20 +57,17 @@ export async function userTokensRoutes(app: App, { deps }: AppContext): Promise<
   app.put('/api/user-tokens/:id', {
     schema: {
       tags: ['tokens'],
-      summary: '{"revoke": true} revokes at once, {"revoke": false} restores, {"name": …} renames (owner or Admin)',
+      summary: '{"revoke": true} revokes at once, {"revoke": false} restores, {"name": …} renames — owner or Admin (service tokens: Admin; the owner restores only what they revoked)',
       params: IdParams,
       body: Type.Object({ revoke: Type.Optional(Type.Boolean()), name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })) }),
-      response: { 200: TokenSchema, ...errorResponses(401, 404, 409, 422) },
+      response: { 200: TokenSchema, ...errorResponses(401, 403, 404, 409, 422) },
     },
   }, async (request) => {
-    const actor = actorOf(request);
     const { revoke, name } = request.body;
-    if (revoke === undefined && name === undefined) throw invalidInput('revoke', 'give "revoke" (true or false) or "name"');
-    const id = request.params.id;
-    let token = name !== undefined ? await renameToken(deps, actor, id, name) : undefined;
-    if (revoke === true) token = await revokeToken(deps, actor, id);
-    if (revoke === false) token = await restoreToken(deps, actor, id);
-    return tokenToWire(token!);
+    return tokenToWire(await updateToken(deps, actorOf(request), request.params.id, {
+      ...(revoke !== undefined ? { revoke } : {}),
+      ...(name !== undefined ? { name } : {}),
+    }));
   });
 
   app.post('/api/user-tokens/:id/rotate', {

@@ -1,5 +1,5 @@
 import {
-  createHumanUser, createServiceAccount, deactivateUser, getUser, invalidInput, listUsers, revokeUserTokens, updateUser,
+  createHumanUser, createServiceAccount, deactivateUser, endUserSessions, getUser, invalidInput, listUsers, revokeUserTokens, updateUser,
 } from '@gatehouse/core';
 import { Type, type Static } from 'typebox';
 import type { Principal } from '@gatehouse/core';
@@ -47,7 +47,7 @@ function meToWire(principal: Principal): Static<typeof MeSchema> {
     const u = userPart;
     wire = {
       id: u.id, user_id: u.user_id, user_name: u.user_name, email: u.email, name: u.name, user_type: u.user_type, role: u.role,
-      teams: u.teams, active: u.active, created: u.created, created_by_id: u.created_by_id, last_login: u.last_login,
+      teams: u.teams, active: u.active, created: u.created, created_by_id: u.created_by_id, last_login: u.last_login, provisioned_by: u.provisioned_by,
       token: token ? { id: token.id, name: token.name, type: token.type, scim_endpoints_only: token.scimEndpointsOnly, expiration: isoOrNull(token.expiration) } : null,
     };
     meWire.set(principal, wire);
@@ -170,7 +170,7 @@ export async function usersRoutes(app: App, { deps }: AppContext): Promise<void>
   app.post('/api/users/:id/revoke-tokens', {
     schema: {
       tags: ['users'],
-      summary: 'Incident response: revoke every token of this user at once — Admin',
+      summary: 'Incident response: revoke every token of this user and end all their sessions at once — Admin',
       params: IdParams,
       response: { 200: Type.Object({ revoked: Type.Integer(), token_ids: Type.Array(Type.Integer()) }), ...errorResponses(401, 403, 404) },
     },
@@ -178,4 +178,13 @@ export async function usersRoutes(app: App, { deps }: AppContext): Promise<void>
     const ids = await revokeUserTokens(deps, actorOf(request), request.params.id);
     return { revoked: ids.length, token_ids: ids };
   });
+
+  app.delete('/api/users/:id/sessions', {
+    schema: {
+      tags: ['users'],
+      summary: "End every session of this user (they must log in again) — Admin",
+      params: IdParams,
+      response: { 200: Type.Object({ ended: Type.Integer() }), ...errorResponses(401, 403, 404) },
+    },
+  }, async (request) => ({ ended: await endUserSessions(deps, actorOf(request), request.params.id) }));
 }

@@ -88,13 +88,16 @@ describeOnEachDatabase('SCIM errors', (app) => {
       expectScimError(await idp.patch(`/Users/${u.id}`, { op: 'replace', path: 'name..givenName', value: 'x' }), 400, 'invalidPath');
     });
 
-    it('409 when SCIM would deactivate or delete the last active Admin', async () => {
+    it('403 when SCIM would deactivate, change or delete a local Admin (the break-glass path stays open)', async () => {
       const t = app();
       const idp = await scimClient(t);
       const admin = (await idp.get(filterUrl('/Users', 'userName eq "admin@example.com"'))).json().Resources[0];
-      expectScimError(await idp.patch(`/Users/${admin.id}`, { op: 'replace', path: 'active', value: false }), 409);
-      expectScimError(await idp.del(`/Users/${admin.id}`), 409);
-      expect((await idp.get(`/Users/${admin.id}`)).json().active).toBe(true);
+      expectScimError(await idp.patch(`/Users/${admin.id}`, { op: 'replace', path: 'active', value: false }), 403);
+      expectScimError(await idp.patch(`/Users/${admin.id}`, { op: 'replace', path: 'userName', value: 'someone-else@example.com' }), 403);
+      expectScimError(await idp.del(`/Users/${admin.id}`), 403);
+      expect((await idp.get(`/Users/${admin.id}`)).json()).toMatchObject({ active: true, userName: 'admin@example.com' });
+      // Sending what is already stored changes nothing and is no refusal (identity providers resend profiles).
+      expect((await idp.patch(`/Users/${admin.id}`, { op: 'replace', path: 'active', value: true })).statusCode).toBe(200);
     });
   });
 

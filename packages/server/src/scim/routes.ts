@@ -67,6 +67,9 @@ export async function scimRoutes(app: App, ctx: AppContext): Promise<void> {
       }
     });
     scope.setErrorHandler(handleScimError);
+    scope.addHook('preValidation', async (request) => {
+      if (request.body !== undefined) scim.checkBodyDepth(request.body);
+    });
 
     // Every answer is application/scim+json. Refusals made before the route runs (the shared
     // auth hook: 401 without a token, 403 for any token but a SCIM one) are answered in the
