@@ -114,6 +114,7 @@ export async function buildApp(opts: AppOptions): Promise<App & { gatehouse: App
     invalidTokens: config.limitInvalidToken ? new FixedWindowLimiter(config.limitInvalidToken, () => clock.nowMs()) : null,
     metrics: createMetrics(store.tokens, cache, clock),
     setupToken: { current: opts.setupToken ?? null },
+    routes: [],
   };
 
   const requestLog = new RequestLog(ctx.metrics);
@@ -171,6 +172,9 @@ export async function buildApp(opts: AppOptions): Promise<App & { gatehouse: App
     const isApi = route.url.startsWith('/api/') && !route.url.startsWith('/api/docs');
     const auth = route.config?.auth ?? (isApi ? 'user' : 'public');
     route.config = { ...route.config, auth };
+    for (const method of Array.isArray(route.method) ? route.method : [route.method]) {
+      if (method !== 'HEAD') ctx.routes.push({ method, url: route.url, auth });
+    }
   });
 
   // Cookies are read by the authentication hook (parse only) and set by the auth routes, whose

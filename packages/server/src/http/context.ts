@@ -22,6 +22,8 @@ export interface AppContext {
   metrics: Metrics;
   /** One-time token for the setup page while no user exists. */
   setupToken: { current: string | null };
+  /** Every route of the app as it was added, with its protection (the tests walk them all). */
+  routes: Array<{ method: string; url: string; auth: AuthMode }>;
 }
 
 /** How a route is protected: `public`, any authenticated caller (`user`), or SCIM tokens only (`scim`). */

@@ -133,6 +133,16 @@ export async function createTestApp(kind: 'sqlite' | 'postgres', env: Record<str
   };
 }
 
+/** The routes of a real app, as added (for tests that must cover every route: a new one cannot be left out). */
+export async function collectRoutes(): Promise<Array<{ method: string; url: string; auth: 'public' | 'user' | 'scim' }>> {
+  const t = await createTestApp('sqlite');
+  try {
+    return [...t.server.app.gatehouse.routes];
+  } finally {
+    await t.close();
+  }
+}
+
 /**
  * Runs a suite once per database (SQLite always; PostgreSQL when reachable, required in CI)
  * against one app per suite. Tests create their own users and tokens, so they stay independent.
