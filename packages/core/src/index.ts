@@ -4,6 +4,7 @@ export * from './roles.js';
 export * from './model.js';
 export * from './ports.js';
 export * from './deps.js';
+export * from './change.js';
 export * from './policies.js';
 export * from './tokens/keyring.js';
 export * from './tokens/jwt.js';
