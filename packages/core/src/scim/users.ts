@@ -4,6 +4,7 @@ import type { Deps } from '../deps.js';
 import { DomainError, notFound } from '../errors.js';
 import { PUBLIC_TEAM, type User } from '../model.js';
 import { requirePermission } from '../policies.js';
+import { ADMINS_LOCK } from '../use-cases/manage-users.js';
 import type { StoreTransaction, UserPatch } from '../ports.js';
 import { simpleEquality } from './filter.js';
 import { listResponse, readListQuery, type ScimListQuery, type ScimListResponse } from './list.js';
@@ -134,6 +135,9 @@ async function applyState(s: ScimScope, { tx, audit, publish }: Change, user: Us
     throw new DomainError('DEACTIVATED_BY_ADMIN', `${user.userId} was deactivated by a Gatehouse Admin: only an Admin can reactivate them`);
   }
   if (patch.active !== undefined) patch.deactivatedBy = patch.active ? null : 'scim';
+  // Deprovisioning an Admin is not guarded (it always works), but it is ordered with the API's
+  // last-Admin guards, so that those count the Admins as they are after it.
+  if (patch.active === false && user.role === 'Admin') await tx.lock(ADMINS_LOCK);
   const lastModified = s.deps.clock.now();
   await tx.users.update(user.id, { ...patch, lastModified });
   // Deactivation ends sessions now; tokens stop at once because every node drops the user from
@@ -187,6 +191,7 @@ export async function scimDeleteUser(s: ScimScope, id: string): Promise<void> {
   await commitChange(s.deps, s.actor, async ({ tx, audit, publish }) => {
     const user = await findHuman(tx, id);
     refuseLocalAdmin(user, 'delete');
+    if (user.role === 'Admin' && user.active) await tx.lock(ADMINS_LOCK);
     await tx.users.delete(user.id);
     publish({ kind: 'user', userId: user.id });
     audit({
