@@ -152,9 +152,14 @@ export function openStore(opts: StoreOptions): OpenedStore {
       // Kysely looks for its own tables in any schema unless told which: name the current one.
       const schema = traits.name === 'postgres' ? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s : undefined;
       const migrator = new Migrator({ db, provider: migrationProvider, ...(schema ? { migrationTableSchema: schema } : {}) });
-      const { error, results } = await migrator.migrateToLatest();
-      if (error) throw error instanceof Error ? error : new Error(String(error));
-      return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+      // Kysely's migrator lists the tables of every schema it may use: another schema dropped
+      // meanwhile (3F000, e.g. by a test run beside this one) fails the listing, not the migration.
+      for (let attempt = 1; ; attempt++) {
+        const { error, results } = await migrator.migrateToLatest();
+        if (error && attempt < 5 && traits.name === 'postgres' && (error as { code?: unknown }).code === '3F000') continue;
+        if (error) throw error instanceof Error ? error : new Error(String(error));
+        return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+      }
     },
     async close() {
       await db.destroy();
