@@ -1,4 +1,4 @@
-import type { Migration, MigrationProvider } from 'kysely';
+import type { Migration, MigrationProvider } from 'kysely/migration';
 import * as initial from './2026-11-29T00-00-initial.js';
 import * as scim from './2026-11-29T01-00-scim.js';
 import * as tokensFillfactor from './2026-11-29T02-00-tokens-fillfactor.js';
