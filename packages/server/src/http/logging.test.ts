@@ -5,20 +5,23 @@ import { expect, it } from 'vitest';
 import { buildApp } from '../app.js';
 import { loadConfig } from '../config.js';
 import { testPasswords } from '../test-support/test-app.js';
-import { createLogger, fastifyLogging } from './logging.js';
+import { fastifyLogging } from '../fast-path/request-logger.js';
+import { wireGatehouse } from '../gatehouse.js';
+import { createLogger } from './logging.js';
 
 /** An app whose PostgreSQL cannot be reached (nothing listens on port 1), logging into `lines`. */
 async function appWithLogs(level: 'info' | 'debug') {
   const lines: Record<string, unknown>[] = [];
   const store = openStore({ databaseUrl: 'postgres://postgres@127.0.0.1:1/none', dataDir: '/tmp' });
-  const app = await buildApp({
+  const gatehouse = wireGatehouse({
     config: loadConfig({}),
     store,
     keyring: createKeyring([{ secret: 'x'.repeat(40) }]),
     passwords: testPasswords,
     logger: { level, stream: { write: (line: string) => void lines.push(JSON.parse(line)) } },
   });
-  return { app, lines, close: async () => { await app.close(); await store.close(); } };
+  const app = await buildApp(gatehouse);
+  return { app, lines, close: async () => { await app.close(); await gatehouse.close(); await store.close(); } };
 }
 
 it("logs a failed request's error with the request id its answer shows, and no line per request at info", async () => {

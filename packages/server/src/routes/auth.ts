@@ -1,6 +1,6 @@
 import { completeSetup, login, logout, checkPassword } from '@gatehouse/core';
 import { Type } from 'typebox';
-import { SESSION_COOKIE, sessionCookieOf } from '../http/authenticate.js';
+import { SESSION_COOKIE, sessionCookieOf } from '../http/session-cookie.js';
 import type { App, AppContext } from '../http/context.js';
 import { errorResponses, UserSchema, userToWire } from '../http/wire.js';
 import { SESSION_TTL_MS } from '@gatehouse/core';

@@ -68,23 +68,11 @@ export async function scimRoutes(app: App, ctx: AppContext): Promise<void> {
     });
     scope.setErrorHandler(handleScimError);
 
-    // Every answer is application/scim+json. Refusals made before the route runs (the shared
-    // auth hook: 401 without a token, 403 for any token but a SCIM one) are answered in the
-    // API's error format; they are rewritten here into SCIM error bodies, status unchanged.
-    scope.addHook('onSend', async (request, reply, payload) => {
-      const type = String(reply.getHeader('content-type') ?? '');
-      if (!type.startsWith('application/json')) return payload;
-      reply.header('content-type', SCIM_JSON);
-      if (reply.statusCode < 400 || typeof payload !== 'string') return payload;
-      let detail = 'Request refused';
-      try {
-        const parsed = JSON.parse(payload) as { detail?: unknown };
-        if (typeof parsed.detail === 'string') detail = parsed.detail;
-      } catch {
-        /* not JSON after all: keep the generic detail */
-      }
-      reply.header('x-request-id', String(request.id));
-      return JSON.stringify(scimErrorBody(reply.statusCode, detail));
+    // Every answer with a body is application/scim+json (RFC 7644 §3.1). Refusals made before
+    // a route runs are SCIM errors already: the auth hook knows these routes are SCIM's.
+    scope.addHook('preSerialization', (_request, reply, payload, done) => {
+      reply.type(SCIM_JSON);
+      done(null, payload);
     });
 
     scope.setNotFoundHandler((request, reply) => {

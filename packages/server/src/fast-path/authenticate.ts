@@ -1,18 +1,11 @@
-import { fastifyCookie } from '@fastify/cookie';
 import { authenticateSession, type AuthFailureReason, type BearerVerification, type Principal } from '@gatehouse/core';
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
-import { InvalidTokenLimiter } from './abuse-limits.js';
+import { InvalidTokenLimiter } from '../http/abuse-limits.js';
+import type { AppContext, AuthMode } from '../http/context.js';
+import { API_SECURITY_HEADERS, bearerChallenge, sendErrorFromApiHook } from '../http/errors.js';
+import { sessionCookieOf } from '../http/session-cookie.js';
 import type { RouteRecorder } from '../metrics.js';
-import type { AppContext, AuthMode } from './context.js';
-import { API_SECURITY_HEADERS, bearerChallenge, sendErrorFromApiHook } from './errors.js';
-
-export const SESSION_COOKIE = 'gatehouse_session';
-
-/** The session id from a request's Cookie header, if any. */
-export function sessionCookieOf(request: FastifyRequest): string | undefined {
-  const header = request.headers.cookie;
-  return header ? fastifyCookie.parse(header)[SESSION_COOKIE] : undefined;
-}
+import { sendScimError } from '../scim/errors.js';
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -43,7 +36,17 @@ const CHALLENGE = Object.fromEntries(
   ]),
 ) as Record<AuthFailureReason, string>;
 
-function refuse(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, reason: AuthFailureReason, limiter?: InvalidTokenLimiter | null): void {
+/**
+ * How a route's hook answers a refusal: in the API's error format, or on the SCIM routes as a
+ * SCIM error (RFC 7644 §3.12: same status, the detail, the request id in a header).
+ */
+type SendRefusal = (reply: FastifyReply, status: number, code: string, detail: string) => void;
+const apiRefusal: SendRefusal = sendErrorFromApiHook;
+const scimRefusal: SendRefusal = (reply, status, _code, detail) => {
+  sendScimError(reply, status, detail);
+};
+
+function refuse(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, reason: AuthFailureReason, send: SendRefusal, limiter?: InvalidTokenLimiter | null): void {
   ctx.metrics.authFailure(reason);
   if (reason !== 'MISSING') {
     ctx.failures.record(reason, request.ip);
@@ -51,22 +54,24 @@ function refuse(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, r
   }
   reply.header('www-authenticate', CHALLENGE[reason]);
   if (reason === 'INVALID_REQUEST') {
-    sendErrorFromApiHook(reply, 400, 'INVALID_REQUEST', DETAIL[reason]);
+    send(reply, 400, 'INVALID_REQUEST', DETAIL[reason]);
     return;
   }
-  sendErrorFromApiHook(reply, 401, reason === 'MISSING' ? 'UNAUTHENTICATED' : 'INVALID_TOKEN', DETAIL[reason]);
+  send(reply, 401, reason === 'MISSING' ? 'UNAUTHENTICATED' : 'INVALID_TOKEN', DETAIL[reason]);
 }
+
+const SCIM_ONLY = 'The SCIM endpoints accept SCIM administration tokens only';
 
 /** Token scope rules (SPEC §1): SCIM tokens reach SCIM routes only, and SCIM routes only SCIM tokens. */
 function admit(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, principal: Principal, scimRoute: boolean): boolean {
   const scimToken = principal.token?.scimEndpointsOnly === true;
   if (scimToken && !scimRoute) {
     ctx.metrics.authFailure('SCIM_TOKEN_SCOPE');
-    sendErrorFromApiHook(reply, 403, 'SCIM_TOKEN_NOT_ALLOWED', 'This is a SCIM administration token: it can call the SCIM endpoints (/api/scim/v2) only');
+    apiRefusal(reply, 403, 'SCIM_TOKEN_NOT_ALLOWED', 'This is a SCIM administration token: it can call the SCIM endpoints (/api/scim/v2) only');
     return false;
   }
   if (scimRoute && !scimToken) {
-    sendErrorFromApiHook(reply, 403, 'FORBIDDEN', 'The SCIM endpoints accept SCIM administration tokens only');
+    scimRefusal(reply, 403, 'FORBIDDEN', SCIM_ONLY);
     return false;
   }
   request.principal = principal;
@@ -84,8 +89,11 @@ type OnRequestHook = (request: FastifyRequest, reply: FastifyReply, done: HookHa
  * record (`begin`: its route's metrics recorder, timed from now), sets the API's security
  * headers, refuses while the server is overloaded and, unless the route is public,
  * authenticates: a bearer token when an Authorization header is present, else the session
- * cookie (with the CSRF origin rule of SPEC §3 for unsafe methods). Callback-style with a
- * synchronous fast path, because a cached token must cost no more than a hash and a lookup.
+ * cookie (with the CSRF origin rule of SPEC §3 for unsafe methods). SCIM routes answer their
+ * refusals as SCIM errors.
+ *
+ * Callback-style, with a synchronous path: a cached token (or a remembered refusal) is answered
+ * without a promise, so that it costs no more than a hash and a lookup.
  */
 export function apiRequestHooks(
   ctx: AppContext,
@@ -102,54 +110,54 @@ export function apiRequestHooks(
     done();
   };
 
-  const authenticated = (record: RouteRecorder, scimRoute: boolean): OnRequestHook => function authenticate(request, reply, done) {
-    begin(request, record);
-    reply.headers(API_SECURITY_HEADERS);
-    if (isOverloaded()) return done(OVERLOADED);
-    const header = request.headers.authorization;
+  const authenticated = (record: RouteRecorder, scimRoute: boolean): OnRequestHook => {
+    const send = scimRoute ? scimRefusal : apiRefusal;
+    return function authenticate(request, reply, done) {
+      begin(request, record);
+      reply.headers(API_SECURITY_HEADERS);
+      if (isOverloaded()) return done(OVERLOADED);
+      const header = request.headers.authorization;
 
-    if (header === undefined) {
-      const cookie = sessionCookieOf(request);
-      if (cookie === undefined) return refuse(ctx, request, reply, 'MISSING');
-      if (scimRoute) {
-        // A session is a credential, but not one the SCIM endpoints accept (issue: 403, not 401).
-        sendErrorFromApiHook(reply, 403, 'FORBIDDEN', 'The SCIM endpoints accept SCIM administration tokens only');
+      if (header === undefined) {
+        const cookie = sessionCookieOf(request);
+        if (cookie === undefined) return refuse(ctx, request, reply, 'MISSING', send);
+        if (scimRoute) {
+          // A session is a credential, but not one the SCIM endpoints accept: 403, not 401.
+          return send(reply, 403, 'FORBIDDEN', SCIM_ONLY);
+        }
+        const origin = request.headers.origin;
+        if (UNSAFE.has(request.method) && origin !== undefined && origin !== ownOrigin(ctx, request)) {
+          return send(reply, 403, 'CSRF_REJECTED', 'Cross-origin request refused: the Origin is not this server');
+        }
+        authenticateSession(ctx.deps, cookie).then(
+          (principal) => {
+            if (!principal) return refuse(ctx, request, reply, 'MISSING', send);
+            if (admit(ctx, request, reply, principal, scimRoute)) done();
+          },
+          (err: Error) => done(err),
+        );
         return;
       }
-      const origin = request.headers.origin;
-      if (UNSAFE.has(request.method) && origin !== undefined && origin !== ownOrigin(ctx, request)) {
-        sendErrorFromApiHook(reply, 403, 'CSRF_REJECTED', 'Cross-origin request refused: the Origin is not this server');
-        return;
-      }
-      authenticateSession(ctx.deps, cookie).then(
-        (principal) => {
-          if (!principal) return refuse(ctx, request, reply, 'MISSING');
-          if (admit(ctx, request, reply, principal, scimRoute)) done();
-        },
-        (err: Error) => done(err),
-      );
-      return;
-    }
 
-    // Too many refused tokens from this IP: 429 before any verification (issue 6).
-    if (limiter !== null && limiter.size > 0) {
-      const wait = limiter.retryAfter(request.ip);
-      if (wait > 0) {
-        reply.header('retry-after', String(wait));
-        sendErrorFromApiHook(reply, 429, 'RATE_LIMITED', `Too many invalid tokens from this address; retry in ${wait} s`);
-        return;
+      // Too many refused tokens from this IP: 429 before any verification.
+      if (limiter !== null && limiter.size > 0) {
+        const wait = limiter.retryAfter(request.ip);
+        if (wait > 0) {
+          reply.header('retry-after', String(wait));
+          return send(reply, 429, 'RATE_LIMITED', `Too many invalid tokens from this address; retry in ${wait} s`);
+        }
       }
-    }
-    const result = ctx.authenticator.verify(header, request.ip);
-    if (result instanceof Promise) {
-      result.then((r) => onResult(r, scimRoute, request, reply, done), (err: Error) => done(err));
-    } else {
-      onResult(result, scimRoute, request, reply, done);
-    }
+      const result = ctx.authenticator.verify(header, request.ip);
+      if (result instanceof Promise) {
+        result.then((r) => onResult(r, scimRoute, send, request, reply, done), (err: Error) => done(err));
+      } else {
+        onResult(result, scimRoute, send, request, reply, done);
+      }
+    };
   };
 
-  const onResult = (result: BearerVerification, scimRoute: boolean, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
-    if (!result.valid) return refuse(ctx, request, reply, result.reason, limiter);
+  const onResult = (result: BearerVerification, scimRoute: boolean, send: SendRefusal, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+    if (!result.valid) return refuse(ctx, request, reply, result.reason, send, limiter);
     if (admit(ctx, request, reply, result.principal, scimRoute)) done();
   };
 
