@@ -59,6 +59,9 @@ describe('the real process (built server)', () => {
     const server = await spawnServer({ env: { GATEHOUSE_ADMIN_EMAIL: '', GATEHOUSE_ADMIN_PASSWORD: '' } });
     try {
       expect(server.output()).toMatch(new RegExp(`Create the first Admin at ${server.baseUrl}/setup\\?token=[\\w-]{32}`));
+      // Not a terminal: JSON lines, for log collectors.
+      const lines = server.output().trim().split('\n');
+      expect(lines.map((line) => JSON.parse(line) as { msg: string }).map((l) => typeof l.msg)).toEqual(lines.map(() => 'string'));
     } finally {
       await server.stop();
     }
