@@ -66,10 +66,6 @@ export interface Token {
   user: UserRef;
 }
 
-export const tokenIsActive = (t: Pick<Token, 'revokedAt'>): boolean => t.revokedAt === null;
-export const tokenIsExpired = (t: Pick<Token, 'expiration'>, now: Date): boolean =>
-  t.expiration !== null && t.expiration.getTime() <= now.getTime();
-
 export interface Datastore {
   id: number;
   name: string;

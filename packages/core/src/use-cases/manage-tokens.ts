@@ -4,7 +4,8 @@ import { DomainError, notFound } from '../errors.js';
 import type { Token } from '../model.js';
 import { canSeeToken, requirePermission } from '../policies.js';
 import { hashToken, mintJwt } from '../tokens/jwt.js';
-import { expirationFor, normaliseName, type CreatedToken } from './create-token.js';
+import { expirationFor, type CreatedToken } from './create-token.js';
+import { normaliseName } from '../names.js';
 import { DAY_MS } from '../clock.js';
 
 /** One token the actor may see (owner or Admin), else NOT_FOUND. */
