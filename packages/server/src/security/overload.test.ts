@@ -1,23 +1,12 @@
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { rawHttp } from '../test-support/raw-http.js';
-import { createTestApp, type TestApp } from '../test-support/test-app.js';
+import { withApp } from '../test-support/test-app.js';
 
 /*
  * Overload (issue 6): the server answers 503 + Retry-After in its error format instead of
  * collapsing, refuses oversized bodies, and cuts slow clients.
  */
-
-function withApp(env: Record<string, string>, body: (t: () => TestApp) => void): void {
-  let t: TestApp | undefined;
-  beforeAll(async () => {
-    t = await createTestApp('sqlite', env);
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
-  body(() => t!);
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -156,3 +156,21 @@ export function describeOnEachDatabase(title: string, body: (t: () => TestApp) =
     });
   });
 }
+
+/**
+ * A SQLite app of its own for the tests in `body` (a `describe`'s), with settings that must not
+ * leak into other suites: abuse limits, overload thresholds, proxy trust.
+ */
+export function withApp(env: Record<string, string>, body: (t: () => TestApp) => void): void {
+  let t: TestApp | undefined;
+  beforeAll(async () => {
+    t = await createTestApp('sqlite', env);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+  body(() => {
+    if (!t) throw new Error('test app not started');
+    return t;
+  });
+}

@@ -6,6 +6,10 @@
 export { ROLES, roleAtLeast } from '@gatehouse/sdk/roles';
 export type {
   CreatedToken,
+  CreateHumanInput,
+  CreateServiceAccountInput,
+  DatastoreInput,
+  TeamInput,
   CreateTokenInput as CreateTokenBody,
   Datastore,
   Me,
