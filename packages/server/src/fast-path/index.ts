@@ -27,7 +27,9 @@
  *    - refuses in the route's format (the API's error body, or a SCIM error on SCIM routes),
  *      with the RFC 6750 challenge, counting the refusal for the invalid-token limiter and for
  *      the audit log's grouped `auth.failed` events.
- * 4. The route's handler (routes/, scim/) calls a core use case and maps its result.
+ * 4. The route's handler (routes/, scim/) calls a core use case and maps its result;
+ *    `GET /api/users/me` answers a cached principal with its answer formatted once
+ *    (routes/users.ts).
  * 5. When Node reports the answer sent (diagnostics channel `http.server.response.finish`),
  *    its duration is added to the route's histogram (metrics.ts). `request.log` is a child
  *    logger made only if the request logs (./request-logger.ts).

@@ -18,7 +18,8 @@ const toArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Arra
  * The JSON API (and the health probes and metrics), in a scope of its own. Each of its routes
  * gets one onRequest hook, first among the route's own hooks (before its rate limits, which
  * need the principal): the request fast path's (fast-path/), which records, sets the API's
- * security headers, checks for overload and authenticates, as the route's `auth` says.
+ * fixed security headers (not helmet's, which rebuilds its headers in an async hook on every
+ * request), checks for overload and authenticates, as the route's `auth` says.
  * Cookies are parsed by that hook; the cookie plugin, which sets them, is registered for the
  * session routes alone (its onSend hook would otherwise run on every answer).
  */
