@@ -42,7 +42,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       return await runServerCommand(argv, io);
     }
     if (first === 'admin') {
-      const { adminCommand, ADMIN_HELP } = await import('./server-commands.js');
+      const { adminCommand, ADMIN_HELP } = await import('./admin-commands.js');
       if (wantsHelp) return io.stdout.write(ADMIN_HELP), EXIT.OK;
       return await adminCommand(argv.slice(1), io);
     }
