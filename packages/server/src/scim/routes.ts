@@ -1,6 +1,7 @@
 import { scim, type Actor } from '@gatehouse/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { actorOf, type App, type AppContext } from '../http/context.js';
+import { parseJsonText } from '../plugins/json-body.js';
 import { handleScimError, SCIM_JSON, scimErrorBody } from './errors.js';
 
 /** Where the SCIM endpoints are mounted (SPEC §4). */
@@ -57,15 +58,7 @@ export async function scimRoutes(app: App, ctx: AppContext): Promise<void> {
     const scopeOf = (request: FastifyRequest): scim.ScimScope => ({ deps: ctx.deps, actor: actorOf(request) as Actor, baseUrl: baseUrl(request) });
 
     // Identity providers send application/scim+json (RFC 7644 §3.1); parsed like JSON.
-    scope.addContentTypeParser('application/scim+json', { parseAs: 'string' }, (_req, body, done) => {
-      const text = (body as string).trim();
-      if (text === '') return done(null, undefined);
-      try {
-        done(null, JSON.parse(text));
-      } catch {
-        done(Object.assign(new Error('The body is not valid JSON'), { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' }), undefined);
-      }
-    });
+    scope.addContentTypeParser('application/scim+json', { parseAs: 'string' }, parseJsonText);
     scope.setErrorHandler(handleScimError);
 
     // Every answer with a body is application/scim+json (RFC 7644 §3.1). Refusals made before
