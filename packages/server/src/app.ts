@@ -27,13 +27,14 @@ export async function buildApp(gatehouse: Gatehouse, opts: AppOptions = {}): Pro
   const requestLog = new RequestLog(gatehouse.metrics);
   const { config } = gatehouse;
 
-  await app.register(appContext, { gatehouse, requestLog }); //  app.gatehouse, validation, errors, route defaults
-  await app.register(jsonBody); //                                JSON bodies only
-  await app.register(overloadCheck, { config }); //               app.isOverloaded(): 503 while the loop lags
-  await app.register(openApi); //                                 /api/openapi.json
-  await app.register(abuseLimits, { config }); //                 rate limits of logins, setup, token creation
-  await app.register(apiScope, { gatehouse, requestLog }); //     the JSON API behind the fast path's hook
+  // Each plugin's file says what it does; they apply in this order.
+  await app.register(appContext, { gatehouse, requestLog }); // app.gatehouse, validation, the error handler, route defaults
+  await app.register(jsonBody); // request bodies: JSON only
+  await app.register(overloadCheck, { config }); // app.isOverloaded(): event loop lag, heap
+  await app.register(openApi); // the OpenAPI document of the routes below
+  await app.register(abuseLimits, { config }); // rate limits of logins, setup, token creation
+  await app.register(apiScope, { gatehouse, requestLog }); // the JSON API, behind the fast path's hook
   await app.register(webScope, { gatehouse, requestLog, webRoot: opts.webRoot }); // pages, then the not-found handler
-  await app.register(usageFlusher, { gatehouse }); //             last_used written behind while the app runs
+  await app.register(usageFlusher, { gatehouse }); // last_used written behind while the app runs
   return app;
 }
