@@ -3,12 +3,26 @@ import { IconDotsVertical } from '@tabler/icons-react';
 import type { CSSProperties, ReactNode } from 'react';
 import { ListPagination } from './list-pagination';
 import { ErrorState } from './states';
+import { RelativeTime } from './time';
 
 /** One column of a list's table: its header and what a row shows in it. */
 export interface Column<T> {
   header: string;
   cell: (row: T) => ReactNode;
 }
+
+/** The usual first column: the item's name, in bold. */
+export const nameColumn = <T extends { name: string }>(): Column<T> => ({
+  header: 'Name',
+  cell: (row) => (
+    <Text size="sm" fw={600}>
+      {row.name}
+    </Text>
+  ),
+});
+
+/** The usual last column: when the item was created, relative to now. */
+export const createdColumn = <T extends { created: string }>(): Column<T> => ({ header: 'Created', cell: (row) => <RelativeTime iso={row.created} /> });
 
 /** The ⋮ menu at the end of each row. */
 export interface RowMenu<T> {

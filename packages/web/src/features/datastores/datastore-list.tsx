@@ -25,10 +25,10 @@ import type { Datastore, DatastoreInput } from '../../api/types';
 import { FormActions } from '../../components/form-actions';
 import { SearchInput } from '../../components/search-input';
 import { ConfirmModal } from '../../components/confirm-modal';
-import { DataTable, ListBody, ListFooter, type Column } from '../../components/data-table';
+import { createdColumn, DataTable, ListBody, ListFooter, nameColumn, type Column } from '../../components/data-table';
 import { TeamBadges } from '../../components/team-badges';
-import { RelativeTime } from '../../components/time';
 import { atLeast } from '../../lib/roles';
+import { withNotices } from '../../lib/notices';
 import { useSession } from '../auth/require-auth';
 
 const PAGE_SIZE = 20;
@@ -155,14 +155,7 @@ function DatastoreModal({ datastore, opened, onClose }: { datastore: Datastore |
 
 /** The columns of the connections table. */
 const COLUMNS: Column<Datastore>[] = [
-  {
-    header: 'Name',
-    cell: (d) => (
-      <Text size="sm" fw={600}>
-        {d.name}
-      </Text>
-    ),
-  },
+  nameColumn(),
   {
     header: 'Type',
     cell: (d) => (
@@ -194,7 +187,7 @@ const COLUMNS: Column<Datastore>[] = [
     ),
   },
   { header: 'Teams', cell: (d) => <TeamBadges teams={d.teams} /> },
-  { header: 'Created', cell: (d) => <RelativeTime iso={d.created} /> },
+  createdColumn(),
 ];
 
 /** The datastores the caller may see; Editors and above manage them here. */
@@ -294,13 +287,7 @@ export function DatastoreList({ manage }: { manage: boolean }) {
             onClose={() => setDeleting(null)}
             onConfirm={() =>
               deleting &&
-              del.mutate(deleting.id, {
-                onSuccess: () => {
-                  notifications.show({ color: 'green', message: `Connection ${deleting.name} deleted` });
-                  setDeleting(null);
-                },
-                onError: (e) => notifications.show({ color: 'red', title: 'Could not delete the connection', message: e.message }),
-              })
+              del.mutate(deleting.id, withNotices(`Connection ${deleting.name} deleted`, 'Could not delete the connection', () => setDeleting(null)))
             }
           >
             Delete the connection <b>{deleting?.name}</b>? This cannot be undone.

@@ -21,9 +21,9 @@ import { isApiError } from '../../api/client';
 import { useDeleteTeam, useSaveTeam, useTeams, useUsers } from '../../api/hooks';
 import type { Team } from '../../api/types';
 import { FormActions } from '../../components/form-actions';
+import { withNotices } from '../../lib/notices';
 import { ConfirmModal } from '../../components/confirm-modal';
-import { DataTable, ListBody, ListFooter, type Column } from '../../components/data-table';
-import { RelativeTime } from '../../components/time';
+import { createdColumn, DataTable, ListBody, ListFooter, nameColumn, type Column } from '../../components/data-table';
 
 const PAGE_SIZE = 20;
 
@@ -116,14 +116,7 @@ function TeamModal({ team, opened, onClose }: { team: Team | null; opened: boole
 
 /** The columns of the teams table. */
 const COLUMNS: Column<Team>[] = [
-  {
-    header: 'Name',
-    cell: (t) => (
-      <Text size="sm" fw={600}>
-        {t.name}
-      </Text>
-    ),
-  },
+  nameColumn(),
   {
     header: 'Description',
     cell: (t) => (
@@ -151,7 +144,7 @@ const COLUMNS: Column<Team>[] = [
       </Group>
     ),
   },
-  { header: 'Created', cell: (t) => <RelativeTime iso={t.created} /> },
+  createdColumn(),
 ];
 
 export function TeamsSection({ isAdmin }: { isAdmin: boolean }) {
@@ -216,13 +209,7 @@ export function TeamsSection({ isAdmin }: { isAdmin: boolean }) {
         onClose={() => setDeleting(null)}
         onConfirm={() =>
           deleting &&
-          del.mutate(deleting.id, {
-            onSuccess: () => {
-              notifications.show({ color: 'green', message: `Team ${deleting.name} deleted` });
-              setDeleting(null);
-            },
-            onError: (e) => notifications.show({ color: 'red', title: 'Could not delete the team', message: e.message }),
-          })
+          del.mutate(deleting.id, withNotices(`Team ${deleting.name} deleted`, 'Could not delete the team', () => setDeleting(null)))
         }
       >
         Delete the team <b>{deleting?.name}</b>? Its members lose access to datastores that only this

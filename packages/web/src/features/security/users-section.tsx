@@ -29,8 +29,9 @@ import { useDeactivateUser, useUpdateUser, useUsers } from '../../api/hooks';
 import type { User } from '../../api/types';
 import { SearchInput } from '../../components/search-input';
 import { ConfirmModal } from '../../components/confirm-modal';
-import { DataTable, ListBody, ListFooter, type Column } from '../../components/data-table';
+import { createdColumn, DataTable, ListBody, ListFooter, type Column } from '../../components/data-table';
 import { TeamBadges } from '../../components/team-badges';
+import { withNotices } from '../../lib/notices';
 import { RelativeTime } from '../../components/time';
 import { HumanUserModal, EditUserModal } from './user-modals';
 import { ServiceUserWizard } from './service-user-wizard';
@@ -86,7 +87,7 @@ const COLUMNS: Column<User>[] = [
         <RelativeTime iso={u.last_login} empty="Never" />
       ),
   },
-  { header: 'Created', cell: (u) => <RelativeTime iso={u.created} /> },
+  createdColumn(),
 ];
 
 export function UsersSection({ isAdmin, meId }: { isAdmin: boolean; meId: number }) {
@@ -110,13 +111,7 @@ export function UsersSection({ isAdmin, meId }: { isAdmin: boolean; meId: number
   const update = useUpdateUser();
 
   const reactivate = (u: User) =>
-    update.mutate(
-      { id: u.id, active: true },
-      {
-        onSuccess: () => notifications.show({ color: 'green', message: `${u.name} reactivated` }),
-        onError: (e) => notifications.show({ color: 'red', title: 'Could not reactivate', message: e.message }),
-      },
-    );
+    update.mutate({ id: u.id, active: true }, withNotices(`${u.name} reactivated`, 'Could not reactivate'));
 
   const revokeAll = async (u: User) => {
     setRevokeBusy(true);
@@ -248,14 +243,7 @@ export function UsersSection({ isAdmin, meId }: { isAdmin: boolean; meId: number
         onClose={() => setDeactivating(null)}
         onConfirm={() =>
           deactivating &&
-          deactivate.mutate(deactivating.id, {
-            onSuccess: () => {
-              notifications.show({ color: 'green', message: `${deactivating.name} deactivated` });
-              setDeactivating(null);
-            },
-            onError: (e) =>
-              notifications.show({ color: 'red', title: 'Could not deactivate', message: e.message }),
-          })
+          deactivate.mutate(deactivating.id, withNotices(`${deactivating.name} deactivated`, 'Could not deactivate', () => setDeactivating(null)))
         }
       >
         Deactivate <b>{deactivating?.name}</b> ({deactivating?.user_id})? Every token of the account is

@@ -2,7 +2,7 @@ import { Badge, Group, Menu, Stack, Text, Tooltip } from '@mantine/core';
 import { IconPlayerPlay, IconBan, IconTrash, IconRobot, IconUser } from '@tabler/icons-react';
 import type { Token } from '../../api/types';
 import type { TokenAction } from '../../api/hooks';
-import { DataTable, type Column } from '../../components/data-table';
+import { createdColumn, DataTable, type Column } from '../../components/data-table';
 import { RelativeTime } from '../../components/time';
 import { formatDay, formatExact, formatRelative } from '../../lib/format';
 import { STATUS_COLOR, tokenStatus } from '../../lib/token-status';
@@ -92,7 +92,7 @@ const columnsAt = (now: number): Column<Token>[] => [
         </Text>
       ),
   },
-  { header: 'Created', cell: (t) => <RelativeTime iso={t.created} /> },
+  createdColumn(),
 ];
 
 /** The token list (SPEC §5): one row per token with its ⋮ menu. Presentational only. */
