@@ -3,10 +3,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createToken } from '@gatehouse/core';
 import { createTestDatabase } from '@gatehouse/db/test-support';
 import type { InjectOptions } from 'fastify';
-import { loadConfig } from '../config.js';
 import { createServer } from '../server.js';
 import { rawHttp } from '../test-support/raw-http.js';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, NO_LIMITS, TEST_SECRET, testPasswords, withApp } from '../test-support/test-app.js';
+import { ADMIN_EMAIL, testConfig, testPasswords, withApp } from '../test-support/test-app.js';
 
 /*
  * Overload (issue 6): the server answers 503 + Retry-After in its error format instead of
@@ -32,11 +31,7 @@ describe('heap above the threshold → 503 + Retry-After, /healthz still alive',
     // Set up through the core, not over HTTP: requests made while setting up would race the
     // first sample (a test app's own login and token take more than a second on a busy machine).
     const db = await createTestDatabase('sqlite');
-    const config = loadConfig({
-      GATEHOUSE_DATA_DIR: db.dataDir, GATEHOUSE_SECRET: TEST_SECRET, GATEHOUSE_ADMIN_EMAIL: ADMIN_EMAIL, GATEHOUSE_ADMIN_PASSWORD: ADMIN_PASSWORD,
-      GATEHOUSE_LOG_LEVEL: 'silent', GATEHOUSE_MAX_HEAP_MB: '1', ...NO_LIMITS,
-    });
-    const server = await createServer(config, { passwords: testPasswords, logger: false });
+    const server = await createServer(testConfig(db, { GATEHOUSE_MAX_HEAP_MB: '1' }), { passwords: testPasswords, logger: false });
     try {
       const admin = (await server.store.users.findByUserId(ADMIN_EMAIL))!;
       const { bearerToken } = await createToken(server.gatehouse.deps, { principal: { user: admin, token: null }, ip: null, userAgent: null }, { name: 'overload' });
