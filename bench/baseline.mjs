@@ -1,9 +1,9 @@
 // The bare Fastify baseline of the benchmark: one route per scenario answering the same JSON
 // as Gatehouse, serialized from the same response schemas, with no hooks and no plugins.
-// First, Gatehouse's V8 settings: without the nextTick shape they keep, a bare Fastify process
-// answers 25–30 % slower from whichever full GC drops that shape, at start or mid-run, and a
-// comparison with it measures that luck (BENCHMARKS.md, seventh pass).
-import '@gatehouse/server/v8-tuning';
+// Started with Gatehouse's V8 flags (run.mjs) and, first, the nextTick shape it holds: without
+// it, a bare Fastify process answers 25–30 % slower from whichever full GC drops that shape, at
+// start or mid-run, and a comparison with it measures that luck (BENCHMARKS.md, seventh pass).
+import '@gatehouse/server/tick-shape';
 import { readFileSync } from 'node:fs';
 import Fastify from 'fastify';
 

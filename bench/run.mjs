@@ -15,6 +15,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { V8_FLAGS } from '@gatehouse/server/v8-flags';
 import { freePort, load, median, rssMB, sleep, startProcess } from './lib.mjs';
 import { seed } from './seed.mjs';
 
@@ -71,7 +72,8 @@ async function prepareDatabase(dialect, label) {
 async function startGatehouse(db, extraEnv = {}) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const proc = await startProcess(process.execPath, [MAIN, 'serve'], {
+  // Started as `npm start` starts it: with the server's V8 flags.
+  const proc = await startProcess(process.execPath, [...V8_FLAGS, MAIN, 'serve'], {
     GATEHOUSE_PORT: String(port), GATEHOUSE_DATA_DIR: db.dataDir, GATEHOUSE_SECRET: SECRET, GATEHOUSE_LOG_LEVEL: 'info',
     // Abuse limits would turn the issuance and invalid-token floods into 429s: measure the work itself.
     GATEHOUSE_LIMIT_TOKEN_CREATE: 'off', GATEHOUSE_LIMIT_INVALID_TOKEN: 'off',
@@ -84,7 +86,7 @@ async function startBaseline(routes) {
   const port = await freePort();
   const file = join(tmpdir(), `gatehouse-bench-baseline-${port}.json`);
   writeFileSync(file, JSON.stringify(routes));
-  const proc = await startProcess(process.execPath, [BASELINE, file, String(port)], {}, async () => (await fetch(`http://127.0.0.1:${port}${routes[0].url}`)).ok, 'baseline');
+  const proc = await startProcess(process.execPath, [...V8_FLAGS, BASELINE, file, String(port)], {}, async () => (await fetch(`http://127.0.0.1:${port}${routes[0].url}`)).ok, 'baseline');
   return { ...proc, url: `http://127.0.0.1:${port}`, pid: proc.child.pid };
 }
 

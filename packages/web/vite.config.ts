@@ -1,9 +1,11 @@
 import react from '@vitejs/plugin-react';
-import { defineConfig } from 'vite';
+import { defaultClientConditions, defineConfig } from 'vite';
 
 // The server serves dist/ at `/` with an SPA fallback; in development the API is proxied.
 export default defineConfig({
   plugins: [react()],
+  // Workspace packages (the SDK's role ladder) from their TypeScript sources, as in the tests.
+  resolve: { conditions: ['source', ...defaultClientConditions] },
   build: {
     outDir: 'dist',
     emptyOutDir: true,

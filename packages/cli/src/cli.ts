@@ -36,15 +36,15 @@ export async function run(argv: string[], io: Io): Promise<number> {
       return EXIT.OK;
     }
     const wantsHelp = argv.includes('--help') || argv.includes('-h');
-    if (first === 'serve' || first === 'migrate' || first === 'admin') {
+    if (first === 'serve' || first === 'migrate') {
       // Loaded only for these commands: client commands start without the server's dependencies.
-      const { adminCommand, ADMIN_HELP, MIGRATE_HELP, migrateCommand, SERVE_HELP, serveCommand } = await import('./server-commands.js');
-      if (wantsHelp) {
-        io.stdout.write(first === 'serve' ? SERVE_HELP : first === 'migrate' ? MIGRATE_HELP : ADMIN_HELP);
-        return EXIT.OK;
-      }
-      const rest = argv.slice(1);
-      return first === 'serve' ? await serveCommand(rest, io) : first === 'migrate' ? await migrateCommand(rest, io) : await adminCommand(rest, io);
+      const { runServerCommand } = await import('@gatehouse/server');
+      return await runServerCommand(argv, io);
+    }
+    if (first === 'admin') {
+      const { adminCommand, ADMIN_HELP } = await import('./admin-commands.js');
+      if (wantsHelp) return io.stdout.write(ADMIN_HELP), EXIT.OK;
+      return await adminCommand(argv.slice(1), io);
     }
     const two = CLIENT_COMMANDS.find((c) => c.name === `${first} ${second}`);
     const one = CLIENT_COMMANDS.find((c) => c.name === first);

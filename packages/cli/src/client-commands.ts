@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname as osHostname } from 'node:os';
 import { parseArgs } from 'node:util';
-import { baseUrlOf, GatehouseApiError, GatehouseClient, GatehouseUnreachableError, type Page, type Role, type Token, type User } from '@gatehouse/sdk';
+import { baseUrlOf, GatehouseApiError, GatehouseClient, GatehouseUnreachableError, ROLES, type Page, type Role, type Token, type User } from '@gatehouse/sdk';
 import { configPath, readSavedLogin, writeSavedLogin } from './config-file.js';
 import { CliError, EXIT, parseDays, readAll, UsageError, type Io } from './io.js';
 import { details, printJson, progress, table, when, type Column } from './output.js';
@@ -137,7 +137,6 @@ async function serviceAccountId(ctx: Ctx, raw: string): Promise<number> {
   return found.id;
 }
 
-const ROLES: Role[] = ['Member', 'Editor', 'Manager', 'Admin'];
 const roleArg = (raw: unknown): Role => {
   const r = ROLES.find((x) => x.toLowerCase() === String(raw).toLowerCase());
   if (!r) throw new UsageError(`--role must be one of ${ROLES.join(', ')}, got "${String(raw)}"`);
@@ -220,7 +219,7 @@ Gatehouse page where you approve a Personal token for this computer, received on
   {
     name: 'service-accounts create',
     summary: 'Creates a service account (Admin). Its id is made from the name: "Pipeline Automation" → pipeline_automation@service.',
-    usage: 'service-accounts create --name <name> --role <Member|Editor|Manager|Admin> [--team <team>]...',
+    usage: `service-accounts create --name <name> --role <${ROLES.join('|')}> [--team <team>]...`,
     options: { name: { type: 'string' }, role: { type: 'string' }, team: { type: 'string', multiple: true } },
     examples: [
       'gatehouse service-accounts create --name "Pipeline Automation" --role Editor --team Analytics',

@@ -1,6 +1,7 @@
 export * from './errors.js';
 export * from './clock.js';
 export * from './roles.js';
+export * from './names.js';
 export * from './model.js';
 export * from './ports.js';
 export * from './deps.js';

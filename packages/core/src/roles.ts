@@ -1,24 +1,23 @@
+/**
+ * The role ladder of SPEC §1, `Member` < `Editor` < `Manager` < `Admin`: defined here once, for
+ * the server, and re-exported by the SDK for the web UI, the CLI and other services. No imports:
+ * the SDK and the browser load this module alone (`@gatehouse/core/roles`).
+ */
 export const ROLES = ['Member', 'Editor', 'Manager', 'Admin'] as const;
 export type Role = (typeof ROLES)[number];
 
-const rank: Record<Role, number> = { Member: 0, Editor: 1, Manager: 2, Admin: 3 };
-
-/** `Member` < `Editor` < `Manager` < `Admin` (SPEC §1). */
+/** Whether `role` is `minimum` or above it on the ladder. */
 export function roleAtLeast(role: Role, minimum: Role): boolean {
-  return rank[role] >= rank[minimum];
+  return ROLES.indexOf(role) >= ROLES.indexOf(minimum);
 }
-
-export const isRole = (v: unknown): v is Role => typeof v === 'string' && (ROLES as readonly string[]).includes(v);
 
 /** The permission table of SPEC §1, by the least role that has each permission. */
 export const PERMISSIONS = {
-  viewOwnTeamDatastores: 'Member',
   manageDatastores: 'Editor',
   viewAllDatastores: 'Manager',
   viewUsersAndTeams: 'Manager',
   manageUsers: 'Admin',
   manageServiceTokens: 'Admin',
-  createScimTokens: 'Admin',
   readAuditLog: 'Admin',
 } as const satisfies Record<string, Role>;
 export type Permission = keyof typeof PERMISSIONS;

@@ -1,3 +1,4 @@
+export * from './roles.js';
 export * from './types.js';
 export * from './errors.js';
 export { GatehouseClient, baseUrlOf, type ClientOptions } from './client.js';

@@ -1,11 +1,11 @@
 /*
  * The wire format of the Gatehouse API (SPEC §3): snake_case JSON, integer ids, ISO-8601 UTC
- * dates. Written out here so that the SDK has no dependency at all; `types.conformance.ts`
- * checks at compile time (in the SDK's tests) that every type equals the server's TypeBox
- * schema, so the two cannot drift apart.
+ * dates. Written out here so that the SDK needs neither the server nor its schema library;
+ * `types.conformance.ts` checks at compile time (in the SDK's tests) that every type equals the
+ * server's TypeBox schema, so the two cannot drift apart. The role ladder is core's.
  */
+import type { Role } from './roles.js';
 
-export type Role = 'Member' | 'Editor' | 'Manager' | 'Admin';
 export type UserType = 'Human' | 'Service';
 export type TokenType = 'Personal' | 'Service';
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { baseUrlOf } from './client.js';
-import type { Introspection, Role, TokenType, UserType } from './types.js';
+import { roleAtLeast, type Role } from './roles.js';
+import type { Introspection, TokenType, UserType } from './types.js';
 
 /** Who called the protected service, as Gatehouse knows them now (not from token claims). */
 export interface GatehousePrincipal {
@@ -49,7 +50,6 @@ export interface VerifierOptions {
   now?: () => number;
 }
 
-const RANK: Record<Role, number> = { Member: 0, Editor: 1, Manager: 2, Admin: 3 };
 /** RFC 6750 §2.1 b64token. */
 const BEARER = /^bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
 
@@ -112,7 +112,7 @@ export function createVerifier(opts: VerifierOptions): Verifier {
     if (principal.scope === 'scim' && !opts.allowScim) {
       return { valid: false, reason: 'SCIM_TOKEN', status: 403, detail: 'SCIM administration tokens are not accepted here' };
     }
-    if (opts.minRole && RANK[principal.role] < RANK[opts.minRole]) {
+    if (opts.minRole && !roleAtLeast(principal.role, opts.minRole)) {
       return { valid: false, reason: 'ROLE', status: 403, detail: `This needs the role ${opts.minRole} or higher (yours: ${principal.role})` };
     }
     return { valid: true, principal };

@@ -99,6 +99,25 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 /** Variables that are not settings but may legitimately be present. */
 const OTHER_KNOWN_ENV = new Set(['GATEHOUSE_REQUIRE_ALL', 'GATEHOUSE_TEST_PG_URL', 'GATEHOUSE_URL', 'GATEHOUSE_TOKEN', 'GATEHOUSE_CONFIG']);
 
+/**
+ * The process's environment, for the entry points (the server's and the CLI's), which hand it
+ * on: nothing else reads `process.env`.
+ */
+export function processEnvironment(): NodeJS.ProcessEnv {
+  return process.env;
+}
+
+/**
+ * Not a setting: how a cluster's primary hands its one-time setup token to the workers it forks
+ * (so that the link it printed works on all of them).
+ */
+export const CLUSTER_SETUP_TOKEN_ENV = 'GH_CLUSTER_SETUP_TOKEN';
+
+/** The setup token a cluster worker was given by its primary, if any. */
+export function inheritedSetupToken(env: NodeJS.ProcessEnv = process.env): string | null {
+  return env[CLUSTER_SETUP_TOKEN_ENV] || null;
+}
+
 function int(name: string, raw: string, min: number, max: number): number {
   if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
     throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);

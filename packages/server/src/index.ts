@@ -1,7 +1,11 @@
 export * from './app.js';
 export * from './config.js';
+export * from './gatehouse.js';
+export * from './jobs.js';
 export * from './server.js';
 export * from './secrets.js';
 export * from './passwords.js';
-export * from './serve.js';
-export * from './cluster.js';
+export * from './process/serve.js';
+export * from './process/command-line.js';
+export { serveCluster } from './process/cluster/primary.js';
+export { V8_FLAGS, withV8Flags } from './fast-path/index.js';

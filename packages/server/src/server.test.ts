@@ -59,6 +59,9 @@ describe('the real process (built server)', () => {
     const server = await spawnServer({ env: { GATEHOUSE_ADMIN_EMAIL: '', GATEHOUSE_ADMIN_PASSWORD: '' } });
     try {
       expect(server.output()).toMatch(new RegExp(`Create the first Admin at ${server.baseUrl}/setup\\?token=[\\w-]{32}`));
+      // Not a terminal: JSON lines, for log collectors.
+      const lines = server.output().trim().split('\n');
+      expect(lines.map((line) => JSON.parse(line) as { msg: string }).map((l) => typeof l.msg)).toEqual(lines.map(() => 'string'));
     } finally {
       await server.stop();
     }
@@ -143,32 +146,16 @@ describe('the real process (built server)', () => {
     }
   });
 
-  it('--workers 2 on SQLite: a worker that does not acknowledge within 2 s holds the revocation no longer, with a warning, and applies it once it runs again', async () => {
-    const cluster = await twoWorkersOneStopped();
-    try {
-      expect((await cluster.revoke()).status).toBe(200);
-      await vi.waitFor(() => expect(cluster.server.output()).toMatch(/did not acknowledge an auth change within 2000 ms/));
-      await cluster.resume();
-      // The resumed worker reads the relayed change and new requests in an order of its own: a
-      // request it takes first may still be accepted (why a worker is waited for at all), so
-      // the change is expected soon after, not on the very next request.
-      await vi.waitFor(async () => expect(await cluster.statusesOfMe(cluster.agents)).toEqual(Array(cluster.agents.length).fill(401)), { timeout: 2000 });
-    } finally {
-      await cluster.close();
-    }
-  });
-
   it('--workers 2 on SQLite: a worker that exits while a revocation waits for it is not waited for', async () => {
     const cluster = await twoWorkersOneStopped();
     try {
-      const started = Date.now();
       const revoke = cluster.revoke();
       await new Promise((r) => setTimeout(r, 300));
       cluster.kill();
       expect((await revoke).status).toBe(200);
-      // Released by the exit, not by the 2-s wait for a worker that does not acknowledge.
-      expect(Date.now() - started).toBeLessThan(1_900);
       await vi.waitFor(() => expect(cluster.server.output()).toMatch(/exited \(SIGKILL\); starting another/));
+      // Released by the exit, not by the relay timeout (which would have warned; the relays'
+      // timing is unit-tested in process/cluster/change-relays.test.ts).
       expect(cluster.server.output()).not.toMatch(/did not acknowledge/);
       const survivors = cluster.agents.filter((a) => cluster.workerOf.get(a) === cluster.workerOf.get(cluster.running));
       expect(await cluster.statusesOfMe(survivors)).toEqual(Array(survivors.length).fill(401));

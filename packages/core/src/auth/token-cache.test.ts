@@ -25,7 +25,7 @@ describe('TokenCache', () => {
     expect(c.get('a', 1)).toBeUndefined();
     c.apply({ kind: 'user', userId: 10 });
     expect(c.get('b', 1)).toBeUndefined();
-    expect(c.get('c', 1)).toBeDefined();
+    expect(c.get('c', 1)?.token?.id).toBe(3);
     c.apply({ kind: 'all' });
     expect(c.size).toBe(0);
   });
@@ -34,9 +34,9 @@ describe('TokenCache', () => {
     const c = new TokenCache(10, { ttlMs: 1000 });
     c.set('ttl', principal(1, 1), 0, c.epoch);
     c.set('exp', principal(2, 1, 500), 0, c.epoch);
-    expect(c.get('exp', 499)).toBeDefined();
+    expect(c.get('exp', 499)?.token?.id).toBe(2);
     expect(c.get('exp', 500)).toBeUndefined();
-    expect(c.get('ttl', 999)).toBeDefined();
+    expect(c.get('ttl', 999)?.token?.id).toBe(1);
     expect(c.get('ttl', 1000)).toBeUndefined();
   });
 
@@ -94,7 +94,7 @@ describe('TokenCache', () => {
       const p = principal(1, 7);
       c.setUser(p.user, 0, c.epoch);
       c.set('a', p, 900, c.epoch);
-      expect(c.get('a', 999)).toBeDefined();
+      expect(c.get('a', 999)).toBe(p);
       expect(c.get('a', 1000)).toBeUndefined();
     });
 

@@ -25,8 +25,6 @@ export class ScimError extends Error {
   }
 }
 
-export const isScimError = (e: unknown): e is ScimError => e instanceof ScimError;
-
 export const invalidFilter = (message: string) => new ScimError(400, 'invalidFilter', message);
 export const invalidValue = (message: string) => new ScimError(400, 'invalidValue', message);
 export const invalidSyntax = (message: string) => new ScimError(400, 'invalidSyntax', message);

@@ -3,7 +3,7 @@ import { DomainError, notFound } from '../errors.js';
 import { PUBLIC_TEAM, type Team } from '../model.js';
 import { requirePermission } from '../policies.js';
 import type { StoreTransaction } from '../ports.js';
-import { normaliseName } from '../use-cases/create-token.js';
+import { normaliseName } from '../names.js';
 import { deleteTeamInside } from '../use-cases/manage-teams.js';
 import { invalidValue } from './errors.js';
 import { listResponse, type ScimListQuery, type ScimListResponse } from './list.js';

@@ -3,6 +3,7 @@ import { DAY_MS } from '../clock.js';
 import { auditEvent, type Deps } from '../deps.js';
 import { DomainError, invalidInput, notFound } from '../errors.js';
 import { userRefOf, type Token, type TokenType, type User } from '../model.js';
+import { normaliseName } from '../names.js';
 import { isAdmin, requirePermission, requireTokenManager } from '../policies.js';
 import { hashToken, mintJwt } from '../tokens/jwt.js';
 
@@ -35,13 +36,6 @@ export function expirationFor(deps: Deps, days: number | null | undefined, field
   }
   if (max !== null && days > max) throw invalidInput(field, `must be at most ${max} days by policy`);
   return new Date(deps.clock.now().getTime() + days * DAY_MS);
-}
-
-export function normaliseName(name: string, field = 'name'): string {
-  const trimmed = name.trim();
-  if (trimmed.length === 0) throw invalidInput(field, 'must not be empty');
-  if (trimmed.length > 100) throw invalidInput(field, 'must be at most 100 characters');
-  return trimmed;
 }
 
 async function resolveOwner(deps: Deps, actor: Actor, userId: number | string | undefined): Promise<User> {

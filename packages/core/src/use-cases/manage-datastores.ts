@@ -5,7 +5,7 @@ import { DomainError, invalidInput, notFound } from '../errors.js';
 import type { Datastore, Page, PageRequest } from '../model.js';
 import { requirePermission, visibleTeamIds } from '../policies.js';
 import type { DatastoreQuery, StoreTransaction } from '../ports.js';
-import { normaliseName } from './create-token.js';
+import { normaliseName } from '../names.js';
 import { resolveTeamIds } from './manage-users.js';
 
 export type DatastoreListQuery = PageRequest & Pick<DatastoreQuery, 'name' | 'types' | 'search' | 'sort'>;

@@ -5,7 +5,7 @@ import { DomainError, invalidInput, notFound } from '../errors.js';
 import { PUBLIC_TEAM, type Page, type PageRequest, type Team } from '../model.js';
 import { requirePermission } from '../policies.js';
 import type { StoreTransaction } from '../ports.js';
-import { normaliseName } from './create-token.js';
+import { normaliseName } from '../names.js';
 
 export function listTeams(deps: Deps, actor: Actor, query: PageRequest & { search?: string }): Promise<Page<Team>> {
   requirePermission(actor, 'viewUsersAndTeams', 'list teams');

@@ -7,7 +7,8 @@ import type { RevokeReason, Token } from '../model.js';
 import { canSeeToken, requirePermission, requireTokenAction } from '../policies.js';
 import type { StoreTransaction, TokenPatch } from '../ports.js';
 import { hashToken, mintJwt } from '../tokens/jwt.js';
-import { expirationFor, normaliseName, type CreatedToken } from './create-token.js';
+import { expirationFor, type CreatedToken } from './create-token.js';
+import { normaliseName } from '../names.js';
 
 /** One token the actor may see (owner or Admin), else NOT_FOUND. */
 export async function getToken(deps: Deps, actor: Actor, id: number): Promise<Token> {

@@ -6,7 +6,7 @@ import { PUBLIC_TEAM, type Page, type TeamRef, type User } from '../model.js';
 import { requirePermission } from '../policies.js';
 import type { StoreTransaction, UserPatch, UserQuery } from '../ports.js';
 import type { Role } from '../roles.js';
-import { normaliseName } from './create-token.js';
+import { normaliseName } from '../names.js';
 
 /**
  * The id of a service account, from its name (SPEC §1): lowercase, whitespace to underscores,

@@ -77,9 +77,14 @@ describeOnEachDatabase('reference API compatibility', (app) => {
     const doc = (await t.request({ method: 'GET', url: '/api/openapi.json' })).json();
     expect(doc.openapi).toMatch(/^3\./);
     const post = doc.paths['/api/user-tokens'].post;
-    expect(post.requestBody.content['application/json'].schema.properties.expires_in_days).toBeDefined();
-    expect(post.responses['200'].content['application/json'].schema.properties.bearer_token).toBeDefined();
-    expect(doc.paths['/api/users/{id}'].get).toBeDefined();
+    const body = post.requestBody.content['application/json'].schema;
+    // What a client generated from the document needs: the optional lifetime (null = never)…
+    expect(body.required).toEqual(['name']);
+    expect(body.properties.expires_in_days).toMatchObject({ anyOf: [{ type: 'integer', minimum: 1, maximum: 3650 }, { type: 'null' }] });
+    // …the secret in the answer…
+    expect(post.responses['200'].content['application/json'].schema.properties.bearer_token).toMatchObject({ type: 'string' });
+    // …and path parameters typed as integer ids.
+    expect(doc.paths['/api/users/{id}'].get.parameters).toEqual([expect.objectContaining({ in: 'path', name: 'id', required: true, schema: expect.objectContaining({ type: 'integer' }) })]);
     const ui = await t.request({ method: 'GET', url: '/api/docs/' });
     expect(ui.statusCode).toBe(200);
     expect(ui.headers['content-type']).toContain('text/html');

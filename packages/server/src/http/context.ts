@@ -30,6 +30,14 @@ export interface AppContext {
 export type AuthMode = 'public' | 'user' | 'scim';
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** What the app serves (see plugins/context.ts). */
+    gatehouse: AppContext;
+    /** True while the server should answer 503 (see plugins/overload.ts). */
+    isOverloaded(): boolean;
+    /** Writes pending `last_used` and auth failures now (see plugins/usage-flusher.ts). */
+    flushUsage(): Promise<void>;
+  }
   interface FastifyContextConfig {
     auth?: AuthMode;
     /** On a public route: answers even while the server is overloaded (the liveness probe). */
@@ -37,7 +45,7 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     principal: Principal | null;
-    /** The route's metrics recorder, set by the route's first hook (see RequestLog.begin). */
+    /** The route's metrics recorder, set by the route's first hook (see fast-path/request-log.ts). */
     recordRequest: RouteRecorder | null;
     /** `performance.now()` when the route's first hook ran. */
     receivedAt: number;

@@ -54,9 +54,9 @@ export function sendError(reply: FastifyReply, status: number, code: string, det
 }
 
 /**
- * sendError for the API routes' own hook, which has set the security headers already: a
- * refused token is the one error answered at full speed (with the two changes below, setting
- * them once took 2.9 % off each refusal's instructions; BENCHMARKS.md, eighth pass).
+ * sendError for the API routes' own hook (fast-path/authenticate.ts), which has set the security
+ * headers already: a refused token is the one error answered at full speed, so its headers are
+ * set once.
  */
 export function sendErrorFromApiHook(reply: FastifyReply, status: number, code: string, detail: string): FastifyReply {
   return sendErrorBody(reply, status, code, detail);

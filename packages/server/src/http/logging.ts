@@ -1,5 +1,6 @@
-import { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import pinoPretty from 'pino-pretty';
 import { redactUrl } from './redact.js';
 
 /** Never log a credential (STYLE.md): request headers that carry one are redacted. */
@@ -14,91 +15,30 @@ const SERIALIZERS = {
   res: (reply: FastifyReply) => ({ statusCode: reply.statusCode }),
 };
 
-/** The app's logger: JSON lines on stdout at the configured level, credentials redacted. */
-export function createLogger(setting: LogSetting | undefined, level: string): Logger {
+/** Where the lines go by default: the process's standard output, a terminal or not. */
+export interface LogOutput extends DestinationStream {
+  readonly isTTY?: boolean;
+  hasColors?(): boolean;
+}
+
+/**
+ * The process's logger, at the configured level with credentials redacted: JSON lines on
+ * standard output for log collectors, or readable lines (pino-pretty, formatted and written
+ * synchronously, so that nothing is lost at exit) when standard output is a terminal. A
+ * `stream` given in the setting gets JSON lines.
+ */
+export function createLogger(setting: LogSetting | undefined, level: string, output: LogOutput = process.stdout): Logger {
   if (setting === false) return pino({ enabled: false });
   const { stream, ...options } = { level, redact: { paths: REDACT, censor: '[redacted]' }, ...setting };
   const withSerializers = { ...options, serializers: { ...SERIALIZERS, ...options.serializers } };
-  return stream ? pino(withSerializers, stream) : pino(withSerializers);
+  if (stream) return pino(withSerializers, stream);
+  if (output.isTTY === true) return pino(withSerializers, readableLines(output));
+  // JSON on file descriptor 1, through pino's own asynchronous writer (flushed at exit).
+  return output === process.stdout ? pino(withSerializers) : pino(withSerializers, output);
 }
 
-type Bindings = Parameters<FastifyBaseLogger['child']>[0];
-type ChildOptions = Parameters<FastifyBaseLogger['child']>[1];
-type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
-
-/**
- * A request's logger (`request.log`, `reply.log`): a child of the app's logger with the request
- * id, made only when the request logs at an enabled level. Most requests never log.
- */
-class LazyChildLogger {
-  #real: FastifyBaseLogger | undefined;
-  constructor(
-    private readonly parent: Logger,
-    private readonly bindings: Bindings,
-    private readonly options: ChildOptions,
-  ) {}
-  get #logger(): FastifyBaseLogger {
-    return (this.#real ??= this.parent.child(this.bindings, this.options) as FastifyBaseLogger);
-  }
-  get level(): string {
-    return this.#real?.level ?? this.options?.level ?? this.parent.level;
-  }
-  set level(level: string) {
-    this.#logger.level = level;
-  }
-  child(bindings: Bindings, options?: ChildOptions): FastifyBaseLogger {
-    return this.#logger.child(bindings, options);
-  }
-  // Methods, not arrow-function fields: one of these objects is made per request.
-  fatal(...a: unknown[]): void {
-    this.#call('fatal', a);
-  }
-  error(...a: unknown[]): void {
-    this.#call('error', a);
-  }
-  warn(...a: unknown[]): void {
-    this.#call('warn', a);
-  }
-  info(...a: unknown[]): void {
-    this.#call('info', a);
-  }
-  debug(...a: unknown[]): void {
-    this.#call('debug', a);
-  }
-  trace(...a: unknown[]): void {
-    this.#call('trace', a);
-  }
-  silent(): void {}
-
-  #call(level: Level, args: unknown[]): void {
-    // A route's own log level (Fastify passes it in the options) is the child's to decide.
-    if (this.#real === undefined && this.options?.level === undefined && !this.parent.isLevelEnabled(level)) return;
-    (this.#logger[level] as (...a: unknown[]) => void)(...args);
-  }
-}
-
-/**
- * How the app hands its logger to Fastify. Fastify itself gets `logger: false`: with a logger of
- * its own, Fastify times every response and listens for its end, and that cost about 0.5 µs a
- * request more than the same work done by an onResponse hook (BENCHMARKS.md, seventh pass). Each
- * request still gets a logger with its id (`request.log`), a child of the app's logger, so
- * Fastify's own warnings about a request and the error handler's lines carry the request id
- * that error bodies show. `app.log` is Fastify's silent logger: log through `AppContext.log`.
- */
-export function fastifyLogging(log: Logger): Pick<FastifyServerOptions, 'logger' | 'childLoggerFactory' | 'logController'> {
-  return {
-    logger: false,
-    childLoggerFactory: (_silent, bindings, options) => new LazyChildLogger(log, bindings, options) as unknown as FastifyBaseLogger,
-    logController: new QuietRequestsLogController(),
-  };
-}
-
-/**
- * No line per request from Fastify: at info, a line per API call would cost more than the call
- * (mutations are in the audit log; RequestLog writes one at debug). Fastify's other lines
- * (serializer and stream errors) are kept.
- */
-class QuietRequestsLogController extends LogController {
-  override incomingRequest(): void {}
-  override requestCompleted(): void {}
+/** One readable line per entry (time, level, message, then any other fields), written at once. */
+function readableLines(output: LogOutput): DestinationStream {
+  const pretty = pinoPretty.prettyFactory({ colorize: output.hasColors?.() ?? false, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
+  return { write: (line: string) => output.write(pretty(line)) };
 }

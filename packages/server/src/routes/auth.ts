@@ -1,6 +1,6 @@
 import { completeSetup, endOtherOwnSessions, endOwnSession, listOwnSessions, login, logout, checkPassword } from '@gatehouse/core';
 import { Type } from 'typebox';
-import { SESSION_COOKIE, sessionCookieOf } from '../http/authenticate.js';
+import { SESSION_COOKIE, sessionCookieOf } from '../http/session-cookie.js';
 import { actorOf, type App, type AppContext } from '../http/context.js';
 import { errorResponses, IdParams, SessionSchema, sessionToWire, UserSchema, userToWire } from '../http/wire.js';
 import { SESSION_TTL_MS } from '@gatehouse/core';

@@ -5,7 +5,7 @@ import {
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { sessionCookieOf } from '../http/authenticate.js';
+import { sessionCookieOf } from '../http/session-cookie.js';
 import type { App, AppContext } from '../http/context.js';
 
 /*

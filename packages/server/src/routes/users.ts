@@ -29,8 +29,8 @@ const MeSchema = Type.Object({
 });
 /**
  * GET /api/users/me of a principal, formatted once per principal object: a cached token's
- * principal is reused until a change replaces it. (Building the answer per request from a
- * per-user part measured 50 % slower on this route.)
+ * principal is reused until a change replaces it (part of the request fast path; see
+ * fast-path/index.ts and BENCHMARKS.md, "Why the code is this way").
  */
 const meWire = new WeakMap<Principal, Static<typeof MeSchema>>();
 /** The user part, once per user object (cached principals of one user share it). */
@@ -41,9 +41,8 @@ function meToWire(principal: Principal): Static<typeof MeSchema> {
     const { user, token } = principal;
     let userPart = userWire.get(user);
     if (!userPart) userWire.set(user, (userPart = userToWire(user)));
-    // Every field written out, not `{ ...userPart, token }`: V8 gives each object made by a spread
-    // and then extended a hidden class of its own, so with many tokens in use the serializer's
-    // property reads missed their caches on every answer (spread scenario: 32 → 24 µs a request).
+    // Every field written out, not `{ ...userPart, token }`: all answers share one hidden class,
+    // so the serializer's property reads stay monomorphic however many tokens are in use.
     const u = userPart;
     wire = {
       id: u.id, user_id: u.user_id, user_name: u.user_name, email: u.email, name: u.name, user_type: u.user_type, role: u.role,

@@ -1,6 +1,7 @@
 import { scim, type Actor } from '@gatehouse/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { actorOf, type App, type AppContext } from '../http/context.js';
+import { parseJsonText } from '../plugins/json-body.js';
 import { handleScimError, SCIM_JSON, scimErrorBody } from './errors.js';
 
 /** Where the SCIM endpoints are mounted (SPEC §4). */
@@ -57,37 +58,17 @@ export async function scimRoutes(app: App, ctx: AppContext): Promise<void> {
     const scopeOf = (request: FastifyRequest): scim.ScimScope => ({ deps: ctx.deps, actor: actorOf(request) as Actor, baseUrl: baseUrl(request) });
 
     // Identity providers send application/scim+json (RFC 7644 §3.1); parsed like JSON.
-    scope.addContentTypeParser('application/scim+json', { parseAs: 'string' }, (_req, body, done) => {
-      const text = (body as string).trim();
-      if (text === '') return done(null, undefined);
-      try {
-        done(null, JSON.parse(text));
-      } catch {
-        done(Object.assign(new Error('The body is not valid JSON'), { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' }), undefined);
-      }
-    });
+    scope.addContentTypeParser('application/scim+json', { parseAs: 'string' }, parseJsonText);
     scope.setErrorHandler(handleScimError);
     scope.addHook('preValidation', async (request) => {
       if (request.body !== undefined) scim.checkBodyDepth(request.body);
     });
 
-    // Every answer is application/scim+json. Refusals made before the route runs (the shared
-    // auth hook: 401 without a token, 403 for any token but a SCIM one) are answered in the
-    // API's error format; they are rewritten here into SCIM error bodies, status unchanged.
-    scope.addHook('onSend', async (request, reply, payload) => {
-      const type = String(reply.getHeader('content-type') ?? '');
-      if (!type.startsWith('application/json')) return payload;
-      reply.header('content-type', SCIM_JSON);
-      if (reply.statusCode < 400 || typeof payload !== 'string') return payload;
-      let detail = 'Request refused';
-      try {
-        const parsed = JSON.parse(payload) as { detail?: unknown };
-        if (typeof parsed.detail === 'string') detail = parsed.detail;
-      } catch {
-        /* not JSON after all: keep the generic detail */
-      }
-      reply.header('x-request-id', String(request.id));
-      return JSON.stringify(scimErrorBody(reply.statusCode, detail));
+    // Every answer with a body is application/scim+json (RFC 7644 §3.1). Refusals made before
+    // a route runs are SCIM errors already: the auth hook knows these routes are SCIM's.
+    scope.addHook('preSerialization', (_request, reply, payload, done) => {
+      reply.type(SCIM_JSON);
+      done(null, payload);
     });
 
     scope.setNotFoundHandler((request, reply) => {

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, createTestApp, describeOnEachDatabase, type TestApp } from '../test-support/test-app.js';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, describeOnEachDatabase, withApp, type TestApp } from '../test-support/test-app.js';
 
 /** 429 in the API's error format (SPEC §3), with a Retry-After in whole seconds. */
 function expectTooMany(res: LightMyRequestResponse): void {
@@ -11,18 +11,6 @@ function expectTooMany(res: LightMyRequestResponse): void {
 
 const login = (t: TestApp, email: string, password: string, remoteAddress = '127.0.0.1') =>
   t.request({ method: 'POST', url: '/api/auth/login', payload: { email, password }, remoteAddress });
-
-/** An app of its own per limit, so that counters never leak between cases. */
-function withApp(env: Record<string, string>, body: (t: () => TestApp) => void): void {
-  let t: TestApp | undefined;
-  beforeAll(async () => {
-    t = await createTestApp('sqlite', env);
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
-  body(() => t!);
-}
 
 describe('failed logins per account: lockout with Retry-After, no user enumeration', () => {
   withApp({ GATEHOUSE_LIMIT_LOGIN_ACCOUNT: '3/15m' }, (app) => {

@@ -1,22 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, createTestApp, skipWithoutBuiltUi, UI_INDEX, type TestApp } from '../test-support/test-app.js';
+import { describe, expect, it } from 'vitest';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, skipWithoutBuiltUi, UI_INDEX, withApp } from '../test-support/test-app.js';
 
 /*
  * Browser security for the UI (issue 6): a strict CSP that the built UI satisfies, no framing,
  * cookies, trust-proxy and the CSRF rule of SPEC §3 (cases not in routes/auth.test.ts).
  */
-
-function withApp(env: Record<string, string>, body: (t: () => TestApp) => void): void {
-  let t: TestApp | undefined;
-  beforeAll(async () => {
-    t = await createTestApp('sqlite', env);
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
-  body(() => t!);
-}
 
 const directives = (csp: string) => new Map(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k!, v]));
 

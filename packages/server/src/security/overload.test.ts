@@ -1,23 +1,16 @@
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createToken } from '@gatehouse/core';
+import { createTestDatabase } from '@gatehouse/db/test-support';
+import type { InjectOptions } from 'fastify';
+import { createServer } from '../server.js';
 import { rawHttp } from '../test-support/raw-http.js';
-import { createTestApp, type TestApp } from '../test-support/test-app.js';
+import { ADMIN_EMAIL, testConfig, testPasswords, withApp } from '../test-support/test-app.js';
 
 /*
  * Overload (issue 6): the server answers 503 + Retry-After in its error format instead of
  * collapsing, refuses oversized bodies, and cuts slow clients.
  */
-
-function withApp(env: Record<string, string>, body: (t: () => TestApp) => void): void {
-  let t: TestApp | undefined;
-  beforeAll(async () => {
-    t = await createTestApp('sqlite', env);
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
-  body(() => t!);
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -34,18 +27,27 @@ async function lagEventLoop(totalMs: number): Promise<void> {
 }
 
 describe('heap above the threshold → 503 + Retry-After, /healthz still alive', () => {
-  withApp({ GATEHOUSE_MAX_HEAP_MB: '1' }, (app) => {
-    it('answers 503 in the error format once the heap is sampled', async () => {
-      const t = app();
+  it('answers 503 in the error format once the heap is sampled', async () => {
+    // Set up through the core, not over HTTP: requests made while setting up would race the
+    // first sample (a test app's own login and token take more than a second on a busy machine).
+    const db = await createTestDatabase('sqlite');
+    const server = await createServer(testConfig(db, { GATEHOUSE_MAX_HEAP_MB: '1' }), { passwords: testPasswords, logger: false });
+    try {
+      const admin = (await server.store.users.findByUserId(ADMIN_EMAIL))!;
+      const { bearerToken } = await createToken(server.gatehouse.deps, { principal: { user: admin, token: null }, ip: null, userAgent: null }, { name: 'overload' });
+      const request = (opts: InjectOptions) => server.app.inject(opts);
       await sleep(1200); // under-pressure samples once a second
-      const res = await t.request({ method: 'GET', url: '/api/users/me', token: t.adminToken });
+      const res = await request({ method: 'GET', url: '/api/users/me', headers: { authorization: `Bearer ${bearerToken}` } });
       expect(res.statusCode).toBe(503);
       expect(res.headers['retry-after']).toBe('5');
       expect(res.json()).toMatchObject({ code: 'SERVICE_UNAVAILABLE', detail: 'The server is overloaded; retry later', request_id: expect.any(String) });
-      const login = await t.request({ method: 'POST', url: '/api/auth/login', payload: { email: 'a@b.c', password: 'whatever-123' } });
+      const login = await request({ method: 'POST', url: '/api/auth/login', payload: { email: 'a@b.c', password: 'whatever-123' } });
       expect(login.statusCode).toBe(503);
-      expect((await t.request({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
-    });
+      expect((await request({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    } finally {
+      await server.close();
+      await db.drop();
+    }
   });
 });
 

@@ -5,7 +5,7 @@ import { ManualClock, type Role } from '@gatehouse/core';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '@gatehouse/db/test-support';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
-import { loadConfig } from '../config.js';
+import { loadConfig, type Config } from '../config.js';
 import type { LogSetting } from '../http/logging.js';
 import { argon2Passwords } from '../passwords.js';
 import { createServer, type GatehouseServer } from '../server.js';
@@ -57,20 +57,30 @@ export interface TestAppOptions {
   logger?: LogSetting;
 }
 
-/** A real app (routes, hooks, store) on a fresh database of the given kind, with a frozen clock. */
-export async function createTestApp(kind: 'sqlite' | 'postgres', env: Record<string, string> = {}, opts: TestAppOptions = {}): Promise<TestApp> {
-  const db = await createTestDatabase(kind);
-  const clock = new ManualClock('2026-06-01T10:00:00Z');
-  const config = loadConfig({
+/**
+ * The settings of a test app on `db`: the test secret, the first Admin, no logs, no abuse
+ * limits and no 503 for event loop lag (a busy machine's loop lags; overload tests ask for it),
+ * then `env`.
+ */
+export function testConfig(db: { dataDir: string; databaseUrl?: string | undefined }, env: Record<string, string> = {}): Readonly<Config> {
+  return loadConfig({
     GATEHOUSE_DATA_DIR: db.dataDir,
     ...(db.databaseUrl ? { GATEHOUSE_DATABASE_URL: db.databaseUrl } : {}),
     GATEHOUSE_SECRET: TEST_SECRET,
     GATEHOUSE_ADMIN_EMAIL: ADMIN_EMAIL,
     GATEHOUSE_ADMIN_PASSWORD: ADMIN_PASSWORD,
     GATEHOUSE_LOG_LEVEL: 'silent',
+    GATEHOUSE_MAX_EVENT_LOOP_DELAY_MS: '0',
     ...NO_LIMITS,
     ...env,
   });
+}
+
+/** A real app (routes, hooks, store) on a fresh database of the given kind, with a frozen clock. */
+export async function createTestApp(kind: 'sqlite' | 'postgres', env: Record<string, string> = {}, opts: TestAppOptions = {}): Promise<TestApp> {
+  const db = await createTestDatabase(kind);
+  const clock = new ManualClock('2026-06-01T10:00:00Z');
+  const config = testConfig(db, env);
   const server = await createServer(config, { clock, passwords: testPasswords, logger: opts.logger ?? false });
   const { app } = server;
 
@@ -164,5 +174,23 @@ export function describeOnEachDatabase(title: string, body: (t: () => TestApp) =
       if (!t) throw new Error('test app not started');
       return t;
     });
+  });
+}
+
+/**
+ * A SQLite app of its own for the tests in `body` (a `describe`'s), with settings that must not
+ * leak into other suites: abuse limits, overload thresholds, proxy trust.
+ */
+export function withApp(env: Record<string, string>, body: (t: () => TestApp) => void): void {
+  let t: TestApp | undefined;
+  beforeAll(async () => {
+    t = await createTestApp('sqlite', env);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+  body(() => {
+    if (!t) throw new Error('test app not started');
+    return t;
   });
 }

@@ -2,12 +2,16 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tansta
 import { api, query } from './client';
 import type {
   CreatedToken,
+  CreateHumanInput,
+  CreateServiceAccountInput,
   CreateTokenBody,
   Datastore,
+  DatastoreInput,
   Me,
   Paginated,
   Role,
   Team,
+  TeamInput,
   Token,
   User,
   UserListing,
@@ -142,21 +146,13 @@ export function useServiceAccounts(enabled: boolean) {
   });
 }
 
-export interface NewServiceAccount {
-  name: string;
-  role: Role;
-  teams: string[];
-}
-export interface NewHumanUser extends NewServiceAccount {
-  user_type: 'Human';
-  email: string;
-  password?: string;
-}
+/** A person's account, as POST /api/users takes it (a service account's has no user_type). */
+export type NewHumanUser = CreateHumanInput & { user_type: 'Human' };
 
 export function useCreateUser() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (body: NewServiceAccount | NewHumanUser) =>
+    mutationFn: (body: CreateServiceAccountInput | NewHumanUser) =>
       api<User>('/users', { method: 'POST', body }),
     // A new account joins Public and its teams: their member lists change too.
     onSuccess: () => {
@@ -224,12 +220,6 @@ export function useAllTeamNames(enabled: boolean) {
   });
 }
 
-export interface TeamInput {
-  name: string;
-  description?: string;
-  user_ids?: number[];
-}
-
 export function useSaveTeam() {
   const qc = useQueryClient();
   return useMutation({
@@ -264,16 +254,6 @@ export function useDatastores(filter: { page: number; size: number; search?: str
       api<Paginated<Datastore>>(`/datastores${query({ ...filter, sort: 'name' })}`, { signal }),
     placeholderData: keepPreviousData,
   });
-}
-
-export interface DatastoreInput {
-  name: string;
-  type: string;
-  host?: string | null;
-  port?: number | null;
-  database?: string | null;
-  schema?: string | null;
-  teams?: string[];
 }
 
 export function useSaveDatastore() {

@@ -1,11 +1,15 @@
 /**
  * Wire types of the Gatehouse API: the SDK's, which its tests check against the server's own
- * response schemas, so the UI cannot drift from what the server sends.
+ * response schemas, so the UI cannot drift from what the server sends. The role ladder is the
+ * server's own (core's, through the SDK).
  */
-import type { Role } from '@gatehouse/sdk';
-
+export { ROLES, roleAtLeast } from '@gatehouse/sdk/roles';
 export type {
   CreatedToken,
+  CreateHumanInput,
+  CreateServiceAccountInput,
+  DatastoreInput,
+  TeamInput,
   CreateTokenInput as CreateTokenBody,
   Datastore,
   Me,
@@ -19,5 +23,3 @@ export type {
   UserRef,
   UserType,
 } from '@gatehouse/sdk';
-
-export const ROLES: readonly Role[] = ['Member', 'Editor', 'Manager', 'Admin'];

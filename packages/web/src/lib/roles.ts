@@ -1,7 +1,4 @@
-import type { Role } from '../api/types';
+import { roleAtLeast, type Role } from '../api/types';
 
-const RANK: Record<Role, number> = { Member: 0, Editor: 1, Manager: 2, Admin: 3 };
-
-/** `atLeast('Manager', 'Editor') === true`: the role table of SPEC §1. */
-export const atLeast = (role: Role | undefined, min: Role): boolean =>
-  role !== undefined && RANK[role] >= RANK[min];
+/** `atLeast('Manager', 'Editor') === true`; false while the role is not known yet. */
+export const atLeast = (role: Role | undefined, min: Role): boolean => role !== undefined && roleAtLeast(role, min);

@@ -1,5 +1,4 @@
 import {
-  ActionIcon,
   Alert,
   Badge,
   Button,
@@ -12,25 +11,24 @@ import {
   Paper,
   Select,
   SimpleGrid,
-  Skeleton,
   Stack,
-  Table,
   Text,
   TextInput,
-  VisuallyHidden,
 } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
-import { IconAlertCircle, IconDatabase, IconDotsVertical, IconEdit, IconPlus, IconSearch, IconTrash } from '@tabler/icons-react';
+import { IconAlertCircle, IconDatabase, IconEdit, IconPlus, IconTrash } from '@tabler/icons-react';
 import { useEffect, useState, type FormEvent } from 'react';
 import { isApiError } from '../../api/client';
-import { useAllTeamNames, useDatastores, useDeleteDatastore, useSaveDatastore, type DatastoreInput } from '../../api/hooks';
-import type { Datastore } from '../../api/types';
+import { useAllTeamNames, useDatastores, useDeleteDatastore, useSaveDatastore } from '../../api/hooks';
+import type { Datastore, DatastoreInput } from '../../api/types';
+import { FormActions } from '../../components/form-actions';
+import { SearchInput } from '../../components/search-input';
 import { ConfirmModal } from '../../components/confirm-modal';
-import { ListPagination } from '../../components/list-pagination';
-import { ErrorState } from '../../components/states';
-import { RelativeTime } from '../../components/time';
+import { createdColumn, DataTable, ListBody, ListFooter, nameColumn, type Column } from '../../components/data-table';
+import { TeamBadges } from '../../components/team-badges';
 import { atLeast } from '../../lib/roles';
+import { withNotices } from '../../lib/notices';
 import { useSession } from '../auth/require-auth';
 
 const PAGE_SIZE = 20;
@@ -148,15 +146,49 @@ function DatastoreModal({ datastore, opened, onClose }: { datastore: Datastore |
           <Text size="xs" c="dimmed">
             Gatehouse stores no datastore passwords.
           </Text>
-          <Group justify="flex-end" gap="sm">
-            <Button variant="default" onClick={onClose}>Cancel</Button>
-            <Button type="submit" loading={save.isPending}>{datastore ? 'Save' : 'Add connection'}</Button>
-          </Group>
+          <FormActions onCancel={onClose} submit={datastore ? 'Save' : 'Add connection'} loading={save.isPending} />
         </Stack>
       </form>
     </Modal>
   );
 }
+
+/** The columns of the connections table. */
+const COLUMNS: Column<Datastore>[] = [
+  nameColumn(),
+  {
+    header: 'Type',
+    cell: (d) => (
+      <Badge variant="light" color="cyan" tt="none">
+        {typeLabel(d.type)}
+      </Badge>
+    ),
+  },
+  {
+    header: 'Host',
+    cell: (d) => (
+      <Text size="sm" ff="monospace" fz="xs">
+        {d.host ? `${d.host}${d.port ? `:${d.port}` : ''}` : '—'}
+      </Text>
+    ),
+  },
+  {
+    header: 'Database',
+    cell: (d) => (
+      <Text size="sm">
+        {d.database ?? '—'}
+        {d.schema ? (
+          <Text span c="dimmed" size="sm">
+            {' '}
+            / {d.schema}
+          </Text>
+        ) : null}
+      </Text>
+    ),
+  },
+  { header: 'Teams', cell: (d) => <TeamBadges teams={d.teams} /> },
+  createdColumn(),
+];
 
 /** The datastores the caller may see; Editors and above manage them here. */
 export function DatastoreList({ manage }: { manage: boolean }) {
@@ -170,21 +202,18 @@ export function DatastoreList({ manage }: { manage: boolean }) {
   const [adding, setAdding] = useState(false);
   const [deleting, setDeleting] = useState<Datastore | null>(null);
   const del = useDeleteDatastore();
-  const pages = list.data ? Math.max(1, Math.ceil(list.data.total / PAGE_SIZE)) : 1;
 
   return (
     <Paper withBorder radius="lg" bg="var(--gh-surface)">
       <Group justify="space-between" p="md" gap="sm" wrap="wrap">
-        <TextInput
-          aria-label="Search connections"
+        <SearchInput
+          label="Search connections"
           placeholder="Search by name"
-          leftSection={<IconSearch size={16} />}
           value={search}
-          onChange={(e) => {
-            setSearch(e.currentTarget.value);
+          onChange={(text) => {
+            setSearch(text);
             setPage(1);
           }}
-          w={{ base: '100%', xs: 300 }}
         />
         {canEdit ? (
           <Button leftSection={<IconPlus size={16} />} onClick={() => setAdding(true)}>
@@ -192,132 +221,61 @@ export function DatastoreList({ manage }: { manage: boolean }) {
           </Button>
         ) : null}
       </Group>
-      {list.isError ? (
-        <Stack p="md">
-          <ErrorState error={list.error} onRetry={() => void list.refetch()} />
-        </Stack>
-      ) : list.isPending ? (
-        <Stack p="md" gap="sm">
-          {[0, 1, 2].map((i) => (
-            <Skeleton key={i} h={40} />
-          ))}
-        </Stack>
-      ) : list.data.items.length === 0 ? (
-        <EmptyState
-          py={56}
-          icon={<IconDatabase size={28} stroke={1.6} />}
-          variant="light"
-          title={debounced ? 'No matching connections' : 'No connections yet'}
-          description={
-            debounced
-              ? 'Try another search.'
-              : canEdit
-                ? 'Add the first datastore connection your teams will use.'
-                : 'No datastore is shared with your teams yet.'
-          }
-        >
-          {canEdit && !debounced ? (
-            <EmptyState.Actions>
-              <Button variant="light" leftSection={<IconPlus size={16} />} onClick={() => setAdding(true)}>
-                Add Connection
-              </Button>
-            </EmptyState.Actions>
-          ) : null}
-        </EmptyState>
-      ) : (
-        <Table.ScrollContainer minWidth={820}>
-          <Table highlightOnHover aria-label="Connections" style={{ opacity: list.isPlaceholderData ? 0.6 : 1, whiteSpace: 'nowrap' }}>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Name</Table.Th>
-                <Table.Th>Type</Table.Th>
-                <Table.Th>Host</Table.Th>
-                <Table.Th>Database</Table.Th>
-                <Table.Th>Teams</Table.Th>
-                <Table.Th>Created</Table.Th>
-                {canEdit ? (
-                  <Table.Th w={56}>
-                    <VisuallyHidden>Actions</VisuallyHidden>
-                  </Table.Th>
-                ) : null}
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {list.data.items.map((d) => (
-                <Table.Tr key={d.id}>
-                  <Table.Td>
-                    <Text size="sm" fw={600}>
-                      {d.name}
-                    </Text>
-                  </Table.Td>
-                  <Table.Td>
-                    <Badge variant="light" color="cyan" tt="none">
-                      {typeLabel(d.type)}
-                    </Badge>
-                  </Table.Td>
-                  <Table.Td>
-                    <Text size="sm" ff="monospace" fz="xs">
-                      {d.host ? `${d.host}${d.port ? `:${d.port}` : ''}` : '—'}
-                    </Text>
-                  </Table.Td>
-                  <Table.Td>
-                    <Text size="sm">
-                      {d.database ?? '—'}
-                      {d.schema ? (
-                        <Text span c="dimmed" size="sm">
-                          {' '}
-                          / {d.schema}
-                        </Text>
-                      ) : null}
-                    </Text>
-                  </Table.Td>
-                  <Table.Td>
-                    <Group gap={4}>
-                      {d.teams.map((t) => (
-                        <Badge key={t} size="sm" variant="default" tt="none" fw={500}>
-                          {t}
-                        </Badge>
-                      ))}
-                    </Group>
-                  </Table.Td>
-                  <Table.Td>
-                    <RelativeTime iso={d.created} />
-                  </Table.Td>
-                  {canEdit ? (
-                    <Table.Td>
-                      <Menu position="bottom-end" shadow="md" width={180}>
-                        <Menu.Target>
-                          <ActionIcon variant="subtle" color="gray" aria-label={`Actions for connection ${d.name}`}>
-                            <IconDotsVertical size={18} />
-                          </ActionIcon>
-                        </Menu.Target>
-                        <Menu.Dropdown>
-                          <Menu.Item leftSection={<IconEdit size={16} />} onClick={() => setEditing(d)}>
-                            Edit
-                          </Menu.Item>
-                          <Menu.Item color="red" leftSection={<IconTrash size={16} />} onClick={() => setDeleting(d)}>
-                            Delete
-                          </Menu.Item>
-                        </Menu.Dropdown>
-                      </Menu>
-                    </Table.Td>
-                  ) : null}
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
-      )}
-      {list.data && list.data.total > 0 ? (
-        <Group justify="space-between" px="md" py="sm" style={{ borderTop: '1px solid var(--gh-border)' }}>
-          <Text size="xs" c="dimmed">
-            {list.data.total === 1 ? '1 connection' : `${list.data.total} connections`}
-          </Text>
-          {pages > 1 ? (
-            <ListPagination total={pages} value={page} onChange={setPage} />
-          ) : null}
-        </Group>
-      ) : null}
+      <ListBody
+        query={list}
+        empty={
+          <EmptyState
+            py={56}
+            icon={<IconDatabase size={28} stroke={1.6} />}
+            variant="light"
+            title={debounced ? 'No matching connections' : 'No connections yet'}
+            description={
+              debounced
+                ? 'Try another search.'
+                : canEdit
+                  ? 'Add the first datastore connection your teams will use.'
+                  : 'No datastore is shared with your teams yet.'
+            }
+          >
+            {canEdit && !debounced ? (
+              <EmptyState.Actions>
+                <Button variant="light" leftSection={<IconPlus size={16} />} onClick={() => setAdding(true)}>
+                  Add Connection
+                </Button>
+              </EmptyState.Actions>
+            ) : null}
+          </EmptyState>
+        }
+      >
+        {(items) => (
+          <DataTable
+            label="Connections"
+            rows={items}
+            columns={COLUMNS}
+            minWidth={820}
+            nowrap
+            dimmed={list.isPlaceholderData}
+            menu={
+              canEdit
+                ? {
+                    label: (d) => `Actions for connection ${d.name}`,
+                    items: (d) => (
+                      <>
+                        <Menu.Item leftSection={<IconEdit size={16} />} onClick={() => setEditing(d)}>
+                          Edit
+                        </Menu.Item>
+                        <Menu.Item color="red" leftSection={<IconTrash size={16} />} onClick={() => setDeleting(d)}>
+                          Delete
+                        </Menu.Item>
+                      </>
+                    ),
+                  }
+                : undefined
+            }
+          />
+        )}
+      </ListBody>
+      <ListFooter total={list.data?.total} noun={['connection', 'connections']} page={page} pageSize={PAGE_SIZE} onPage={setPage} />
       {canEdit ? (
         <>
           <DatastoreModal datastore={editing} opened={adding || editing !== null} onClose={() => { setAdding(false); setEditing(null); }} />
@@ -329,13 +287,7 @@ export function DatastoreList({ manage }: { manage: boolean }) {
             onClose={() => setDeleting(null)}
             onConfirm={() =>
               deleting &&
-              del.mutate(deleting.id, {
-                onSuccess: () => {
-                  notifications.show({ color: 'green', message: `Connection ${deleting.name} deleted` });
-                  setDeleting(null);
-                },
-                onError: (e) => notifications.show({ color: 'red', title: 'Could not delete the connection', message: e.message }),
-              })
+              del.mutate(deleting.id, withNotices(`Connection ${deleting.name} deleted`, 'Could not delete the connection', () => setDeleting(null)))
             }
           >
             Delete the connection <b>{deleting?.name}</b>? This cannot be undone.

@@ -1,5 +1,4 @@
 import {
-  ActionIcon,
   Alert,
   Avatar,
   Button,
@@ -9,25 +8,22 @@ import {
   Modal,
   MultiSelect,
   Paper,
-  Skeleton,
   Stack,
-  Table,
   Text,
   TextInput,
   Textarea,
   Tooltip,
-  VisuallyHidden,
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { IconAlertCircle, IconDotsVertical, IconEdit, IconPlus, IconTrash, IconUsersGroup } from '@tabler/icons-react';
+import { IconAlertCircle, IconEdit, IconPlus, IconTrash, IconUsersGroup } from '@tabler/icons-react';
 import { useEffect, useState, type FormEvent } from 'react';
 import { isApiError } from '../../api/client';
 import { useDeleteTeam, useSaveTeam, useTeams, useUsers } from '../../api/hooks';
 import type { Team } from '../../api/types';
+import { FormActions } from '../../components/form-actions';
+import { withNotices } from '../../lib/notices';
 import { ConfirmModal } from '../../components/confirm-modal';
-import { ListPagination } from '../../components/list-pagination';
-import { ErrorState } from '../../components/states';
-import { RelativeTime } from '../../components/time';
+import { createdColumn, DataTable, ListBody, ListFooter, nameColumn, type Column } from '../../components/data-table';
 
 const PAGE_SIZE = 20;
 
@@ -111,15 +107,45 @@ function TeamModal({ team, opened, onClose }: { team: Team | null; opened: boole
               nothingFoundMessage="Nobody matches"
             />
           )}
-          <Group justify="flex-end" gap="sm">
-            <Button variant="default" onClick={onClose}>Cancel</Button>
-            <Button type="submit" loading={save.isPending}>{team ? 'Save' : 'Create team'}</Button>
-          </Group>
+          <FormActions onCancel={onClose} submit={team ? 'Save' : 'Create team'} loading={save.isPending} />
         </Stack>
       </form>
     </Modal>
   );
 }
+
+/** The columns of the teams table. */
+const COLUMNS: Column<Team>[] = [
+  nameColumn(),
+  {
+    header: 'Description',
+    cell: (t) => (
+      <Text size="sm" c="dimmed" lineClamp={2}>
+        {t.description || '—'}
+      </Text>
+    ),
+  },
+  {
+    header: 'Members',
+    cell: (t) => (
+      <Group gap={8} wrap="nowrap">
+        <Avatar.Group spacing="xs">
+          {t.users.slice(0, 4).map((u) => (
+            <Tooltip key={u.id} label={`${u.name} (${u.user_id})`}>
+              <Avatar size={26} radius="xl" color={u.user_type === 'Service' ? 'violet' : 'brand'} variant="light">
+                {u.name.slice(0, 1).toUpperCase()}
+              </Avatar>
+            </Tooltip>
+          ))}
+        </Avatar.Group>
+        <Text size="sm" c="dimmed">
+          {t.users.length === 1 ? '1 member' : `${t.users.length} members`}
+        </Text>
+      </Group>
+    ),
+  },
+  createdColumn(),
+];
 
 export function TeamsSection({ isAdmin }: { isAdmin: boolean }) {
   const [page, setPage] = useState(1);
@@ -128,7 +154,6 @@ export function TeamsSection({ isAdmin }: { isAdmin: boolean }) {
   const [creating, setCreating] = useState(false);
   const [deleting, setDeleting] = useState<Team | null>(null);
   const del = useDeleteTeam();
-  const pages = teams.data ? Math.max(1, Math.ceil(teams.data.total / PAGE_SIZE)) : 1;
 
   return (
     <Paper withBorder radius="lg" bg="var(--gh-surface)">
@@ -147,101 +172,34 @@ export function TeamsSection({ isAdmin }: { isAdmin: boolean }) {
           </Button>
         ) : null}
       </Group>
-      {teams.isError ? (
-        <Stack p="md">
-          <ErrorState error={teams.error} onRetry={() => void teams.refetch()} />
-        </Stack>
-      ) : teams.isPending ? (
-        <Stack p="md" gap="sm">
-          {[0, 1].map((i) => (
-            <Skeleton key={i} h={40} />
-          ))}
-        </Stack>
-      ) : teams.data.items.length === 0 ? (
-        <EmptyState py={40} icon={<IconUsersGroup size={26} stroke={1.6} />} title="No teams" description="Create a team to group accounts." />
-      ) : (
-        <Table.ScrollContainer minWidth={640}>
-          <Table highlightOnHover aria-label="Teams">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Name</Table.Th>
-                <Table.Th>Description</Table.Th>
-                <Table.Th>Members</Table.Th>
-                <Table.Th>Created</Table.Th>
-                {isAdmin ? (
-                  <Table.Th w={56}>
-                    <VisuallyHidden>Actions</VisuallyHidden>
-                  </Table.Th>
-                ) : null}
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {teams.data.items.map((t) => (
-                <Table.Tr key={t.id}>
-                  <Table.Td>
-                    <Text size="sm" fw={600}>
-                      {t.name}
-                    </Text>
-                  </Table.Td>
-                  <Table.Td>
-                    <Text size="sm" c="dimmed" lineClamp={2}>
-                      {t.description || '—'}
-                    </Text>
-                  </Table.Td>
-                  <Table.Td>
-                    <Group gap={8} wrap="nowrap">
-                      <Avatar.Group spacing="xs">
-                        {t.users.slice(0, 4).map((u) => (
-                          <Tooltip key={u.id} label={`${u.name} (${u.user_id})`}>
-                            <Avatar size={26} radius="xl" color={u.user_type === 'Service' ? 'violet' : 'brand'} variant="light">
-                              {u.name.slice(0, 1).toUpperCase()}
-                            </Avatar>
-                          </Tooltip>
-                        ))}
-                      </Avatar.Group>
-                      <Text size="sm" c="dimmed">
-                        {t.users.length === 1 ? '1 member' : `${t.users.length} members`}
-                      </Text>
-                    </Group>
-                  </Table.Td>
-                  <Table.Td>
-                    <RelativeTime iso={t.created} />
-                  </Table.Td>
-                  {isAdmin ? (
-                    <Table.Td>
-                      <Menu position="bottom-end" shadow="md" width={180}>
-                        <Menu.Target>
-                          <ActionIcon variant="subtle" color="gray" aria-label={`Actions for team ${t.name}`}>
-                            <IconDotsVertical size={18} />
-                          </ActionIcon>
-                        </Menu.Target>
-                        <Menu.Dropdown>
-                          <Menu.Item leftSection={<IconEdit size={16} />} onClick={() => setEditing(t)}>
-                            Edit
-                          </Menu.Item>
-                          <Menu.Item
-                            color="red"
-                            leftSection={<IconTrash size={16} />}
-                            disabled={t.name === 'Public'}
-                            onClick={() => setDeleting(t)}
-                          >
-                            {t.name === 'Public' ? 'Delete (Public stays)' : 'Delete'}
-                          </Menu.Item>
-                        </Menu.Dropdown>
-                      </Menu>
-                    </Table.Td>
-                  ) : null}
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
-      )}
-      {pages > 1 ? (
-        <Group justify="flex-end" px="md" py="sm">
-          <ListPagination total={pages} value={page} onChange={setPage} />
-        </Group>
-      ) : null}
+      <ListBody query={teams} skeletons={2} empty={<EmptyState py={40} icon={<IconUsersGroup size={26} stroke={1.6} />} title="No teams" description="Create a team to group accounts." />}>
+        {(items) => (
+          <DataTable
+            label="Teams"
+            rows={items}
+            columns={COLUMNS}
+            minWidth={640}
+            menu={
+              isAdmin
+                ? {
+                    label: (t) => `Actions for team ${t.name}`,
+                    items: (t) => (
+                      <>
+                        <Menu.Item leftSection={<IconEdit size={16} />} onClick={() => setEditing(t)}>
+                          Edit
+                        </Menu.Item>
+                        <Menu.Item color="red" leftSection={<IconTrash size={16} />} disabled={t.name === 'Public'} onClick={() => setDeleting(t)}>
+                          {t.name === 'Public' ? 'Delete (Public stays)' : 'Delete'}
+                        </Menu.Item>
+                      </>
+                    ),
+                  }
+                : undefined
+            }
+          />
+        )}
+      </ListBody>
+      <ListFooter total={teams.data?.total} page={page} pageSize={PAGE_SIZE} onPage={setPage} />
       <TeamModal team={editing} opened={editing !== null || creating} onClose={() => { setEditing(null); setCreating(false); }} />
       <ConfirmModal
         opened={deleting !== null}
@@ -251,13 +209,7 @@ export function TeamsSection({ isAdmin }: { isAdmin: boolean }) {
         onClose={() => setDeleting(null)}
         onConfirm={() =>
           deleting &&
-          del.mutate(deleting.id, {
-            onSuccess: () => {
-              notifications.show({ color: 'green', message: `Team ${deleting.name} deleted` });
-              setDeleting(null);
-            },
-            onError: (e) => notifications.show({ color: 'red', title: 'Could not delete the team', message: e.message }),
-          })
+          del.mutate(deleting.id, withNotices(`Team ${deleting.name} deleted`, 'Could not delete the team', () => setDeleting(null)))
         }
       >
         Delete the team <b>{deleting?.name}</b>? Its members lose access to datastores that only this

@@ -1,10 +1,11 @@
-import { Alert, Button, Group, Modal, MultiSelect, PasswordInput, Select, Stack, TextInput } from '@mantine/core';
+import { Alert, Modal, MultiSelect, PasswordInput, Select, Stack, TextInput } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconAlertCircle } from '@tabler/icons-react';
 import { useEffect, useState, type FormEvent } from 'react';
 import { isApiError } from '../../api/client';
 import { useAllTeamNames, useCreateUser, useUpdateUser } from '../../api/hooks';
 import { ROLES, type Role, type User } from '../../api/types';
+import { FormActions } from '../../components/form-actions';
 
 type Errors = Partial<Record<'name' | 'email' | 'role' | 'teams' | 'password', string>>;
 
@@ -79,10 +80,7 @@ export function HumanUserModal({ opened, onClose }: { opened: boolean; onClose: 
           <Select label="Role" required data={[...ROLES]} value={v.role} onChange={(r) => r && setV((s) => ({ ...s, role: r as Role }))} allowDeselect={false} error={errors.role} />
           <MultiSelect label="Teams" data={teamOptions} value={v.teams} onChange={(t) => setV((s) => ({ ...s, teams: t }))} searchable clearable description="Everyone is also in the Public team." error={errors.teams} placeholder={teamOptions.length ? 'Select teams' : 'No other teams yet'} />
           <PasswordInput label="Initial password" description="Optional. Without one the person cannot log in with a password." value={v.password} onChange={(e) => { const x = e.currentTarget.value; setV((s) => ({ ...s, password: x })); }} error={errors.password} autoComplete="new-password" />
-          <Group justify="flex-end" gap="sm">
-            <Button variant="default" onClick={onClose}>Cancel</Button>
-            <Button type="submit" loading={create.isPending}>Add user</Button>
-          </Group>
+          <FormActions onCancel={onClose} submit="Add user" loading={create.isPending} />
         </Stack>
       </form>
     </Modal>
@@ -143,10 +141,7 @@ export function EditUserModal({ user, onClose }: { user: User | null; onClose: (
           <TextInput label="Name" required data-autofocus value={v.name} onChange={(e) => { const x = e.currentTarget.value; setV((s) => ({ ...s, name: x })); }} error={errors.name} />
           <Select label="Role" required data={[...ROLES]} value={v.role} onChange={(r) => r && setV((s) => ({ ...s, role: r as Role }))} allowDeselect={false} error={errors.role} />
           <MultiSelect label="Teams" data={teamOptions} value={v.teams} onChange={(t) => setV((s) => ({ ...s, teams: t }))} searchable clearable description="Every account is also in the Public team." error={errors.teams} />
-          <Group justify="flex-end" gap="sm">
-            <Button variant="default" onClick={onClose}>Cancel</Button>
-            <Button type="submit" loading={update.isPending}>Save</Button>
-          </Group>
+          <FormActions onCancel={onClose} submit="Save" loading={update.isPending} />
         </Stack>
       </form>
     </Modal>

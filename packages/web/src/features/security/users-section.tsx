@@ -1,5 +1,4 @@
 import {
-  ActionIcon,
   Avatar,
   Badge,
   Button,
@@ -8,23 +7,17 @@ import {
   Menu,
   Paper,
   SegmentedControl,
-  Skeleton,
   Stack,
-  Table,
   Text,
-  TextInput,
-  VisuallyHidden,
 } from '@mantine/core';
 import { useDebouncedValue, useDisclosure } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import {
   IconChevronDown,
-  IconDotsVertical,
   IconEdit,
   IconKeyOff,
   IconPlus,
   IconRobot,
-  IconSearch,
   IconUser,
   IconUserCheck,
   IconUserOff,
@@ -34,15 +27,68 @@ import { useState } from 'react';
 import { api } from '../../api/client';
 import { useDeactivateUser, useUpdateUser, useUsers } from '../../api/hooks';
 import type { User } from '../../api/types';
+import { SearchInput } from '../../components/search-input';
 import { ConfirmModal } from '../../components/confirm-modal';
-import { ListPagination } from '../../components/list-pagination';
-import { ErrorState } from '../../components/states';
+import { createdColumn, DataTable, ListBody, ListFooter, type Column } from '../../components/data-table';
+import { TeamBadges } from '../../components/team-badges';
+import { withNotices } from '../../lib/notices';
 import { RelativeTime } from '../../components/time';
 import { HumanUserModal, EditUserModal } from './user-modals';
 import { ServiceUserWizard } from './service-user-wizard';
 
 const PAGE_SIZE = 20;
 type TypeFilter = 'all' | 'Human' | 'Service';
+
+/** The columns of the accounts table. */
+const COLUMNS: Column<User>[] = [
+  {
+    header: 'Name',
+    cell: (u) => (
+      <Group gap="sm" wrap="nowrap">
+        <Avatar size={30} radius="xl" color={u.user_type === 'Service' ? 'violet' : 'brand'} variant="light" aria-hidden>
+          {u.user_type === 'Service' ? <IconRobot size={16} /> : u.name.slice(0, 1).toUpperCase()}
+        </Avatar>
+        <Stack gap={0}>
+          <Group gap={8} wrap="nowrap">
+            <Text size="sm" fw={600}>
+              {u.name}
+            </Text>
+            {u.user_type === 'Service' ? (
+              <Badge size="sm" variant="light" color="violet">
+                Service
+              </Badge>
+            ) : null}
+          </Group>
+          <Text size="xs" c="dimmed">
+            {u.user_id}
+          </Text>
+        </Stack>
+      </Group>
+    ),
+  },
+  { header: 'Role', cell: (u) => <Text size="sm">{u.role}</Text> },
+  { header: 'Teams', cell: (u) => <TeamBadges teams={u.teams} max={3} /> },
+  {
+    header: 'Status',
+    cell: (u) => (
+      <Badge color={u.active ? 'green' : 'gray'} variant="light">
+        {u.active ? 'Active' : 'Inactive'}
+      </Badge>
+    ),
+  },
+  {
+    header: 'Last login',
+    cell: (u) =>
+      u.user_type === 'Service' ? (
+        <Text size="sm" c="dimmed">
+          —
+        </Text>
+      ) : (
+        <RelativeTime iso={u.last_login} empty="Never" />
+      ),
+  },
+  createdColumn(),
+];
 
 export function UsersSection({ isAdmin, meId }: { isAdmin: boolean; meId: number }) {
   const [page, setPage] = useState(1);
@@ -64,16 +110,8 @@ export function UsersSection({ isAdmin, meId }: { isAdmin: boolean; meId: number
   const deactivate = useDeactivateUser();
   const update = useUpdateUser();
 
-  const pages = users.data ? Math.max(1, Math.ceil(users.data.total / PAGE_SIZE)) : 1;
-
   const reactivate = (u: User) =>
-    update.mutate(
-      { id: u.id, active: true },
-      {
-        onSuccess: () => notifications.show({ color: 'green', message: `${u.name} reactivated` }),
-        onError: (e) => notifications.show({ color: 'red', title: 'Could not reactivate', message: e.message }),
-      },
-    );
+    update.mutate({ id: u.id, active: true }, withNotices(`${u.name} reactivated`, 'Could not reactivate'));
 
   const revokeAll = async (u: User) => {
     setRevokeBusy(true);
@@ -118,16 +156,14 @@ export function UsersSection({ isAdmin, meId }: { isAdmin: boolean; meId: number
         ) : null}
       </Group>
       <Group px="md" pb="md" gap="sm" wrap="wrap">
-        <TextInput
-          aria-label="Search users"
+        <SearchInput
+          label="Search users"
           placeholder="Search by name or user ID"
-          leftSection={<IconSearch size={16} />}
           value={search}
-          onChange={(e) => {
-            setSearch(e.currentTarget.value);
+          onChange={(text) => {
+            setSearch(text);
             setPage(1);
           }}
-          w={{ base: '100%', xs: 300 }}
         />
         <SegmentedControl
           aria-label="Filter by account type"
@@ -144,150 +180,57 @@ export function UsersSection({ isAdmin, meId }: { isAdmin: boolean; meId: number
         />
       </Group>
 
-      {users.isError ? (
-        <Stack p="md">
-          <ErrorState error={users.error} onRetry={() => void users.refetch()} />
-        </Stack>
-      ) : users.isPending ? (
-        <Stack p="md" gap="sm">
-          {[0, 1, 2].map((i) => (
-            <Skeleton key={i} h={40} />
-          ))}
-        </Stack>
-      ) : users.data.items.length === 0 ? (
-        <EmptyState
-          py={48}
-          icon={<IconUsers size={26} stroke={1.6} />}
-          title={debounced ? 'No matching accounts' : 'No accounts yet'}
-          description={debounced ? 'Try another search.' : 'Add a user or a service account.'}
-        />
-      ) : (
-        <Table.ScrollContainer minWidth={860}>
-          <Table highlightOnHover aria-label="Users and service accounts" style={{ opacity: users.isPlaceholderData ? 0.6 : 1, whiteSpace: 'nowrap' }}>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Name</Table.Th>
-                <Table.Th>Role</Table.Th>
-                <Table.Th>Teams</Table.Th>
-                <Table.Th>Status</Table.Th>
-                <Table.Th>Last login</Table.Th>
-                <Table.Th>Created</Table.Th>
-                {isAdmin ? (
-                  <Table.Th w={56}>
-                    <VisuallyHidden>Actions</VisuallyHidden>
-                  </Table.Th>
-                ) : null}
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {users.data.items.map((u) => (
-                <Table.Tr key={u.id}>
-                  <Table.Td>
-                    <Group gap="sm" wrap="nowrap">
-                      <Avatar size={30} radius="xl" color={u.user_type === 'Service' ? 'violet' : 'brand'} variant="light" aria-hidden>
-                        {u.user_type === 'Service' ? <IconRobot size={16} /> : u.name.slice(0, 1).toUpperCase()}
-                      </Avatar>
-                      <Stack gap={0}>
-                        <Group gap={8} wrap="nowrap">
-                          <Text size="sm" fw={600}>
-                            {u.name}
-                          </Text>
-                          {u.user_type === 'Service' ? (
-                            <Badge size="sm" variant="light" color="violet">
-                              Service
-                            </Badge>
-                          ) : null}
-                        </Group>
-                        <Text size="xs" c="dimmed">
-                          {u.user_id}
-                        </Text>
-                      </Stack>
-                    </Group>
-                  </Table.Td>
-                  <Table.Td>
-                    <Text size="sm">{u.role}</Text>
-                  </Table.Td>
-                  <Table.Td>
-                    <Group gap={4}>
-                      {u.teams.slice(0, 3).map((t) => (
-                        <Badge key={t} size="sm" variant="default" tt="none" fw={500}>
-                          {t}
-                        </Badge>
-                      ))}
-                      {u.teams.length > 3 ? (
-                        <Text size="xs" c="dimmed">
-                          +{u.teams.length - 3}
-                        </Text>
-                      ) : null}
-                    </Group>
-                  </Table.Td>
-                  <Table.Td>
-                    <Badge color={u.active ? 'green' : 'gray'} variant="light">
-                      {u.active ? 'Active' : 'Inactive'}
-                    </Badge>
-                  </Table.Td>
-                  <Table.Td>
-                    {u.user_type === 'Service' ? (
-                      <Text size="sm" c="dimmed">
-                        —
-                      </Text>
-                    ) : (
-                      <RelativeTime iso={u.last_login} empty="Never" />
-                    )}
-                  </Table.Td>
-                  <Table.Td>
-                    <RelativeTime iso={u.created} />
-                  </Table.Td>
-                  {isAdmin ? (
-                    <Table.Td>
-                      <Menu position="bottom-end" shadow="md" width={210}>
-                        <Menu.Target>
-                          <ActionIcon variant="subtle" color="gray" aria-label={`Actions for ${u.name}`}>
-                            <IconDotsVertical size={18} />
-                          </ActionIcon>
-                        </Menu.Target>
-                        <Menu.Dropdown>
-                          <Menu.Item leftSection={<IconEdit size={16} />} onClick={() => setEditing(u)}>
-                            Edit
+      <ListBody
+        query={users}
+        empty={
+          <EmptyState
+            py={48}
+            icon={<IconUsers size={26} stroke={1.6} />}
+            title={debounced ? 'No matching accounts' : 'No accounts yet'}
+            description={debounced ? 'Try another search.' : 'Add a user or a service account.'}
+          />
+        }
+      >
+        {(items) => (
+          <DataTable
+            label="Users and service accounts"
+            rows={items}
+            columns={COLUMNS}
+            minWidth={860}
+            nowrap
+            dimmed={users.isPlaceholderData}
+            menu={
+              isAdmin
+                ? {
+                    label: (u) => `Actions for ${u.name}`,
+                    width: 210,
+                    items: (u) => (
+                      <>
+                        <Menu.Item leftSection={<IconEdit size={16} />} onClick={() => setEditing(u)}>
+                          Edit
+                        </Menu.Item>
+                        <Menu.Item leftSection={<IconKeyOff size={16} />} onClick={() => setRevoking(u)}>
+                          Revoke all tokens
+                        </Menu.Item>
+                        <Menu.Divider />
+                        {u.active ? (
+                          <Menu.Item color="red" leftSection={<IconUserOff size={16} />} disabled={u.id === meId} onClick={() => setDeactivating(u)}>
+                            Deactivate
                           </Menu.Item>
-                          <Menu.Item leftSection={<IconKeyOff size={16} />} onClick={() => setRevoking(u)}>
-                            Revoke all tokens
+                        ) : (
+                          <Menu.Item leftSection={<IconUserCheck size={16} />} onClick={() => reactivate(u)}>
+                            Reactivate
                           </Menu.Item>
-                          <Menu.Divider />
-                          {u.active ? (
-                            <Menu.Item
-                              color="red"
-                              leftSection={<IconUserOff size={16} />}
-                              disabled={u.id === meId}
-                              onClick={() => setDeactivating(u)}
-                            >
-                              Deactivate
-                            </Menu.Item>
-                          ) : (
-                            <Menu.Item leftSection={<IconUserCheck size={16} />} onClick={() => reactivate(u)}>
-                              Reactivate
-                            </Menu.Item>
-                          )}
-                        </Menu.Dropdown>
-                      </Menu>
-                    </Table.Td>
-                  ) : null}
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
-      )}
-      {users.data && users.data.total > 0 ? (
-        <Group justify="space-between" px="md" py="sm" style={{ borderTop: '1px solid var(--gh-border)' }}>
-          <Text size="xs" c="dimmed">
-            {users.data.total === 1 ? '1 account' : `${users.data.total} accounts`}
-          </Text>
-          {pages > 1 ? (
-            <ListPagination total={pages} value={page} onChange={setPage} />
-          ) : null}
-        </Group>
-      ) : null}
+                        )}
+                      </>
+                    ),
+                  }
+                : undefined
+            }
+          />
+        )}
+      </ListBody>
+      <ListFooter total={users.data?.total} noun={['account', 'accounts']} page={page} pageSize={PAGE_SIZE} onPage={setPage} />
 
       <ServiceUserWizard opened={wizard} onClose={wizardCtl.close} />
       <HumanUserModal opened={addHuman} onClose={addHumanCtl.close} />
@@ -300,14 +243,7 @@ export function UsersSection({ isAdmin, meId }: { isAdmin: boolean; meId: number
         onClose={() => setDeactivating(null)}
         onConfirm={() =>
           deactivating &&
-          deactivate.mutate(deactivating.id, {
-            onSuccess: () => {
-              notifications.show({ color: 'green', message: `${deactivating.name} deactivated` });
-              setDeactivating(null);
-            },
-            onError: (e) =>
-              notifications.show({ color: 'red', title: 'Could not deactivate', message: e.message }),
-          })
+          deactivate.mutate(deactivating.id, withNotices(`${deactivating.name} deactivated`, 'Could not deactivate', () => setDeactivating(null)))
         }
       >
         Deactivate <b>{deactivating?.name}</b> ({deactivating?.user_id})? Every token of the account is

@@ -1,40 +1,14 @@
-// First: the server's V8 settings, before the server's modules load (see v8-tuning.ts).
-import '@gatehouse/server/v8-tuning';
 import { parseArgs } from 'node:util';
-import {
-  createHumanUser, DomainError, issueToken, LocalAuthChangeBus, systemClock, type Deps,
-} from '@gatehouse/core';
-import { openStore, type OpenedStore } from '@gatehouse/db';
-import { argon2Passwords, ConfigError, loadConfig, loadKeyring, migrateDatabase, serve, serveCluster, settingsHelp, useCaseSettings, type Config } from '@gatehouse/server';
+import { createHumanUser, DomainError, issueToken, type Deps } from '@gatehouse/core';
+import { ConfigError, createGatehouse, loadConfig, type Config } from '@gatehouse/server';
 import { CliError, EXIT, parseDays, readAll, UsageError, type Io } from './io.js';
 import { printJson } from './output.js';
 
 /*
- * Commands that run on the server's machine against its configuration (SPEC §6: the same
- * environment variables and flags as `npm start`).
+ * Break-glass commands that run on the server's machine against its configuration (SPEC §6:
+ * the same environment variables and flags as `npm start`). `serve` and `migrate` are the
+ * server's own (@gatehouse/server's runServerCommand).
  */
-
-export const SERVE_HELP = `Usage: gatehouse serve [settings]
-
-Starts the Gatehouse server (the same as npm start).
-
-Settings (flag, environment variable, meaning):
-${settingsHelp()}
-
-Examples:
-  gatehouse serve
-  gatehouse serve --port 9000 --data-dir /var/lib/gatehouse
-  GATEHOUSE_DATABASE_URL=postgres://gatehouse@db/gatehouse gatehouse serve --host 0.0.0.0
-`;
-
-export const MIGRATE_HELP = `Usage: gatehouse migrate [settings]
-
-Applies pending database migrations and exits (serve also does this at start).
-
-Examples:
-  gatehouse migrate --data-dir ./data
-  GATEHOUSE_DATABASE_URL=postgres://gatehouse@db/gatehouse gatehouse migrate
-`;
 
 export const ADMIN_HELP = `Usage: gatehouse admin <create|token> [options] [settings]
 
@@ -84,33 +58,13 @@ function loadConfigOrUsage(argv: string[], env: NodeJS.ProcessEnv): Readonly<Con
   }
 }
 
-export async function serveCommand(argv: string[], io: Io): Promise<number> {
-  const config = loadConfigOrUsage(argv, io.env);
-  // As npm start: with --workers N the primary forks N workers, which re-run this command line.
-  if (config.workers > 1) await serveCluster(config);
-  else await serve(config, { handleSignals: true });
-  return -1; // keeps running until a signal
-}
-
-export async function migrateCommand(argv: string[], io: Io): Promise<number> {
-  const applied = await migrateDatabase(loadConfigOrUsage(argv, io.env));
-  io.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
-  return EXIT.OK;
-}
-
-/** Opens, migrates and wires the store the way the server does, for a direct write. */
+/** Prepares the database the way the server does (a one-off command's start), for a direct write. */
 async function withDeps<T>(config: Readonly<Config>, fn: (deps: Deps) => Promise<T>): Promise<T> {
-  const store: OpenedStore = openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const gatehouse = await createGatehouse(config, { purpose: 'command', logger: false });
   try {
-    await store.migrate();
-    await store.teams.ensurePublic(systemClock.now());
-    const { keyring } = loadKeyring(config.secret, config.dataDir);
-    return await fn({
-      store, keyring, clock: systemClock, passwords: argon2Passwords(), changes: new LocalAuthChangeBus(),
-      ...useCaseSettings(config),
-    });
+    return await fn(gatehouse.deps);
   } finally {
-    await store.close();
+    await gatehouse.close();
   }
 }
 

@@ -1,7 +1,7 @@
-import { openStore } from '@gatehouse/db';
 import type { AuthChangeBus } from '@gatehouse/core';
-import type { Config } from './config.js';
-import { createServer, type GatehouseServer } from './server.js';
+import { openStore } from '@gatehouse/db';
+import type { Config } from '../config.js';
+import { createServer, type GatehouseServer } from '../server.js';
 
 export interface RunningServer {
   server: GatehouseServer;
@@ -30,7 +30,7 @@ export async function serve(
     ...(opts.setupToken !== undefined ? { setupToken: opts.setupToken } : {}),
   });
   const { app } = server;
-  const { log } = app.gatehouse;
+  const { log } = server.gatehouse;
   const address = await app.listen({ host: config.host, port: config.port });
   const base = config.publicUrl ?? address;
   if (server.secretGenerated) log.info(`generated a new signing secret in ${config.dataDir}/secret (mode 0600): back it up`);

@@ -2,7 +2,7 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { Metrics, RouteRecorder } from '../metrics.js';
-import { redactUrl } from './redact.js';
+import { redactUrl } from '../http/redact.js';
 
 /** Node publishes each answer of its HTTP servers here once it has been handed to the OS. */
 const RESPONSE_FINISHED = 'http.server.response.finish';
@@ -11,14 +11,13 @@ type TimedMessage = IncomingMessage & Record<symbol, FastifyRequest | undefined>
 
 /**
  * What is recorded of every answered request: the request-duration metric and, at debug level,
- * one line (the token id, never the token). At info, a line per API call would cost more than
- * the call; mutations are in the audit log, errors are logged as such.
+ * one line (the token id, never the token). At info there is no line per request: mutations are
+ * in the audit log, errors are logged as such.
  *
  * Every route's first onRequest hook calls `begin`; the duration is recorded when Node reports
- * the answer sent, on a diagnostics channel. That costs a request no listener of its own: an
- * onResponse hook (Fastify then listens for the end of every response) cost a cached request
- * 0.7–1.3 µs, this about 0.5 µs (BENCHMARKS.md, seventh pass). Answers that Node does not send
- * itself (`inject`) are not measured.
+ * the answer sent, on a diagnostics channel, so that a request costs no listener of its own (an
+ * onResponse hook makes Fastify listen for the end of every response). Answers that Node does
+ * not send itself (`inject`) are not measured.
  */
 export class RequestLog {
   readonly #recorders = new Map<string, RouteRecorder>();

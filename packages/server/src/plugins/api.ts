@@ -1,0 +1,39 @@
+import fastifyCookie from '@fastify/cookie';
+import type { Gatehouse } from '../gatehouse.js';
+import { apiRequestHooks, type RequestLog } from '../fast-path/index.js';
+import type { App } from '../http/context.js';
+import { auditEventsRoutes } from '../routes/audit-events.js';
+import { authRoutes } from '../routes/auth.js';
+import { datastoresRoutes } from '../routes/datastores.js';
+import { healthRoutes } from '../routes/health.js';
+import { introspectRoutes } from '../routes/introspect.js';
+import { teamsRoutes } from '../routes/teams.js';
+import { userTokensRoutes } from '../routes/user-tokens.js';
+import { usersRoutes } from '../routes/users.js';
+import { scimRoutes } from '../scim/routes.js';
+
+const toArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+/**
+ * The JSON API (and the health probes and metrics), in a scope of its own. Each of its routes
+ * gets one onRequest hook, first among the route's own hooks (before its rate limits, which
+ * need the principal): the request fast path's (fast-path/), which records, sets the API's
+ * fixed security headers (not helmet's, which rebuilds its headers in an async hook on every
+ * request), checks for overload and authenticates, as the route's `auth` says.
+ * Cookies are parsed by that hook; the cookie plugin, which sets them, is registered for the
+ * session routes alone (its onSend hook would otherwise run on every answer).
+ */
+export async function apiScope(api: App, { gatehouse, requestLog }: { gatehouse: Gatehouse; requestLog: RequestLog }): Promise<void> {
+  const hookFor = apiRequestHooks(gatehouse, api.isOverloaded, requestLog.begin);
+  api.addHook('onRoute', (route) => {
+    const hook = hookFor({ auth: route.config?.auth ?? 'user', alwaysServe: route.config?.alwaysServe === true, record: requestLog.recorderFor(route.url) });
+    route.onRequest = [hook, ...toArray(route.onRequest)];
+  });
+  await api.register(async (sessions: App) => {
+    await sessions.register(fastifyCookie, { hook: false });
+    await authRoutes(sessions, gatehouse);
+  });
+  for (const routes of [healthRoutes, usersRoutes, teamsRoutes, userTokensRoutes, datastoresRoutes, auditEventsRoutes, introspectRoutes, scimRoutes]) {
+    await routes(api, gatehouse);
+  }
+}

@@ -1,0 +1,23 @@
+import fp from 'fastify-plugin';
+import { sendError } from '../http/errors.js';
+import type { RouteRecorder } from '../metrics.js';
+
+/**
+ * What answers a path no route has: for a browser's GET outside the API, the UI's page (a path
+ * of the single-page UI's router, measured as route "ui"); else 404 in the API's error format.
+ * Registered inside the pages' scope, so that the UI's page gets helmet's headers.
+ */
+export const notFound = fp<{ hasUi: boolean; uiPages: RouteRecorder }>(
+  async (web, { hasUi, uiPages }) => {
+    web.setNotFoundHandler((request, reply) => {
+      const path = request.url.split('?')[0] ?? '';
+      const isApi = path.startsWith('/api/') || path === '/api' || path === '/metrics';
+      if (!isApi && hasUi && request.method === 'GET') {
+        request.recordRequest = uiPages;
+        return reply.type('text/html').sendFile('index.html');
+      }
+      return sendError(reply, 404, 'NOT_FOUND', `No route for ${request.method} ${path}`);
+    });
+  },
+  { name: 'gatehouse-not-found' },
+);
