@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, type KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { hashToken, mintJwt, verifyJwt } from './jwt.js';
 import { createKeyring } from './keyring.js';
@@ -37,7 +37,7 @@ describe('verifyJwt', () => {
   const token = mint(new Date('2026-06-02T00:00:00Z'));
   const [h, p, s] = token.split('.') as [string, string, string];
   const claims = JSON.parse(Buffer.from(p, 'base64url').toString());
-  const resign = (header: unknown, payload: unknown, key: Buffer | string) => {
+  const resign = (header: unknown, payload: unknown, key: Buffer | string | KeyObject) => {
     const input = `${b64(header)}.${b64(payload)}`;
     return `${input}.${createHmac('sha256', key).update(input).digest('base64url')}`;
   };

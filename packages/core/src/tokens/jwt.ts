@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
 import type { TokenType } from '../model.js';
 import type { Keyring, SigningKey } from './keyring.js';
 
@@ -30,7 +30,7 @@ const SEGMENT = /^[A-Za-z0-9_-]+$/;
 
 const b64json = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 
-function sign(key: Buffer, signingInput: string): string {
+function sign(key: KeyObject, signingInput: string): string {
   return createHmac('sha256', key).update(signingInput).digest('base64url');
 }
 

@@ -1,4 +1,4 @@
-import { createHmac, generateKeyPairSync, sign as asymmetricSign } from 'node:crypto';
+import { createHmac, generateKeyPairSync, sign as asymmetricSign, type KeyObject } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createKeyring } from '@gatehouse/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,9 +17,9 @@ const b64 = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringi
 const real = createKeyring(parseSecrets(TEST_SECRET)).signing;
 const attackerKey = Buffer.from('the-attackers-own-key-0123456789abcdef');
 
-const hmac = (alg: 'sha256' | 'sha384' | 'sha512', key: Buffer | string, input: string) => createHmac(alg, key).update(input).digest('base64url');
+const hmac = (alg: 'sha256' | 'sha384' | 'sha512', key: Buffer | string | KeyObject, input: string) => createHmac(alg, key).update(input).digest('base64url');
 /** A compact JWS from raw header/payload JSON (strings, so that duplicate keys survive). */
-const jws = (header: unknown, payload: unknown, key: Buffer | string = attackerKey, alg: 'sha256' | 'sha384' | 'sha512' = 'sha256') => {
+const jws = (header: unknown, payload: unknown, key: Buffer | string | KeyObject = attackerKey, alg: 'sha256' | 'sha384' | 'sha512' = 'sha256') => {
   const input = `${b64(header)}.${b64(payload)}`;
   return `${input}.${hmac(alg, key, input)}`;
 };
