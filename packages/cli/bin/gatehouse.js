@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --heap-growing-percent=50
+#!/usr/bin/env -S node --heap-growing-percent=50 --max-semi-space-size=16
 // The `gatehouse` command. This file is in git (dist/ is built), so that npm links the command
 // at install time, before `prepare` builds. Its first line starts Node with the server's V8
 // flags (packages/server/src/fast-path/v8-flags.ts), which Node reads at start only.

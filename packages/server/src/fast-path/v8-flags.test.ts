@@ -19,8 +19,8 @@ describe('V8 flags, given to Node at start', () => {
   it("cluster workers get them, unless the operator set the flag (the operator's value wins)", () => {
     expect(withV8Flags([])).toEqual([...V8_FLAGS]);
     expect(withV8Flags(['--enable-source-maps'])).toEqual([...V8_FLAGS, '--enable-source-maps']);
-    expect(withV8Flags(['--heap-growing-percent=80'])).toEqual(['--heap-growing-percent=80']);
-    expect(withV8Flags(['--heap_growing_percent=80'])).toEqual(['--heap_growing_percent=80']);
+    expect(withV8Flags(['--heap-growing-percent=80'])).toEqual(['--max-semi-space-size=16', '--heap-growing-percent=80']);
+    expect(withV8Flags(['--heap_growing_percent=80', '--max-semi-space-size=8'])).toEqual(['--heap_growing_percent=80', '--max-semi-space-size=8']);
     expect(withV8Flags(withV8Flags([]))).toEqual([...V8_FLAGS]);
   });
 });

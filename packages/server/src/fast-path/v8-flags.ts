@@ -8,8 +8,12 @@
  * survived, not up to 4×. Requests waiting on PostgreSQL survive young-generation GCs and fill
  * the old generation with garbage; with the smaller growth the process stays about a third
  * smaller under load, at the same throughput (README, "Memory").
+ *
+ * `--max-semi-space-size=16` (MiB): Node 24's V8 lets the young generation grow to 64 MiB
+ * (Node 20's: 32); capped, the server stays under its resident-memory goal at the same
+ * throughput (BENCHMARKS.md, "Node 24 against Node 20").
  */
-export const V8_FLAGS: readonly string[] = ['--heap-growing-percent=50'];
+export const V8_FLAGS: readonly string[] = ['--heap-growing-percent=50', '--max-semi-space-size=16'];
 
 /** The flag's name, e.g. `--heap-growing-percent` (V8 accepts `-` and `_` alike). */
 const flagName = (flag: string): string => flag.split('=')[0]!.replace(/_/g, '-');
