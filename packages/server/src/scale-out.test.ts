@@ -1,8 +1,7 @@
 import { createTestDatabase, pgAvailable, type TestDatabase } from '@gatehouse/db/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from './config.js';
 import { createServer, type GatehouseServer } from './server.js';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, TEST_SECRET, testPasswords } from './test-support/test-app.js';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, testConfig, testPasswords } from './test-support/test-app.js';
 
 /** Two nodes on one PostgreSQL: what one node changes, the other applies from its cache's point of view. */
 describe.skipIf(!pgAvailable)('two nodes on one PostgreSQL', () => {
@@ -13,16 +12,10 @@ describe.skipIf(!pgAvailable)('two nodes on one PostgreSQL', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('postgres');
-    const env = {
-      GATEHOUSE_DATA_DIR: db.dataDir,
-      GATEHOUSE_DATABASE_URL: db.databaseUrl!,
-      GATEHOUSE_SECRET: TEST_SECRET,
-      GATEHOUSE_ADMIN_EMAIL: ADMIN_EMAIL,
-      GATEHOUSE_ADMIN_PASSWORD: ADMIN_PASSWORD,
-      GATEHOUSE_LOG_LEVEL: 'silent',
-    };
-    a = await createServer(loadConfig(env), { passwords: testPasswords, logger: false });
-    b = await createServer(loadConfig(env), { passwords: testPasswords, logger: false });
+    // The test apps' settings (no 503 for a lagging event loop: a busy machine is no overload here).
+    const config = testConfig(db);
+    a = await createServer(config, { passwords: testPasswords, logger: false });
+    b = await createServer(config, { passwords: testPasswords, logger: false });
     const login = await a.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD } });
     const cookie = String(login.headers['set-cookie']).split(';')[0]!;
     admin = (await a.app.inject({ method: 'POST', url: '/api/user-tokens', headers: { cookie }, payload: { name: 'admin', expires_in_days: 30 } })).json().bearer_token;

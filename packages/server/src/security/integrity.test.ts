@@ -311,7 +311,7 @@ describeOnEachDatabase('integrity: concurrent guards have exactly one winner', (
       // Refused ones say when to retry.
       expect(results.find((r) => r.statusCode === 429)?.headers['retry-after']).toMatch(/^\d+$/);
     }
-  });
+  }, 180_000);
 
   it(`two Admins demoting each other at the same moment: exactly one wins, an Admin remains (${TRIALS} trials)`, async () => {
     const t = app();
@@ -340,7 +340,7 @@ describeOnEachDatabase('integrity: concurrent guards have exactly one winner', (
     } finally {
       await put(t, `/api/users/${t.adminId}`, { role: 'Admin' }, { token: a.token });
     }
-  });
+  }, 180_000);
 }, { GATEHOUSE_LIMIT_LOGIN_ACCOUNT: '10/15m' });
 
 describe.each(DIALECTS)('integrity: first-Admin setup has one winner [$kind]', ({ kind, available }) => {
@@ -377,7 +377,7 @@ describe.each(DIALECTS)('integrity: first-Admin setup has one winner [$kind]', (
       expect(await s.store.users.count()).toBe(1);
       expect(await s.store.users.countActiveAdmins()).toBe(1);
     }
-  });
+  }, 180_000);
 });
 
 describeOnEachDatabase('integrity: introspection is no unlimited oracle', (app) => {
