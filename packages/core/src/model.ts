@@ -1,4 +1,5 @@
 import type { Role } from './roles.js';
+import type { Scope } from './tokens/scopes.js';
 
 export type UserType = 'Human' | 'Service';
 export type TokenType = 'Personal' | 'Service';
@@ -78,6 +79,10 @@ export interface Token {
   revokedById: number | null;
   revokeReason: RevokeReason | null;
   user: UserRef;
+  /** SPEC §11: what the token may do within its owner's role; null (or absent) = all of it. */
+  scopes?: Scope[] | null;
+  /** SPEC §11: the CIDRs it may be used from; null (or absent) = anywhere. */
+  allowedIps?: string[] | null;
 }
 
 /** Why a token was revoked (SPEC §7); only `owner` revocations may be undone by the owner. */

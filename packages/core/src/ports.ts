@@ -1,3 +1,4 @@
+import type { Scope } from './tokens/scopes.js';
 import type {
   AuditEvent, Datastore, DeactivatedBy, NewAuditEvent, Page, PageRequest, ProvisionedBy, Revocation, Team, Token, TokenType, User, UserRef, UserType,
 } from './model.js';
@@ -124,10 +125,15 @@ export interface NewToken {
   tokenHash: string;
   jti: string;
   kid: string;
+  /** SPEC §11; null or absent = unrestricted. */
+  scopes?: Scope[] | null;
+  allowedIps?: string[] | null;
 }
 
 export interface TokenPatch {
   name?: string;
+  /** Replaces the allowlist (null = anywhere). */
+  allowedIps?: string[] | null;
   /** A Revocation revokes; null restores. */
   revocation?: Revocation | null;
 }
@@ -141,6 +147,9 @@ export interface TokenAuthRecord {
   expiration: Date | null;
   revokedAt: Date | null;
   userId: number;
+  /** SPEC §11; null or absent = unrestricted. */
+  scopes?: Scope[] | null;
+  allowedIps?: string[] | null;
 }
 
 /**

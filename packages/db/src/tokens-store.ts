@@ -1,6 +1,6 @@
 import {
   DomainError, notFound, type NewAuditEvent, type NewToken, type Revocation, type RevokeReason, type Token, type TokenAuthRecord, type TokenPatch,
-  type TokenStore, type TokenType, type TokenUsage,
+  type Scope, type TokenStore, type TokenType, type TokenUsage,
 } from '@gatehouse/core';
 import type { Kysely } from 'kysely';
 import { auditRow } from './audit-store.js';
@@ -16,7 +16,7 @@ import type { Database } from './schema.js';
  * not a join over the user and their teams (the many tokens of a service account share a user).
  */
 const AUTH_SELECT = `
-  SELECT t.id, t.name, t.token_type, t.scim_endpoints_only, t.expiration, t.revoked_at, t.user_id, t.token_hash
+  SELECT t.id, t.name, t.token_type, t.scim_endpoints_only, t.expiration, t.revoked_at, t.user_id, t.token_hash, t.scopes, t.allowed_ips
     FROM tokens t`;
 /**
  * The lookups of one event-loop turn in one statement (see LookupBatcher), the hashes passed as
@@ -30,8 +30,14 @@ const AUTH_BY_HASHES = {
 /** A row of AUTH_SELECT, in its column order. */
 type AuthRow = [
   tokenId: number, tokenName: string, tokenType: string, scim: number | boolean, expiration: string | Date | null, revokedAt: string | Date | null,
-  userId: number, tokenHash: string,
+  userId: number, tokenHash: string, scopes: string | null, allowedIps: string | null,
 ];
+
+/** The columns' text forms of a token's restrictions (null = unrestricted). */
+const scopesFromText = (s: string | null): Scope[] | null => (s === null ? null : (s.split(' ') as Scope[]));
+const ipsFromText = (s: string | null): string[] | null => (s === null ? null : s.split(','));
+const scopesToText = (s: readonly Scope[] | null | undefined): string | null => (s ? s.join(' ') : null);
+const ipsToText = (s: readonly string[] | null | undefined): string | null => (s ? s.join(',') : null);
 
 const authRecordFromRow = (r: AuthRow): TokenAuthRecord => ({
   tokenId: r[0],
@@ -41,6 +47,8 @@ const authRecordFromRow = (r: AuthRow): TokenAuthRecord => ({
   expiration: toDateOrNull(r[4]),
   revokedAt: toDateOrNull(r[5]),
   userId: r[6],
+  scopes: scopesFromText(r[8]),
+  allowedIps: ipsFromText(r[9]),
 });
 
 interface TokenRow {
@@ -56,6 +64,8 @@ interface TokenRow {
   revoked_at: string | Date | null;
   revoked_by_id: number | null;
   revoke_reason: string | null;
+  scopes: string | null;
+  allowed_ips: string | null;
   u_id: number;
   u_user_id: string;
   u_name: string;
@@ -147,7 +157,7 @@ export class KyselyTokenStore implements TokenStore {
       .innerJoin('users as u', 'u.id', 't.user_id')
       .select([
         't.id', 't.name', 't.token_type', 't.scim_endpoints_only', 't.expiration', 't.created', 't.created_by_id',
-        't.last_used', 't.last_used_ip', 't.revoked_at', 't.revoked_by_id', 't.revoke_reason', 'u.id as u_id', 'u.user_id as u_user_id', 'u.name as u_name',
+        't.last_used', 't.last_used_ip', 't.revoked_at', 't.revoked_by_id', 't.revoke_reason', 't.scopes', 't.allowed_ips', 'u.id as u_id', 'u.user_id as u_user_id', 'u.name as u_name',
         'u.user_type as u_type',
       ]);
   }
@@ -166,6 +176,8 @@ export class KyselyTokenStore implements TokenStore {
     revokedById: r.revoked_by_id,
     revokeReason: r.revoke_reason as RevokeReason | null,
     user: userRef({ id: r.u_id, user_id: r.u_user_id, name: r.u_name, user_type: r.u_type }),
+    scopes: scopesFromText(r.scopes),
+    allowedIps: ipsFromText(r.allowed_ips),
   });
 
   async create(t: NewToken, audit?: (tokenId: number) => NewAuditEvent): Promise<Token> {
@@ -186,6 +198,8 @@ export class KyselyTokenStore implements TokenStore {
         revokedById: null,
         revokeReason: null,
         user: t.owner,
+        scopes: t.scopes ?? null,
+        allowedIps: t.allowedIps ?? null,
       };
     } catch (e) {
       if (this.traits.isUniqueViolation(e)) {
@@ -213,6 +227,8 @@ export class KyselyTokenStore implements TokenStore {
       kid: t.kid,
       revoked_by_id: null,
       revoke_reason: null,
+      scopes: scopesToText(t.scopes),
+      allowed_ips: ipsToText(t.allowedIps),
     };
   }
 
@@ -269,6 +285,7 @@ export class KyselyTokenStore implements TokenStore {
   async update(id: number, patch: TokenPatch): Promise<Token> {
     const set = {
       ...(patch.name !== undefined ? { name: patch.name } : {}),
+      ...(patch.allowedIps !== undefined ? { allowed_ips: ipsToText(patch.allowedIps) } : {}),
       ...(patch.revocation !== undefined ? this.#revocationSet(patch.revocation) : {}),
     };
     if (Object.keys(set).length === 0) return this.#updated(id, 1n);

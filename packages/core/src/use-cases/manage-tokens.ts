@@ -6,6 +6,7 @@ import { DomainError, invalidInput, notFound } from '../errors.js';
 import type { RevokeReason, Token } from '../model.js';
 import { canSeeToken, requirePermission, requireTokenAction } from '../policies.js';
 import type { StoreTransaction, TokenPatch } from '../ports.js';
+import { parseAllowedIps } from '../tokens/ip-allowlist.js';
 import { hashToken, mintJwt } from '../tokens/jwt.js';
 import { expirationFor, type CreatedToken } from './create-token.js';
 import { normaliseName } from '../names.js';
@@ -39,6 +40,8 @@ export interface UpdateTokenInput {
   name?: string;
   /** true revokes, false restores. */
   revoke?: boolean;
+  /** SPEC §11: replaces the token's IP allowlist (null = anywhere); unknown until validated here. */
+  allowedIps?: unknown;
 }
 
 /**
@@ -47,8 +50,11 @@ export interface UpdateTokenInput {
  * restoring an active token. Who may do what: `requireTokenAction` (SPEC §7).
  */
 export async function updateToken(deps: Deps, actor: Actor, id: number, input: UpdateTokenInput): Promise<Token> {
-  if (input.name === undefined && input.revoke === undefined) throw invalidInput('revoke', 'give "revoke" (true or false) or "name"');
+  if (input.name === undefined && input.revoke === undefined && input.allowedIps === undefined) {
+    throw invalidInput('revoke', 'give "revoke" (true or false), "name" or "allowed_ips"');
+  }
   const name = input.name !== undefined ? normaliseName(input.name) : undefined;
+  const allowedIps = input.allowedIps !== undefined ? parseAllowedIps(input.allowedIps, 'allowed_ips') : undefined;
   return commitChange(deps, actor, async ({ tx, audit, publish }) => {
     const token = await visibleToken(tx, actor, id);
     const patch: TokenPatch = {};
@@ -57,6 +63,14 @@ export async function updateToken(deps: Deps, actor: Actor, id: number, input: U
       if (name !== token.name) {
         patch.name = name;
         audit({ action: 'token.renamed', ...targetOf(token), details: { from: token.name, to: name } });
+      }
+    }
+    if (allowedIps !== undefined) {
+      // Narrowing or widening where a token works is the owner's (or an Admin's) to decide, like its name.
+      requireTokenAction(actor, token, 'rename');
+      if (JSON.stringify(allowedIps) !== JSON.stringify(token.allowedIps ?? null)) {
+        patch.allowedIps = allowedIps;
+        audit({ action: 'token.restricted', ...targetOf(token), details: { name: token.name, allowed_ips: allowedIps } });
       }
     }
     if (input.revoke === true) {
@@ -75,7 +89,7 @@ export async function updateToken(deps: Deps, actor: Actor, id: number, input: U
         audit({ action: 'token.restored', ...targetOf(token), details: { name: token.name, revoke_reason: token.revokeReason } });
       }
     }
-    if (patch.name === undefined && patch.revocation === undefined) return token;
+    if (patch.name === undefined && patch.revocation === undefined && patch.allowedIps === undefined) return token;
     publish({ kind: 'token', tokenId: id });
     return tx.tokens.update(id, patch);
   });

@@ -26,7 +26,12 @@ const toArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Arra
 export async function apiScope(api: App, { gatehouse, requestLog }: { gatehouse: Gatehouse; requestLog: RequestLog }): Promise<void> {
   const hookFor = apiRequestHooks(gatehouse, api.isOverloaded, requestLog.begin);
   api.addHook('onRoute', (route) => {
-    const hook = hookFor({ auth: route.config?.auth ?? 'user', alwaysServe: route.config?.alwaysServe === true, record: requestLog.recorderFor(route.url) });
+    const hook = hookFor({
+      auth: route.config?.auth ?? 'user',
+      scope: route.config?.scope ?? 'none',
+      alwaysServe: route.config?.alwaysServe === true,
+      record: requestLog.recorderFor(route.url),
+    });
     route.onRequest = [hook, ...toArray(route.onRequest)];
   });
   await api.register(async (sessions: App) => {

@@ -5,6 +5,7 @@ import { AuditEventSchema, auditEventToWire, errorResponses, Id, PageOf, PageQue
 
 export async function auditEventsRoutes(app: App, { deps }: AppContext): Promise<void> {
   app.get('/api/audit-events', {
+    config: { scope: 'audit:read' },
     schema: {
       tags: ['audit'],
       summary: 'The audit log, newest first — Admin',

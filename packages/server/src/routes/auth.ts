@@ -81,6 +81,7 @@ export async function authRoutes(app: App, ctx: AppContext): Promise<void> {
   });
 
   app.get('/api/auth/sessions', {
+    config: { scope: 'users:read' },
     schema: {
       tags: ['auth'],
       summary: "The caller's browser sessions (the one in use marked current)",
@@ -89,6 +90,7 @@ export async function authRoutes(app: App, ctx: AppContext): Promise<void> {
   }, async (request) => (await listOwnSessions(deps, actorOf(request))).map(sessionToWire));
 
   app.delete('/api/auth/sessions', {
+    config: { scope: 'users:write' },
     schema: {
       tags: ['auth'],
       summary: "End every session of the caller but the one in use (e.g. after losing a laptop)",
@@ -97,6 +99,7 @@ export async function authRoutes(app: App, ctx: AppContext): Promise<void> {
   }, async (request) => ({ ended: await endOtherOwnSessions(deps, actorOf(request)) }));
 
   app.delete('/api/auth/sessions/:id', {
+    config: { scope: 'users:write' },
     schema: {
       tags: ['auth'],
       summary: "End one of the caller's sessions",

@@ -29,6 +29,7 @@ function optionalFields(b: { host?: string | null; port?: number | null; databas
 export async function datastoresRoutes(app: App, { deps }: AppContext): Promise<void> {
   // Older Qualytics CLI versions page through /api/datastores/listing: the same list.
   for (const url of ['/api/datastores', '/api/datastores/listing']) app.get(url, {
+    config: { scope: 'datastores:read' },
     schema: {
       tags: ['datastores'],
       summary: 'Datastores the caller may see (their teams; Managers and Admins: all)',
@@ -58,10 +59,12 @@ export async function datastoresRoutes(app: App, { deps }: AppContext): Promise<
   });
 
   app.get('/api/datastores/:id', {
+    config: { scope: 'datastores:read' },
     schema: { tags: ['datastores'], summary: 'One datastore (404 when not visible to the caller)', params: IdParams, response: { 200: DatastoreSchema, ...errorResponses(401, 404) } },
   }, async (request) => datastoreToWire(await getDatastore(deps, actorOf(request), request.params.id)));
 
   app.post('/api/datastores', {
+    config: { scope: 'datastores:write' },
     schema: {
       tags: ['datastores'],
       summary: 'Create a datastore (Editor+); without teams it belongs to Public',
@@ -74,6 +77,7 @@ export async function datastoresRoutes(app: App, { deps }: AppContext): Promise<
   });
 
   app.put('/api/datastores/:id', {
+    config: { scope: 'datastores:write' },
     schema: {
       tags: ['datastores'],
       summary: 'Change a datastore (Editor+)',
@@ -91,6 +95,7 @@ export async function datastoresRoutes(app: App, { deps }: AppContext): Promise<
   });
 
   app.delete('/api/datastores/:id', {
+    config: { scope: 'datastores:write' },
     schema: { tags: ['datastores'], summary: 'Delete a datastore (Editor+)', params: IdParams, response: { 204: Type.Null(), ...errorResponses(401, 403, 404) } },
   }, async (request, reply) => {
     await deleteDatastore(deps, actorOf(request), request.params.id);

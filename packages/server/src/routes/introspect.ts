@@ -1,4 +1,4 @@
-import { can, DomainError, splitJwt, type BearerVerification } from '@gatehouse/core';
+import { can, DomainError, scopeString, splitJwt, type BearerVerification } from '@gatehouse/core';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
 import { actorOf, type App, type AppContext } from '../http/context.js';
@@ -16,8 +16,7 @@ import { errorResponses, RoleSchema, UserTypeSchema } from '../http/wire.js';
  * list users, may not introspect either (RFC 7662 §4: the endpoint must be protected so that
  * it is not a token-scanning oracle). Session cookies are refused because introspection is
  * machine-to-machine and a cookie-authenticated form POST would be a CSRF vector.
- * FIXME(introspect-scope): a dedicated per-token "introspect" grant would be narrower than a
- * role; it needs a column on tokens (packages/db).
+ * With scopes (SPEC §11) a scoped caller's token needs `tokens:read` here.
  */
 
 /** RFC 7662 §2.1: `token` and an optional `token_type_hint`. */
@@ -38,7 +37,7 @@ export const IntrospectionSchema = Type.Object({
   iat: Type.Optional(Type.Integer()),
   jti: Type.Optional(Type.String()),
   token_type: Type.Optional(Type.Enum(['Personal', 'Service'], { description: 'the token_type claim of Gatehouse tokens' })),
-  scope: Type.Optional(Type.String({ description: '"api", or "scim" for SCIM administration tokens' })),
+  scope: Type.Optional(Type.String({ description: 'the token’s scopes, space-separated (SPEC §11); "api" (or "scim" for SCIM administration tokens) when unrestricted' })),
   token_id: Type.Optional(Type.Integer()),
   user_id: Type.Optional(Type.String()),
   uid: Type.Optional(Type.Integer({ description: "the owner's numeric id" })),
@@ -74,6 +73,7 @@ export async function introspectRoutes(root: App, ctx: AppContext): Promise<void
     });
 
     app.post('/api/introspect', {
+      config: { scope: 'tokens:read' },
       schema: {
         tags: ['tokens'],
         summary: 'RFC 7662 token introspection — bearer token of a Manager or Admin (e.g. a Manager service account)',
@@ -112,7 +112,9 @@ export async function introspectRoutes(root: App, ctx: AppContext): Promise<void
         ...(t.expiration ? { exp: Math.floor(t.expiration.getTime() / 1000) } : {}),
         ...claimsOf(token),
         token_type: t.type,
-        scope: t.scimEndpointsOnly ? 'scim' : 'api',
+        // RFC 7662 §2.2: the token's scopes, space-separated; an unrestricted token keeps the
+        // names it always had ('api', or 'scim' for SCIM tokens): everything its role allows.
+        scope: t.scopes ? scopeString(t.scopes) : t.scimEndpointsOnly ? 'scim' : 'api',
         token_id: t.id,
         user_id: user.userId,
         uid: user.id,

@@ -10,6 +10,7 @@ const TeamBody = {
 
 export async function teamsRoutes(app: App, { deps }: AppContext): Promise<void> {
   app.get('/api/teams', {
+    config: { scope: 'teams:read' },
     schema: {
       tags: ['teams'],
       summary: 'Teams with their members (Manager+)',
@@ -23,10 +24,12 @@ export async function teamsRoutes(app: App, { deps }: AppContext): Promise<void>
   });
 
   app.get('/api/teams/:id', {
+    config: { scope: 'teams:read' },
     schema: { tags: ['teams'], summary: 'One team (Manager+)', params: IdParams, response: { 200: TeamSchema, ...errorResponses(401, 403, 404) } },
   }, async (request) => teamToWire(await getTeam(deps, actorOf(request), request.params.id)));
 
   app.post('/api/teams', {
+    config: { scope: 'teams:write' },
     schema: {
       tags: ['teams'],
       summary: 'Create a team — Admin',
@@ -43,6 +46,7 @@ export async function teamsRoutes(app: App, { deps }: AppContext): Promise<void>
   });
 
   app.put('/api/teams/:id', {
+    config: { scope: 'teams:write' },
     schema: {
       tags: ['teams'],
       summary: 'Rename a team, change its description or set its members — Admin',
@@ -60,6 +64,7 @@ export async function teamsRoutes(app: App, { deps }: AppContext): Promise<void>
   });
 
   app.delete('/api/teams/:id', {
+    config: { scope: 'teams:write' },
     schema: { tags: ['teams'], summary: 'Delete a team (not Public) — Admin', params: IdParams, response: { 204: Type.Null(), ...errorResponses(401, 403, 404, 409) } },
   }, async (request, reply) => {
     await deleteTeam(deps, actorOf(request), request.params.id);

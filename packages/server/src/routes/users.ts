@@ -56,6 +56,7 @@ function meToWire(principal: Principal): Static<typeof MeSchema> {
 
 export async function usersRoutes(app: App, { deps }: AppContext): Promise<void> {
   app.get('/api/users/me', {
+    config: { scope: 'none' },
     schema: {
       tags: ['users'],
       summary: 'The caller, and the token it authenticated with (if any)',
@@ -67,6 +68,7 @@ export async function usersRoutes(app: App, { deps }: AppContext): Promise<void>
   }, (request) => meToWire(principalOf(request))); // synchronous: no promise on the hottest route
 
   app.get('/api/users', {
+    config: { scope: 'users:read' },
     schema: {
       tags: ['users'],
       summary: 'Users and service accounts (Manager+)',
@@ -90,6 +92,7 @@ export async function usersRoutes(app: App, { deps }: AppContext): Promise<void>
   });
 
   app.get('/api/users/listing', {
+    config: { scope: 'users:read' },
     schema: {
       tags: ['users'],
       summary: 'A light list of users, e.g. ?type=Service for service accounts (Manager+)',
@@ -109,10 +112,12 @@ export async function usersRoutes(app: App, { deps }: AppContext): Promise<void>
   });
 
   app.get('/api/users/:id', {
+    config: { scope: 'users:read' },
     schema: { tags: ['users'], summary: 'One user (Manager+, or yourself)', params: IdParams, response: { 200: UserSchema, ...errorResponses(401, 403, 404) } },
   }, async (request) => userToWire(await getUser(deps, actorOf(request), request.params.id)));
 
   app.post('/api/users', {
+    config: { scope: 'users:write' },
     schema: {
       tags: ['users'],
       summary: 'Create a service account ({name, role, teams}) or a human (user_type "Human") — Admin',
@@ -135,6 +140,7 @@ export async function usersRoutes(app: App, { deps }: AppContext): Promise<void>
   });
 
   app.put('/api/users/:id', {
+    config: { scope: 'users:write' },
     schema: {
       tags: ['users'],
       summary: 'Change name, role, teams, active (and a human password) — Admin',
@@ -160,6 +166,7 @@ export async function usersRoutes(app: App, { deps }: AppContext): Promise<void>
   });
 
   app.delete('/api/users/:id', {
+    config: { scope: 'users:write' },
     schema: { tags: ['users'], summary: 'Deactivate a user and revoke all their tokens — Admin', params: IdParams, response: { 204: Type.Null(), ...errorResponses(401, 403, 404, 409) } },
   }, async (request, reply) => {
     await deactivateUser(deps, actorOf(request), request.params.id);
@@ -167,6 +174,7 @@ export async function usersRoutes(app: App, { deps }: AppContext): Promise<void>
   });
 
   app.post('/api/users/:id/revoke-tokens', {
+    config: { scope: 'users:write' },
     schema: {
       tags: ['users'],
       summary: 'Incident response: revoke every token of this user and end all their sessions at once — Admin',
@@ -179,6 +187,7 @@ export async function usersRoutes(app: App, { deps }: AppContext): Promise<void>
   });
 
   app.delete('/api/users/:id/sessions', {
+    config: { scope: 'users:write' },
     schema: {
       tags: ['users'],
       summary: "End every session of this user (they must log in again) — Admin",

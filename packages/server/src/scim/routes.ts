@@ -1,3 +1,4 @@
+import type { RouteScope } from '@gatehouse/core';
 import { scim, type Actor } from '@gatehouse/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { actorOf, type App, type AppContext } from '../http/context.js';
@@ -10,7 +11,13 @@ export const SCIM_PREFIX = '/api/scim/v2';
 type Query = Record<string, unknown>;
 
 /** Only a SCIM administration token reaches these routes (the auth hook enforces it). */
-const config = { auth: 'scim' as const };
+/** SCIM routes need a SCIM token, and (SPEC §11) the scope of the resource: Users are users, Groups are teams. */
+const scimConfig = (scope: RouteScope) => ({ auth: 'scim' as const, scope });
+const discovery = scimConfig('none');
+const usersRead = scimConfig('users:read');
+const usersWrite = scimConfig('users:write');
+const groupsRead = scimConfig('teams:read');
+const groupsWrite = scimConfig('teams:write');
 
 function oneString(q: Query, name: string): string | undefined {
   const v = q[name];
@@ -85,44 +92,44 @@ export async function scimRoutes(app: App, ctx: AppContext): Promise<void> {
       scim.project(resource, scim.CORE_SCHEMA[kind], oneString(q, 'attributes'), oneString(q, 'excludedAttributes'));
 
     // Discovery (RFC 7644 §4)
-    scope.get('/ServiceProviderConfig', { config }, async (request) => scim.serviceProviderConfig(baseUrl(request)));
+    scope.get('/ServiceProviderConfig', { config: discovery }, async (request) => scim.serviceProviderConfig(baseUrl(request)));
     const kinds: scim.ResourceKind[] = ['User', 'Group'];
     const listOf = (resources: unknown[]) => ({ schemas: [scim.LIST_RESPONSE], totalResults: resources.length, itemsPerPage: resources.length, startIndex: 1, Resources: resources });
-    scope.get('/ResourceTypes', { config }, async (request) => listOf(kinds.map((k) => scim.resourceTypeResource(k, baseUrl(request)))));
-    scope.get<{ Params: { id: string } }>('/ResourceTypes/:id', { config }, async (request) => {
+    scope.get('/ResourceTypes', { config: discovery }, async (request) => listOf(kinds.map((k) => scim.resourceTypeResource(k, baseUrl(request)))));
+    scope.get<{ Params: { id: string } }>('/ResourceTypes/:id', { config: discovery }, async (request) => {
       const kind = kinds.find((k) => k === request.params.id);
       if (!kind) throw new scim.ScimError(404, null, `No resource type ${request.params.id}`);
       return scim.resourceTypeResource(kind, baseUrl(request));
     });
-    scope.get('/Schemas', { config }, async (request) => listOf(kinds.map((k) => scim.schemaResource(k, baseUrl(request)))));
-    scope.get<{ Params: { id: string } }>('/Schemas/:id', { config }, async (request) => {
+    scope.get('/Schemas', { config: discovery }, async (request) => listOf(kinds.map((k) => scim.schemaResource(k, baseUrl(request)))));
+    scope.get<{ Params: { id: string } }>('/Schemas/:id', { config: discovery }, async (request) => {
       const kind = kinds.find((k) => scim.CORE_SCHEMA[k] === request.params.id);
       if (!kind) throw new scim.ScimError(404, null, `No schema ${request.params.id}`);
       return scim.schemaResource(kind, baseUrl(request));
     });
 
     // Users
-    scope.get('/Users', { config }, async (request) => scim.scimListUsers(scopeOf(request), listQuery(request.query as Query)));
-    scope.post('/Users/.search', { config }, async (request) => scim.scimListUsers(scopeOf(request), searchQuery(request.body)));
-    scope.post('/Users', { config }, async (request, reply) => created(reply, await scim.scimCreateUser(scopeOf(request), request.body)));
-    scope.get<{ Params: { id: string } }>('/Users/:id', { config }, async (request) =>
+    scope.get('/Users', { config: usersRead }, async (request) => scim.scimListUsers(scopeOf(request), listQuery(request.query as Query)));
+    scope.post('/Users/.search', { config: usersRead }, async (request) => scim.scimListUsers(scopeOf(request), searchQuery(request.body)));
+    scope.post('/Users', { config: usersWrite }, async (request, reply) => created(reply, await scim.scimCreateUser(scopeOf(request), request.body)));
+    scope.get<{ Params: { id: string } }>('/Users/:id', { config: usersRead }, async (request) =>
       projectOne(await scim.scimGetUser(scopeOf(request), request.params.id), 'User', request.query as Query));
-    scope.put<{ Params: { id: string } }>('/Users/:id', { config }, async (request) => scim.scimReplaceUser(scopeOf(request), request.params.id, request.body));
-    scope.patch<{ Params: { id: string } }>('/Users/:id', { config }, async (request) => scim.scimPatchUser(scopeOf(request), request.params.id, request.body));
-    scope.delete<{ Params: { id: string } }>('/Users/:id', { config }, async (request, reply) => {
+    scope.put<{ Params: { id: string } }>('/Users/:id', { config: usersWrite }, async (request) => scim.scimReplaceUser(scopeOf(request), request.params.id, request.body));
+    scope.patch<{ Params: { id: string } }>('/Users/:id', { config: usersWrite }, async (request) => scim.scimPatchUser(scopeOf(request), request.params.id, request.body));
+    scope.delete<{ Params: { id: string } }>('/Users/:id', { config: usersWrite }, async (request, reply) => {
       await scim.scimDeleteUser(scopeOf(request), request.params.id);
       return noContent(reply);
     });
 
     // Groups
-    scope.get('/Groups', { config }, async (request) => scim.scimListGroups(scopeOf(request), listQuery(request.query as Query)));
-    scope.post('/Groups/.search', { config }, async (request) => scim.scimListGroups(scopeOf(request), searchQuery(request.body)));
-    scope.post('/Groups', { config }, async (request, reply) => created(reply, await scim.scimCreateGroup(scopeOf(request), request.body)));
-    scope.get<{ Params: { id: string } }>('/Groups/:id', { config }, async (request) =>
+    scope.get('/Groups', { config: groupsRead }, async (request) => scim.scimListGroups(scopeOf(request), listQuery(request.query as Query)));
+    scope.post('/Groups/.search', { config: groupsRead }, async (request) => scim.scimListGroups(scopeOf(request), searchQuery(request.body)));
+    scope.post('/Groups', { config: groupsWrite }, async (request, reply) => created(reply, await scim.scimCreateGroup(scopeOf(request), request.body)));
+    scope.get<{ Params: { id: string } }>('/Groups/:id', { config: groupsRead }, async (request) =>
       projectOne(await scim.scimGetGroup(scopeOf(request), request.params.id), 'Group', request.query as Query));
-    scope.put<{ Params: { id: string } }>('/Groups/:id', { config }, async (request) => scim.scimReplaceGroup(scopeOf(request), request.params.id, request.body));
-    scope.patch<{ Params: { id: string } }>('/Groups/:id', { config }, async (request) => scim.scimPatchGroup(scopeOf(request), request.params.id, request.body));
-    scope.delete<{ Params: { id: string } }>('/Groups/:id', { config }, async (request, reply) => {
+    scope.put<{ Params: { id: string } }>('/Groups/:id', { config: groupsWrite }, async (request) => scim.scimReplaceGroup(scopeOf(request), request.params.id, request.body));
+    scope.patch<{ Params: { id: string } }>('/Groups/:id', { config: groupsWrite }, async (request) => scim.scimPatchGroup(scopeOf(request), request.params.id, request.body));
+    scope.delete<{ Params: { id: string } }>('/Groups/:id', { config: groupsWrite }, async (request, reply) => {
       await scim.scimDeleteGroup(scopeOf(request), request.params.id);
       return noContent(reply);
     });
