@@ -62,7 +62,20 @@ export interface Token {
   revoked_by_id: number | null;
   revoke_reason: RevokeReason | null;
   user: UserRef;
+  /** What the token may do within its owner's role (SPEC §11); null = all of it. */
+  scopes: Scope[] | null;
+  /** The IPv4/IPv6 CIDRs it may be used from; null = anywhere. */
+  allowed_ips: string[] | null;
 }
+
+/** Token scopes (SPEC §11): `read` (safe methods only) or a resource scope; `…:write` includes `…:read`. */
+export type Scope =
+  | 'read'
+  | 'datastores:read' | 'datastores:write'
+  | 'users:read' | 'users:write'
+  | 'teams:read' | 'teams:write'
+  | 'tokens:read' | 'tokens:write'
+  | 'audit:read';
 
 export type RevokeReason = 'owner' | 'admin' | 'incident' | 'user_deactivated' | 'idle' | 'leaked' | 'rotated';
 
@@ -175,6 +188,10 @@ export interface CreateTokenInput {
   /** 1–3650, or null for never (if the server's policy allows). */
   expires_in_days?: number | null;
   scim_endpoints_only?: boolean;
+  /** Absent or null = everything the owner's role allows. */
+  scopes?: Scope[] | null;
+  /** IPv4/IPv6 CIDRs the token may be used from; absent or null = anywhere. */
+  allowed_ips?: string[] | null;
 }
 
 export interface TeamInput {
