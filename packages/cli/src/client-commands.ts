@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname as osHostname } from 'node:os';
 import { parseArgs } from 'node:util';
-import { baseUrlOf, GatehouseApiError, GatehouseClient, GatehouseUnreachableError, ROLES, type Page, type Role, type Token, type User } from '@gatehouse/sdk';
+import { baseUrlOf, GatehouseApiError, GatehouseClient, GatehouseUnreachableError, ROLES, type Page, type Role, type Scope, type Token, type User } from '@gatehouse/sdk';
 import { configPath, readSavedLogin, writeSavedLogin } from './config-file.js';
 import { CliError, EXIT, parseDays, readAll, UsageError, type Io } from './io.js';
 import { details, printJson, progress, table, when, type Column } from './output.js';
@@ -266,15 +266,24 @@ Gatehouse page where you approve a Personal token for this computer, received on
   {
     name: 'tokens create',
     summary: 'Creates a token and prints it once: a Personal token for you, or with --user a Service token for a service account (Admin).',
-    usage: 'tokens create --name <name> [--user <service account id|user_id>] [--expires-in-days <1-3650|never>] [--scim]',
-    options: { name: { type: 'string' }, user: { type: 'string' }, 'expires-in-days': { type: 'string' }, scim: { type: 'boolean' } },
+    usage: 'tokens create --name <name> [--user <service account id|user_id>] [--expires-in-days <1-3650|never>] [--scim] [--scope <scope>]... [--allowed-ip <cidr>]...',
+    options: {
+      name: { type: 'string' }, user: { type: 'string' }, 'expires-in-days': { type: 'string' }, scim: { type: 'boolean' },
+      scope: { type: 'string', multiple: true }, 'allowed-ip': { type: 'string', multiple: true },
+    },
     examples: [
       'gatehouse tokens create --name laptop --expires-in-days 30',
+      'gatehouse tokens create --name dashboards --scope read --expires-in-days 90',
+      'gatehouse tokens create --name etl --user nightly_etl@service --scope datastores:write --allowed-ip 10.0.0.0/8',
       'TOKEN=$(gatehouse tokens create --name ci --user pipeline_automation@service --expires-in-days 90)',
       'gatehouse tokens create --name okta-scim --scim --expires-in-days 365 --json',
     ],
     async run(ctx) {
       const { name, user, scim } = ctx.values;
+      // Repeatable, and comma-separated lists too (--scope datastores:read,teams:read); the server validates.
+      const listOf = (v: unknown) => (Array.isArray(v) ? v.flatMap((s: string) => s.split(',')).map((s) => s.trim()).filter(Boolean) : undefined);
+      const scopes = listOf(ctx.values.scope) as Scope[] | undefined;
+      const allowedIps = listOf(ctx.values['allowed-ip']);
       if (typeof name !== 'string') throw new UsageError('--name is required');
       const days = parseDays(ctx.values['expires-in-days'] as string | undefined);
       const created = await ctx.client().tokens.create({
@@ -282,6 +291,8 @@ Gatehouse page where you approve a Personal token for this computer, received on
         ...(typeof user === 'string' ? { user_id: /^\d+$/.test(user) ? Number(user) : user } : {}),
         ...(days !== undefined ? { expires_in_days: days } : {}),
         ...(scim === true ? { scim_endpoints_only: true } : {}),
+        ...(scopes ? { scopes } : {}),
+        ...(allowedIps ? { allowed_ips: allowedIps } : {}),
       });
       return printCreatedToken(ctx, created, 'Created');
     },

@@ -9,6 +9,7 @@ export * from './change.js';
 export * from './policies.js';
 export * from './tokens/keyring.js';
 export * from './tokens/jwt.js';
+export * from './tokens/recognise.js';
 export * from './tokens/scopes.js';
 export * from './tokens/ip-allowlist.js';
 export * from './auth/principal.js';
