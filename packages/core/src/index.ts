@@ -26,3 +26,4 @@ export * from './use-cases/sessions.js';
 export * from './use-cases/bootstrap.js';
 export * from './use-cases/audit-log.js';
 export * as scim from './scim/index.js';
+export * from './use-cases/report-leaks.js';

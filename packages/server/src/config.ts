@@ -1,4 +1,5 @@
 import type { Deps } from '@gatehouse/core';
+import { createPublicKey } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 
@@ -45,6 +46,8 @@ export interface Config {
   maxHeapMb: number | undefined;
   /** Longest time to receive a whole request (ms); headers must arrive within min(this, 10 s). */
   requestTimeoutMs: number;
+  /** Public keys (ECDSA P-256, PEM) whose signed leak reports POST /api/leaks accepts (SPEC §11); empty = Admin tokens only. */
+  leakReportKeys: ReadonlyArray<{ keyIdentifier: string; pem: string }>;
 }
 
 /** At most `max` events per `windowMs` per key (fixed window). */
@@ -89,6 +92,7 @@ export const SETTINGS = {
   maxEventLoopDelayMs: { env: 'GATEHOUSE_MAX_EVENT_LOOP_DELAY_MS', doc: 'answer 503 + Retry-After while the event loop lags more than this (0 = never)', default: '1000' },
   maxHeapMb: { env: 'GATEHOUSE_MAX_HEAP_MB', doc: 'answer 503 + Retry-After while the JS heap in use exceeds this many MiB (unset = 90 % of the limit, 0 = never)' },
   requestTimeoutMs: { env: 'GATEHOUSE_REQUEST_TIMEOUT_MS', doc: 'longest time to receive a request, in ms (headers: at most 10 s)', default: '30000' },
+  leakReportKeys: { env: 'GATEHOUSE_LEAK_REPORT_KEYS', doc: 'JSON list of {key_identifier, key} ECDSA P-256 PEM public keys whose signed reports POST /api/leaks accepts (GitHub secret scanning); unset = Admin tokens only' },
 } as const satisfies Record<keyof Config, Setting>;
 
 export class ConfigError extends Error {
@@ -135,6 +139,36 @@ export function rateLimit(name: string, raw: string): RateLimit | null {
     throw new ConfigError(`${name} must be count/window such as 30/1m (window in s, m or h) or off, got "${raw}"`);
   }
   return { max: Number(m[1]), windowMs: Number(m[2]) * UNIT_MS[m[3]!]! };
+}
+
+/** GATEHOUSE_LEAK_REPORT_KEYS: `[{"key_identifier": "…", "key": "-----BEGIN PUBLIC KEY-----…"}]`, each an ECDSA P-256 public key. */
+function leakReportKeys(raw: string | undefined): Config['leakReportKeys'] {
+  if (raw === undefined) return [];
+  const name = 'GATEHOUSE_LEAK_REPORT_KEYS';
+  let list: unknown;
+  try {
+    list = JSON.parse(raw);
+  } catch {
+    throw new ConfigError(`${name} must be a JSON list of {"key_identifier", "key"} objects`);
+  }
+  if (!Array.isArray(list)) throw new ConfigError(`${name} must be a JSON list of {"key_identifier", "key"} objects`);
+  return Object.freeze(list.map((entry: unknown, i) => {
+    const e = entry as Record<string, unknown> | null;
+    if (typeof e?.key_identifier !== 'string' || e.key_identifier === '' || typeof e.key !== 'string') {
+      throw new ConfigError(`${name}[${i}] needs a non-empty "key_identifier" and a PEM "key"`);
+    }
+    let details: { type: string; curve: string | undefined };
+    try {
+      const key = createPublicKey(e.key);
+      details = { type: key.asymmetricKeyType ?? '', curve: key.asymmetricKeyDetails?.namedCurve };
+    } catch {
+      throw new ConfigError(`${name}[${i}] ("${e.key_identifier}"): "key" is not a PEM public key`);
+    }
+    if (details.type !== 'ec' || details.curve !== 'prime256v1') {
+      throw new ConfigError(`${name}[${i}] ("${e.key_identifier}"): the key must be ECDSA P-256 (prime256v1)`);
+    }
+    return Object.freeze({ keyIdentifier: e.key_identifier, pem: e.key });
+  }));
 }
 
 function bool(name: string, raw: string): boolean {
@@ -206,6 +240,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     maxEventLoopDelayMs: int('GATEHOUSE_MAX_EVENT_LOOP_DELAY_MS', raw('maxEventLoopDelayMs')!, 0, 600_000),
     maxHeapMb: raw('maxHeapMb') === undefined ? undefined : int('GATEHOUSE_MAX_HEAP_MB', raw('maxHeapMb')!, 0, 1_000_000),
     requestTimeoutMs: int('GATEHOUSE_REQUEST_TIMEOUT_MS', raw('requestTimeoutMs')!, 100, 600_000),
+    leakReportKeys: leakReportKeys(raw('leakReportKeys')),
   });
 }
 

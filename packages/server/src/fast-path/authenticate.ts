@@ -143,7 +143,7 @@ export function apiRequestHooks(
     done();
   };
 
-  const authenticated = (record: RouteRecorder, needs: RouteNeeds): OnRequestHook => {
+  const authenticated = (record: RouteRecorder, needs: RouteNeeds, signatureAllowed = false): OnRequestHook => {
     const scimRoute = needs.scimRoute;
     const send = scimRoute ? scimRefusal : apiRefusal;
     return function authenticate(request, reply, done) {
@@ -152,6 +152,8 @@ export function apiRequestHooks(
       if (isOverloaded()) return done(OVERLOADED);
       const header = request.headers.authorization;
 
+      // No token: the route authenticates the request by its signature (and never by a cookie).
+      if (header === undefined && signatureAllowed) return done();
       if (header === undefined) {
         const cookie = sessionCookieOf(request);
         if (cookie === undefined) return refuse(ctx, request, reply, 'MISSING', send);
@@ -198,5 +200,5 @@ export function apiRequestHooks(
   return ({ auth, scope, alwaysServe, record }) =>
     auth === 'public'
       ? publicRoute(record, !alwaysServe)
-      : authenticated(record, { scimRoute: auth === 'scim', scope, scopeMask: routeScopeMask(scope), challenge: scopeChallenge(scope) });
+      : authenticated(record, { scimRoute: auth === 'scim', scope, scopeMask: routeScopeMask(scope), challenge: scopeChallenge(scope) }, auth === 'token-or-signature');
 }

@@ -26,8 +26,12 @@ export interface AppContext {
   routes: Array<{ method: string; url: string; auth: AuthMode; scope: RouteScope | null }>;
 }
 
-/** How a route is protected: `public`, any authenticated caller (`user`), or SCIM tokens only (`scim`). */
-export type AuthMode = 'public' | 'user' | 'scim';
+/**
+ * How a route is protected: `public`, any authenticated caller (`user`), SCIM tokens only
+ * (`scim`), or `token-or-signature`: a bearer token when an Authorization header is sent, else
+ * the route checks a signature of its own (POST /api/leaks) and `request.principal` stays null.
+ */
+export type AuthMode = 'public' | 'user' | 'scim' | 'token-or-signature';
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -7,6 +7,7 @@ import { authRoutes } from '../routes/auth.js';
 import { datastoresRoutes } from '../routes/datastores.js';
 import { healthRoutes } from '../routes/health.js';
 import { introspectRoutes } from '../routes/introspect.js';
+import { leaksRoutes } from '../routes/leaks.js';
 import { teamsRoutes } from '../routes/teams.js';
 import { userTokensRoutes } from '../routes/user-tokens.js';
 import { usersRoutes } from '../routes/users.js';
@@ -38,7 +39,7 @@ export async function apiScope(api: App, { gatehouse, requestLog }: { gatehouse:
     await sessions.register(fastifyCookie, { hook: false });
     await authRoutes(sessions, gatehouse);
   });
-  for (const routes of [healthRoutes, usersRoutes, teamsRoutes, userTokensRoutes, datastoresRoutes, auditEventsRoutes, introspectRoutes, scimRoutes]) {
+  for (const routes of [healthRoutes, usersRoutes, teamsRoutes, userTokensRoutes, datastoresRoutes, auditEventsRoutes, introspectRoutes, leaksRoutes, scimRoutes]) {
     await routes(api, gatehouse);
   }
 }

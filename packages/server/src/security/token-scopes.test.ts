@@ -60,6 +60,7 @@ const NEEDS: Record<string, RouteScope> = {
   'PUT /api/scim/v2/Groups/:id': 'teams:write',
   'PATCH /api/scim/v2/Groups/:id': 'teams:write',
   'DELETE /api/scim/v2/Groups/:id': 'teams:write',
+  'POST /api/leaks': 'tokens:write',
 };
 
 /** Whether a token with the single scope `s` may call a route needing `need` (written out, not computed by the code under test). */
