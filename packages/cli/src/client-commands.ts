@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname as osHostname } from 'node:os';
 import { parseArgs } from 'node:util';
-import { baseUrlOf, GatehouseApiError, GatehouseClient, GatehouseUnreachableError, ROLES, type Page, type Role, type Scope, type Token, type User } from '@gatehouse/sdk';
+import { baseUrlOf, GatehouseApiError, GatehouseClient, GatehouseUnreachableError, ROLES, type LeakVerdict, type Page, type Role, type Scope, type Token, type User } from '@gatehouse/sdk';
 import { configPath, readSavedLogin, writeSavedLogin } from './config-file.js';
 import { CliError, EXIT, parseDays, readAll, UsageError, type Io } from './io.js';
 import { details, printJson, progress, table, when, type Column } from './output.js';
@@ -29,6 +29,8 @@ export interface ClientCommand {
   options?: Options;
   /** Positional arguments: their names, all required. */
   args?: string[];
+  /** Takes any number of positional arguments instead (e.g. paths). */
+  variadic?: boolean;
   run(ctx: Ctx): Promise<number>;
 }
 
@@ -369,6 +371,42 @@ Gatehouse page where you approve a Personal token for this computer, received on
       return EXIT.OK;
     },
   },
+  {
+    name: 'scan',
+    summary: 'Finds Gatehouse tokens in files and directories (or, with --git, in a repository\'s history) and prints file:line; exit 1 when any is found.',
+    usage: 'scan [PATH]... [--git] [--report]',
+    variadic: true,
+    options: { git: { type: 'boolean' }, report: { type: 'boolean' } },
+    examples: [
+      'gatehouse scan                       # the current directory; exit 1 if a token is found',
+      'gatehouse scan config/ deploy.env',
+      'gatehouse scan --git .               # every commit of every branch',
+      'gatehouse scan --report .            # and revoke what it finds (POST /api/leaks, Admin token)',
+    ],
+    async run(ctx) {
+      const { scanFiles, scanGitHistory, identify, printFindings } = await import('./scan.js');
+      const paths = ctx.positionals.length > 0 ? ctx.positionals : ['.'];
+      const findings = ctx.values.git === true
+        ? (await Promise.all(paths.map((p) => scanGitHistory(p)))).flat()
+        : await scanFiles(paths, process.cwd());
+      if (findings.length === 0) return printFindings(ctx.io, ctx.json, findings);
+      // Which tokens these are, when a server is configured (--url/--token, GATEHOUSE_*, saved login).
+      let client: GatehouseClient | undefined;
+      try {
+        client = ctx.client();
+      } catch (e) {
+        if (ctx.values.report === true) throw e;
+      }
+      if (client) {
+        await identify(client, findings).catch((e: unknown) => ctx.io.stderr.write(`gatehouse: could not identify the tokens: ${explain(e).message}\n`));
+      }
+      let verdicts: LeakVerdict[] | undefined;
+      if (ctx.values.report === true && client) {
+        verdicts = await client.reportLeaks(findings.map((f) => ({ token: f.token, type: 'gatehouse_token', url: f.location, source: f.source === 'git' ? 'commit' : 'file' })));
+      }
+      return printFindings(ctx.io, ctx.json, findings, verdicts);
+    },
+  },
 ];
 
 /**
@@ -423,7 +461,7 @@ export async function runClientCommand(cmd: ClientCommand, argv: string[], io: I
     return EXIT.OK;
   }
   const want = cmd.args?.length ?? 0;
-  if (parsed.positionals.length !== want) {
+  if (!cmd.variadic && parsed.positionals.length !== want) {
     throw new UsageError(want === 0 ? `unexpected argument "${parsed.positionals[0]}"` : `expected ${cmd.args!.map((a) => `<${a}>`).join(' ')}`, commandHelp(cmd));
   }
   let client: GatehouseClient | undefined;

@@ -144,6 +144,7 @@ export interface Introspection {
   token_type?: TokenType;
   scope?: string;
   token_id?: number;
+  token_name?: string;
   user_id?: string;
   uid?: number;
   user_type?: UserType;
@@ -223,4 +224,20 @@ export interface AuditQuery extends PageParams {
   action?: string;
   since?: string;
   until?: string;
+}
+
+/** One secret found in public (GitHub's secret-scanning partner format, SPEC §11). */
+export interface LeakReportItem {
+  token: string;
+  type?: string;
+  url?: string;
+  source?: string;
+}
+
+/** The answer of POST /api/leaks for one reported entry. */
+export interface LeakVerdict {
+  /** SHA-256 of the reported string, hex. */
+  token_hash: string;
+  token_type: string;
+  label: 'true_positive' | 'false_positive';
 }

@@ -39,6 +39,7 @@ export const IntrospectionSchema = Type.Object({
   token_type: Type.Optional(Type.Enum(['Personal', 'Service'], { description: 'the token_type claim of Gatehouse tokens' })),
   scope: Type.Optional(Type.String({ description: 'the token’s scopes, space-separated (SPEC §11); "api" (or "scim" for SCIM administration tokens) when unrestricted' })),
   token_id: Type.Optional(Type.Integer()),
+  token_name: Type.Optional(Type.String({ description: "the token's own name (e.g. for gatehouse scan's findings)" })),
   user_id: Type.Optional(Type.String()),
   uid: Type.Optional(Type.Integer({ description: "the owner's numeric id" })),
   user_type: Type.Optional(UserTypeSchema),
@@ -116,6 +117,7 @@ export async function introspectRoutes(root: App, ctx: AppContext): Promise<void
         // names it always had ('api', or 'scim' for SCIM tokens): everything its role allows.
         scope: t.scopes ? scopeString(t.scopes) : t.scimEndpointsOnly ? 'scim' : 'api',
         token_id: t.id,
+        token_name: t.name,
         user_id: user.userId,
         uid: user.id,
         user_type: user.type,
