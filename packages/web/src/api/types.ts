@@ -15,6 +15,7 @@ export type {
   Me,
   Page as Paginated,
   Role,
+  Scope,
   Team,
   Token,
   TokenType,

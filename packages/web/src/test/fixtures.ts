@@ -14,6 +14,7 @@ export function me(role: Me['role'] = 'Admin'): Me {
     created: '2025-01-01T00:00:00Z',
     created_by_id: null,
     last_login: null,
+    provisioned_by: 'local',
     token: null,
   };
 }
@@ -32,7 +33,11 @@ export function token(over: Partial<Token> & { id: number; name: string }): Toke
     last_used: null,
     last_used_ip: null,
     revoked_at: null,
+    revoked_by_id: null,
+    revoke_reason: null,
     user: { id: 1, user_id: 'ada@example.com', name: 'Ada Admin', user_type: 'Human' },
+    scopes: null,
+    allowed_ips: null,
     ...over,
   };
 }
