@@ -260,8 +260,10 @@ function RestrictionFields({
             onChange={(v) => onChange({ scopes: v as Scope[] })}
             error={errors.scopes}
           >
+            {/* `read` on its own line, then each resource's read and write side by side. */}
+            <Checkbox value="read" label={SCOPE_CHOICES[0]!.label} disabled={disabled} mt="xs" />
             <SimpleGrid cols={2} spacing="xs" mt="xs">
-              {SCOPE_CHOICES.map((s) => (
+              {SCOPE_CHOICES.slice(1).map((s) => (
                 <Checkbox key={s.value} value={s.value} label={s.label} disabled={disabled} />
               ))}
             </SimpleGrid>
