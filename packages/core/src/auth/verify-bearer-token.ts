@@ -4,7 +4,7 @@ import type { TokenAuthRecord, TokenStore, UserStore } from '../ports.js';
 import { hash } from 'node:crypto';
 import { hashToken, keyForHeader, splitJwt, verifyJwt } from '../tokens/jwt.js';
 import type { Keyring, SigningKey } from '../tokens/keyring.js';
-import { IpAllowlist } from '../tokens/ip-allowlist.js';
+import { allowlistOf } from '../tokens/ip-allowlist.js';
 import { scopeMask } from '../tokens/scopes.js';
 import type { Principal } from './principal.js';
 import type { TokenCache } from './token-cache.js';
@@ -51,7 +51,7 @@ export function principalFromRecord(r: TokenAuthRecord, user: User): Principal {
       expiration: r.expiration,
       scopes: r.scopes ?? null,
       scopeMask: scopeMask(r.scopes),
-      allowedIps: r.allowedIps ? new IpAllowlist(r.allowedIps) : null,
+      allowedIps: r.allowedIps ? allowlistOf(r.allowedIps) : null,
     },
   };
 }

@@ -1,3 +1,4 @@
+import { isIPv4 } from 'node:net';
 import ipaddr from 'ipaddr.js';
 import { invalidInput } from '../errors.js';
 
@@ -46,17 +47,44 @@ export function parseAllowedIps(input: unknown, field = 'allowed_ips'): string[]
 /** How many client addresses an allowlist remembers its answer for. */
 const REMEMBERED_ADDRESSES = 256;
 
+/** A dotted IPv4 address as an unsigned 32-bit number (the caller has checked the form). */
+function ipv4Number(ip: string): number {
+  let n = 0;
+  let part = 0;
+  for (let i = 0; i < ip.length; i++) {
+    const c = ip.charCodeAt(i);
+    if (c === 46) {
+      n = n * 256 + part;
+      part = 0;
+    } else part = part * 10 + (c - 48);
+  }
+  return n * 256 + part;
+}
+
 /**
  * A token's parsed allowlist. `allows(ip)` is what the auth hook asks on every request: the
  * answer for an address is remembered, so that a token in steady use from a few addresses pays
- * one Map lookup, not a parse and a match per range.
+ * one Map lookup. A new address costs a parse and the matches: IPv4 (and IPv4-mapped IPv6, as
+ * a dual-stack socket reports IPv4 peers) as 32-bit numbers under a mask, other IPv6 through
+ * ipaddr.js.
  */
 export class IpAllowlist {
-  readonly #ranges: Range[];
+  /** IPv4 ranges as [network, mask], unsigned. */
+  readonly #v4: Array<[number, number]> = [];
+  readonly #v6: Range[] = [];
   readonly #answers = new Map<string, boolean>();
 
   constructor(readonly cidrs: readonly string[]) {
-    this.#ranges = cidrs.map((c) => parseRange(c)).filter((r): r is Range => r !== undefined);
+    for (const c of cidrs) {
+      const range = parseRange(c);
+      if (range === undefined) continue;
+      if (range[0].kind() === 'ipv6') {
+        this.#v6.push(range);
+        continue;
+      }
+      const mask = range[1] === 0 ? 0 : (0xffffffff << (32 - range[1])) >>> 0;
+      this.#v4.push([(ipv4Number(range[0].toString()) & mask) >>> 0, mask]);
+    }
   }
 
   allows(ip: string | null | undefined): boolean {
@@ -70,16 +98,36 @@ export class IpAllowlist {
   }
 
   #match(ip: string): boolean {
+    const dotted = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+    if (isIPv4(dotted)) return this.#matchV4(ipv4Number(dotted));
     let addr: ipaddr.IPv4 | ipaddr.IPv6;
     try {
-      // process(): an IPv4-mapped IPv6 address (::ffff:192.0.2.1, as a dual-stack socket reports IPv4 peers) is its IPv4.
+      // process(): an IPv4-mapped IPv6 address in another notation is its IPv4.
       addr = ipaddr.process(ip);
     } catch {
       return false;
     }
-    for (const [net, bits] of this.#ranges) {
-      if (net.kind() === addr.kind() && addr.match(net, bits)) return true;
-    }
+    if (addr.kind() === 'ipv4') return this.#matchV4(ipv4Number(addr.toString()));
+    return this.#v6.some(([net, bits]) => addr.match(net, bits));
+  }
+
+  #matchV4(n: number): boolean {
+    for (const [net, mask] of this.#v4) if (((n & mask) >>> 0) === net) return true;
     return false;
   }
+}
+
+/** Parsed lists by their text, so that tokens sharing a list (and a token cached again) share its parse and its remembered answers. */
+const parsedLists = new Map<string, IpAllowlist>();
+const MAX_PARSED_LISTS = 1024;
+
+/** The parsed allowlist of these CIDRs (as stored: canonical, from parseAllowedIps). */
+export function allowlistOf(cidrs: readonly string[]): IpAllowlist {
+  const key = cidrs.join(',');
+  let list = parsedLists.get(key);
+  if (list === undefined) {
+    if (parsedLists.size >= MAX_PARSED_LISTS) parsedLists.delete(parsedLists.keys().next().value!);
+    parsedLists.set(key, (list = new IpAllowlist(cidrs)));
+  }
+  return list;
 }
