@@ -32,7 +32,8 @@ export const openApi = fp(
           version: '0.1.0',
           description: 'Service accounts and API tokens. Authenticate with `Authorization: Bearer <token>` (or, in a browser, the session cookie of POST /api/auth/login). '
             + 'Errors are `{detail, code, request_id}` (plus `field` for an invalid or conflicting field).',
-          license: { name: 'UNLICENSED' },
+          // No licence is granted (the repository has no LICENSE file): all rights reserved. FIXME(license): the project's choice.
+          license: { name: 'Proprietary: all rights reserved', identifier: 'LicenseRef-Proprietary' },
         },
         tags: TAGS,
         components: {
