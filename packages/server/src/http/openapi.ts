@@ -14,7 +14,7 @@ import { ErrorSchema } from './wire.js';
  * without listing them.
  */
 
-/** A JSON Schema of `{detail, code, request_id, field?}` with a description and headers, as @fastify/swagger reads it. */
+/** An OpenAPI Response Object. */
 type ResponseDoc = { description: string; headers?: Record<string, object>; content: Record<string, { schema: object }> };
 
 const RETRY_AFTER = { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer', minimum: 1 } } };
@@ -26,8 +26,12 @@ const WWW_AUTHENTICATE = {
 };
 
 /** The statuses answered with an error body, each a shared response (`#/components/responses/<name>`). */
-const ERRORS: Record<number, { name: string; description: string; headers?: Record<string, object> }> = {
-  400: { name: 'BadRequest', description: 'The request is malformed, e.g. an Authorization header that is not `Bearer <token>`' },
+const ERRORS: Record<number, { name: string; description: string; scimDescription?: string; headers?: Record<string, object> }> = {
+  400: {
+    name: 'BadRequest',
+    description: 'The request is malformed, e.g. an Authorization header that is not `Bearer <token>`',
+    scimDescription: 'Invalid input (`scimType` invalidValue, invalidFilter, invalidSyntax, mutability…) or a malformed Authorization header',
+  },
   401: { name: 'Unauthorized', description: 'No valid credential: the token is missing, invalid, expired or revoked, its user deactivated, or there is no session', headers: WWW_AUTHENTICATE },
   403: { name: 'Forbidden', description: "The caller's role or token may not do this (a SCIM token outside SCIM, a cross-origin request with a session cookie, a role below the one required)" },
   404: { name: 'NotFound', description: 'No such resource, or one the caller may not see' },
@@ -54,10 +58,10 @@ const SCIM_JSON = 'application/scim+json';
 /** The shared responses: the API's (`Unauthorized`…) and SCIM's (`ScimUnauthorized`…). */
 export function errorResponseComponents(): Record<string, ResponseDoc> {
   const components: Record<string, ResponseDoc> = {};
-  for (const [, e] of Object.entries(ERRORS)) {
+  for (const e of Object.values(ERRORS)) {
     const headers = e.headers ? { headers: e.headers } : {};
     components[e.name] = { description: e.description, ...headers, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
-    components[`Scim${e.name}`] = { description: e.description, ...headers, content: { [SCIM_JSON]: { schema: { $ref: '#/components/schemas/ScimError' } } } };
+    components[`Scim${e.name}`] = { description: e.scimDescription ?? e.description, ...headers, content: { [SCIM_JSON]: { schema: { $ref: '#/components/schemas/ScimError' } } } };
   }
   return components;
 }
@@ -90,7 +94,7 @@ const SECURITY: Record<AuthMode, Array<Record<string, string[]>>> = {
   scim: [{ bearer: [] }],
 };
 
-type RouteSchema = Record<string, unknown> & { hide?: boolean; response?: Record<string, unknown>; produces?: readonly string[] };
+type RouteSchema = Record<string, unknown> & { hide?: boolean; response?: Record<string, unknown> };
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -113,33 +117,39 @@ export function impliedErrorStatuses(route: { auth: AuthMode; alwaysServe: boole
 
 /**
  * @fastify/swagger's `transform`: a route's operation with its security and every error status
- * it can answer. The error bodies are placeholders that `linkErrorResponses` replaces with the
- * shared responses. Pages (text/html) document their own answers.
+ * it can answer, in the error body of its scope (SCIM's on SCIM routes), which
+ * `linkErrorResponses` then replaces with the shared response of that status.
  */
 export const documentRoute: SwaggerTransform = ({ schema: fastifySchema, url, route }) => {
   const schema = fastifySchema as RouteSchema | undefined;
   if (!schema || schema.hide === true) return { schema: fastifySchema, url };
   const auth = route.config?.auth ?? 'public';
+  const methods = Array.isArray(route.method) ? route.method : [route.method];
+  const statuses = impliedErrorStatuses({
+    auth,
+    alwaysServe: route.config?.alwaysServe === true,
+    hasInput: schema.body !== undefined || schema.querystring !== undefined || schema.params !== undefined || methods.some((m) => UNSAFE.has(m)),
+    hasParams: url.includes(':'),
+  });
   const response: Record<string, unknown> = { ...schema.response };
-  if (schema.produces?.includes('text/html') !== true) {
-    const methods = Array.isArray(route.method) ? route.method : [route.method];
-    const statuses = impliedErrorStatuses({
-      auth,
-      alwaysServe: route.config?.alwaysServe === true,
-      hasInput: schema.body !== undefined || schema.querystring !== undefined || schema.params !== undefined || methods.some((m) => UNSAFE.has(m)),
-      hasParams: url.includes(':'),
-    });
-    for (const status of statuses) response[status] ??= ErrorSchema;
-  }
+  for (const status of statuses) response[status] ??= auth === 'scim' ? ScimErrorSchema : ErrorSchema;
   return { schema: { ...schema, response, security: SECURITY[auth] }, url };
 };
 
-type Operation = { responses?: Record<string, { content?: Record<string, unknown> } | { $ref: string }> };
+type Operation = { responses?: Record<string, { content?: Record<string, { schema?: { required?: string[] } }> } | { $ref: string }> };
+
+/** Which shared error body a response has, if any: the API's (`request_id`) or SCIM's (`schemas`). */
+function errorBodyOf(response: { content?: Record<string, { schema?: { required?: string[] } }> }): '' | 'Scim' | undefined {
+  if (response.content?.['application/json']?.schema?.required?.includes('request_id')) return '';
+  if (response.content?.[SCIM_JSON]?.schema?.required?.includes('schemas')) return 'Scim';
+  return undefined;
+}
 
 /**
  * @fastify/swagger's `transformObject`: every error response with the API's or SCIM's body
  * becomes a reference to the shared one of its status (same body, plus its description and
- * headers: WWW-Authenticate on 401, Retry-After on 429 and 503).
+ * headers: WWW-Authenticate on 401, Retry-After on 429 and 503). Other answers (the HTML pages
+ * of the CLI login) stay as their routes declare them.
  */
 export function linkErrorResponses<T extends { paths?: Record<string, Record<string, unknown>>; components?: { responses?: Record<string, unknown> } }>(doc: T): T {
   const used = new Set<string>();
@@ -152,9 +162,8 @@ export function linkErrorResponses<T extends { paths?: Record<string, Record<str
       for (const [status, response] of Object.entries(operation.responses ?? {})) {
         const shared = ERRORS[Number(status)];
         if (!shared || '$ref' in response) continue;
-        const types = Object.keys(response.content ?? {});
-        if (types.includes('application/json')) operation.responses![status] = link(shared.name);
-        else if (types.includes(SCIM_JSON)) operation.responses![status] = link(`Scim${shared.name}`);
+        const body = errorBodyOf(response);
+        if (body !== undefined) operation.responses![status] = link(`${body}${shared.name}`);
       }
     }
   }
