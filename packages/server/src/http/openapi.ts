@@ -136,7 +136,9 @@ export const documentRoute: SwaggerTransform = ({ schema: fastifySchema, url, ro
   return { schema: { ...schema, response, security: SECURITY[auth] }, url };
 };
 
-type Operation = { responses?: Record<string, { content?: Record<string, { schema?: { required?: string[] } }> } | { $ref: string }> };
+type Operation = { responses?: Record<string, { description?: string; content?: Record<string, { schema?: { required?: string[] } }> } | { $ref: string }> };
+
+const SUCCESS: Record<string, string> = { 200: 'OK', 201: 'Created', 204: 'Done (no content)' };
 
 /** Which shared error body a response has, if any: the API's (`request_id`) or SCIM's (`schemas`). */
 function errorBodyOf(response: { content?: Record<string, { schema?: { required?: string[] } }> }): '' | 'Scim' | undefined {
@@ -160,6 +162,8 @@ export function linkErrorResponses<T extends { paths?: Record<string, Record<str
   for (const pathItem of Object.values(doc.paths ?? {})) {
     for (const operation of Object.values(pathItem) as Operation[]) {
       for (const [status, response] of Object.entries(operation.responses ?? {})) {
+        // @fastify/swagger's placeholder for a response without a description.
+        if ('description' in response && response.description === 'Default Response') response.description = SUCCESS[status] ?? 'The answer';
         const shared = ERRORS[Number(status)];
         if (!shared || '$ref' in response) continue;
         const body = errorBodyOf(response);
