@@ -81,10 +81,12 @@ export async function leaksRoutes(root: App, ctx: AppContext): Promise<void> {
         }
       },
       schema: {
+        operationId: 'reportLeakedTokens',
         tags: ['tokens'],
-        summary: "Report leaked tokens (GitHub secret-scanning partner format): each token of this server is revoked at once with reason \"leaked\" — Admin token, or GitHub's signature headers",
+        summary: 'Report leaked tokens',
+        description: "GitHub's secret-scanning partner format. Each token of this server is revoked at once with reason \"leaked\"; the answer labels every entry. An Admin token (scope tokens:write), or GitHub's signature headers (Github-Public-Key-Identifier, Github-Public-Key-Signature) checked against GATEHOUSE_LEAK_REPORT_KEYS.",
         body: LeakReport,
-        response: { 200: LeakVerdicts, ...errorResponses(401, 403, 422) },
+        response: { 200: LeakVerdicts, ...errorResponses(403) },
       },
     }, async (request) => {
       const verdicts = await reportLeaks(ctx.deps, reporters.get(request)!, request.body);

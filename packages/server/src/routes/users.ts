@@ -58,6 +58,7 @@ export async function usersRoutes(app: App, { deps }: AppContext): Promise<void>
   app.get('/api/users/me', {
     config: { scope: 'none' },
     schema: {
+      operationId: 'getCurrentUser',
       tags: ['users'],
       summary: 'The caller, and the token it authenticated with (if any)',
       response: {
@@ -70,8 +71,10 @@ export async function usersRoutes(app: App, { deps }: AppContext): Promise<void>
   app.get('/api/users', {
     config: { scope: 'users:read' },
     schema: {
+      operationId: 'listUsers',
       tags: ['users'],
-      summary: 'Users and service accounts (Manager+)',
+      summary: 'List users and service accounts',
+      description: 'Manager or Admin. Paginated; filter by type, active or a search in name and e-mail.',
       querystring: Type.Object({
         ...PageQuery,
         type: Type.Optional(UserTypeSchema),
@@ -94,8 +97,10 @@ export async function usersRoutes(app: App, { deps }: AppContext): Promise<void>
   app.get('/api/users/listing', {
     config: { scope: 'users:read' },
     schema: {
+      operationId: 'listUserSummaries',
       tags: ['users'],
-      summary: 'A light list of users, e.g. ?type=Service for service accounts (Manager+)',
+      summary: 'List users briefly (id, name, type, role)',
+      description: 'Manager or Admin. Not paginated; e.g. `?type=Service` for the service accounts to pick from.',
       querystring: Type.Object({ type: Type.Optional(UserTypeSchema), search: Type.Optional(Type.String({ maxLength: 200 })) }),
       response: {
         200: Type.Array(Type.Object({ id: Type.Integer(), user_id: Type.String(), name: Type.String(), user_type: UserTypeSchema, role: RoleSchema })),
@@ -113,14 +118,16 @@ export async function usersRoutes(app: App, { deps }: AppContext): Promise<void>
 
   app.get('/api/users/:id', {
     config: { scope: 'users:read' },
-    schema: { tags: ['users'], summary: 'One user (Manager+, or yourself)', params: IdParams, response: { 200: UserSchema, ...errorResponses(401, 403, 404) } },
+    schema: { operationId: 'getUser', tags: ['users'], summary: 'Get a user', description: 'Manager or Admin, or the user themselves.', params: IdParams, response: { 200: UserSchema, ...errorResponses(401, 403, 404) } },
   }, async (request) => userToWire(await getUser(deps, actorOf(request), request.params.id)));
 
   app.post('/api/users', {
     config: { scope: 'users:write' },
     schema: {
+      operationId: 'createUser',
       tags: ['users'],
-      summary: 'Create a service account ({name, role, teams}) or a human (user_type "Human") — Admin',
+      summary: 'Create a service account or a person',
+      description: 'Admin. `{name, role, teams}` creates a service account (`user_id` `<name>@service`); `user_type: "Human"` with an e-mail and a password creates a person.',
       body: CreateUserBody,
       response: { 200: UserSchema, ...errorResponses(401, 403, 409, 422) },
     },
@@ -142,8 +149,10 @@ export async function usersRoutes(app: App, { deps }: AppContext): Promise<void>
   app.put('/api/users/:id', {
     config: { scope: 'users:write' },
     schema: {
+      operationId: 'updateUser',
       tags: ['users'],
-      summary: 'Change name, role, teams, active (and a human password) — Admin',
+      summary: 'Change a user',
+      description: 'Admin. Name, role, teams, active (deactivating revokes every token), and the password of a person.',
       params: IdParams,
       body: Type.Object({
         name: Type.Optional(Name),
@@ -167,7 +176,7 @@ export async function usersRoutes(app: App, { deps }: AppContext): Promise<void>
 
   app.delete('/api/users/:id', {
     config: { scope: 'users:write' },
-    schema: { tags: ['users'], summary: 'Deactivate a user and revoke all their tokens — Admin', params: IdParams, response: { 204: Type.Null(), ...errorResponses(401, 403, 404, 409) } },
+    schema: { operationId: 'deactivateUser', tags: ['users'], summary: 'Deactivate a user', description: 'Admin. Revokes all their tokens and ends their sessions; the user is kept for the audit log.', params: IdParams, response: { 204: Type.Null(), ...errorResponses(401, 403, 404, 409) } },
   }, async (request, reply) => {
     await deactivateUser(deps, actorOf(request), request.params.id);
     return reply.code(204).send(null);
@@ -176,8 +185,10 @@ export async function usersRoutes(app: App, { deps }: AppContext): Promise<void>
   app.post('/api/users/:id/revoke-tokens', {
     config: { scope: 'users:write' },
     schema: {
+      operationId: 'revokeUserTokens',
       tags: ['users'],
-      summary: 'Incident response: revoke every token of this user and end all their sessions at once — Admin',
+      summary: "Revoke every token of a user",
+      description: 'Admin. Incident response: every token of this user is revoked and all their sessions end at once.',
       params: IdParams,
       response: { 200: Type.Object({ revoked: Type.Integer(), token_ids: Type.Array(Type.Integer()) }), ...errorResponses(401, 403, 404) },
     },
@@ -189,8 +200,10 @@ export async function usersRoutes(app: App, { deps }: AppContext): Promise<void>
   app.delete('/api/users/:id/sessions', {
     config: { scope: 'users:write' },
     schema: {
+      operationId: 'endUserSessions',
       tags: ['users'],
-      summary: "End every session of this user (they must log in again) — Admin",
+      summary: 'End every session of a user',
+      description: 'Admin. They must log in again; their tokens keep working.',
       params: IdParams,
       response: { 200: Type.Object({ ended: Type.Integer() }), ...errorResponses(401, 403, 404) },
     },
