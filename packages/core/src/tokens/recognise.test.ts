@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, randomInt } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { mintJwt } from './jwt.js';
 import { createKeyring } from './keyring.js';
@@ -63,6 +64,11 @@ function randomBase64(): string {
 }
 
 describe('TOKEN_PATTERN (SECURITY.md)', () => {
+  it('is the regular expression SECURITY.md publishes, character for character', () => {
+    const security = readFileSync(new URL('../../../../SECURITY.md', import.meta.url), 'utf8');
+    expect(security).toContain(`\n${TOKEN_PATTERN_SOURCE}\n`);
+  });
+
   it('matches every Gatehouse token, whole, wherever it sits in text', () => {
     for (let i = 0; i < 500; i++) {
       const token = gatehouseToken();
