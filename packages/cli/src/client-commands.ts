@@ -200,6 +200,7 @@ Gatehouse page where you approve a Personal token for this computer, received on
         ['user', me.user_id], ['name', me.name], ['type', me.user_type], ['role', me.role], ['teams', me.teams],
         ['token', me.token ? `${me.token.name} (id ${me.token.id}, ${me.token.type})` : null],
         ['expires', me.token ? (me.token.expiration ?? 'never') : null],
+        ['scopes', me.token ? (me.token.scopes?.join(' ') ?? 'all (its role)') : null],
         ['server', ctx.client().baseUrl],
       ]));
       return EXIT.OK;

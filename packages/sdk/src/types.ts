@@ -35,7 +35,7 @@ export interface User {
 
 export interface Me extends User {
   /** The token the call was made with (null for a browser session). */
-  token: { id: number; name: string; type: string; scim_endpoints_only: boolean; expiration: string | null } | null;
+  token: { id: number; name: string; type: string; scim_endpoints_only: boolean; expiration: string | null; scopes: string[] | null } | null;
 }
 
 export interface UserListing {

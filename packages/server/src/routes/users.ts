@@ -24,7 +24,10 @@ const CreateUserBody = Type.Object({
 const MeSchema = Type.Object({
   ...UserSchema.properties,
   token: Nullable(
-    Type.Object({ id: Type.Integer(), name: Type.String(), type: Type.String(), scim_endpoints_only: Type.Boolean(), expiration: Nullable(Type.String({ format: 'date-time' })) }),
+    Type.Object({
+      id: Type.Integer(), name: Type.String(), type: Type.String(), scim_endpoints_only: Type.Boolean(), expiration: Nullable(Type.String({ format: 'date-time' })),
+      scopes: Nullable(Type.Array(Type.String(), { description: "the token's scopes (SPEC §11); null = all its owner's role allows" })),
+    }),
   ),
 });
 /**
@@ -47,7 +50,9 @@ function meToWire(principal: Principal): Static<typeof MeSchema> {
     wire = {
       id: u.id, user_id: u.user_id, user_name: u.user_name, email: u.email, name: u.name, user_type: u.user_type, role: u.role,
       teams: u.teams, active: u.active, created: u.created, created_by_id: u.created_by_id, last_login: u.last_login, provisioned_by: u.provisioned_by,
-      token: token ? { id: token.id, name: token.name, type: token.type, scim_endpoints_only: token.scimEndpointsOnly, expiration: isoOrNull(token.expiration) } : null,
+      token: token
+        ? { id: token.id, name: token.name, type: token.type, scim_endpoints_only: token.scimEndpointsOnly, expiration: isoOrNull(token.expiration), scopes: token.scopes ? [...token.scopes] : null }
+        : null,
     };
     meWire.set(principal, wire);
   }

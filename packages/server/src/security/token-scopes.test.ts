@@ -172,7 +172,7 @@ describeOnEachDatabase('scopes', (app) => {
     }
   });
 
-  it('lists, shows and introspects a token with its scopes (RFC 7662 scope: space-separated)', async () => {
+  it('lists, shows and introspects a token with its scopes (RFC 7662 scope: space-separated), and /api/users/me tells them', async () => {
     const t = app();
     const scoped = await t.makeToken(t.adminToken, { name: `shown-${Math.random()}`, scopes: ['teams:read', 'datastores:write'] });
     expect(scoped.scopes).toEqual(['datastores:write', 'teams:read']);
@@ -182,6 +182,11 @@ describeOnEachDatabase('scopes', (app) => {
     expect(introspected.json()).toMatchObject({ active: true, scope: 'datastores:write teams:read' });
     const unrestricted = await t.request({ method: 'POST', url: '/api/introspect', token: t.adminToken, payload: { token: t.adminToken } });
     expect(unrestricted.json().scope).toBe('api');
+    // The token tells its own scopes (gatehouse whoami shows them), twice: the second answer from the cached principal.
+    for (let i = 0; i < 2; i++) {
+      expect((await t.request({ method: 'GET', url: '/api/users/me', token: scoped.bearer_token })).json().token.scopes).toEqual(['datastores:write', 'teams:read']);
+    }
+    expect((await t.request({ method: 'GET', url: '/api/users/me', token: t.adminToken })).json().token.scopes).toBeNull();
   });
 
   it('SCIM tokens keep their own rule and are narrowed by scopes too: users:read reads Users, not Groups, and writes nothing', async () => {
