@@ -8,6 +8,8 @@ import { errorResponses, RoleSchema, UserTypeSchema } from '../http/wire.js';
  * RFC 7662 token introspection, for services that accept Gatehouse tokens (the SDK's
  * `verifyToken` / `gatehouseAuth()`). Who may call it is core's rule (`requireIntrospector`); with
  * scopes (SPEC §11) a scoped caller's token needs `tokens:read` here (the route's config.scope).
+ * FIXME(allowlist-introspection): a token's IP allowlist is checked against the address that
+ * reaches Gatehouse; a service asking here does not pass its own client's address for that.
  */
 
 /** RFC 7662 §2.1: `token` and an optional `token_type_hint`. */

@@ -162,6 +162,16 @@ describeOnEachDatabase('scopes', (app) => {
     expect([narrower.statusCode, narrower.json().scopes]).toEqual([200, ['datastores:read']]);
   });
 
+  it('a rotated token keeps its scopes and its allowlist', async () => {
+    const t = app();
+    const tok = await t.makeToken(t.adminToken, { name: `rot-${Math.random()}`, scopes: ['datastores:read'], allowed_ips: ['127.0.0.1'] });
+    const rotated = (await t.request({ method: 'POST', url: `/api/user-tokens/${tok.id}/rotate`, token: t.adminToken })).json();
+    expect(rotated).toMatchObject({ scopes: ['datastores:read'], allowed_ips: ['127.0.0.1/32'] });
+    const res = await t.request({ method: 'GET', url: '/api/teams', token: rotated.bearer_token, remoteAddress: '127.0.0.1' });
+    expect([res.statusCode, res.json().code]).toEqual([403, 'INSUFFICIENT_SCOPE']);
+    expect((await t.request({ method: 'GET', url: '/api/datastores', token: rotated.bearer_token, remoteAddress: '10.1.1.1' })).json().code).toBe('IP_NOT_ALLOWED');
+  });
+
   it('refuses unknown scopes and an empty list, naming the field', async () => {
     const t = app();
     for (const scopes of [['datastores:admin'], []]) {
