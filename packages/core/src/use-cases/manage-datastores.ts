@@ -2,13 +2,14 @@ import type { Actor } from '../auth/principal.js';
 import { commitChange } from '../change.js';
 import type { Deps } from '../deps.js';
 import { DomainError, invalidInput, notFound } from '../errors.js';
-import type { Datastore, Page, PageRequest } from '../model.js';
+import type { Connection, Datastore, Page, PageRequest } from '../model.js';
 import { requirePermission, visibleTeamIds } from '../policies.js';
 import type { DatastoreQuery, StoreTransaction } from '../ports.js';
 import { normaliseName } from '../names.js';
+import { CONNECTIONS_LOCK } from './manage-connections.js';
 import { resolveTeamIds } from './manage-users.js';
 
-export type DatastoreListQuery = PageRequest & Pick<DatastoreQuery, 'name' | 'types' | 'search' | 'sort'>;
+export type DatastoreListQuery = PageRequest & Pick<DatastoreQuery, 'name' | 'types' | 'tags' | 'enrichmentOnly' | 'search' | 'sort'>;
 
 /** Team-scoped (SPEC §1): Members and Editors see the datastores of their teams, Managers+ all. */
 export function listDatastores(deps: Deps, actor: Actor, query: DatastoreListQuery): Promise<Page<Datastore>> {
@@ -23,13 +24,51 @@ export function getDatastore(deps: Deps, actor: Actor, id: number): Promise<Data
 
 export interface DatastoreInput {
   name: string;
-  type: string;
+  /** Required without a connection; with one, it comes from the connection. */
+  type?: string;
   host?: string | null;
   port?: number | null;
   database?: string | null;
   schema?: string | null;
   /** Team names; none = Public. */
   teams?: string[];
+  /** The connection it hangs off (SPEC §12): its type, host and port become the datastore's. */
+  connectionId?: number | null;
+  tags?: string[];
+  enrichmentOnly?: boolean;
+}
+
+const MAX_TAGS = 50;
+
+/** Tags trimmed, without duplicates, sorted; empty ones refused. */
+function normaliseTags(tags: string[]): string[] {
+  const out = [...new Set(tags.map((t) => t.trim()))];
+  if (out.some((t) => t.length === 0)) throw invalidInput('tags', 'must not contain empty tags');
+  if (out.some((t) => t.length > 100)) throw invalidInput('tags', 'a tag must be at most 100 characters');
+  if (out.length > MAX_TAGS) throw invalidInput('tags', `at most ${MAX_TAGS} tags`);
+  return out.sort();
+}
+
+/**
+ * The connection named by `connection_id` (422 when there is none), taken under the lock that a
+ * connection's delete takes, so that it cannot vanish before this change commits.
+ */
+async function connectionFor(tx: StoreTransaction, id: number): Promise<Connection> {
+  await tx.lock(CONNECTIONS_LOCK);
+  const c = await tx.connections.findById(id);
+  if (!c) throw invalidInput('connection_id', `no connection with id ${id}`);
+  return c;
+}
+
+/**
+ * A datastore on a connection takes its type, host and port from it: the same values sent back
+ * (clients echo what they read) are accepted, different ones refused rather than dropped.
+ */
+function checkFromConnection(c: Connection, input: Partial<DatastoreInput>): void {
+  for (const field of ['type', 'host', 'port'] as const) {
+    const v = input[field];
+    if (v !== undefined && v !== c[field]) throw invalidInput(field, `comes from the datastore's connection "${c.name}"; change the connection instead`);
+  }
 }
 
 /** Taken by every change that names a datastore, so that the name check and the write are one decision. */
@@ -71,17 +110,24 @@ async function visibleDatastore(store: Pick<StoreTransaction, 'datastores'>, act
 export async function createDatastore(deps: Deps, actor: Actor, input: DatastoreInput): Promise<Datastore> {
   requirePermission(actor, 'manageDatastores', 'create datastores');
   const name = normaliseName(input.name);
+  const tags = normaliseTags(input.tags ?? []);
+  if (input.connectionId == null && input.type === undefined) throw invalidInput('type', 'is required (or give a connection_id)');
   return commitChange(deps, actor, async ({ tx, audit }) => {
+    const connection = input.connectionId != null ? await connectionFor(tx, input.connectionId) : null;
+    if (connection) checkFromConnection(connection, input);
     const teamIds = await teamIdsFor(tx, actor, input.teams);
     await checkNameFree(tx, actor, name);
     const ds = await tx.datastores.create({
       name,
-      type: input.type,
-      host: input.host ?? null,
-      port: input.port ?? null,
+      type: connection ? connection.type : input.type!,
+      host: connection ? connection.host : (input.host ?? null),
+      port: connection ? connection.port : (input.port ?? null),
       database: input.database ?? null,
       schema: input.schema ?? null,
       teamIds,
+      connectionId: connection?.id ?? null,
+      tags,
+      enrichmentOnly: input.enrichmentOnly ?? false,
       created: deps.clock.now(),
       createdById: actor.principal.user.id,
     });
@@ -93,8 +139,12 @@ export async function createDatastore(deps: Deps, actor: Actor, input: Datastore
 export async function updateDatastore(deps: Deps, actor: Actor, id: number, input: Partial<DatastoreInput>): Promise<Datastore> {
   requirePermission(actor, 'manageDatastores', 'change datastores');
   const name = input.name !== undefined ? normaliseName(input.name) : undefined;
+  const tags = input.tags !== undefined ? normaliseTags(input.tags) : undefined;
   return commitChange(deps, actor, async ({ tx, audit }) => {
     const current = await visibleDatastore(tx, actor, id);
+    const connectionId = input.connectionId !== undefined ? input.connectionId : (current.connection?.id ?? null);
+    const connection = connectionId !== null ? await connectionFor(tx, connectionId) : null;
+    if (connection) checkFromConnection(connection, input);
     let teamIds: number[] | undefined;
     if (input.teams !== undefined) {
       // Teams of the datastore that the actor cannot see stay as they are.
@@ -105,12 +155,19 @@ export async function updateDatastore(deps: Deps, actor: Actor, id: number, inpu
     if (name !== undefined && name !== current.name) await checkNameFree(tx, actor, name, id);
     const ds = await tx.datastores.update(id, {
       ...(name !== undefined ? { name } : {}),
-      ...(input.type !== undefined ? { type: input.type } : {}),
-      ...(input.host !== undefined ? { host: input.host } : {}),
-      ...(input.port !== undefined ? { port: input.port } : {}),
+      ...(connection
+        ? { connectionId: connection.id, type: connection.type, host: connection.host, port: connection.port }
+        : {
+            ...(input.connectionId === null ? { connectionId: null } : {}),
+            ...(input.type !== undefined ? { type: input.type } : {}),
+            ...(input.host !== undefined ? { host: input.host } : {}),
+            ...(input.port !== undefined ? { port: input.port } : {}),
+          }),
       ...(input.database !== undefined ? { database: input.database } : {}),
       ...(input.schema !== undefined ? { schema: input.schema } : {}),
       ...(teamIds !== undefined ? { teamIds } : {}),
+      ...(tags !== undefined ? { tags } : {}),
+      ...(input.enrichmentOnly !== undefined ? { enrichmentOnly: input.enrichmentOnly } : {}),
     });
     audit({ action: 'datastore.updated', targetType: 'datastore', targetId: String(id), details: { changed: Object.keys(input) } });
     return ds;
