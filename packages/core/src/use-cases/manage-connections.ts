@@ -55,9 +55,11 @@ export async function updateConnection(deps: Deps, actor: Actor, id: number, inp
     ...(input.host !== undefined ? { host: input.host } : {}),
     ...(input.port !== undefined ? { port: input.port } : {}),
   };
-  return commitChange(deps, actor, async ({ tx, audit }) => {
+  return commitChange(deps, actor, async ({ tx, audit, publish }) => {
     if (!(await tx.connections.findById(id))) throw notFound('Connection');
     const c = await tx.connections.update(id, patch);
+    // Its datastores show its name and type, and carry its type, host and port.
+    publish({ kind: 'datastores' });
     audit({ action: 'connection.updated', targetType: 'connection', targetId: String(id), details: { changed: Object.keys(patch) } });
     return c;
   });
@@ -66,13 +68,14 @@ export async function updateConnection(deps: Deps, actor: Actor, id: number, inp
 /** Refused (409) while datastores use the connection; which ones is not said (they may be in teams the caller cannot see). */
 export async function deleteConnection(deps: Deps, actor: Actor, id: number): Promise<void> {
   requirePermission(actor, 'manageDatastores', 'delete connections');
-  await commitChange(deps, actor, async ({ tx, audit }) => {
+  await commitChange(deps, actor, async ({ tx, audit, publish }) => {
     const c = await tx.connections.findById(id);
     if (!c) throw notFound('Connection');
     // Datastores take this lock to attach to a connection: none can attach between the check and the delete.
     await tx.lock(CONNECTIONS_LOCK);
     if (await tx.connections.inUse(id)) throw new DomainError('CONNECTION_IN_USE', 'Datastores still use this connection: delete them or move them to another connection first');
     await tx.connections.delete(id);
+    publish({ kind: 'datastores' });
     audit({ action: 'connection.deleted', targetType: 'connection', targetId: String(id), details: { name: c.name } });
   });
 }

@@ -6,15 +6,25 @@ import type { Connection, Datastore, Page, PageRequest } from '../model.js';
 import { requirePermission, visibleTeamIds } from '../policies.js';
 import type { DatastoreQuery, StoreTransaction } from '../ports.js';
 import { normaliseName } from '../names.js';
+import { DatastoreListCache } from '../datastores/list-cache.js';
 import { CONNECTIONS_LOCK } from './manage-connections.js';
 import { resolveTeamIds } from './manage-users.js';
 
 export type DatastoreListQuery = PageRequest & Pick<DatastoreQuery, 'name' | 'types' | 'tags' | 'enrichmentOnly' | 'search' | 'sort'>;
 
 /** Team-scoped (SPEC §1): Members and Editors see the datastores of their teams, Managers+ all. */
-export function listDatastores(deps: Deps, actor: Actor, query: DatastoreListQuery): Promise<Page<Datastore>> {
+export async function listDatastores(deps: Deps, actor: Actor, query: DatastoreListQuery): Promise<Page<Datastore>> {
   const teams = visibleTeamIds(actor.principal.user);
-  return deps.store.datastores.list({ ...query, ...(teams ? { visibleToTeamIds: teams } : {}) });
+  const q: DatastoreQuery = { ...query, ...(teams ? { visibleToTeamIds: teams } : {}) };
+  const cache = deps.datastoreLists;
+  if (!cache) return deps.store.datastores.list(q);
+  const key = DatastoreListCache.keyOf(q);
+  const cached = cache.get(key);
+  if (cached) return cached;
+  const generation = cache.generation;
+  const page = await deps.store.datastores.list(q);
+  cache.put(key, page, generation);
+  return page;
 }
 
 /** One datastore, or NOT_FOUND when it does not exist or is not visible to the actor. */
@@ -112,7 +122,7 @@ export async function createDatastore(deps: Deps, actor: Actor, input: Datastore
   const name = normaliseName(input.name);
   const tags = normaliseTags(input.tags ?? []);
   if (input.connectionId == null && input.type === undefined) throw invalidInput('type', 'is required (or give a connection_id)');
-  return commitChange(deps, actor, async ({ tx, audit }) => {
+  return commitChange(deps, actor, async ({ tx, audit, publish }) => {
     const connection = input.connectionId != null ? await connectionFor(tx, input.connectionId) : null;
     if (connection) checkFromConnection(connection, input);
     const teamIds = await teamIdsFor(tx, actor, input.teams);
@@ -131,6 +141,7 @@ export async function createDatastore(deps: Deps, actor: Actor, input: Datastore
       created: deps.clock.now(),
       createdById: actor.principal.user.id,
     });
+    publish({ kind: 'datastores' });
     audit({ action: 'datastore.created', targetType: 'datastore', targetId: String(ds.id), details: { name: ds.name } });
     return ds;
   });
@@ -140,7 +151,7 @@ export async function updateDatastore(deps: Deps, actor: Actor, id: number, inpu
   requirePermission(actor, 'manageDatastores', 'change datastores');
   const name = input.name !== undefined ? normaliseName(input.name) : undefined;
   const tags = input.tags !== undefined ? normaliseTags(input.tags) : undefined;
-  return commitChange(deps, actor, async ({ tx, audit }) => {
+  return commitChange(deps, actor, async ({ tx, audit, publish }) => {
     const current = await visibleDatastore(tx, actor, id);
     const connectionId = input.connectionId !== undefined ? input.connectionId : (current.connection?.id ?? null);
     const connection = connectionId !== null ? await connectionFor(tx, connectionId) : null;
@@ -169,6 +180,7 @@ export async function updateDatastore(deps: Deps, actor: Actor, id: number, inpu
       ...(tags !== undefined ? { tags } : {}),
       ...(input.enrichmentOnly !== undefined ? { enrichmentOnly: input.enrichmentOnly } : {}),
     });
+    publish({ kind: 'datastores' });
     audit({ action: 'datastore.updated', targetType: 'datastore', targetId: String(id), details: { changed: Object.keys(input) } });
     return ds;
   });
@@ -176,9 +188,10 @@ export async function updateDatastore(deps: Deps, actor: Actor, id: number, inpu
 
 export async function deleteDatastore(deps: Deps, actor: Actor, id: number): Promise<void> {
   requirePermission(actor, 'manageDatastores', 'delete datastores');
-  await commitChange(deps, actor, async ({ tx, audit }) => {
+  await commitChange(deps, actor, async ({ tx, audit, publish }) => {
     const ds = await visibleDatastore(tx, actor, id);
     await tx.datastores.delete(id);
+    publish({ kind: 'datastores' });
     audit({ action: 'datastore.deleted', targetType: 'datastore', targetId: String(id), details: { name: ds.name } });
   });
 }
