@@ -8,6 +8,9 @@ import { atomically } from './prepared.js';
 import { pageOf } from './rows.js';
 import type { Database, DatastoresTable } from './schema.js';
 
+/** Up to this many visible datastores, a page reads their ids from the team index (see `list`). */
+const FEW_VISIBLE = 2_000;
+
 export class KyselyDatastoreStore implements DatastoreStore {
   constructor(
     private readonly db: Kysely<Database>,
@@ -61,15 +64,18 @@ export class KyselyDatastoreStore implements DatastoreStore {
     return row ? (await this.#withDetails([row]))[0] : undefined;
   }
 
+  /**
+   * One page, filtered and ordered in the database. The team filter takes one of two forms,
+   * chosen by how many datastores the viewer sees (the count, read first):
+   * - few: `id IN (the teams' datastore ids)`, read once from the (team_id, datastore_id) index;
+   * - many: `EXISTS (a row of one of the teams)` probed while walking the order's index (the
+   *   primary key, or `datastores_name`), which stops after the page: the first page of a
+   *   Member who sees 30,000 of 100,000 datastores reads about 170 rows instead of 30,000.
+   */
   async list(q: DatastoreQuery): Promise<Page<Datastore>> {
-    let base = this.db.selectFrom('datastores as d');
     const teamIds = q.visibleToTeamIds;
-    if (teamIds !== undefined) {
-      if (teamIds.length === 0) return { items: [], total: 0 };
-      // `id IN (ids of the teams' datastores)` reads the (team_id, datastore_id) index once, where a
-      // correlated EXISTS probed it for every datastore (8× slower to count on SQLite).
-      base = base.where('d.id', 'in', (eb) => eb.selectFrom('datastore_teams').select('datastore_id').where('team_id', 'in', teamIds));
-    }
+    if (teamIds !== undefined && teamIds.length === 0) return { items: [], total: 0 };
+    let base = this.db.selectFrom('datastores as d');
     if (q.name !== undefined) base = base.where(containsIgnoringCase(this.traits, 'd.name', q.name));
     if (q.types && q.types.length > 0) base = base.where('d.type', 'in', q.types);
     if (q.tags && q.tags.length > 0) {
@@ -83,13 +89,19 @@ export class KyselyDatastoreStore implements DatastoreStore {
         eb.or([eb(eb.ref('d.name'), this.traits.ilike, eb.val(like)), eb(eb.ref('d.host'), this.traits.ilike, eb.val(like)), eb(eb.ref('d.database_name'), this.traits.ilike, eb.val(like))]),
       );
     }
+    const inTeams = teamIds === undefined ? base : base.where('d.id', 'in', (eb) => eb.selectFrom('datastore_teams').select('datastore_id').where('team_id', 'in', teamIds));
+    const count = Number((await inTeams.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    if (count === 0 || q.offset >= count) return { items: [], total: count };
+    const paged =
+      teamIds === undefined || count <= FEW_VISIBLE
+        ? inTeams
+        : base.where(({ exists, selectFrom }) =>
+            exists(selectFrom('datastore_teams as dt').select('dt.team_id').whereRef('dt.datastore_id', '=', 'd.id').where('dt.team_id', 'in', teamIds)),
+          );
     const column = q.sort.by === 'id' ? 'd.id' : q.sort.by === 'name' ? 'd.name' : q.sort.by === 'type' ? 'd.type' : 'd.created';
     const dir = q.sort.desc ? 'desc' : 'asc';
-    const [rows, count] = await Promise.all([
-      base.selectAll('d').orderBy(column, dir).orderBy('d.id', dir).limit(q.limit).offset(q.offset).execute(),
-      base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-    ]);
-    return pageOf(await this.#withDetails(rows), count.n);
+    const rows = await paged.selectAll('d').orderBy(column, dir).orderBy('d.id', dir).limit(q.limit).offset(q.offset).execute();
+    return pageOf(await this.#withDetails(rows), count);
   }
 
   async nameInUse(name: string, visibleToTeamIds: number[] | undefined, exceptId?: number): Promise<boolean> {

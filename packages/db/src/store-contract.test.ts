@@ -324,6 +324,33 @@ describe.each(DIALECTS)('store contract on $kind', ({ kind, available }) => {
     });
   });
 
+  describe('datastore lists at size', () => {
+    it('pages a viewer who sees thousands exactly as one who sees few (both forms of the team filter), in every order', async () => {
+      const eng = await store.teams.create({ name: 'Eng', description: null, userIds: [], created: T0 });
+      const ops = await store.teams.create({ name: 'Ops', description: null, userIds: [], created: T0 });
+      const time = store.dialect === 'postgres' ? T0 : T0.toISOString();
+      const rows = Array.from({ length: 2600 }, (_, i) => ({ name: `ds-${String((i * 7919) % 2600).padStart(4, '0')}`, type: ['postgresql', 'snowflake'][i % 2]!, host: null, port: null, database_name: null, schema_name: null, created: time, created_by_id: null }));
+      const ids: number[] = [];
+      for (let i = 0; i < rows.length; i += 500) ids.push(...(await store.db.insertInto('datastores').values(rows.slice(i, i + 500)).returning('id').execute()).map((r) => r.id));
+      // Eng: 2,500 datastores (the many), Ops: the last 100 and 20 of Eng's (the few, one in two teams).
+      const links = ids.flatMap((id, i) => [...(i < 2500 ? [{ datastore_id: id, team_id: eng.id }] : []), ...(i >= 2500 || i % 125 === 0 ? [{ datastore_id: id, team_id: ops.id }] : [])]);
+      for (let i = 0; i < links.length; i += 500) await store.db.insertInto('datastore_teams').values(links.slice(i, i + 500)).execute();
+      const byName = new Map(ids.map((id, i) => [id, rows[i]!.name]));
+      for (const [teams, visible] of [[[eng.id], ids.slice(0, 2500)], [[ops.id], ids.filter((_, i) => i >= 2500 || i % 125 === 0)], [[eng.id, ops.id], ids]] as const) {
+        for (const sort of [{ by: 'id', desc: false }, { by: 'id', desc: true }, { by: 'name', desc: false }, { by: 'name', desc: true }] as const) {
+          const ordered = [...visible].sort((a, b) => (sort.by === 'id' ? a - b : byName.get(a)!.localeCompare(byName.get(b)!) || a - b) * (sort.desc ? -1 : 1));
+          for (const offset of [0, 50, visible.length - 30]) {
+            const page = await store.datastores.list({ offset, limit: 50, visibleToTeamIds: [...teams], sort });
+            expect(page.total).toBe(visible.length);
+            expect(page.items.map((d) => d.id)).toEqual(ordered.slice(offset, offset + 50));
+          }
+        }
+      }
+      expect((await store.datastores.list({ offset: 0, limit: 10, visibleToTeamIds: [eng.id], types: ['snowflake'], sort: { by: 'id', desc: false } })).total).toBe(1250);
+      expect(await store.datastores.list({ offset: 5000, limit: 10, visibleToTeamIds: [eng.id], sort: { by: 'id', desc: false } })).toEqual({ items: [], total: 2500 });
+    });
+  });
+
   describe('connections', () => {
     const conn = (name: string, type = 'postgresql') => store.connections.create({ name, type, host: `${name}.internal`, port: 5432, created: T0, createdById: null });
 
