@@ -1,4 +1,4 @@
-import { createDatastore, deleteDatastore, getDatastore, listDatastores, updateDatastore, type DatastoreInput } from '@gatehouse/core';
+import { createDatastore, deleteDatastore, getDatastore, listDatastores, updateDatastore, type Datastore, type DatastoreInput, type Page } from '@gatehouse/core';
 import { Type } from 'typebox';
 import { actorOf, type App, type AppContext } from '../http/context.js';
 import { Closed, DatastoreSchema, datastoreToWire, errorResponses, Id, IdParams, PageOf, PageQuery, pageWindow } from '../http/wire.js';
@@ -51,6 +51,17 @@ function optionalFields(b: Body): Partial<DatastoreInput> {
   };
 }
 
+/**
+ * The wire items of a page, made once per page object: a page answered from the lists' cache
+ * (core's DatastoreListCache) is the same object every time, so its items are mapped once.
+ */
+const wireItems = new WeakMap<Page<Datastore>, ReturnType<typeof datastoreToWire>[]>();
+function itemsOf(page: Page<Datastore>) {
+  let items = wireItems.get(page);
+  if (!items) wireItems.set(page, (items = page.items.map(datastoreToWire)));
+  return items;
+}
+
 export async function datastoresRoutes(app: App, { deps }: AppContext): Promise<void> {
   // Older Qualytics CLI versions page through /api/datastores/listing: the same list.
   for (const url of ['/api/datastores', '/api/datastores/listing']) app.get(url, {
@@ -85,7 +96,7 @@ export async function datastoresRoutes(app: App, { deps }: AppContext): Promise<
       ...(q.enrichment_only !== undefined ? { enrichmentOnly: q.enrichment_only } : {}),
       ...(q.search ? { search: q.search } : {}),
     });
-    return { items: page.items.map(datastoreToWire), total: page.total, page: w.page, size: w.size };
+    return { items: itemsOf(page), total: page.total, page: w.page, size: w.size };
   });
 
   app.get('/api/datastores/:id', {
