@@ -16,10 +16,10 @@ const ReadOnlyEchoes = { id: Type.Optional(Type.Unknown()), created: Type.Option
 export async function connectionsRoutes(app: App, { deps }: AppContext): Promise<void> {
   app.get('/api/connections', {
     schema: {
-      tags: ['connections'],
       operationId: 'listConnections',
-      summary: 'Connections (everyone signed in)',
-      description: 'An unknown filter is a 422 naming it.',
+      tags: ['connections'],
+      summary: 'List connections',
+      description: 'Everyone signed in. Paginated. `name` matches part of the name without regard to case; `type` is repeatable. An unknown filter is a 422 naming it.',
       querystring: Closed({
         ...PageQuery,
         name: Type.Optional(Type.String({ maxLength: 100, description: 'part of the name, without regard to case' })),
@@ -40,15 +40,15 @@ export async function connectionsRoutes(app: App, { deps }: AppContext): Promise
   });
 
   app.get('/api/connections/:id', {
-    schema: { tags: ['connections'], operationId: 'getConnection', summary: 'One connection', params: IdParams, response: { 200: ConnectionSchema, ...errorResponses(401, 404) } },
+    schema: { operationId: 'getConnection', tags: ['connections'], summary: 'Get a connection', params: IdParams, response: { 200: ConnectionSchema, ...errorResponses(401, 404) } },
   }, async (request) => connectionToWire(await getConnection(deps, actorOf(request), request.params.id)));
 
   app.post('/api/connections', {
     schema: {
-      tags: ['connections'],
       operationId: 'createConnection',
-      summary: 'Create a connection (Editor+); no credentials are stored',
-      description: 'An unknown field (credentials included) is a 422 naming it.',
+      tags: ['connections'],
+      summary: 'Create a connection',
+      description: 'Editor or above. No credentials are stored: an unknown field (a password included) is a 422 naming it.',
       body: Closed({ name: Name, type: ConnectionType, ...Fields }),
       response: { 200: ConnectionSchema, ...errorResponses(401, 403, 409, 422) },
     },
@@ -64,9 +64,10 @@ export async function connectionsRoutes(app: App, { deps }: AppContext): Promise
 
   app.put('/api/connections/:id', {
     schema: {
-      tags: ['connections'],
       operationId: 'updateConnection',
-      summary: 'Change a connection (Editor+); its datastores take the new type, host and port',
+      tags: ['connections'],
+      summary: 'Change a connection',
+      description: 'Editor or above. Its datastores take the new type, host and port. Read-only fields sent back as read (`id`, `created`) are ignored; an unknown field is a 422 naming it.',
       params: IdParams,
       body: Closed({ name: Type.Optional(Name), type: Type.Optional(ConnectionType), ...Fields, ...ReadOnlyEchoes }),
       response: { 200: ConnectionSchema, ...errorResponses(401, 403, 404, 409, 422) },
@@ -82,7 +83,7 @@ export async function connectionsRoutes(app: App, { deps }: AppContext): Promise
   });
 
   app.delete('/api/connections/:id', {
-    schema: { tags: ['connections'], operationId: 'deleteConnection', summary: 'Delete a connection (Editor+); 409 while datastores use it', params: IdParams, response: { 204: Type.Null(), ...errorResponses(401, 403, 404, 409) } },
+    schema: { operationId: 'deleteConnection', tags: ['connections'], summary: 'Delete a connection', description: 'Editor or above. Refused (409 CONNECTION_IN_USE) while datastores use it.', params: IdParams, response: { 204: Type.Null(), ...errorResponses(401, 403, 404, 409) } },
   }, async (request, reply) => {
     await deleteConnection(deps, actorOf(request), request.params.id);
     return reply.code(204).send(null);

@@ -66,10 +66,10 @@ export async function datastoresRoutes(app: App, { deps }: AppContext): Promise<
   // Older Qualytics CLI versions page through /api/datastores/listing: the same list.
   for (const url of ['/api/datastores', '/api/datastores/listing']) app.get(url, {
     schema: {
+      operationId: 'listDatastores',
       tags: ['datastores'],
-      operationId: url.endsWith('/listing') ? 'listDatastoresLegacy' : 'listDatastores',
-      summary: 'Datastores the caller may see (their teams; Managers and Admins: all)',
-      description: 'An unknown filter is a 422 naming it.',
+      summary: 'List the datastores the caller may see',
+      description: "Those of the caller's teams; Managers and Admins see all. Paginated. `name` matches part of the name without regard to case; `tag` and `datastore_type` are repeatable. An unknown filter is a 422 naming it.",
       ...(url.endsWith('/listing') ? { hide: true } : {}),
       querystring: Closed({
         ...PageQuery,
@@ -100,15 +100,15 @@ export async function datastoresRoutes(app: App, { deps }: AppContext): Promise<
   });
 
   app.get('/api/datastores/:id', {
-    schema: { tags: ['datastores'], operationId: 'getDatastore', summary: 'One datastore (404 when not visible to the caller)', params: IdParams, response: { 200: DatastoreSchema, ...errorResponses(401, 404) } },
+    schema: { operationId: 'getDatastore', tags: ['datastores'], summary: 'Get a datastore', description: 'One the caller may not see is answered 404.', params: IdParams, response: { 200: DatastoreSchema, ...errorResponses(401, 404) } },
   }, async (request) => datastoreToWire(await getDatastore(deps, actorOf(request), request.params.id)));
 
   app.post('/api/datastores', {
     schema: {
-      tags: ['datastores'],
       operationId: 'createDatastore',
-      summary: 'Create a datastore (Editor+); without teams it belongs to Public',
-      description: 'Either `type` (and `host`, `port`), or `connection_id`, whose type, host and port the datastore takes. An unknown field is a 422 naming it.',
+      tags: ['datastores'],
+      summary: 'Create a datastore',
+      description: 'Editor or above. Without teams it belongs to the Public team. Either `type` (and `host`, `port`), or `connection_id`, whose type, host and port the datastore takes. An unknown field is a 422 naming it.',
       body: Closed({ name: Type.String({ minLength: 1, maxLength: 100 }), type: Type.Optional(Type_), ...DatastoreFields }),
       response: { 200: DatastoreSchema, ...errorResponses(401, 403, 409, 422) },
     },
@@ -119,10 +119,10 @@ export async function datastoresRoutes(app: App, { deps }: AppContext): Promise<
 
   app.put('/api/datastores/:id', {
     schema: {
-      tags: ['datastores'],
       operationId: 'updateDatastore',
-      summary: 'Change a datastore (Editor+)',
-      description: 'Read-only fields sent back as read (`id`, `created`, `created_by_id`, `connection`) are ignored; an unknown field is a 422 naming it.',
+      tags: ['datastores'],
+      summary: 'Change a datastore',
+      description: 'Editor or above. Read-only fields sent back as read (`id`, `created`, `created_by_id`, `connection`) are ignored; an unknown field is a 422 naming it.',
       params: IdParams,
       body: Closed({ name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })), type: Type.Optional(Type_), ...DatastoreFields, ...ReadOnlyEchoes }),
       response: { 200: DatastoreSchema, ...errorResponses(401, 403, 404, 409, 422) },
@@ -137,7 +137,7 @@ export async function datastoresRoutes(app: App, { deps }: AppContext): Promise<
   });
 
   app.delete('/api/datastores/:id', {
-    schema: { tags: ['datastores'], operationId: 'deleteDatastore', summary: 'Delete a datastore (Editor+)', params: IdParams, response: { 204: Type.Null(), ...errorResponses(401, 403, 404) } },
+    schema: { operationId: 'deleteDatastore', tags: ['datastores'], summary: 'Delete a datastore', description: 'Editor or above.', params: IdParams, response: { 204: Type.Null(), ...errorResponses(401, 403, 404) } },
   }, async (request, reply) => {
     await deleteDatastore(deps, actorOf(request), request.params.id);
     return reply.code(204).send(null);
