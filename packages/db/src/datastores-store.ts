@@ -84,10 +84,8 @@ export class KyselyDatastoreStore implements DatastoreStore {
     }
     if (q.enrichmentOnly !== undefined) base = base.where('d.enrichment_only', '=', this.traits.bool(q.enrichmentOnly));
     if (q.search) {
-      const like = `%${q.search}%`;
-      base = base.where((eb) =>
-        eb.or([eb(eb.ref('d.name'), this.traits.ilike, eb.val(like)), eb(eb.ref('d.host'), this.traits.ilike, eb.val(like)), eb(eb.ref('d.database_name'), this.traits.ilike, eb.val(like))]),
-      );
+      const part = q.search;
+      base = base.where((eb) => eb.or(['d.name', 'd.host', 'd.database_name'].map((column) => containsIgnoringCase(this.traits, column, part))));
     }
     const inTeams = teamIds === undefined ? base : base.where('d.id', 'in', (eb) => eb.selectFrom('datastore_teams').select('datastore_id').where('team_id', 'in', teamIds));
     const count = Number((await inTeams.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);

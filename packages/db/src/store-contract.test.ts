@@ -318,6 +318,7 @@ describe.each(DIALECTS)('store contract on $kind', ({ kind, available }) => {
       // `_` is no wildcard: it matches itself only.
       expect(await names({ name: 's_e' })).toEqual(['Sales_EU']);
       expect(await names({ name: '%' })).toEqual([]);
+      expect(await names({ search: 's_e' })).toEqual(['Sales_EU']);
       const updated = await store.datastores.update(a.id, { tags: ['gold'], enrichmentOnly: true, connectionId: null });
       expect(updated).toMatchObject({ tags: ['gold'], enrichmentOnly: true, connection: null });
       expect(await names({ tags: ['eu'] })).toEqual([]);
