@@ -72,12 +72,15 @@ async function connectionFor(tx: StoreTransaction, id: number): Promise<Connecti
 
 /**
  * A datastore on a connection takes its type, host and port from it: the same values sent back
- * (clients echo what they read) are accepted, different ones refused rather than dropped.
+ * (clients echo what they read: the connection's, or the datastore's as it was before a move to
+ * another connection) are accepted, different ones refused rather than dropped.
  */
-function checkFromConnection(c: Connection, input: Partial<DatastoreInput>): void {
+function checkFromConnection(c: Connection, input: Partial<DatastoreInput>, before?: Datastore): void {
   for (const field of ['type', 'host', 'port'] as const) {
     const v = input[field];
-    if (v !== undefined && v !== c[field]) throw invalidInput(field, `comes from the datastore's connection "${c.name}"; change the connection instead`);
+    if (v !== undefined && v !== c[field] && v !== before?.[field]) {
+      throw invalidInput(field, `comes from the datastore's connection "${c.name}"; change the connection instead`);
+    }
   }
 }
 
@@ -155,7 +158,7 @@ export async function updateDatastore(deps: Deps, actor: Actor, id: number, inpu
     const current = await visibleDatastore(tx, actor, id);
     const connectionId = input.connectionId !== undefined ? input.connectionId : (current.connection?.id ?? null);
     const connection = connectionId !== null ? await connectionFor(tx, connectionId) : null;
-    if (connection) checkFromConnection(connection, input);
+    if (connection) checkFromConnection(connection, input, connection.id !== current.connection?.id ? current : undefined);
     let teamIds: number[] | undefined;
     if (input.teams !== undefined) {
       // Teams of the datastore that the actor cannot see stay as they are.

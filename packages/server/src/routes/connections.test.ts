@@ -43,6 +43,12 @@ describeOnEachDatabase('connections', (app) => {
     expect((await t.request({ method: 'GET', url: `/api/datastores/${ds.id}`, token: t.adminToken })).json()).toMatchObject({ host: 'new.internal', port: 5432, type: 'postgresql', connection: { id: c.id, name: 'c3-pg' } });
     const hostOnDatastore = await t.request({ method: 'PUT', url: `/api/datastores/${ds.id}`, token: t.adminToken, payload: { host: 'elsewhere' } });
     expect(hostOnDatastore.json()).toMatchObject({ field: 'host' });
+    // Moved to another connection with the rest of what was read sent back: it takes the new one's.
+    const other = (await t.request({ method: 'POST', url: '/api/connections', token: t.adminToken, payload: { name: 'c3-other', type: 'mysql', host: 'other.internal', port: 3306 } })).json();
+    const read = (await t.request({ method: 'GET', url: `/api/datastores/${ds.id}`, token: t.adminToken })).json();
+    const moved = await t.request({ method: 'PUT', url: `/api/datastores/${ds.id}`, token: t.adminToken, payload: { ...read, connection_id: other.id } });
+    expect(moved.json()).toMatchObject({ type: 'mysql', host: 'other.internal', port: 3306, connection: { id: other.id } });
+    await t.request({ method: 'PUT', url: `/api/datastores/${ds.id}`, token: t.adminToken, payload: { connection_id: c.id } });
     const busy = await t.request({ method: 'DELETE', url: `/api/connections/${c.id}`, token: t.adminToken });
     expect([busy.statusCode, busy.json().code]).toEqual([409, 'CONNECTION_IN_USE']);
     // Detached from the connection, the datastore keeps what it had and takes its own values again.
