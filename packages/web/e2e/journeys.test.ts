@@ -155,6 +155,8 @@ describe.skipIf(missing !== null)('browser journeys', () => {
     await ds.getByRole('textbox', { name: 'Schema' }).fill('PUBLIC');
     await ds.getByLabel('Tags', { exact: true }).fill('prod');
     await ds.getByLabel('Tags', { exact: true }).press('Enter');
+    await screenshotBoth(page, '03a-add-datastore-on-connection');
+    await scan('add datastore modal');
     await ds.getByRole('button', { name: 'Add datastore' }).click();
     await page.getByRole('dialog').waitFor({ state: 'detached' });
     const row = page.getByRole('table', { name: 'Datastores' }).getByRole('row').filter({ hasText: 'SALES' });
