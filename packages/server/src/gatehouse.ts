@@ -132,10 +132,10 @@ export function wireGatehouse(parts: GatehouseParts): Gatehouse {
   // Without the cross-node feed, a cached answer could be stale: serve uncached until it is back.
   if (changes.healthy === false) cache.setEnabled(false);
   changes.onHealthChange?.((healthy) => cache.setEnabled(healthy));
-  const usage = new UsageBuffer();
+  const usage = new UsageBuffer(config.usageCounting);
   const log = createLogger(parts.logger, config.logLevel);
   const failures = new AuthFailureLog(clock);
-  const jobs = new Jobs({ store, usage, failures, log }, config.usageFlushMs);
+  const jobs = new Jobs({ store, usage, failures, log, clock }, config.usageFlushMs);
   return {
     config,
     log,

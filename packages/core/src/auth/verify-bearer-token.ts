@@ -92,7 +92,7 @@ export class TokenAuthenticator {
 
   constructor(private readonly deps: TokenAuthenticatorDeps) {}
 
-  verify(header: string | undefined, ip: string | null): BearerVerification | Promise<BearerVerification> {
+  verify(header: string | undefined, ip: string | null, userAgent: string | null = null): BearerVerification | Promise<BearerVerification> {
     const { clock, cache, usage, keyring } = this.deps;
     const nowMs = clock.nowMs();
     // Warm path: the usual header form, and a token already verified. Only tokens that passed
@@ -106,7 +106,7 @@ export class TokenAuthenticator {
       cacheKey = hash('sha256', warmToken, 'base64');
       const cached = cache.get(cacheKey, nowMs);
       if (cached) {
-        usage.record(cached.token!.id, nowMs, ip);
+        usage.record(cached.token!.id, nowMs, ip, userAgent);
         return { valid: true, principal: cached };
       }
       const refused = this.#refused.get(cacheKey);
@@ -128,7 +128,7 @@ export class TokenAuthenticator {
     const jwt = verifyJwt(keyring, token, new Date(nowMs), key);
     if (!jwt.ok) return this.#refuse(tokenKey, jwt.reason);
     if (this.#headerKeys.size < 64) this.#headerKeys.set(parts[0], jwt.key);
-    return this.#lookup(hashToken(jwt.key, token), tokenKey, ip, cache.epoch);
+    return this.#lookup(hashToken(jwt.key, token), tokenKey, ip, userAgent, cache.epoch);
   }
 
   #refuse(cacheKey: string, reason: AuthFailureReason): BearerVerification {
@@ -140,7 +140,7 @@ export class TokenAuthenticator {
     return refusal;
   }
 
-  async #lookup(storeHash: string, cacheKey: string, ip: string | null, epoch: number): Promise<BearerVerification> {
+  async #lookup(storeHash: string, cacheKey: string, ip: string | null, userAgent: string | null, epoch: number): Promise<BearerVerification> {
     const { tokens, users, clock, cache, usage } = this.deps;
     const record = await tokens.findAuthRecordByHash(storeHash);
     let nowMs = clock.nowMs();
@@ -158,7 +158,7 @@ export class TokenAuthenticator {
     if (!user.active) return { valid: false, reason: 'USER_INACTIVE' };
     const principal = principalFromRecord(record, user);
     cache.set(cacheKey, principal, nowMs, epoch);
-    usage.record(record.tokenId, nowMs, ip);
+    usage.record(record.tokenId, nowMs, ip, userAgent);
     return { valid: true, principal };
   }
 }
