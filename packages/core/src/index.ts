@@ -22,4 +22,5 @@ export * from './use-cases/manage-datastores.js';
 export * from './use-cases/sessions.js';
 export * from './use-cases/bootstrap.js';
 export * from './use-cases/audit-log.js';
+export * from './use-cases/token-usage.js';
 export * as scim from './scim/index.js';

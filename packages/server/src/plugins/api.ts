@@ -8,6 +8,7 @@ import { datastoresRoutes } from '../routes/datastores.js';
 import { healthRoutes } from '../routes/health.js';
 import { introspectRoutes } from '../routes/introspect.js';
 import { teamsRoutes } from '../routes/teams.js';
+import { tokenUsageRoutes } from '../routes/token-usage.js';
 import { userTokensRoutes } from '../routes/user-tokens.js';
 import { usersRoutes } from '../routes/users.js';
 import { scimRoutes } from '../scim/routes.js';
@@ -33,7 +34,7 @@ export async function apiScope(api: App, { gatehouse, requestLog }: { gatehouse:
     await sessions.register(fastifyCookie, { hook: false });
     await authRoutes(sessions, gatehouse);
   });
-  for (const routes of [healthRoutes, usersRoutes, teamsRoutes, userTokensRoutes, datastoresRoutes, auditEventsRoutes, introspectRoutes, scimRoutes]) {
+  for (const routes of [healthRoutes, usersRoutes, teamsRoutes, userTokensRoutes, tokenUsageRoutes, datastoresRoutes, auditEventsRoutes, introspectRoutes, scimRoutes]) {
     await routes(api, gatehouse);
   }
 }
