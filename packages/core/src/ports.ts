@@ -201,6 +201,8 @@ export interface TokenStore {
   findAuthRecordByHash(tokenHash: string): Promise<TokenAuthRecord | undefined>;
   listByUser(userId: number): Promise<Token[]>;
   listService(filter: { userId?: number }): Promise<Token[]>;
+  /** Every token, of every user, in id order (the access review). */
+  listAll(): Promise<Token[]>;
   /**
    * Renames and/or revokes (a Revocation) or restores (null) in one statement; returns the
    * token as written. Throws NOT_FOUND, NAME_TAKEN.

@@ -360,6 +360,10 @@ export class KyselyTokenStore implements TokenStore {
     return (await q.orderBy('t.id').execute()).map(this.#map);
   }
 
+  async listAll(): Promise<Token[]> {
+    return (await this.#select().orderBy('t.id').execute()).map(this.#map);
+  }
+
   async #updated(id: number, numUpdated: bigint): Promise<Token> {
     const token = Number(numUpdated) > 0 ? await this.findById(id) : undefined;
     if (!token) throw notFound('Token');

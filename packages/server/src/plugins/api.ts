@@ -2,6 +2,7 @@ import fastifyCookie from '@fastify/cookie';
 import type { Gatehouse } from '../gatehouse.js';
 import { apiRequestHooks, type RequestLog } from '../fast-path/index.js';
 import type { App } from '../http/context.js';
+import { accessReviewRoutes } from '../routes/access-review.js';
 import { auditEventsRoutes } from '../routes/audit-events.js';
 import { authRoutes } from '../routes/auth.js';
 import { datastoresRoutes } from '../routes/datastores.js';
@@ -34,7 +35,7 @@ export async function apiScope(api: App, { gatehouse, requestLog }: { gatehouse:
     await sessions.register(fastifyCookie, { hook: false });
     await authRoutes(sessions, gatehouse);
   });
-  for (const routes of [healthRoutes, usersRoutes, teamsRoutes, userTokensRoutes, tokenUsageRoutes, datastoresRoutes, auditEventsRoutes, introspectRoutes, scimRoutes]) {
+  for (const routes of [healthRoutes, usersRoutes, teamsRoutes, userTokensRoutes, tokenUsageRoutes, accessReviewRoutes, datastoresRoutes, auditEventsRoutes, introspectRoutes, scimRoutes]) {
     await routes(api, gatehouse);
   }
 }
