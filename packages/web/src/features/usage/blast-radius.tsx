@@ -26,12 +26,12 @@ export function BlastRadiusNotice({ target, what }: { target: { token: number } 
       variant="light"
       color={used ? 'orange' : 'gray'}
       icon={used ? <IconActivity size={18} /> : <IconMoonStars size={18} />}
-      title={used ? `${what} is in use` : `${what} looks unused`}
+      title={used ? `${what}: still in use` : `${what}: not in use`}
       data-testid="blast-radius"
     >
       <Text size="sm">{text}.</Text>
       {used ? (
-        <Text size="xs" c="dimmed" mt={4}>
+        <Text size="xs" mt={4}>
           {r.clients.length === 1 ? 'This client stops working' : 'These clients stop working'} at once.
         </Text>
       ) : null}
