@@ -135,7 +135,7 @@ export function wireGatehouse(parts: GatehouseParts): Gatehouse {
   const usage = new UsageBuffer(config.usageCounting);
   const log = createLogger(parts.logger, config.logLevel);
   const failures = new AuthFailureLog(clock);
-  const jobs = new Jobs({ store, usage, failures, log, clock }, config.usageFlushMs);
+  const jobs = new Jobs({ store, usage, failures, log, clock }, config.usageFlushMs, config.usageCountsFlushMs);
   return {
     config,
     log,

@@ -35,7 +35,7 @@ function setUp() {
   const warnings: string[] = [];
   const log = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line).msg) });
   const jobs = new Jobs({ store: store as never, usage: buffer, failures, log, clock }, 1000);
-  return { clock, store, usage, audit, buffer, failures, warnings, jobs };
+  return { clock, log, store, usage, audit, buffer, failures, warnings, jobs };
 }
 
 describe('Jobs (what requests leave to be written behind)', () => {
@@ -121,6 +121,22 @@ describe('Jobs (what requests leave to be written behind)', () => {
     expect(store.pruned).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(1);
     expect(store.pruned[1]).toEqual(['2025-04-28', '2025-04-28T10:00:00.000Z']);
+    await jobs.stop();
+  });
+
+  it('writes last_used every round and the counts every countsEveryMs; flushUsage writes both', async () => {
+    const { store, usage, buffer, failures, log, clock } = setUp();
+    const jobs = new Jobs({ store: store as never, usage: buffer, failures, log, clock }, 1000, 3000);
+    jobs.start();
+    buffer.record(1, 1_000, '10.0.0.1', 'cli/1');
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(usage).toEqual([[{ tokenId: 1, atMs: 1_000, ip: '10.0.0.1', clients: [] }]]);
+    buffer.record(1, 1_500, '10.0.0.1', 'cli/1');
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(usage[2]).toEqual([{ tokenId: 1, atMs: 1_500, ip: '10.0.0.1', clients: [{ ip: '10.0.0.1', userAgent: 'cli/1', day: 0, firstMs: 1_000, lastMs: 1_500, requests: 2 }] }]);
+    buffer.record(2, 2_000, null, null);
+    await jobs.flushUsage();
+    expect(usage[3]).toMatchObject([{ tokenId: 2, clients: [{ requests: 1 }] }]);
     await jobs.stop();
   });
 });

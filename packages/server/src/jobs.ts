@@ -11,24 +11,28 @@ export const USAGE_PRUNE_EVERY_MS = 3_600_000;
 
 /**
  * A serving process's background work, in one place: what requests leave to be written behind
- * (SPEC §2, §10) — the `last_used` of the tokens used, their request counts per day and per
- * client, and the grouped authentication failures — written every `everyMs` while started, and
- * once more when stopped. A failed write of the usage is put back and retried on the next round.
- * Every hour, usage older than the retention period is pruned (idempotent: every node may).
+ * (SPEC §2, §10) — the `last_used` of the tokens used every `everyMs`, their request counts per
+ * day and per client every `countsEveryMs` (a count costs the database several times what a
+ * `last_used` does), and the grouped authentication failures — and everything once more when
+ * stopped. A failed write of the usage is put back and retried on the next round. Every hour,
+ * usage older than the retention period is pruned (idempotent: every node may).
  */
 export class Jobs {
   #timer: NodeJS.Timeout | undefined;
   #pruneTimer: NodeJS.Timeout | undefined;
+  #rounds = 0;
 
   constructor(
     private readonly parts: { store: Pick<Store, 'tokens' | 'audit'>; usage: UsageBuffer; failures: AuthFailureLog; log: Logger; clock: Clock },
     private readonly everyMs: number,
+    private readonly countsEveryMs = everyMs,
   ) {}
 
   /** Starts the rounds (idempotent); they never keep the process alive. */
   start(): void {
     if (this.#timer) return;
-    this.#timer = setInterval(() => void this.flushUsage(), this.everyMs);
+    const countsEvery = Math.max(1, Math.round(this.countsEveryMs / this.everyMs));
+    this.#timer = setInterval(() => void this.#write(++this.#rounds % countsEvery === 0), this.everyMs);
     this.#timer.unref();
     this.#pruneTimer = setInterval(() => void this.pruneUsage(), USAGE_PRUNE_EVERY_MS);
     this.#pruneTimer.unref();
@@ -44,10 +48,12 @@ export class Jobs {
     await this.flushUsage();
   }
 
-  /** One round now: the usage, then the authentication failures. Never throws (it logs). */
-  readonly flushUsage = async (): Promise<void> => {
+  /** Writes everything pending now: the usage with its counts, then the authentication failures. Never throws (it logs). */
+  readonly flushUsage = (): Promise<void> => this.#write(true);
+
+  async #write(withCounts: boolean): Promise<void> {
     const { store, usage, failures, log } = this.parts;
-    const batch = usage.drain();
+    const batch = withCounts ? usage.drain() : usage.drainLastUsed();
     try {
       if (batch.length > 0) await store.tokens.recordUsage(batch);
     } catch (err) {
@@ -55,7 +61,7 @@ export class Jobs {
       log.warn({ err }, 'could not write last_used; will retry');
     }
     await failures.flush(store.audit).catch((err: unknown) => log.warn({ err }, 'could not write auth failures'));
-  };
+  }
 
   /** Drops the daily counts and the clients older than the retention period. Never throws (it logs). */
   readonly pruneUsage = async (): Promise<void> => {

@@ -59,7 +59,8 @@ describe.skipIf(missing !== null)('usage insight in the browser', () => {
 
   beforeAll(async () => {
     ensureWebBuilt();
-    server = await startServer();
+    // Counts written every second, as last_used is (the default is once a minute).
+    server = await startServer({ GATEHOUSE_USAGE_COUNTS_FLUSH_MS: '1000' });
     browser = await launchChromium();
     context = await newContext(browser, server.baseUrl);
     page = await context.newPage();

@@ -5,33 +5,38 @@ const DAY_MS = 86_400_000;
 /** Longest user agent kept per client: longer ones are cut (they are free text a client chooses). */
 export const MAX_USER_AGENT = 256;
 
+const NO_CLIENTS: ClientUse[] = [];
+
 /**
  * Collects each token's use in memory so that requests never write (SPEC §2, §10): its
  * `last_used` / `last_used_ip`, and its requests per UTC day and per client (ip + user agent).
- * The server drains it about once a second into one batched store write.
+ * The server drains `last_used` about once a second (`drainLastUsed`) and the counts with it
+ * less often (`drain`), since writing a count costs the database several times what writing
+ * `last_used` does.
  *
  * A token used again from the client of its previous request (the usual case) updates that
- * client's entry in place: no allocation and no map lookup per request.
+ * client's entry in place: no allocation per request.
  */
 export class UsageBuffer {
   #pending = new Map<number, TokenUsage>();
+  #counts = new Map<number, ClientUse[]>();
 
   /** @param countClients false keeps `last_used` only (the benchmark's "counting off"). */
   constructor(private readonly countClients = true) {}
 
   record(tokenId: number, atMs: number, ip: string | null, userAgent: string | null = null): void {
-    let pending = this.#pending.get(tokenId);
+    const pending = this.#pending.get(tokenId);
     if (pending) {
       pending.atMs = atMs;
       pending.ip = ip ?? pending.ip;
     } else {
-      pending = { tokenId, atMs, ip, clients: [] };
-      this.#pending.set(tokenId, pending);
+      this.#pending.set(tokenId, { tokenId, atMs, ip, clients: NO_CLIENTS });
     }
     if (!this.countClients) return;
     const day = Math.floor(atMs / DAY_MS);
-    const clients = pending.clients;
-    // The most recent client first: most tokens have one client, so this is usually a hit.
+    let clients = this.#counts.get(tokenId);
+    if (clients === undefined) this.#counts.set(tokenId, (clients = []));
+    // The most recent client last: most tokens have one client, so this is usually a hit.
     const last = clients[clients.length - 1];
     if (last !== undefined && last.ip === ip && last.userAgent === userAgent && last.day === day) {
       last.lastMs = atMs;
@@ -53,35 +58,57 @@ export class UsageBuffer {
     clients.push({ ip, userAgent: agent, day, firstMs: atMs, lastMs: atMs, requests: 1 });
   }
 
+  /** Tokens whose `last_used` is pending. */
   get size(): number {
     return this.#pending.size;
   }
 
   /**
-   * Takes everything pending, in token id order (see TokenStore.recordUsage). The entries
-   * themselves are handed over, not copies: with many tokens in use, a copy (and a Date) per
-   * token each second was most of what writing `last_used` cost this process.
+   * Takes the pending `last_used` of each token used since the last drain, in token id order
+   * (see TokenStore.recordUsage), without counts (they stay for `drain`). The entries themselves
+   * are handed over, not copies: with many tokens in use, a copy (and a Date) per token each
+   * second was most of what writing `last_used` cost this process.
    */
-  drain(): TokenUsage[] {
+  drainLastUsed(): TokenUsage[] {
     if (this.#pending.size === 0) return [];
     const batch = [...this.#pending.values()].sort((a, b) => a.tokenId - b.tokenId);
     this.#pending = new Map();
     return batch;
   }
 
+  /** Takes everything pending: `last_used` and the counts, in token id order. */
+  drain(): TokenUsage[] {
+    const counts = this.#counts;
+    if (counts.size === 0) return this.drainLastUsed();
+    this.#counts = new Map();
+    const byToken = this.#pending;
+    this.#pending = new Map();
+    for (const [tokenId, clients] of counts) {
+      const entry = byToken.get(tokenId);
+      if (entry) {
+        entry.clients = clients;
+        continue;
+      }
+      // Counted since the last full drain, its last_used written already: the same last use again.
+      let last = clients[0]!;
+      for (const c of clients) if (c.lastMs > last.lastMs) last = c;
+      byToken.set(tokenId, { tokenId, atMs: last.lastMs, ip: last.ip, clients });
+    }
+    return [...byToken.values()].sort((a, b) => a.tokenId - b.tokenId);
+  }
+
   /**
-   * Puts a batch back after a failed write. Counts are added to what was recorded since, so
+   * Puts a batch back after a failed write. Counts are added to what was counted since, so
    * that no request is lost nor counted twice; `last_used` keeps the newer use.
    */
   restore(batch: readonly TokenUsage[]): void {
     for (const u of batch) {
       const newer = this.#pending.get(u.tokenId);
-      if (!newer) {
-        this.#pending.set(u.tokenId, u);
-        continue;
-      }
-      if (newer.ip === null) newer.ip = u.ip;
-      newer.clients = mergeClients(u.clients, newer.clients);
+      if (!newer) this.#pending.set(u.tokenId, { ...u, clients: NO_CLIENTS });
+      else if (newer.ip === null) newer.ip = u.ip;
+      if (u.clients.length === 0) continue;
+      const counted = this.#counts.get(u.tokenId);
+      this.#counts.set(u.tokenId, counted ? mergeClients(u.clients, counted) : u.clients);
     }
   }
 }

@@ -5,7 +5,9 @@ import { dialectOf } from './dialect-of.js';
 //
 // Usage insight (SPEC §10): each token's requests per UTC day, and its clients (ip + user
 // agent), both written behind with `last_used`. An unknown ip or user agent is stored as ''
-// (a primary key column cannot be null). Rows go with their token.
+// (a primary key column cannot be null). Rows go with their token. No index on last_seen: it
+// changes on every write of a count, and the few readers (a token's clients, by its key; the
+// hourly prune) do without.
 export async function up(db: Kysely<any>): Promise<void> {
   const pg = dialectOf(db) === 'postgres';
   const ts = pg ? 'timestamptz' : 'text';
@@ -30,8 +32,6 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('requests', count, (c) => c.notNull())
     .addPrimaryKeyConstraint('token_clients_pk', ['token_id', 'ip', 'user_agent'])
     .execute();
-  await db.schema.createIndex('token_clients_recent').on('token_clients').columns(['token_id', 'last_seen']).execute();
-  await db.schema.createIndex('token_clients_last_seen').on('token_clients').column('last_seen').execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
