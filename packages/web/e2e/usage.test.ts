@@ -183,6 +183,33 @@ describe.skipIf(missing !== null)('usage insight in the browser', () => {
     expect(download.suggestedFilename()).toMatch(/^gatehouse-access-review-\d{4}-\d{2}-\d{2}\.csv$/);
   });
 
+  it('Settings → Audit: readable rows, filters, paging and CSV export', async () => {
+    for (let i = 0; i < 26; i++) await json(api(admin, '/teams', { method: 'POST', body: JSON.stringify({ name: `Audit team ${i}` }) }));
+    await page.getByRole('tab', { name: 'Audit' }).click();
+    await page.waitForURL(/\/settings\/audit$/);
+    const table = page.getByRole('table', { name: 'Audit events' });
+    await table.getByText('Administrator created team Audit team 25 from 127.0.0.1').waitFor();
+    await page.getByRole('textbox', { name: 'Action' }).fill('token.revoked');
+    await table.getByText('Administrator revoked token ci-deploy-prod from 127.0.0.1').waitFor();
+    expect(await table.getByRole('row').count()).toBe(2);
+    await page.getByRole('textbox', { name: 'Action' }).fill('');
+    await table.getByText('Administrator created team Audit team 25 from 127.0.0.1').waitFor();
+    // More than a page: the pages, then the actor filter.
+    await page.getByRole('button', { name: 'Page 2' }).click();
+    await page.locator('button[aria-label="Page 2"][data-active="true"]').waitFor();
+    await table.getByText('Administrator created team Audit team 0 from 127.0.0.1').waitFor();
+    await page.getByRole('combobox', { name: 'Actor' }).fill('Pipeline');
+    await page.getByRole('option', { name: /Pipeline Automation/ }).click();
+    await table.getByText(/^Pipeline Automation used token ci-deploy from a new client from 127\.0\.0\.1$/).first().waitFor();
+    await screenshotBoth(page, 'usage-06-audit');
+    await scan('audit');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Export CSV' }).click()]);
+    const lines = (await readFile((await download.path())!, 'utf8')).trim().split('\n');
+    expect(lines[0]).toBe('id,at,action,outcome,actor_user_id,actor_token_id,target_type,target_id,ip,user_agent,details');
+    expect(lines.slice(1).every((l) => l.includes(`,${robot.id},`))).toBe(true);
+    expect(lines.length).toBeGreaterThan(3);
+  });
+
   it('has no serious or critical accessibility violations, and no console errors', () => {
     const report = axeFindings.map((f) => `${f.id} (${f.impact}): ${f.help}\n    ${f.targets.join('\n    ')}`);
     expect(report, report.join('\n')).toEqual([]);

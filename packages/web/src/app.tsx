@@ -18,6 +18,7 @@ const SecurityTab = lazy(() => import('./features/security/security-tab'));
 const TokensTab = lazy(() => import('./features/tokens/tokens-tab'));
 const TokenPage = lazy(() => import('./features/usage/token-page'));
 const AccessReviewTab = lazy(() => import('./features/usage/access-review-tab'));
+const AuditTab = lazy(() => import('./features/usage/audit-tab'));
 const NotFoundPage = lazy(() => import('./pages/not-found-page'));
 
 /** A 401 from any call ends the session in the UI: back to login, then back here. */
@@ -59,6 +60,7 @@ export function AppRoutes() {
             <Route path="tokens" element={<TokensTab />} />
             <Route path="tokens/:id" element={<TokenPage />} />
             <Route path="access-review" element={<AccessReviewTab />} />
+            <Route path="audit" element={<AuditTab />} />
           </Route>
           <Route path="*" element={<NotFoundPage />} />
         </Route>

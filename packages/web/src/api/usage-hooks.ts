@@ -1,7 +1,7 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, query } from './client';
 import { keys } from './hooks';
-import type { CreatedToken, Token } from './types';
+import type { AuditEvent, CreatedToken, Paginated, Token, UserListing } from './types';
 
 /** Wire types of the usage insight routes (SPEC §10). */
 export interface TokenClient {
@@ -117,3 +117,29 @@ export const accessReviewCsvUrl = (f: AccessReviewFilter) => {
   const q = reviewQuery(f);
   return `/api/access-review${q ? `${q}&` : '?'}format=csv`;
 };
+
+export interface AuditFilter {
+  actor_id?: number;
+  token_id?: number;
+  action?: string;
+  since?: string;
+  until?: string;
+}
+
+const auditQuery = (f: AuditFilter, extra: Record<string, string | number> = {}) => query({ ...f, ...extra });
+
+export function useAuditEvents(f: AuditFilter, page: number, size: number) {
+  return useQuery({
+    queryKey: ['audit', f, page, size],
+    queryFn: ({ signal }) => api<Paginated<AuditEvent>>(`/audit-events${auditQuery(f, { page, size })}`, { signal }),
+    placeholderData: keepPreviousData,
+  });
+}
+
+/** The CSV of every event the filters select. */
+export const auditCsvUrl = (f: AuditFilter) => `/api/audit-events${auditQuery(f, { format: 'csv' })}`;
+
+/** Every account, light (for names in the audit log and its actor filter). */
+export function useUserDirectory(enabled: boolean) {
+  return useQuery({ queryKey: [...keys.users, 'listing', 'all'], queryFn: () => api<UserListing[]>('/users/listing'), enabled, staleTime: 60_000 });
+}
