@@ -271,6 +271,8 @@ export interface AuditQuery extends PageRequest {
   action?: string;
   since?: Date;
   until?: Date;
+  /** Only events written after this one (by id). */
+  afterId?: number;
 }
 
 export interface AuditStore {

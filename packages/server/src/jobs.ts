@@ -1,5 +1,6 @@
 import type { Clock, Store, UsageBuffer } from '@gatehouse/core';
 import type { Logger } from 'pino';
+import type { AuditStdout } from './audit-stdout.js';
 import type { AuthFailureLog } from './http/auth-failure-log.js';
 
 const DAY_MS = 86_400_000;
@@ -23,7 +24,11 @@ export class Jobs {
   #rounds = 0;
 
   constructor(
-    private readonly parts: { store: Pick<Store, 'tokens' | 'audit'>; usage: UsageBuffer; failures: AuthFailureLog; log: Logger; clock: Clock },
+    private readonly parts: {
+      store: Pick<Store, 'tokens' | 'audit'>; usage: UsageBuffer; failures: AuthFailureLog; log: Logger; clock: Clock;
+      /** GATEHOUSE_AUDIT_STDOUT: the audit events written since the last round, on stdout. */
+      auditStdout?: AuditStdout | undefined;
+    },
     private readonly everyMs: number,
     private readonly countsEveryMs = everyMs,
   ) {}
@@ -37,6 +42,7 @@ export class Jobs {
     this.#pruneTimer = setInterval(() => void this.pruneUsage(), USAGE_PRUNE_EVERY_MS);
     this.#pruneTimer.unref();
     void this.pruneUsage();
+    void this.parts.auditStdout?.follow();
   }
 
   /** Stops the rounds and writes what is pending. */
@@ -61,6 +67,7 @@ export class Jobs {
       log.warn({ err }, 'could not write last_used; will retry');
     }
     await failures.flush(store.audit).catch((err: unknown) => log.warn({ err }, 'could not write auth failures'));
+    await this.parts.auditStdout?.follow().catch((err: unknown) => log.warn({ err }, 'could not read the audit log for stdout'));
   }
 
   /** Drops the daily counts and the clients older than the retention period. Never throws (it logs). */
