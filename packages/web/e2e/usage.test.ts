@@ -164,6 +164,54 @@ describe.skipIf(missing !== null)('usage insight in the browser', () => {
     await dialog.getByRole('button', { name: 'Cancel' }).click();
   });
 
+  it('Security: creates a team with a member, renames it, changes its members, deletes it; edits an account', async () => {
+    await page.goto('/settings/security');
+    await page.getByRole('button', { name: 'Create team' }).click();
+    const create = page.getByRole('dialog', { name: 'Create team' });
+    await create.getByRole('textbox', { name: 'Name' }).fill('Data Platform');
+    await create.getByLabel('Members').fill('Pipeline');
+    await page.getByRole('option', { name: /Pipeline Automation/ }).click();
+    await page.keyboard.press('Tab'); // closes the options over the buttons
+    await create.getByRole('button', { name: 'Create team' }).click();
+    await page.getByText('Team Data Platform created').first().waitFor();
+    const teams = page.getByRole('table', { name: 'Teams' });
+    await teams.getByRole('row').filter({ hasText: 'Data Platform' }).getByText('1 member').waitFor();
+    let team = await json<{ items: { id: number; name: string; users: { id: number }[] }[] }>(api(admin, '/teams?size=100'));
+    expect(team.items.find((x) => x.name === 'Data Platform')?.users.map((u) => u.id)).toEqual([robot.id]);
+
+    await page.getByRole('button', { name: 'Actions for team Data Platform' }).click();
+    await page.getByRole('menuitem', { name: 'Edit' }).click();
+    const edit = page.getByRole('dialog', { name: 'Edit team Data Platform' });
+    await edit.getByRole('textbox', { name: 'Name' }).fill('Data Platform Ops');
+    await edit.getByLabel('Members').fill('Admin');
+    await page.getByRole('option', { name: /Administrator/ }).click();
+    await page.keyboard.press('Tab');
+    await screenshotBoth(page, 'usage-07-team-edit');
+    await scan('team edit');
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Team Data Platform Ops updated').first().waitFor();
+    await teams.getByRole('row').filter({ hasText: 'Data Platform Ops' }).getByText('2 members').waitFor();
+    team = await json(api(admin, '/teams?size=100'));
+    expect(team.items.find((x) => x.name === 'Data Platform Ops')?.users).toHaveLength(2);
+
+    await page.getByRole('button', { name: 'Actions for team Data Platform Ops' }).click();
+    await page.getByRole('menuitem', { name: 'Delete' }).click();
+    await page.getByRole('dialog', { name: 'Delete team' }).getByRole('button', { name: 'Delete team' }).click();
+    await page.getByText('Team Data Platform Ops deleted').first().waitFor();
+    await teams.getByText('Data Platform Ops').waitFor({ state: 'detached' });
+
+    await page.getByRole('button', { name: 'Actions for Pipeline Automation' }).click();
+    await page.getByRole('menuitem', { name: 'Edit' }).click();
+    const account = page.getByRole('dialog', { name: 'Edit Pipeline Automation' });
+    await account.getByRole('textbox', { name: 'Name' }).fill('Pipeline Automation v2');
+    await account.getByRole('combobox', { name: 'Role' }).click();
+    await page.getByRole('option', { name: 'Manager' }).click();
+    await account.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Pipeline Automation v2 updated').first().waitFor();
+    const user = await json<{ name: string; role: string }>(api(admin, `/users/${robot.id}`));
+    expect(user).toMatchObject({ name: 'Pipeline Automation v2', role: 'Manager' });
+  });
+
   it('Settings → Access review lists every token, filters, and downloads the same rows as CSV', async () => {
     await page.getByRole('tab', { name: 'Access review' }).click();
     await page.waitForURL(/\/settings\/access-review$/);
@@ -200,7 +248,7 @@ describe.skipIf(missing !== null)('usage insight in the browser', () => {
     await table.getByText('Administrator created team Audit team 0 from 127.0.0.1').waitFor();
     await page.getByRole('combobox', { name: 'Actor' }).fill('Pipeline');
     await page.getByRole('option', { name: /Pipeline Automation/ }).click();
-    await table.getByText(/^Pipeline Automation used token ci-deploy from a new client from 127\.0\.0\.1$/).first().waitFor();
+    await table.getByText(/^Pipeline Automation v2 used token ci-deploy from a new client from 127\.0\.0\.1$/).first().waitFor();
     await screenshotBoth(page, 'usage-06-audit');
     await scan('audit');
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Export CSV' }).click()]);
