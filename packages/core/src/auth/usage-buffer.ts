@@ -64,19 +64,20 @@ export class UsageBuffer {
   }
 
   /**
-   * Takes the pending `last_used` of each token used since the last drain, in token id order
-   * (see TokenStore.recordUsage), without counts (they stay for `drain`). The entries themselves
-   * are handed over, not copies: with many tokens in use, a copy (and a Date) per token each
-   * second was most of what writing `last_used` cost this process.
+   * Takes the pending `last_used` of each token used since the last drain, in no particular
+   * order (the store orders its writes, see TokenStore.recordUsage), without counts (they stay
+   * for `drain`). The entries themselves are handed over, not copies: with many tokens in use,
+   * a copy (and a Date) per token each second was most of what writing `last_used` cost this
+   * process.
    */
   drainLastUsed(): TokenUsage[] {
     if (this.#pending.size === 0) return [];
-    const batch = [...this.#pending.values()].sort((a, b) => a.tokenId - b.tokenId);
+    const batch = [...this.#pending.values()];
     this.#pending = new Map();
     return batch;
   }
 
-  /** Takes everything pending: `last_used` and the counts, in token id order. */
+  /** Takes everything pending: `last_used` and the counts (in no particular order). */
   drain(): TokenUsage[] {
     const counts = this.#counts;
     if (counts.size === 0) return this.drainLastUsed();
@@ -94,7 +95,7 @@ export class UsageBuffer {
       for (const c of clients) if (c.lastMs > last.lastMs) last = c;
       byToken.set(tokenId, { tokenId, atMs: last.lastMs, ip: last.ip, clients });
     }
-    return [...byToken.values()].sort((a, b) => a.tokenId - b.tokenId);
+    return [...byToken.values()];
   }
 
   /**

@@ -65,7 +65,8 @@ export async function accessReviewRoutes(app: App, { deps }: AppContext): Promis
     schema: {
       operationId: 'getAccessReview',
       tags: ['tokens'],
-      summary: 'Every token with its owner, last use, idleness, status and policy violations, as JSON or CSV — Admin',
+      summary: 'Review every token: owner, last use, idle days, policy violations',
+      description: 'Admin. One row per token, as JSON or (format=csv) CSV, filtered.',
       querystring: Type.Object({
         format: Type.Optional(Type.Enum(['json', 'csv'], { default: 'json' })),
         type: Type.Optional(Type.Enum(['Personal', 'Service'])),

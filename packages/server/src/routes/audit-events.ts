@@ -12,8 +12,10 @@ const CSV_COLUMNS = ['id', 'at', 'action', 'outcome', 'actor_user_id', 'actor_to
 export async function auditEventsRoutes(app: App, { deps }: AppContext): Promise<void> {
   app.get('/api/audit-events', {
     schema: {
+      operationId: 'listAuditEvents',
       tags: ['audit'],
-      summary: 'The audit log, newest first — Admin. With format=csv, every event the filters select (up to 100,000) as CSV',
+      summary: 'List audit events, newest first',
+      description: 'Admin. Who did what to which target, when and from where, including refusals. With format=csv, every event the filters select (up to 100,000, not one page) as CSV.',
       querystring: Type.Object({
         ...PageQuery,
         format: Type.Optional(Type.Enum(['json', 'csv'], { default: 'json', description: 'csv: every event the filters select, not one page' })),

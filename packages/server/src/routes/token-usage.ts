@@ -50,7 +50,8 @@ export async function tokenUsageRoutes(app: App, { deps }: AppContext): Promise<
     schema: {
       operationId: 'getTokenUsage',
       tags: ['tokens'],
-      summary: "A token's requests per day and its most recent clients (owner or Admin)",
+      summary: "A token's requests per day and its most recent clients",
+      description: 'Owner or Admin. Counted without a write per request, written behind with last_used (the counts about once a minute).',
       params: IdParams,
       querystring: Type.Object({ days: Type.Optional(Type.Integer({ minimum: 1, maximum: 365, default: 30, description: 'days counted back from today (UTC), 1–365' })) }),
       response: { 200: TokenUsageSchema, ...errorResponses(401, 404, 422) },
@@ -64,7 +65,8 @@ export async function tokenUsageRoutes(app: App, { deps }: AppContext): Promise<
     schema: {
       operationId: 'getTokenBlastRadius',
       tags: ['tokens'],
-      summary: 'What revoking or rotating this token would stop, from its usage in the last 7 days (owner or Admin)',
+      summary: 'What revoking or rotating a token would stop',
+      description: 'Owner or Admin. From its usage in the last 7 days: requests, clients, and the sentence a confirmation shows.',
       params: IdParams,
       response: { 200: BlastRadiusSchema, ...errorResponses(401, 404) },
     },
@@ -74,7 +76,8 @@ export async function tokenUsageRoutes(app: App, { deps }: AppContext): Promise<
     schema: {
       operationId: 'getUserBlastRadius',
       tags: ['users'],
-      summary: "What revoking this user's tokens or deactivating them would stop, from the usage of their active tokens in the last 7 days — Admin",
+      summary: "What revoking a user's tokens or deactivating the user would stop",
+      description: 'Admin. From the usage of their active tokens in the last 7 days.',
       params: IdParams,
       response: { 200: BlastRadiusSchema, ...errorResponses(401, 403, 404) },
     },
