@@ -2,7 +2,7 @@ import { ManualClock, UsageBuffer, type NewAuditEvent, type TokenUsage } from '@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AuthFailureLog } from './http/auth-failure-log.js';
-import { Jobs } from './jobs.js';
+import { COUNTS_HELD_MAX, Jobs } from './jobs.js';
 
 /** The two writes the jobs make, recorded; `failUsage` makes the next `last_used` write fail. */
 function fakeStore() {
@@ -138,6 +138,21 @@ describe('Jobs (what requests leave to be written behind)', () => {
     buffer.record(2, 2_000, null, null);
     await jobs.flushUsage();
     expect(usage[3]).toMatchObject([{ tokenId: 2, clients: [{ requests: 1 }] }]);
+    await jobs.stop();
+  });
+
+  it('writes the counts early once COUNTS_HELD_MAX tokens are counted (bounded memory)', async () => {
+    const { store, usage, buffer, failures, log, clock } = setUp();
+    const jobs = new Jobs({ store: store as never, usage: buffer, failures, log, clock }, 1000, 3_600_000);
+    jobs.start();
+    for (let id = 1; id < COUNTS_HELD_MAX; id++) buffer.record(id, 1_000, null, 'a');
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(usage[0]!.every((u) => u.clients.length === 0)).toBe(true);
+    buffer.record(COUNTS_HELD_MAX, 2_000, null, 'a');
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(usage[1]).toHaveLength(COUNTS_HELD_MAX);
+    expect(usage[1]!.every((u) => u.clients.length === 1)).toBe(true);
+    expect(buffer.countedTokens).toBe(0);
     await jobs.stop();
   });
 });

@@ -7,14 +7,20 @@ const DAY_MS = 86_400_000;
 
 /** How long a token's daily counts and its clients are kept after their last request (SPEC §10). */
 export const USAGE_RETENTION_DAYS = 400;
+/**
+ * Tokens whose counts are held before they are written early, whatever `countsEveryMs` says:
+ * about 250 bytes each, so at most ≈ 5 MB (100,000 tokens used within a minute would hold 25 MB).
+ */
+export const COUNTS_HELD_MAX = 20_000;
 /** How often old usage rows are pruned (and once at start). */
 export const USAGE_PRUNE_EVERY_MS = 3_600_000;
 
 /**
  * A serving process's background work, in one place: what requests leave to be written behind
  * (SPEC §2, §10) — the `last_used` of the tokens used every `everyMs`, their request counts per
- * day and per client every `countsEveryMs` (a count costs the database several times what a
- * `last_used` does), and the grouped authentication failures — and everything once more when
+ * day and per client every `countsEveryMs`, or sooner once COUNTS_HELD_MAX tokens are counted
+ * (a count costs the database several times what a `last_used` does), and the grouped
+ * authentication failures — and everything once more when
  * stopped. A failed write of the usage is put back and retried on the next round. Every hour,
  * usage older than the retention period is pruned (idempotent: every node may).
  */
@@ -59,7 +65,7 @@ export class Jobs {
 
   async #write(withCounts: boolean): Promise<void> {
     const { store, usage, failures, log } = this.parts;
-    const batch = withCounts ? usage.drain() : usage.drainLastUsed();
+    const batch = withCounts || usage.countedTokens >= COUNTS_HELD_MAX ? usage.drain() : usage.drainLastUsed();
     try {
       if (batch.length > 0) await store.tokens.recordUsage(batch);
     } catch (err) {

@@ -63,6 +63,11 @@ export class UsageBuffer {
     return this.#pending.size;
   }
 
+  /** Tokens whose counts are pending (what the counts hold in memory grows with it). */
+  get countedTokens(): number {
+    return this.#counts.size;
+  }
+
   /**
    * Takes the pending `last_used` of each token used since the last drain, in no particular
    * order (the store orders its writes, see TokenStore.recordUsage), without counts (they stay
