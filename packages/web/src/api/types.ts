@@ -6,6 +6,8 @@
 export { ROLES, roleAtLeast } from '@gatehouse/sdk/roles';
 export type {
   AuditEvent,
+  Connection,
+  ConnectionInput,
   CreatedToken,
   CreateHumanInput,
   CreateServiceAccountInput,
