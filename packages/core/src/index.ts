@@ -27,5 +27,7 @@ export * from './datastores/list-cache.js';
 export * from './use-cases/sessions.js';
 export * from './use-cases/bootstrap.js';
 export * from './use-cases/audit-log.js';
+export * from './use-cases/token-usage.js';
+export * from './use-cases/access-review.js';
 export * as scim from './scim/index.js';
 export * from './use-cases/report-leaks.js';
