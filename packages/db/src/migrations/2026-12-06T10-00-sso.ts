@@ -1,0 +1,25 @@
+import type { Kysely } from 'kysely';
+
+// Frozen in time: never edit a migration that has shipped; add a new one.
+//
+// Single sign-on (SPEC §8) and SCIM to the letter (SPEC §4):
+// - users keep the OpenID issuer and subject they are linked to (unique together: one person
+//   per identity), and an index on e-mail serves linking by verified e-mail;
+// - users keep what SCIM advertises readWrite: `name.formatted` and every e-mail with its
+//   type, display and primary flag (a JSON array; `email` stays the primary one).
+export async function up(db: Kysely<any>): Promise<void> {
+  // SQLite adds one column per ALTER TABLE.
+  for (const column of ['oidc_issuer', 'oidc_subject', 'formatted_name', 'emails']) {
+    await db.schema.alterTable('users').addColumn(column, 'text').execute();
+  }
+  await db.schema.createIndex('users_oidc_identity').on('users').columns(['oidc_issuer', 'oidc_subject']).unique().execute();
+  await db.schema.createIndex('users_email').on('users').column('email').execute();
+}
+
+export async function down(db: Kysely<any>): Promise<void> {
+  await db.schema.dropIndex('users_email').execute();
+  await db.schema.dropIndex('users_oidc_identity').execute();
+  for (const column of ['emails', 'formatted_name', 'oidc_subject', 'oidc_issuer']) {
+    await db.schema.alterTable('users').dropColumn(column).execute();
+  }
+}
