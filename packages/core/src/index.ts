@@ -20,6 +20,7 @@ export * from './use-cases/manage-users.js';
 export * from './use-cases/manage-teams.js';
 export * from './use-cases/manage-datastores.js';
 export * from './use-cases/sessions.js';
+export * from './use-cases/sso-sign-in.js';
 export * from './use-cases/bootstrap.js';
 export * from './use-cases/audit-log.js';
 export * as scim from './scim/index.js';
