@@ -101,6 +101,9 @@ export async function scimRoutes(app: App, ctx: AppContext): Promise<void> {
       return scim.schemaResource(kind, baseUrl(request));
     });
 
+    // Every resource type at once (RFC 7644 §3.4.3).
+    scope.post('/.search', { config }, async (request) => scim.scimSearchAll(scopeOf(request), searchQuery(request.body)));
+
     // Users
     scope.get('/Users', { config }, async (request) => scim.scimListUsers(scopeOf(request), listQuery(request.query as Query)));
     scope.post('/Users/.search', { config }, async (request) => scim.scimListUsers(scopeOf(request), searchQuery(request.body)));
