@@ -49,6 +49,11 @@ describeOnEachDatabase('SCIM to the letter of RFC 7643/7644', (app) => {
   describe('3. PATCH remove of displayName removes it (RFC 7644 §3.5.2.2)', () => {
     it('the shown name falls back to name.formatted, then the name parts, then userName', async () => {
       const idp = await scimClient(app());
+      const bare = (await idp.post('/Users', { schemas: [USER], userName: 'dn.bare@x.example', displayName: 'Babs' })).json();
+      const gone = await idp.patch(`/Users/${bare.id}`, { op: 'remove', path: 'displayName' });
+      expect(gone.statusCode, gone.body).toBe(200);
+      expect(gone.json().displayName).toBe('dn.bare@x.example');
+      expect((await idp.get(`/Users/${bare.id}`)).json().displayName).toBe('dn.bare@x.example');
       const u = (await idp.post('/Users', { schemas: [USER], userName: 'dn.remove@x.example', displayName: 'Babs', name: { givenName: 'Barbara', familyName: 'Jensen' } })).json();
       const res = await idp.patch(`/Users/${u.id}`, { op: 'remove', path: 'displayName' });
       expect(res.statusCode, res.body).toBe(200);
