@@ -2,6 +2,7 @@ import type {
   AuditEvent, Datastore, DeactivatedBy, NewAuditEvent, Page, OidcIdentity, PageRequest, ProvisionedBy, Revocation, Team, Token, TokenType, User, UserEmail, UserRef, UserType,
 } from './model.js';
 import type { Role } from './roles.js';
+import type { Filter as ScimFilter } from './scim/filter.js';
 
 /*
  * Storage ports, shaped by the domain rather than generic CRUD. Implementations live in
@@ -86,6 +87,12 @@ export interface UserStore {
   /** Humans whose primary e-mail is this one (case-insensitive), at most `limit` (e-mails are not unique). */
   findHumansByEmail(email: string, limit: number): Promise<User[]>;
   list(query: UserQuery): Promise<Page<User>>;
+  /**
+   * Humans matching a SCIM filter (RFC 7644 §3.4.2.2; none = all), in id order, one page and the
+   * total, evaluated by the database with the semantics of `scim.matchesFilter` over
+   * `scim.userToScim`. Throws ScimError invalidFilter where that evaluator would.
+   */
+  listScim(filter: ScimFilter | undefined, page: PageRequest): Promise<Page<User>>;
   /** Throws USER_EXISTS when the user_id is taken (case-insensitive). Adds the user to the given teams atomically. */
   create(user: NewUser): Promise<User>;
   /** Applies the patch atomically; `teamIds` replaces the memberships. Throws NOT_FOUND, USER_EXISTS. */

@@ -1,5 +1,6 @@
-import { DomainError, notFound, type NewUser, type OidcIdentity, type Page, type User, type UserPatch, type UserQuery, type UserStore } from '@gatehouse/core';
-import type { Kysely } from 'kysely';
+import { DomainError, notFound, type NewUser, type OidcIdentity, type PageRequest, type scim, type Page, type User, type UserPatch, type UserQuery, type UserStore } from '@gatehouse/core';
+import { sql, type Kysely } from 'kysely';
+import { scimUserCondition } from './scim-user-filter.js';
 import type { DialectTraits } from './dialect.js';
 import { atomically, type PreparedQueries, type PreparedQuery } from './prepared.js';
 import { emailsToColumn, pageOf, userFromRow, usersFromRows, teamsOfUsers } from './rows.js';
@@ -23,6 +24,8 @@ type UserTeamRow = [
   lastModified: string | Date | null, provisionedBy: string, deactivatedBy: string | null,
   oidcIssuer: string | null, oidcSubject: string | null, formattedName: string | null, emails: string | null, teamId: number | null, teamName: string | null,
 ];
+
+type ScimFilter = scim.Filter;
 
 export class KyselyUserStore implements UserStore {
   /** A prepared statement: the authenticator reads a token's user through it on a cache miss (null in a transaction). */
@@ -109,6 +112,16 @@ export class KyselyUserStore implements UserStore {
     }
     const [rows, count] = await Promise.all([
       base.selectAll().orderBy('id').limit(q.limit).offset(q.offset).execute(),
+      base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    ]);
+    return pageOf(await usersFromRows(this.db, rows), count.n);
+  }
+
+  async listScim(filter: ScimFilter | undefined, page: PageRequest): Promise<Page<User>> {
+    const where = filter ? scimUserCondition(filter, this.traits) : sql`1 = 1`;
+    const base = this.db.selectFrom('users as u').where('u.user_type', '=', 'Human').where(where.$castTo<boolean>());
+    const [rows, count] = await Promise.all([
+      page.limit > 0 ? base.selectAll('u').orderBy('u.id').limit(page.limit).offset(page.offset).execute() : Promise.resolve([]),
       base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
     ]);
     return pageOf(await usersFromRows(this.db, rows), count.n);

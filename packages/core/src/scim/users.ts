@@ -7,8 +7,8 @@ import { requirePermission } from '../policies.js';
 import { ADMINS_LOCK } from '../use-cases/manage-users.js';
 import type { StoreTransaction, UserPatch } from '../ports.js';
 import { mutability } from './errors.js';
-import { getProp, simpleEquality } from './filter.js';
-import { listResponse, readListQuery, type ScimListQuery, type ScimListResponse } from './list.js';
+import { getProp } from './filter.js';
+import { pageResponse, readListQuery, type ScimListQuery, type ScimListResponse } from './list.js';
 import { applyPatch, parsePatchBody } from './patch.js';
 import { readUser, userToScim, type ScimResource, type ScimUserState } from './resources.js';
 
@@ -61,18 +61,10 @@ export async function scimGetUser(s: ScimScope, id: string): Promise<ScimResourc
 export async function scimListUsers(s: ScimScope, query: ScimListQuery): Promise<ScimListResponse> {
   allowed(s);
   const parsed = readListQuery(query);
-  const eq = parsed.filter ? simpleEquality(parsed.filter) : undefined;
-  let users: User[];
-  if (eq?.attr === 'username') {
-    // The lookup every identity provider makes before creating a user: one indexed read.
-    const u = await s.deps.store.users.findByUserId(eq.value);
-    users = u ? [u] : [];
-  } else {
-    // FIXME(scim-scale): filters other than userName eq are evaluated in memory over all humans.
-    users = (await s.deps.store.users.list({ type: 'Human', offset: 0, limit: 1_000_000 })).items;
-  }
-  const resources = users.filter((u) => u.type === 'Human').map((u) => userToScim(u, s.baseUrl));
-  return listResponse(resources, 'User', query, parsed);
+  // The database filters and pages (SPEC §4): `userName eq` is an indexed lookup, other filters
+  // one page and one count, never every user in memory.
+  const page = await s.deps.store.users.listScim(parsed.filter, { offset: parsed.startIndex - 1, limit: parsed.count });
+  return pageResponse(page.items.map((u) => userToScim(u, s.baseUrl)), page.total, 'User', query, parsed);
 }
 
 export async function scimCreateUser(s: ScimScope, body: unknown): Promise<ScimResource> {
