@@ -24,6 +24,8 @@ interface Leaf {
   expr: Sql;
   type: LeafType;
   caseExact: boolean;
+  /** Stored lower-cased already (user_id): compared as is, so that its index serves eq and sw. */
+  folded?: boolean;
 }
 
 /** A multi-valued attribute: a row source of its values and the leaf of each sub-attribute. */
@@ -33,6 +35,12 @@ interface Multi {
   sub(name: string): Leaf | undefined;
   /** The sub-attribute compared when a filter names the attribute alone (RFC 7644 §3.4.2.2: `value`). */
   defaultSub: string;
+  /**
+   * A cheap condition every row with a value containing `needle` (lower-cased printable ASCII,
+   * no quote or backslash: as it appears in the stored JSON text) meets: it spares expanding
+   * the JSON of every row.
+   */
+  mayContain?(needle: string, f: Flavour): Sql;
 }
 
 const TRUE = sql`1 = 1`;
@@ -44,6 +52,8 @@ interface Flavour {
   emails: Multi;
   /** `s` ends with `e` (both already case-folded as needed). */
   endsWith(s: Sql, e: string): Sql;
+  /** `s` starts with `e`, in a form an index on `s` can serve. */
+  startsWith(s: Sql, e: string): Sql;
   contains(s: Sql, e: string): Sql;
   /** Byte-order comparison for gt/ge/lt/le (the in-memory evaluator compares code units). */
   ordered(s: Sql): Sql;
@@ -72,6 +82,17 @@ const sqliteEmails = sql`json_each(CASE WHEN u.emails IS NOT NULL THEN u.emails 
 const pgEmails = sql`jsonb_array_elements(CASE WHEN u.emails IS NOT NULL THEN u.emails::jsonb WHEN u.email IS NOT NULL
   THEN jsonb_build_array(jsonb_build_object('value', u.email, 'type', 'work', 'primary', true)) ELSE '[]'::jsonb END) AS em(v)`;
 
+const emailsMayContain = (needle: string, f: Flavour): Sql =>
+  sql`(CASE WHEN u.emails IS NULL THEN ${f.contains(sql`lower(coalesce(u.email, ''))`, needle)} ELSE ${f.contains(sql`lower(u.emails)`, needle)} END)`;
+
+/** What a value of the multi-valued attribute must contain for `filter` (on its elements) to hold, if that can be told. */
+function needleOf(filter: scim.Filter): string | undefined {
+  if (filter.op === 'and') return needleOf(filter.left) ?? needleOf(filter.right);
+  if (filter.op !== 'compare' || filter.path.attr.toLowerCase() !== 'value' || filter.path.sub !== undefined) return undefined;
+  if (!['eq', 'co', 'sw', 'ew'].includes(filter.comparator) || typeof filter.value !== 'string') return undefined;
+  return /^[ !#-[\]-~]+$/.test(filter.value) ? filter.value.toLowerCase() : undefined;
+}
+
 const FLAVOURS: Record<DialectTraits['name'], Flavour> = {
   sqlite: {
     emails: {
@@ -83,11 +104,15 @@ const FLAVOURS: Record<DialectTraits['name'], Flavour> = {
         return field === 'primary' ? { expr, type: 'boolean', caseExact: true } : { expr, type: 'string', caseExact: false };
       },
       defaultSub: 'value',
+      mayContain: emailsMayContain,
     },
     endsWith: (s, e) => sql`substr(${s}, ${-e.length}) = ${e}`,
+    // BINARY collation compares UTF-8 bytes: the strings starting with e are e <= s < e + U+10FFFF.
+    startsWith: (s, e) => sql`(${s} >= ${e} AND ${s} < ${`${e}\u{10FFFF}`})`,
     contains: (s, e) => sql`instr(${s}, ${e}) > 0`,
     ordered: (s) => s,
-    lower: (s) => sql`unicode_lower(${s})`,
+    // The JavaScript fold only for values with a character outside printable ASCII (rare): the C one otherwise.
+    lower: (s) => sql`(CASE WHEN ${s} GLOB '*[^ -~]*' THEN unicode_lower(${s}) ELSE lower(${s}) END)`,
     isoText: (s) => sql`(substr(${s}, 1, 19) || 'Z')`,
   },
   postgres: {
@@ -101,8 +126,10 @@ const FLAVOURS: Record<DialectTraits['name'], Flavour> = {
           : { expr: sql`(em.v->>${field})`, type: 'string', caseExact: false };
       },
       defaultSub: 'value',
+      mayContain: emailsMayContain,
     },
     endsWith: (s, e) => sql`right(${s}, ${e.length}) = ${e}`,
+    startsWith: (s, e) => sql`starts_with(${s}, ${e})`,
     contains: (s, e) => sql`strpos(${s}, ${e}) > 0`,
     ordered: (s) => sql`${s} COLLATE "C"`,
     lower: (s) => sql`lower(${s})`,
@@ -124,7 +151,7 @@ function resolve(path: scim.AttrPath, f: Flavour): Resolved {
     switch (attr) {
       case 'id': return leaf(sql`CAST(u.id AS TEXT)`, 'string', true);
       case 'externalid': return leaf(sql`u.external_id`, 'string', true);
-      case 'username': return leaf(sql`u.user_id`);
+      case 'username': return { kind: 'leaf', leaf: { expr: sql`u.user_id`, type: 'string', caseExact: false, folded: true } };
       case 'displayname': return leaf(sql`u.name`);
       case 'active': return leaf(sql`u.active`, 'boolean', true);
       case 'emails': return { kind: 'multi', multi: f.emails, sub: 'value' };
@@ -179,13 +206,13 @@ function comparePresent(leaf: Leaf, c: scim.Comparator, value: scim.CompValue, f
     return sql`${leaf.expr} ${sql.raw(op)} ${at}`;
   }
   const text = leaf.type === 'date' ? f.isoText(leaf.expr) : leaf.expr;
-  const a = leaf.caseExact ? text : f.lower(text);
+  const a = leaf.caseExact || leaf.folded ? text : f.lower(text);
   const e = leaf.caseExact ? value : value.toLowerCase();
   switch (c) {
     case 'eq': return sql`${a} = ${e}`;
     case 'ne': return sql`${a} <> ${e}`;
     case 'co': return f.contains(a, e);
-    case 'sw': return sql`substr(${a}, 1, ${e.length}) = ${e}`;
+    case 'sw': return leaf.folded ? f.startsWith(a, e) : sql`substr(${a}, 1, ${e.length}) = ${e}`;
     case 'ew': return f.endsWith(a, e);
     case 'gt': return sql`${f.ordered(a)} > ${e}`;
     case 'ge': return sql`${f.ordered(a)} >= ${e}`;
@@ -219,7 +246,7 @@ function compile(filter: scim.Filter, f: Flavour, t: DialectTraits, element?: Mu
       if (element) throw scim.invalidFilter('Invalid filter: value filters cannot be nested');
       const r = resolve({ ...(filter.path.uri !== undefined ? { uri: filter.path.uri } : {}), attr: filter.path.attr }, f);
       if (r.kind !== 'multi') return FALSE;
-      return r.multi.exists(compile(filter.filter, f, t, r.multi));
+      return narrowed(r.multi, needleOf(filter.filter), r.multi.exists(compile(filter.filter, f, t, r.multi)), f);
     }
     case 'pr': {
       if (element) {
@@ -247,9 +274,15 @@ function compile(filter: scim.Filter, f: Flavour, t: DialectTraits, element?: Mu
         return sql`NOT ${r.multi.exists(sql`(${leaf.expr} IS NOT NULL AND ${comparePresent(leaf, 'eq', value, f, t)})`)}`;
       }
       if (value === null) return c === 'eq' ? sql`NOT ${r.multi.exists(sql`${leaf.expr} IS NOT NULL`)}` : FALSE;
-      return r.multi.exists(sql`(${leaf.expr} IS NOT NULL AND ${comparePresent(leaf, c, value, f, t)})`);
+      const needle = needleOf({ op: 'compare', path: { attr: r.sub }, comparator: c, value });
+      return narrowed(r.multi, needle, r.multi.exists(sql`(${leaf.expr} IS NOT NULL AND ${comparePresent(leaf, c, value, f, t)})`), f);
     }
   }
+}
+
+/** `exists`, behind the attribute's cheap pre-check when the filter tells what a value must contain. */
+function narrowed(multi: Multi, needle: string | undefined, exists: Sql, f: Flavour): Sql {
+  return needle !== undefined && multi.mayContain ? sql`(${multi.mayContain(needle, f)} AND ${exists})` : exists;
 }
 
 /**
