@@ -111,8 +111,9 @@ const FLAVOURS: Record<DialectTraits['name'], Flavour> = {
     startsWith: (s, e) => sql`(${s} >= ${e} AND ${s} < ${`${e}\u{10FFFF}`})`,
     contains: (s, e) => sql`instr(${s}, ${e}) > 0`,
     ordered: (s) => s,
-    // The JavaScript fold only for values with a character outside printable ASCII (rare): the C one otherwise.
-    lower: (s) => sql`(CASE WHEN ${s} GLOB '*[^ -~]*' THEN unicode_lower(${s}) ELSE lower(${s}) END)`,
+    // The JavaScript fold only for values with a character outside ASCII (rare): the C one otherwise.
+    // (A text is ASCII when its length in characters is its length in bytes.)
+    lower: (s) => sql`(CASE WHEN length(${s}) = length(CAST(${s} AS BLOB)) THEN lower(${s}) ELSE unicode_lower(${s}) END)`,
     isoText: (s) => sql`(substr(${s}, 1, 19) || 'Z')`,
   },
   postgres: {
@@ -129,7 +130,8 @@ const FLAVOURS: Record<DialectTraits['name'], Flavour> = {
       mayContain: emailsMayContain,
     },
     endsWith: (s, e) => sql`right(${s}, ${e.length}) = ${e}`,
-    startsWith: (s, e) => sql`starts_with(${s}, ${e})`,
+    // Byte order whatever the database's collation, served by the users_user_id_bytes index.
+    startsWith: (s, e) => sql`(${s} COLLATE "C" >= ${e} AND ${s} COLLATE "C" < ${`${e}\u{10FFFF}`})`,
     contains: (s, e) => sql`strpos(${s}, ${e}) > 0`,
     ordered: (s) => sql`${s} COLLATE "C"`,
     lower: (s) => sql`lower(${s})`,
