@@ -14,6 +14,9 @@ import { setSessionCookie } from './auth.js';
 
 const FLOW_COOKIE_PATH = '/api/auth/oidc';
 
+/** OpenAPI: a redirect. */
+const redirect = (description: string) => Type.Null({ description, headers: { Location: Type.String({ description: 'Where the browser goes' }) } });
+
 const escapeHtml = (s: string): string =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
@@ -32,8 +35,10 @@ export async function oidcRoutes(app: App, ctx: AppContext): Promise<void> {
   app.get('/api/auth/config', {
     config: { auth: 'public' },
     schema: {
+      operationId: 'getAuthConfig',
       tags: ['auth'],
-      summary: 'How people sign in here: password login (on, admins, off) and single sign-on (its button label), for the login page',
+      summary: 'How people sign in here (for the login page)',
+      description: 'Password login (`on`, `admins`: local Admins only, `off`) and single sign-on (its button label), or `sso: null` when it is not set up.',
       response: {
         200: Type.Object({
           password_login: Type.Union([Type.Literal('on'), Type.Literal('admins'), Type.Literal('off')]),
@@ -46,10 +51,12 @@ export async function oidcRoutes(app: App, ctx: AppContext): Promise<void> {
   app.get('/api/auth/oidc/login', {
     config: { auth: 'public' },
     schema: {
+      operationId: 'startSsoLogin',
       tags: ['auth'],
-      summary: 'Start single sign-on: 302 to the identity provider (authorization code flow with PKCE, state and nonce); back to the login page on failure',
-      querystring: Type.Object({ next: Type.Optional(Type.String({ maxLength: 2048 })) }),
-      response: { 302: Type.Null() },
+      summary: 'Start single sign-on (a browser navigation)',
+      description: 'Redirects to the identity provider: the authorization code flow with PKCE, `state` and `nonce` (OpenID Connect). On failure, back to the login page with `sso_error`.',
+      querystring: Type.Object({ next: Type.Optional(Type.String({ maxLength: 2048, description: 'A path of this site to go to once signed in' })) }),
+      response: { 302: redirect('To the identity provider, or back to the login page with `sso_error`') },
     },
   }, async (request, reply) => {
     const next = safeNextPath(request.query.next);
@@ -72,11 +79,16 @@ export async function oidcRoutes(app: App, ctx: AppContext): Promise<void> {
   app.get(CALLBACK_PATH, {
     config: { auth: 'public' },
     schema: {
+      operationId: 'finishSsoLogin',
       tags: ['auth'],
-      summary: "The identity provider's redirect back: checks state, PKCE and the ID token, signs the person in (session cookie) and continues to `next`",
+      summary: "The identity provider's redirect back (the registered redirect URI)",
+      description: 'Checks `state`, PKCE and the ID token, signs the person in (session cookie) and continues to `next` through a page of this site (so that the SameSite=Strict cookie goes with the next navigation). Refusals go back to the login page with `sso_error`.',
       // The provider's parameters (code, state, iss, error…) are read by the relying party.
       querystring: Type.Object({}, { additionalProperties: true }),
-      produces: ['text/html'],
+      response: {
+        200: { description: 'Signed in: a page that continues to `next`', content: { 'text/html': { schema: Type.String() } } },
+        302: redirect('Refused: to the login page with `sso_error`'),
+      },
     },
   }, async (request, reply) => {
     if (!rp) return backToLogin(reply, 'not_configured', '/');

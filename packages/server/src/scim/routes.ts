@@ -201,7 +201,8 @@ export async function scimRoutes(app: App, ctx: AppContext): Promise<void> {
     });
 
     // Every resource type at once (RFC 7644 §3.4.3).
-    scope.post('/.search', { config }, async (request) => scim.scimSearchAll(scopeOf(request), searchQuery(request.body)));
+    scope.post('/.search', op('searchScim', 'Search users and groups at once (the query in the body)', { body: SearchRequest, response: ListResponse }), async (request) =>
+      scim.scimSearchAll(scopeOf(request), searchQuery(request.body)));
 
     // Users
     scope.get('/Users', op('listScimUsers', 'List or filter users', { query: ListQuery, response: ListResponse }), async (request) => scim.scimListUsers(scopeOf(request), listQuery(request.query as Query)));
