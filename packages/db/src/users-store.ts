@@ -119,11 +119,12 @@ export class KyselyUserStore implements UserStore {
 
   async listScim(filter: ScimFilter | undefined, page: PageRequest): Promise<Page<User>> {
     const where = filter ? scimUserCondition(filter, this.traits) : sql`1 = 1`;
-    const base = this.db.selectFrom('users as u').where('u.user_type', '=', 'Human').where(where.$castTo<boolean>());
-    // Two statements, not one with a window count: that one would materialise every match (all
-    // columns) to count it, where the page reads stop at the page and the count reads no column.
-    const rows = page.limit > 0 ? await base.selectAll('u').orderBy('u.id').limit(page.limit).offset(page.offset).execute() : [];
-    const count = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const matching = this.db.selectFrom('users as u').where('u.user_type', '=', 'Human').where(where.$castTo<boolean>());
+    // The page's ids first (the users_human_id index serves id order, deep offsets and the
+    // count without reading rows), then those rows; the count reads no column either.
+    const ids = matching.select('u.id').orderBy('u.id').limit(page.limit).offset(page.offset);
+    const rows = page.limit > 0 ? await this.db.selectFrom('users').selectAll().where('id', 'in', ids).orderBy('id').execute() : [];
+    const count = await matching.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     return pageOf(await usersFromRows(this.db, rows), count.n);
   }
 
