@@ -40,10 +40,11 @@ interface Outcome {
 }
 
 /** Login → provider (signed in as `subject`) → callback, as a browser would; `tamper` may change the callback URL. */
-async function signIn(t: TestApp, subject: string, opts: { next?: string; tamper?: (u: URL) => void; dropFlowCookie?: boolean } = {}): Promise<Outcome> {
+async function signIn(t: TestApp, subject: string, opts: { next?: string; tamper?: (u: URL) => void; dropFlowCookie?: boolean; tamperCookie?: (c: string) => string } = {}): Promise<Outcome> {
   const start = await t.request({ method: 'GET', url: `/api/auth/oidc/login${opts.next ? `?next=${encodeURIComponent(opts.next)}` : ''}` });
   expect(start.statusCode, start.body).toBe(302);
-  const flowCookie = String(start.headers['set-cookie']).split(';')[0]!;
+  const issued = String(start.headers['set-cookie']).split(';')[0]!;
+  const flowCookie = opts.tamperCookie ? opts.tamperCookie(issued) : issued;
   const callback = await idp.signIn(String(start.headers.location), subject);
   expect(callback.origin).toBe(PUBLIC_URL);
   opts.tamper?.(callback);
@@ -156,6 +157,29 @@ describeOnEachDatabase('single sign-on through a real OpenID provider', (app) =>
     const foreign = await signIn(t, sub, { dropFlowCookie: true });
     expect(ssoError(foreign)).toBe('flow_expired');
     expect(foreign.session).toBeUndefined();
+    // The flow cookie is signed: one whose content was changed (here its `next`) is no flow.
+    const forged = await signIn(t, sub, {
+      tamperCookie: (c) => {
+        const [name, value] = c.split('=') as [string, string];
+        const [payload, mac] = value.split('.') as [string, string];
+        const flow = JSON.parse(Buffer.from(payload, 'base64url').toString());
+        return `${name}=${Buffer.from(JSON.stringify({ ...flow, next: '/elsewhere' })).toString('base64url')}.${mac}`;
+      },
+    });
+    expect(ssoError(forged)).toBe('flow_expired');
+    expect(forged.session).toBeUndefined();
+  });
+
+  it('a flow older than ten minutes is refused (the app clock)', async () => {
+    const t = app();
+    const person = await t.makeUser();
+    const sub = account({ email: person.userId, email_verified: true });
+    const start = await t.request({ method: 'GET', url: '/api/auth/oidc/login' });
+    const flowCookie = String(start.headers['set-cookie']).split(';')[0]!;
+    const callback = await idp.signIn(String(start.headers.location), sub);
+    t.clock.advance(10 * 60_000 + 1);
+    const res = await t.request({ method: 'GET', url: callback.pathname + callback.search, cookie: flowCookie });
+    expect(ssoError({ location: res.headers.location as string } as Outcome)).toBe('flow_expired');
   });
 
   it('an unknown person (JIT off) and an unverified e-mail are refused; nothing is created or linked', async () => {
