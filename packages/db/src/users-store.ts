@@ -1,6 +1,6 @@
 import { DomainError, notFound, type NewUser, type OidcIdentity, type PageRequest, type scim, type Page, type User, type UserPatch, type UserQuery, type UserStore } from '@gatehouse/core';
 import { sql, type Kysely } from 'kysely';
-import { scimUserCondition } from './scim-user-filter.js';
+import { scimHumans, scimUserCondition } from './scim-user-filter.js';
 import type { DialectTraits } from './dialect.js';
 import { atomically, type PreparedQueries, type PreparedQuery } from './prepared.js';
 import { emailsToColumn, pageOf, userFromRow, usersFromRows, teamsOfUsers } from './rows.js';
@@ -118,14 +118,25 @@ export class KyselyUserStore implements UserStore {
   }
 
   async listScim(filter: ScimFilter | undefined, page: PageRequest): Promise<Page<User>> {
-    const where = filter ? scimUserCondition(filter, this.traits) : sql`1 = 1`;
-    const matching = this.db.selectFrom('users as u').where('u.user_type', '=', 'Human').where(where.$castTo<boolean>());
-    // The page's ids first (the users_human_id index serves id order, deep offsets and the
-    // count without reading rows), then those rows; the count reads no column either.
-    const ids = matching.select('u.id').orderBy('u.id').limit(page.limit).offset(page.offset);
-    const rows = page.limit > 0 ? await this.db.selectFrom('users').selectAll().where('id', 'in', ids).orderBy('id').execute() : [];
-    const count = await matching.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    return pageOf(await usersFromRows(this.db, rows), count.n);
+    if (!filter) {
+      // Every human, in id order: the page's ids and the count from the (user_type, id) index, not the rows.
+      const humans = this.db.selectFrom('users as u').where('u.user_type', '=', 'Human');
+      const ids = humans.select('u.id').orderBy('u.id').limit(page.limit).offset(page.offset);
+      const rows = page.limit > 0 ? await this.db.selectFrom('users').selectAll().where('id', 'in', ids).orderBy('id').execute() : [];
+      const count = await humans.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      return pageOf(await usersFromRows(this.db, rows), count.n);
+    }
+    // One pass over the filter: the matching ids, materialised once, give the total and the page
+    // (a filter that reads every row, `co` or `emails[…]`, runs once, not once per question).
+    const { rows: found } = await sql<{ total: number | string; id: number | null }>`
+      WITH m AS MATERIALIZED (SELECT u.id FROM users u WHERE ${scimHumans(this.traits)} AND ${scimUserCondition(filter, this.traits)})
+      SELECT t.total, p.id
+        FROM (SELECT count(*) AS total FROM m) t
+        LEFT JOIN (SELECT id FROM m ORDER BY id LIMIT ${page.limit} OFFSET ${page.offset}) p ON 1 = 1
+       ORDER BY p.id`.execute(this.db);
+    const ids = found.flatMap((r) => (r.id === null ? [] : [r.id]));
+    const rows = ids.length > 0 ? await this.db.selectFrom('users').selectAll().where('id', 'in', ids).orderBy('id').execute() : [];
+    return pageOf(await usersFromRows(this.db, rows), found[0]?.total ?? 0);
   }
 
   async create(u: NewUser): Promise<User> {
