@@ -25,4 +25,6 @@ export * from './use-cases/sessions.js';
 export * from './use-cases/sso-sign-in.js';
 export * from './use-cases/bootstrap.js';
 export * from './use-cases/audit-log.js';
+export * from './use-cases/token-usage.js';
+export * from './use-cases/access-review.js';
 export * as scim from './scim/index.js';
