@@ -1,9 +1,10 @@
-import type { RouteScope } from '@gatehouse/core';
+import { routeScopeMask, scopeAllows, type RouteScope } from '@gatehouse/core';
 import { scim, type Actor } from '@gatehouse/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type TSchema } from 'typebox';
 import { actorOf, type App, type AppContext } from '../http/context.js';
 import { ScimErrorSchema } from '../http/openapi.js';
+import { sendScimError } from './errors.js';
 import { parseJsonText } from '../plugins/json-body.js';
 import { handleScimError, SCIM_JSON, scimErrorBody } from './errors.js';
 
@@ -202,6 +203,17 @@ export async function scimRoutes(app: App, ctx: AppContext): Promise<void> {
       const kind = kinds.find((k) => scim.CORE_SCHEMA[k] === request.params.id);
       if (!kind) throw new scim.ScimError(404, null, `No schema ${request.params.id}`);
       return scim.schemaResource(kind, baseUrl(request));
+    });
+
+    // Every resource type at once (RFC 7644 §3.4.3).
+    // Users and groups at once: the route needs users:read, and a scoped token teams:read as well.
+    const groupsRead = routeScopeMask('teams:read');
+    scope.post('/.search', op('searchScim', 'Search users and groups at once (the query in the body)', { scope: 'users:read', body: SearchRequest, response: ListResponse }), async (request, reply) => {
+      const mask = request.principal?.token?.scopeMask;
+      if (mask !== undefined && !scopeAllows(mask, groupsRead)) {
+        return sendScimError(reply, 403, "This token's scopes do not include teams:read, which a search of every resource type needs");
+      }
+      return scim.scimSearchAll(scopeOf(request), searchQuery(request.body));
     });
 
     // Users

@@ -69,6 +69,7 @@ const NEEDS: Record<string, RouteScope> = {
   'PUT /api/scim/v2/Groups/:id': 'teams:write',
   'PATCH /api/scim/v2/Groups/:id': 'teams:write',
   'DELETE /api/scim/v2/Groups/:id': 'teams:write',
+  'POST /api/scim/v2/.search': 'users:read',
   'POST /api/leaks': 'tokens:write',
 };
 

@@ -13,6 +13,7 @@ export function me(role: Me['role'] = 'Admin'): Me {
     active: true,
     created: '2025-01-01T00:00:00Z',
     created_by_id: null,
+    provisioned_by: 'local',
     last_login: null,
     provisioned_by: 'local',
     token: null,
