@@ -15,7 +15,6 @@ export function me(role: Me['role'] = 'Admin'): Me {
     created_by_id: null,
     provisioned_by: 'local',
     last_login: null,
-    provisioned_by: 'local',
     token: null,
   };
 }
