@@ -2,6 +2,7 @@ import type {
   AuditEvent, Datastore, DeactivatedBy, NewAuditEvent, Page, PageRequest, ProvisionedBy, Revocation, Team, Token, TokenType, User, UserRef, UserType,
 } from './model.js';
 import type { Role } from './roles.js';
+import type { ListPage, ListRequest } from './listing.js';
 
 /*
  * Storage ports, shaped by the domain rather than generic CRUD. Implementations live in
@@ -57,7 +58,8 @@ export interface TeamScimPatch {
   lastModified?: Date;
 }
 
-export interface UserQuery extends PageRequest {
+/** Users in id order (keyset on id); `search` is a case-insensitive substring of user_id, name or e-mail. */
+export interface UserQuery extends ListRequest<'id'> {
   type?: UserType;
   search?: string;
   active?: boolean;
@@ -72,7 +74,7 @@ export interface UserStore {
   findByUserId(userId: string): Promise<User | undefined>;
   /** The password hash of an active human with this e-mail/user_id (case-insensitive). */
   findPasswordHash(userId: string): Promise<{ user: User; passwordHash: string | null } | undefined>;
-  list(query: UserQuery): Promise<Page<User>>;
+  list(query: UserQuery): Promise<ListPage<User>>;
   /** Throws USER_EXISTS when the user_id is taken (case-insensitive). Adds the user to the given teams atomically. */
   create(user: NewUser): Promise<User>;
   /** Applies the patch atomically; `teamIds` replaces the memberships. Throws NOT_FOUND, USER_EXISTS. */
@@ -87,7 +89,8 @@ export interface UserStore {
   delete(id: number): Promise<void>;
 }
 
-export interface TeamQuery extends PageRequest {
+/** Teams in id order (keyset on id); `search` is a case-insensitive substring of the name. */
+export interface TeamQuery extends ListRequest<'id'> {
   search?: string;
 }
 
@@ -95,7 +98,7 @@ export interface TeamStore {
   findById(id: number): Promise<Team | undefined>;
   /** Teams by exact name; the result lists the names that exist. */
   findByNames(names: readonly string[]): Promise<Team[]>;
-  list(query: TeamQuery): Promise<Page<Team>>;
+  list(query: TeamQuery): Promise<ListPage<Team>>;
   /** Throws NAME_TAKEN. */
   create(team: { name: string; description: string | null; userIds: number[]; created: Date; externalId?: string | null }): Promise<Team>;
   /** `userIds` replaces the members. Throws NAME_TAKEN. */
@@ -162,8 +165,11 @@ export interface TokenStore {
   create(token: NewToken, audit?: (tokenId: number) => NewAuditEvent): Promise<Token>;
   findById(id: number): Promise<Token | undefined>;
   findAuthRecordByHash(tokenHash: string): Promise<TokenAuthRecord | undefined>;
-  listByUser(userId: number): Promise<Token[]>;
-  listService(filter: { userId?: number }): Promise<Token[]>;
+  /**
+   * A page of tokens, filtered, searched and sorted in the database, each order served by an
+   * index. Keyset pages never skip or repeat a row while rows are inserted or deleted between them.
+   */
+  list(query: TokenQuery): Promise<ListPage<Token>>;
   /**
    * Renames and/or revokes (a Revocation) or restores (null) in one statement; returns the
    * token as written. Throws NOT_FOUND, NAME_TAKEN.
@@ -180,6 +186,26 @@ export interface TokenStore {
    */
   recordUsage(batch: readonly TokenUsage[]): Promise<void>;
   countByState(now: Date): Promise<{ active: number; revoked: number; expired: number }>;
+}
+
+export type TokenSort = 'id' | 'created' | 'name';
+
+/** Whose tokens a list shows. */
+export type TokenScope =
+  /** One user's tokens. */
+  | { ownerId: number }
+  /** Every service token, or those of one service account. */
+  | { service: true; ownerId?: number }
+  /** A user's own tokens and every service token (an Admin's "All tokens"). */
+  | { ownOrServiceOf: number };
+
+/**
+ * Default order: newest first (`created` descending). `search` is a case-insensitive prefix of
+ * the token's name (a range of the name index, whatever the order).
+ */
+export interface TokenQuery extends ListRequest<TokenSort> {
+  scope: TokenScope;
+  search?: string;
 }
 
 export interface DatastoreQuery extends PageRequest {
@@ -217,7 +243,8 @@ export interface DatastoreStore {
   delete(id: number): Promise<void>;
 }
 
-export interface AuditQuery extends PageRequest {
+/** Newest first (keyset on id). */
+export interface AuditQuery extends ListRequest<'id'> {
   actorUserId?: number;
   actorTokenId?: number;
   action?: string;
@@ -227,7 +254,7 @@ export interface AuditQuery extends PageRequest {
 
 export interface AuditStore {
   append(events: readonly NewAuditEvent[]): Promise<void>;
-  list(query: AuditQuery): Promise<Page<AuditEvent>>;
+  list(query: AuditQuery): Promise<ListPage<AuditEvent>>;
 }
 
 export interface Session {

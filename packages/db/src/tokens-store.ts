@@ -1,10 +1,11 @@
 import {
-  DomainError, notFound, type NewAuditEvent, type NewToken, type Revocation, type RevokeReason, type Token, type TokenAuthRecord, type TokenPatch,
+  DomainError, notFound, type ListPage, type NewAuditEvent, type TokenQuery, type NewToken, type Revocation, type RevokeReason, type Token, type TokenAuthRecord, type TokenPatch,
   type TokenStore, type TokenType, type TokenUsage,
 } from '@gatehouse/core';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { auditRow } from './audit-store.js';
 import { toBool, toDate, toDateOrNull, type DialectTraits } from './dialect.js';
+import { keysetPage, type KeysetOrder } from './keyset.js';
 import { LookupBatcher } from './lookup-batcher.js';
 import { atomically, insertRow, type PreparedQueries } from './prepared.js';
 import { userRef } from './rows.js';
@@ -142,14 +143,16 @@ export class KyselyTokenStore implements TokenStore {
   }
 
   #select() {
-    return this.db
-      .selectFrom('tokens as t')
-      .innerJoin('users as u', 'u.id', 't.user_id')
-      .select([
-        't.id', 't.name', 't.token_type', 't.scim_endpoints_only', 't.expiration', 't.created', 't.created_by_id',
-        't.last_used', 't.last_used_ip', 't.revoked_at', 't.revoked_by_id', 't.revoke_reason', 'u.id as u_id', 'u.user_id as u_user_id', 'u.name as u_name',
-        'u.user_type as u_type',
-      ]);
+    return this.#columns(this.db.selectFrom('tokens as t').innerJoin('users as u', 'u.id', 't.user_id'));
+  }
+
+  /** The columns of a Token (TokenRow), from `tokens as t` joined with its `users as u`. */
+  #columns(q: any) {
+    return q.select([
+      't.id', 't.name', 't.token_type', 't.scim_endpoints_only', 't.expiration', 't.created', 't.created_by_id',
+      't.last_used', 't.last_used_ip', 't.revoked_at', 't.revoked_by_id', 't.revoke_reason', 'u.id as u_id', 'u.user_id as u_user_id', 'u.name as u_name',
+      'u.user_type as u_type',
+    ]);
   }
 
   #map = (r: TokenRow): Token => ({
@@ -244,14 +247,27 @@ export class KyselyTokenStore implements TokenStore {
     return this.#authByHash.load(tokenHash);
   }
 
-  async listByUser(userId: number): Promise<Token[]> {
-    return (await this.#select().where('t.user_id', '=', userId).orderBy('t.id').execute()).map(this.#map);
-  }
-
-  async listService(filter: { userId?: number }): Promise<Token[]> {
-    let q = this.#select().where('t.token_type', '=', 'Service');
-    if (filter.userId !== undefined) q = q.where('t.user_id', '=', filter.userId);
-    return (await q.orderBy('t.id').execute()).map(this.#map);
+  async list(q: TokenQuery): Promise<ListPage<Token>> {
+    let base = this.db.selectFrom('tokens as t');
+    const scope = q.scope;
+    if ('ownOrServiceOf' in scope) {
+      base = base.where((eb) => eb.or([eb('t.user_id', '=', scope.ownOrServiceOf), eb('t.token_type', '=', 'Service')]));
+    } else {
+      if ('service' in scope) base = base.where('t.token_type', '=', 'Service');
+      if (scope.ownerId !== undefined) base = base.where('t.user_id', '=', scope.ownerId);
+    }
+    const name = this.traits.folded('t.name');
+    if (q.search) {
+      // A prefix is the range [prefix, prefix + the last code point) of the folded name.
+      base = base.where(sql<boolean>`${name} >= lower(${q.search}) and ${name} < lower(${q.search}) || ${'\u{10FFFF}'}`);
+    }
+    const sort = q.sort ?? { by: 'created', desc: true };
+    const order: KeysetOrder = {
+      key: sort.by === 'id' ? null : sort.by === 'name' ? name : sql.ref('t.created'),
+      id: sql.ref('t.id'),
+      desc: sort.desc,
+    };
+    return keysetPage(this.db, base, (b) => this.#columns(b.innerJoin('users as u', 'u.id', 't.user_id')), order, q, (r: TokenRow) => r.id, (rows) => rows.map(this.#map));
   }
 
   async #updated(id: number, numUpdated: bigint): Promise<Token> {

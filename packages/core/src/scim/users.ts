@@ -67,7 +67,7 @@ export async function scimListUsers(s: ScimScope, query: ScimListQuery): Promise
     users = u ? [u] : [];
   } else {
     // FIXME(scim-scale): filters other than userName eq are evaluated in memory over all humans.
-    users = (await s.deps.store.users.list({ type: 'Human', offset: 0, limit: 1_000_000 })).items;
+    users = (await s.deps.store.users.list({ type: 'Human', limit: 1_000_000 })).items;
   }
   const resources = users.filter((u) => u.type === 'Human').map((u) => userToScim(u, s.baseUrl));
   return listResponse(resources, 'User', query, parsed);

@@ -4,8 +4,9 @@ import {
 import { Type, type Static } from 'typebox';
 import type { Principal } from '@gatehouse/core';
 import { actorOf, principalOf, type App, type AppContext } from '../http/context.js';
+import { ListPageOf, ListQuery, listPageToWire, windowOf } from '../http/paging.js';
 import {
-  errorResponses, IdParams, isoOrNull, Nullable, PageOf, PageQuery, pageWindow, RoleSchema, UserSchema, UserTypeSchema, userToWire,
+  errorResponses, IdParams, isoOrNull, Nullable, RoleSchema, UserSchema, UserTypeSchema, userToWire,
 } from '../http/wire.js';
 
 const Name = Type.String({ minLength: 1, maxLength: 100 });
@@ -71,22 +72,22 @@ export async function usersRoutes(app: App, { deps }: AppContext): Promise<void>
       tags: ['users'],
       summary: 'Users and service accounts (Manager+)',
       querystring: Type.Object({
-        ...PageQuery,
+        ...ListQuery,
         type: Type.Optional(UserTypeSchema),
         search: Type.Optional(Type.String({ maxLength: 200 })),
         active: Type.Optional(Type.Boolean()),
       }),
-      response: { 200: PageOf(UserSchema), ...errorResponses(401, 403, 422) },
+      response: { 200: ListPageOf(UserSchema), ...errorResponses(401, 403, 422) },
     },
   }, async (request) => {
-    const w = pageWindow(request.query);
+    const w = windowOf(request.query, 'id');
     const page = await listUsers(deps, actorOf(request), {
-      offset: w.offset, limit: w.limit,
+      ...w.request,
       ...(request.query.type ? { type: request.query.type } : {}),
       ...(request.query.search ? { search: request.query.search } : {}),
       ...(request.query.active !== undefined ? { active: request.query.active } : {}),
     });
-    return { items: page.items.map(userToWire), total: page.total, page: w.page, size: w.size };
+    return listPageToWire(page, userToWire, w);
   });
 
   app.get('/api/users/listing', {
@@ -101,7 +102,7 @@ export async function usersRoutes(app: App, { deps }: AppContext): Promise<void>
     },
   }, async (request) => {
     const page = await listUsers(deps, actorOf(request), {
-      offset: 0, limit: 10_000,
+      limit: 10_000,
       ...(request.query.type ? { type: request.query.type } : {}),
       ...(request.query.search ? { search: request.query.search } : {}),
     });
