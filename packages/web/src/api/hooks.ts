@@ -5,6 +5,7 @@ import type {
   CreateHumanInput,
   CreateServiceAccountInput,
   CreateTokenBody,
+  CursorPage,
   Datastore,
   DatastoreInput,
   Me,
@@ -21,8 +22,6 @@ export const keys = {
   me: ['me'] as const,
   setup: ['auth', 'setup'] as const,
   tokens: ['tokens'] as const,
-  ownTokens: ['tokens', 'own'] as const,
-  serviceTokens: ['tokens', 'service'] as const,
   users: ['users'] as const,
   serviceAccounts: ['users', 'listing', 'Service'] as const,
   teams: ['teams'] as const,
@@ -83,15 +82,31 @@ export function useLogout() {
 
 // ---- tokens ----------------------------------------------------------------------------------
 
-export function useOwnTokens() {
-  return useQuery({ queryKey: keys.ownTokens, queryFn: () => api<Token[]>('/user-tokens') });
+/** Which tokens the Tokens tab shows: the caller's own, every service token, or both (Admins). */
+export type TokenScope = 'own' | 'service' | 'all';
+
+export interface TokenPageFilter {
+  scope: TokenScope;
+  size: number;
+  /** A name prefix; results are then in name order (the server's name index). */
+  search?: string;
+  cursor?: string;
 }
 
-export function useServiceTokens(enabled: boolean) {
+/** One page of tokens, paged, searched and counted by the server. */
+export function useTokenPage(filter: TokenPageFilter) {
+  const path = filter.scope === 'service' ? '/user-tokens/service' : '/user-tokens';
+  const params = {
+    size: filter.size,
+    include_service: filter.scope === 'all' ? 'true' : undefined,
+    search: filter.search,
+    sort: filter.search ? 'name' : undefined,
+    cursor: filter.cursor,
+  };
   return useQuery({
-    queryKey: keys.serviceTokens,
-    queryFn: () => api<Token[]>('/user-tokens/service'),
-    enabled,
+    queryKey: [...keys.tokens, 'page', filter],
+    queryFn: ({ signal }) => api<CursorPage<Token>>(`${path}${query(params)}`, { signal }),
+    placeholderData: keepPreviousData,
   });
 }
 

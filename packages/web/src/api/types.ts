@@ -14,6 +14,7 @@ export type {
   Datastore,
   Me,
   Page as Paginated,
+  CursorPage,
   Role,
   Team,
   Token,
