@@ -12,6 +12,8 @@ export interface SeedListsOptions {
   people: number;
   /** Service tokens, spread over the service accounts. */
   tokens: number;
+  /** Audit events (token.created / token.revoked / user.login), spread over the actors. Default 0. */
+  auditEvents?: number;
   /** The newest token's creation time; older ones are a second apart each. Default: now. */
   now?: Date;
   /** Called after each chunk of tokens written, with how many so far. */
@@ -71,6 +73,17 @@ export async function seedLists(store: OpenedStore, o: SeedListsOptions): Promis
     }
     await db.insertInto('tokens').values(rows).execute();
     o.onProgress?.(Math.min(o.tokens, i + CHUNK));
+  }
+  for (let i = 0; i < (o.auditEvents ?? 0); i += CHUNK) {
+    const rows = [];
+    for (let j = i; j < Math.min(o.auditEvents!, i + CHUNK); j++) {
+      rows.push({
+        at: time(new Date(now.getTime() - (o.auditEvents! - j) * 1000)), actor_user_id: o.people > 0 ? firstPersonId + (j % o.people) : null, actor_token_id: null,
+        action: ['token.created', 'token.revoked', 'user.login'][j % 3]!, target_type: 'token', target_id: String(j), ip: '10.0.0.2', user_agent: 'seed',
+        outcome: 'success', details: null,
+      });
+    }
+    await db.insertInto('audit_events').values(rows).execute();
   }
   return { firstServiceAccountId, firstPersonId };
 }

@@ -251,10 +251,10 @@ export class KyselyTokenStore implements TokenStore {
     let base = this.db.selectFrom('tokens as t');
     const scope = q.scope;
     if ('ownOrServiceOf' in scope) {
-      // Nearly every token matches, so the order's index (tokens_created, tokens_folded_name),
-      // filtered as it is read, is the plan; as a CASE, neither database merges the user and type
-      // indexes into a set that it must sort whole first (a MULTI-INDEX OR: 300 ms at 50,000 rows).
-      base = base.where(sql<boolean>`(case when t.token_type = 'Service' then 1 when t.user_id = ${scope.ownOrServiceOf} then 1 else 0 end) = 1`);
+      // Nearly every token matches: the plan is the order's index, filtered as it is read, not
+      // the user and type indexes merged into a set sorted whole (300 ms at 50,000 rows on SQLite).
+      const [type, owner] = [this.traits.unindexed('t.token_type'), this.traits.unindexed('t.user_id')];
+      base = base.where(sql<boolean>`(${type} = 'Service' or ${owner} = ${scope.ownOrServiceOf})`);
     } else {
       if ('service' in scope) base = base.where('t.token_type', '=', 'Service');
       if (scope.ownerId !== undefined) base = base.where('t.user_id', '=', scope.ownerId);

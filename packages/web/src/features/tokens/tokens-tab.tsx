@@ -29,7 +29,7 @@ const FILTERS: readonly Filter[] = ['all', 'personal', 'service'];
 
 const PAGE_SIZE = 50;
 /** Keystrokes closer together than this make one search. */
-const SEARCH_DEBOUNCE_MS = 300;
+const SEARCH_DEBOUNCE_MS = 250;
 
 const PAST: Record<TokenAction, string> = {
   revoke: 'revoked',
