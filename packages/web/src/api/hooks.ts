@@ -138,7 +138,9 @@ export function useTokenAction() {
 // ---- users and teams -------------------------------------------------------------------------
 
 export interface UserFilter {
-  page: number;
+  /** A page number, or `cursor` (a page's next_cursor / prev_cursor, or "last"). */
+  page?: number;
+  cursor?: string;
   size: number;
   type?: 'Human' | 'Service';
   search?: string;
@@ -147,7 +149,7 @@ export interface UserFilter {
 export function useUsers(filter: UserFilter, enabled = true) {
   return useQuery({
     queryKey: [...keys.users, 'page', filter],
-    queryFn: ({ signal }) => api<Paginated<User>>(`/users${query({ ...filter })}`, { signal }),
+    queryFn: ({ signal }) => api<CursorPage<User>>(`/users${query({ ...filter })}`, { signal }),
     placeholderData: keepPreviousData,
     enabled,
   });
@@ -209,10 +211,10 @@ export function useDeactivateUser() {
   });
 }
 
-export function useTeams(page: number, size: number, enabled = true) {
+export function useTeams(cursor: string | undefined, size: number, enabled = true) {
   return useQuery({
-    queryKey: [...keys.teams, 'page', page, size],
-    queryFn: () => api<Paginated<Team>>(`/teams${query({ page, size })}`),
+    queryKey: [...keys.teams, 'page', cursor, size],
+    queryFn: () => api<CursorPage<Team>>(`/teams${query({ cursor, size })}`),
     placeholderData: keepPreviousData,
     enabled,
   });

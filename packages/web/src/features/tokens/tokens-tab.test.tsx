@@ -19,8 +19,8 @@ function pageOf(url: string, tokens: Token[], more: { next?: string; prev?: stri
 
 /** The token lists as the server pages them: own (with every service token for include_service), service. */
 const tokenRoutes = (own: Token[], service: Token[]): MockRoute[] => [
-  { path: /^\/api\/user-tokens\?/, body: ({ url }) => pageOf(url, url.includes('include_service=true') ? [...own, ...service] : own) },
-  { path: /^\/api\/user-tokens\/service\?/, body: ({ url }) => pageOf(url, service) },
+  { path: /^\/api\/user-tokens\?/, body: ({ url }: { url: string }) => pageOf(url, url.includes('include_service=true') ? [...own, ...service] : own) },
+  { path: /^\/api\/user-tokens\/service\?/, body: ({ url }: { url: string }) => pageOf(url, service) },
 ];
 
 function setup(role: 'Admin' | 'Member', routes: MockRoute[] = [], own = personalTokens, service = serviceTokens, route = '/') {
@@ -125,7 +125,7 @@ describe('Tokens tab', () => {
   it('deletes a revoked token after the "Delete Token" confirmation', async () => {
     let remaining: Token[] = personalTokens;
     const { user, api } = setup('Admin', [
-      { path: /^\/api\/user-tokens\?/, body: ({ url }) => pageOf(url, [...remaining, ...serviceTokens]) },
+      { path: /^\/api\/user-tokens\?/, body: ({ url }: { url: string }) => pageOf(url, [...remaining, ...serviceTokens]) },
       {
         method: 'DELETE',
         path: '/api/user-tokens/2',
@@ -180,8 +180,8 @@ describe('Tokens tab', () => {
 
   it('pages on the server: 50 a page, newest first, with the count and cursors to move', async () => {
     const { api, user } = setup('Admin', [
-      { path: /^\/api\/user-tokens\?(?!.*cursor)/, body: ({ url }) => ({ ...pageOf(url, personalTokens, { next: 'c2' }), total: 10_000, total_exact: false }) },
-      { path: /cursor=c2/, body: ({ url }) => pageOf(url, serviceTokens, { prev: 'c1' }) },
+      { path: /^\/api\/user-tokens\?(?!.*cursor)/, body: ({ url }: { url: string }) => ({ ...pageOf(url, personalTokens, { next: 'c2' }), total: 10_000, total_exact: false }) },
+      { path: /cursor=c2/, body: ({ url }: { url: string }) => pageOf(url, serviceTokens, { prev: 'c1' }) },
     ]);
     await screen.findByRole('table', { name: 'Tokens' });
     expect(tokenCalls(api)).toEqual(['/api/user-tokens?size=50&include_service=true']);

@@ -14,12 +14,12 @@ import { useDebouncedValue, useDisclosure } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { IconKey, IconPlus, IconSearch } from '@tabler/icons-react';
 import { useEffect, useState } from 'react';
-import { useSearchParams } from 'react-router';
 import { useTokenAction, useTokenPage, type TokenAction, type TokenScope } from '../../api/hooks';
 import type { Token } from '../../api/types';
 import { PageHeader } from '../../components/page-header';
 import { CursorFooter } from '../../components/cursor-footer';
 import { ErrorState } from '../../components/states';
+import { useListView } from '../../lib/list-view';
 import { useSession } from '../auth/require-auth';
 import { GenerateTokenModal } from './generate-token-modal';
 import { TokensTable } from './tokens-table';
@@ -47,31 +47,19 @@ export default function TokensTab() {
   const isAdmin = me.role === 'Admin';
   const action = useTokenAction();
   // The view lives in the URL (?filter=&q=&cursor=): a reload or a shared link shows the same page.
-  const [params, setParams] = useSearchParams();
-  const asked = params.get('filter') as Filter | null;
-  const filter: Filter = asked && FILTERS.includes(asked) && (asked !== 'service' || isAdmin) ? asked : 'all';
-  const q = params.get('q') ?? '';
-  const cursor = params.get('cursor') ?? undefined;
+  const view = useListView();
+  const asked = view.get('filter') as Filter;
+  const filter: Filter = FILTERS.includes(asked) && (asked !== 'service' || isAdmin) ? asked : 'all';
+  const q = view.get('q');
+  const cursor = view.get('cursor') || undefined;
   const [search, setSearch] = useState(q);
   const [debounced] = useDebouncedValue(search.trim(), SEARCH_DEBOUNCE_MS);
   const [generating, generate] = useDisclosure(false);
   const [toDelete, setToDelete] = useState<Token | null>(null);
   const [busyId, setBusyId] = useState<number | null>(null);
 
-  /** Sets some of the view's URL parameters (empty = removed); a new filter or search starts at the first page. */
-  const setView = (change: { filter?: Filter; q?: string; cursor?: string | undefined }) => {
-    setParams(
-      (prev) => {
-        const next = new URLSearchParams(prev);
-        const put = (k: string, v: string | undefined) => (v ? next.set(k, v) : next.delete(k));
-        if ('filter' in change) put('filter', change.filter === 'all' ? undefined : change.filter);
-        if ('q' in change) put('q', change.q);
-        put('cursor', 'cursor' in change ? change.cursor : undefined);
-        return next;
-      },
-      { replace: !('cursor' in change) },
-    );
-  };
+  const setView = (change: { filter?: Filter; q?: string; cursor?: string | undefined }) =>
+    view.set({ ...change, ...('filter' in change ? { filter: change.filter === 'all' ? undefined : change.filter } : {}) });
 
   useEffect(() => {
     if (debounced !== q) setView({ q: debounced });
