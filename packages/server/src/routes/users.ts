@@ -94,7 +94,11 @@ export async function usersRoutes(app: App, { deps }: AppContext): Promise<void>
     schema: {
       tags: ['users'],
       summary: 'A light list of users, e.g. ?type=Service for service accounts (Manager+)',
-      querystring: Type.Object({ type: Type.Optional(UserTypeSchema), search: Type.Optional(Type.String({ maxLength: 200 })) }),
+      querystring: Type.Object({
+        type: Type.Optional(UserTypeSchema),
+        search: Type.Optional(Type.String({ maxLength: 200 })),
+        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, description: 'at most this many, in id order (default 10,000)' })),
+      }),
       response: {
         200: Type.Array(Type.Object({ id: Type.Integer(), user_id: Type.String(), name: Type.String(), user_type: UserTypeSchema, role: RoleSchema })),
         ...errorResponses(401, 403),
@@ -102,7 +106,7 @@ export async function usersRoutes(app: App, { deps }: AppContext): Promise<void>
     },
   }, async (request) => {
     const page = await listUsers(deps, actorOf(request), {
-      limit: 10_000,
+      limit: request.query.limit ?? 10_000,
       ...(request.query.type ? { type: request.query.type } : {}),
       ...(request.query.search ? { search: request.query.search } : {}),
     });

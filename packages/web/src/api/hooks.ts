@@ -155,10 +155,12 @@ export function useUsers(filter: UserFilter, enabled = true) {
   });
 }
 
-export function useServiceAccounts(enabled: boolean) {
+/** Service accounts whose id or name contains `search`, 50 at most: a picker searches on the server. */
+export function useServiceAccounts(enabled: boolean, search = '') {
   return useQuery({
-    queryKey: keys.serviceAccounts,
-    queryFn: () => api<UserListing[]>('/users/listing?type=Service'),
+    queryKey: [...keys.serviceAccounts, search],
+    queryFn: ({ signal }) => api<UserListing[]>(`/users/listing${query({ type: 'Service', limit: 50, search })}`, { signal }),
+    placeholderData: keepPreviousData,
     enabled,
   });
 }

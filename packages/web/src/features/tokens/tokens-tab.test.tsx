@@ -27,7 +27,7 @@ function setup(role: 'Admin' | 'Member', routes: MockRoute[] = [], own = persona
   const api = mockFetch([
     { path: '/api/users/me', body: me(role) },
     ...tokenRoutes(own, service),
-    { path: '/api/users/listing?type=Service', body: [] },
+    { path: /^\/api\/users\/listing\?type=Service&limit=50/, body: [] },
     ...routes,
   ]);
   const user = userEvent.setup();
@@ -197,11 +197,11 @@ describe('Tokens tab', () => {
     const { api, user } = setup('Admin');
     await screen.findByRole('table', { name: 'Tokens' });
     await user.type(screen.getByRole('textbox', { name: 'Search tokens' }), 'svc');
-    await waitFor(() => expect(screen.queryByText('laptop-cli')).toBeNull());
+    await waitFor(() => expect(screen.queryByText('laptop-cli')).toBeNull(), { timeout: 5000 });
     const searches = tokenCalls(api).filter((u) => u.includes('search='));
     expect(searches).toEqual(['/api/user-tokens?size=50&include_service=true&search=svc&sort=name']);
     expect(screen.getAllByRole('row')).toHaveLength(1 + 2);
-  });
+  }, 15_000);
 
   it('reads the filter and the search from the URL (a reload or a shared link shows the same view)', async () => {
     const { api } = setup('Admin', [], personalTokens, serviceTokens, '/?filter=service&q=svc-token-p');
