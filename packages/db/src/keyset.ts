@@ -20,7 +20,8 @@ type Base = SelectQueryBuilder<any, any, any>;
 /**
  * One page of `base` in `order` from `request.seek`, and its bounded total: the page reads
  * limit + 1 rows through the order's index (the extra row says whether more follow), backwards
- * for `before` and `last`; the count stops at TOTAL_BOUND + 1 rows.
+ * for `before` and `last`; the count stops at TOTAL_BOUND + 1 rows, and is not read at all when
+ * the first (or last) page holds the whole list.
  *
  * @param select adds the columns of a row to the page's query (`base` stays unselected for the count)
  * @param map turns a row into an item; rows carry the sort value as `keyset_value`
@@ -48,13 +49,15 @@ export async function keysetPage<R, T>(
   const offset = 'offset' in seek ? seek.offset : 0;
   if (offset > 0) q = q.offset(offset);
 
-  const counted = base.select(sql<number>`1`.as('one')).limit(TOTAL_BOUND + 1);
-  const [rows, count] = await Promise.all([
-    q.execute() as Promise<R[]>,
-    db.selectFrom(counted.as('c')).select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow() as Promise<{ n: number | string }>,
-  ]);
-
+  const rows = (await q.execute()) as R[];
   const more = rows.length > request.limit;
+  // A whole list on one page counts itself; otherwise count, up to the bound.
+  const whole = !more && offset === 0 && !from;
+  const counted = base.select(sql<number>`1`.as('one')).limit(TOTAL_BOUND + 1);
+  const count = whole
+    ? { n: rows.length }
+    : ((await db.selectFrom(counted.as('c')).select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()) as { n: number | string });
+
   if (more) rows.length = request.limit;
   if (backwards) rows.reverse();
   const keyOf = (r: R | undefined): Keyset | null => (r === undefined ? null : { value: order.key ? keyValue((r as { keyset_value?: unknown }).keyset_value) : null, id: idOf(r) });
