@@ -13,6 +13,24 @@ const ExpiresInDays = Type.Union([Type.Integer({ minimum: 1, maximum: 3650 }), T
   description: 'Days until expiry (1–3650); null or absent = never (if policy allows)',
 });
 
+/** The seed page's example (generate-service-token): a Service token for a service account. */
+const CREATE_TOKEN_EXAMPLES = {
+  serviceToken: { summary: 'A Service token for service account 123, valid one year', value: { name: 'api-production', user_id: 123, expires_in_days: 365 } },
+  personalToken: { summary: 'A Personal token for yourself, valid 30 days', value: { name: 'laptop', expires_in_days: 30 } },
+};
+const CREATED_TOKEN_EXAMPLES = {
+  serviceToken: {
+    summary: 'The Service token generated (its secret shown this once)',
+    value: {
+      id: 456, name: 'api-production', type: 'Service', active: true, scim_endpoints_only: false,
+      expiration: '2026-11-05T12:34:56Z', created: '2025-11-05T12:34:56Z', created_by_id: 1,
+      last_used: null, last_used_ip: null, revoked_at: null, revoked_by_id: null, revoke_reason: null,
+      bearer_token: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9...',
+      user: { id: 123, user_id: 'api_access@service', name: 'API Access', user_type: 'Service' },
+    },
+  },
+};
+
 const created = (c: CreatedToken) => ({ ...tokenToWire(c.token), bearer_token: c.bearerToken });
 
 const TOKEN_SORTS = ['created', '-created', 'name', '-name'] as const;
@@ -69,15 +87,18 @@ async function* jsonArray(first: IteratorResult<Token[]>, rest: AsyncIterator<To
 export async function userTokensRoutes(app: App, { deps }: AppContext): Promise<void> {
   app.post('/api/user-tokens', {
     schema: {
+      operationId: 'createUserToken',
       tags: ['tokens'],
-      summary: 'Generate a token: Personal for yourself, or Service for a service account (Admin). The secret is in this response only.',
+      summary: 'Generate a token',
+      description: 'A Personal token for yourself, or, with `user_id`, a Service token for a service account (Admin). '
+        + 'The secret (`bearer_token`) is in this response only: Gatehouse keeps a hash of it.',
       body: Type.Object({
         name: Type.String({ minLength: 1, maxLength: 100 }),
-        user_id: Type.Optional(Type.Union([Id(), Type.String({ minLength: 1, maxLength: 320 })])),
+        user_id: Type.Optional(Type.Union([Id(), Type.String({ minLength: 1, maxLength: 320 })], { description: 'The service account (its id or user_id) for a Service token; absent = a Personal token for yourself' })),
         expires_in_days: Type.Optional(ExpiresInDays),
-        scim_endpoints_only: Type.Optional(Type.Boolean()),
-      }),
-      response: { 200: CreatedTokenSchema, ...errorResponses(401, 403, 404, 409, 422) },
+        scim_endpoints_only: Type.Optional(Type.Boolean({ description: 'A SCIM administration token: it can call /api/scim/v2 only' })),
+      }, { 'x-examples': CREATE_TOKEN_EXAMPLES }),
+      response: { 200: Type.Object(CreatedTokenSchema.properties, { 'x-examples': CREATED_TOKEN_EXAMPLES }), ...errorResponses(403, 404, 409) },
     },
   }, async (request) => {
     const b = request.body;
@@ -91,14 +112,17 @@ export async function userTokensRoutes(app: App, { deps }: AppContext): Promise<
 
   app.get('/api/user-tokens', {
     schema: {
-      tags: ['tokens'],
       operationId: 'listOwnTokens',
-      summary: "The caller's own tokens: a plain array (as the reference API) without page, size or cursor; the paged shape with them",
+      tags: ['tokens'],
+      summary: "List the caller's own tokens",
+      description:
+        'Without page, size or cursor: a plain array, as the Qualytics API answers it (streamed, in id order). With them: the paged shape, ' +
+        'newest first by default. `include_service` (Admin) adds every service token (the UI\'s "All tokens").',
       querystring: Type.Object({
         ...TokenListQuery,
-        include_service: Type.Optional(Type.Boolean({ description: 'also every service token (Admin): the UI\'s "All tokens"' })),
+        include_service: Type.Optional(Type.Boolean({ description: 'also every service token (Admin)' })),
       }),
-      response: { 200: TokenListResponse, ...errorResponses(401, 403, 422) },
+      response: { 200: TokenListResponse, ...errorResponses(403) },
     },
   }, async (request, reply) => {
     const q = request.query;
@@ -107,11 +131,14 @@ export async function userTokensRoutes(app: App, { deps }: AppContext): Promise<
 
   app.get('/api/user-tokens/service', {
     schema: {
-      tags: ['tokens'],
       operationId: 'listServiceTokens',
-      summary: 'All service tokens, optionally of one service account — Admin: a plain array without page, size or cursor; the paged shape with them',
-      querystring: Type.Object({ ...TokenListQuery, user_id: Type.Optional(Id({ description: 'the service account' })) }),
-      response: { 200: TokenListResponse, ...errorResponses(401, 403, 422) },
+      tags: ['tokens'],
+      summary: 'List service tokens',
+      description:
+        'Admin. Every service token, or those of one service account (`user_id`), with their last use and status. Without page, size or ' +
+        'cursor: a plain array (streamed, in id order); with them: the paged shape, newest first by default.',
+      querystring: Type.Object({ ...TokenListQuery, user_id: Type.Optional(Id({ description: 'Only the tokens of this service account' })) }),
+      response: { 200: TokenListResponse, ...errorResponses(403) },
     },
   }, async (request, reply) => {
     const q = request.query;
@@ -119,16 +146,26 @@ export async function userTokensRoutes(app: App, { deps }: AppContext): Promise<
   });
 
   app.get('/api/user-tokens/:id', {
-    schema: { tags: ['tokens'], summary: 'One token (owner or Admin); never the secret', params: IdParams, response: { 200: TokenSchema, ...errorResponses(401, 404) } },
+    schema: {
+      operationId: 'getUserToken',
+      tags: ['tokens'],
+      summary: 'Get a token',
+      description: 'Its owner or an Admin. Never the secret.',
+      params: IdParams,
+      response: { 200: TokenSchema },
+    },
   }, async (request) => tokenToWire(await getToken(deps, actorOf(request), request.params.id)));
 
   app.put('/api/user-tokens/:id', {
     schema: {
+      operationId: 'updateUserToken',
       tags: ['tokens'],
-      summary: '{"revoke": true} revokes at once, {"revoke": false} restores, {"name": …} renames — owner or Admin (service tokens: Admin; the owner restores only what they revoked)',
+      summary: 'Revoke, restore or rename a token',
+      description: '`{"revoke": true}` revokes at once (the next request with it is refused), `{"revoke": false}` restores, `{"name": …}` renames. '
+        + 'Its owner or an Admin; service tokens: Admin. An owner restores only a revocation of their own.',
       params: IdParams,
       body: Type.Object({ revoke: Type.Optional(Type.Boolean()), name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })) }),
-      response: { 200: TokenSchema, ...errorResponses(401, 403, 404, 409, 422) },
+      response: { 200: TokenSchema, ...errorResponses(409) },
     },
   }, async (request) => {
     const { revoke, name } = request.body;
@@ -145,11 +182,14 @@ export async function userTokensRoutes(app: App, { deps }: AppContext): Promise<
       done();
     },
     schema: {
+      operationId: 'rotateUserToken',
       tags: ['tokens'],
-      summary: 'Issue a new secret for a token; the old secret stops at once (owner or Admin)',
+      summary: 'Rotate a token',
+      description: 'A new secret for the token, in this response only; the old secret stops working at once. Its owner or an Admin. '
+        + 'Without `expires_in_days`, the token keeps its original lifetime from now.',
       params: IdParams,
       body: Type.Object({ expires_in_days: Type.Optional(ExpiresInDays) }),
-      response: { 200: CreatedTokenSchema, ...errorResponses(401, 404, 409, 422) },
+      response: { 200: CreatedTokenSchema, ...errorResponses(403, 409) },
     },
   }, async (request) => {
     const days = request.body.expires_in_days;
@@ -157,7 +197,14 @@ export async function userTokensRoutes(app: App, { deps }: AppContext): Promise<
   });
 
   app.delete('/api/user-tokens/:id', {
-    schema: { tags: ['tokens'], summary: 'Delete a revoked token (an active one must be revoked first)', params: IdParams, response: { 204: Type.Null(), ...errorResponses(401, 404, 409) } },
+    schema: {
+      operationId: 'deleteUserToken',
+      tags: ['tokens'],
+      summary: 'Delete a revoked token',
+      description: 'An active token must be revoked first (409).',
+      params: IdParams,
+      response: { 204: Type.Null(), ...errorResponses(403, 409) },
+    },
   }, async (request, reply) => {
     await deleteToken(deps, actorOf(request), request.params.id);
     return reply.code(204).send(null);
