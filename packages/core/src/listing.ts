@@ -25,6 +25,8 @@ export interface ListRequest<S extends string = string> {
   seek?: Seek;
   /** Default: the list's own order (documented on each query). */
   sort?: { by: S; desc: boolean };
+  /** false: no count (a reader that only follows `next`); `total` is then what this page holds. */
+  total?: boolean;
 }
 
 /**

@@ -51,11 +51,11 @@ export async function keysetPage<R, T>(
 
   const rows = (await q.execute()) as R[];
   const more = rows.length > request.limit;
-  // A whole list on one page counts itself; otherwise count, up to the bound.
-  const whole = !more && offset === 0 && !from;
+  // A whole list on one page counts itself (and a reader that asked for no total gets the page's); otherwise count, up to the bound.
+  const whole = (!more && offset === 0 && !from) || request.total === false;
   const counted = base.select(sql<number>`1`.as('one')).limit(TOTAL_BOUND + 1);
   const count = whole
-    ? { n: rows.length }
+    ? { n: Math.min(rows.length, request.limit) }
     : ((await db.selectFrom(counted.as('c')).select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()) as { n: number | string });
 
   if (more) rows.length = request.limit;

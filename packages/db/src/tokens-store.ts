@@ -256,7 +256,10 @@ export class KyselyTokenStore implements TokenStore {
       const [type, owner] = [this.traits.unindexed('t.token_type'), this.traits.unindexed('t.user_id')];
       base = base.where(sql<boolean>`(${type} = 'Service' or ${owner} = ${scope.ownOrServiceOf})`);
     } else {
-      if ('service' in scope) base = base.where('t.token_type', '=', 'Service');
+      // Every service token in id order (the streamed arrays): the primary key's range, filtered
+      // as read, not the type index's million entries sorted by id.
+      const byIdOnly = q.sort?.by === 'id' && scope.ownerId === undefined;
+      if ('service' in scope) base = base.where(sql<boolean>`${byIdOnly ? this.traits.unindexed('t.token_type') : sql.ref('t.token_type')} = 'Service'`);
       if (scope.ownerId !== undefined) base = base.where('t.user_id', '=', scope.ownerId);
     }
     const name = this.traits.folded('t.name');

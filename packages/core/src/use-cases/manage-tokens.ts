@@ -58,7 +58,7 @@ export function tokenBatches(deps: Deps, actor: Actor, input: Omit<TokenListInpu
     async *[Symbol.asyncIterator]() {
       let seek: Seek = { offset: 0 };
       for (;;) {
-        const page = await deps.store.tokens.list({ ...query, limit: batch, seek, sort: { by: 'id', desc: false } });
+        const page = await deps.store.tokens.list({ ...query, limit: batch, seek, sort: { by: 'id', desc: false }, total: false });
         if (page.items.length > 0) yield page.items;
         if (!page.next) return;
         seek = { after: page.next };
