@@ -38,6 +38,8 @@ describe.skipIf(missing !== null)('lists at scale in Chromium', () => {
 
   const rows = () => page.getByRole('table', { name: 'Tokens' }).locator('tbody tr');
   const firstName = async () => (await rows().first().locator('td').first().innerText()).trim();
+  /** Waits (up to the page's timeout: the machine may be busy) until a row shows this token. */
+  const shown = (name: string) => page.getByRole('table', { name: 'Tokens' }).getByText(name, { exact: true }).waitFor();
 
   beforeAll(async () => {
     ensureWebBuilt();
@@ -82,18 +84,20 @@ describe.skipIf(missing !== null)('lists at scale in Chromium', () => {
   it('pages with Next and Last; the page is in the URL, so a reload shows the same rows', async () => {
     await page.getByRole('button', { name: 'Next page' }).click();
     await page.waitForURL(/cursor=/);
-    await expect.poll(firstName).toBe('report-49949');
+    await shown('report-49949');
+    expect(await firstName()).toBe('report-49949');
     await page.reload();
-    await rows().first().waitFor();
+    await shown('report-49949');
     expect(await firstName()).toBe('report-49949');
     await page.getByRole('navigation', { name: 'Pages' }).scrollIntoViewIfNeeded();
     await screenshotBoth(page, '22-tokens-pager');
     await page.getByRole('button', { name: 'Last page' }).click();
     await page.waitForURL(/cursor=last/);
-    await expect.poll(async () => (await rows().last().locator('td').first().innerText()).trim()).toBe('api-0');
+    await shown('api-0');
+    expect((await rows().last().locator('td').first().innerText()).trim()).toBe('api-0');
     expect(await page.getByRole('button', { name: 'Next page' }).isDisabled()).toBe(true);
     await page.getByRole('button', { name: 'First page' }).click();
-    await expect.poll(firstName).toBe('export-49999');
+    await shown('export-49999');
   });
 
   it('searches on the server after the typing pauses, and keeps filter and search in the URL', async () => {
@@ -101,15 +105,16 @@ describe.skipIf(missing !== null)('lists at scale in Chromium', () => {
     await page.waitForURL(/filter=service/);
     const started = Date.now();
     await page.getByRole('textbox', { name: 'Search tokens' }).pressSequentially('deploy-4999', { delay: 20 });
-    await expect.poll(async () => rows().count()).toBe(1);
-    console.log(`[e2e] search: result ${Date.now() - started} ms after the first keystroke (debounce 300 ms)`);
+    await shown('deploy-49994');
+    await expect.poll(async () => rows().count(), { timeout: 15_000 }).toBe(1);
+    console.log(`[e2e] search: result ${Date.now() - started} ms after the first keystroke (debounce 250 ms)`);
     expect(await firstName()).toBe('deploy-49994');
     await page.waitForURL(/q=deploy-4999/);
     await page.reload();
-    await rows().first().waitFor();
+    await shown('deploy-49994');
     expect(await rows().count()).toBe(1);
     expect(await page.getByRole('textbox', { name: 'Search tokens' }).inputValue()).toBe('deploy-4999');
-    expect(await page.getByRole('radio', { name: 'Service tokens' }).isChecked()).toBe(true);
+    await expect.poll(() => page.getByRole('radio', { name: 'Service tokens' }).isChecked(), { timeout: 15_000 }).toBe(true);
     await screenshotBoth(page, '21-tokens-search');
   });
 });
