@@ -180,7 +180,7 @@ async function browser(dialect, server, firstServiceAccountId) {
     };
     add('first rows after navigation', firstRows, 'ms');
     add('JS heap in use', heaps, 'MiB');
-    add('search result after the last keystroke (debounce 300 ms)', searches, 'ms');
+    add('search result after the last keystroke (debounce 250 ms)', searches, 'ms');
     log(`${dialect} browser: ${rowCount} rows in the DOM after a search; service account ${firstServiceAccountId}`);
   } finally {
     await b.close();
