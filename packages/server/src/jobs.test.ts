@@ -13,7 +13,8 @@ function fakeStore() {
     tokens: {
       recordUsage: async (batch: TokenUsage[]) => {
         if (store.failUsage) throw new Error('database is down');
-        usage.push(batch.map((u) => ({ ...u })));
+        // In id order, as the store writes them (the buffer hands them over in any order).
+        usage.push(batch.map((u) => ({ ...u })).sort((a, b) => a.tokenId - b.tokenId));
       },
     },
     audit: { append: async (events: NewAuditEvent[]) => void audit.push(events) },
