@@ -1,8 +1,9 @@
 import type {
-  AuditEvent, Connection, Datastore, DeactivatedBy, NewAuditEvent, Page, PageRequest, ProvisionedBy, Revocation, Team, Token, TokenType, User, UserRef, UserType,
+  AuditEvent, Connection, Datastore, DeactivatedBy, NewAuditEvent, Page, OidcIdentity, PageRequest, ProvisionedBy, Revocation, Team, Token, TokenType, User, UserEmail, UserRef, UserType,
 } from './model.js';
 import type { Role } from './roles.js';
 import type { ListPage, ListRequest } from './listing.js';
+import type { Filter as ScimFilter } from './scim/filter.js';
 
 /*
  * Storage ports, shaped by the domain rather than generic CRUD. Implementations live in
@@ -19,6 +20,7 @@ import type { ListPage, ListRequest } from './listing.js';
 
 export interface NewUser {
   userId: string;
+  /** Stored lower-cased. */
   email: string | null;
   name: string;
   type: UserType;
@@ -31,6 +33,10 @@ export interface NewUser {
   externalId?: string | null;
   givenName?: string | null;
   familyName?: string | null;
+  formattedName?: string | null;
+  emails?: UserEmail[] | null;
+  /** The OpenID identity of a person created at their first sign-in (JIT). */
+  oidc?: OidcIdentity | null;
   /** `local` unless an identity provider creates the user over SCIM. */
   provisionedBy?: ProvisionedBy;
 }
@@ -46,6 +52,10 @@ export interface UserPatch {
   externalId?: string | null;
   givenName?: string | null;
   familyName?: string | null;
+  formattedName?: string | null;
+  emails?: UserEmail[] | null;
+  /** Links (or, with null, unlinks) the user's OpenID identity; USER_EXISTS if another user has it. */
+  oidc?: OidcIdentity | null;
   lastModified?: Date;
   /** Set with `active: false`, cleared (null) with `active: true`. */
   deactivatedBy?: DeactivatedBy | null;
@@ -74,7 +84,17 @@ export interface UserStore {
   findByUserId(userId: string): Promise<User | undefined>;
   /** The password hash of an active human with this e-mail/user_id (case-insensitive). */
   findPasswordHash(userId: string): Promise<{ user: User; passwordHash: string | null } | undefined>;
+  /** The user linked to this OpenID identity (exact match of issuer and subject). */
+  findByOidcIdentity(identity: OidcIdentity): Promise<User | undefined>;
+  /** Humans whose primary e-mail is this one (case-insensitive), at most `limit` (e-mails are not unique). */
+  findHumansByEmail(email: string, limit: number): Promise<User[]>;
   list(query: UserQuery): Promise<ListPage<User>>;
+  /**
+   * Humans matching a SCIM filter (RFC 7644 §3.4.2.2; none = all), in id order, one page and the
+   * total, evaluated by the database with the semantics of `scim.matchesFilter` over
+   * `scim.userToScim`. Throws ScimError invalidFilter where that evaluator would.
+   */
+  listScim(filter: ScimFilter | undefined, page: PageRequest): Promise<Page<User>>;
   /** Throws USER_EXISTS when the user_id is taken (case-insensitive). Adds the user to the given teams atomically. */
   create(user: NewUser): Promise<User>;
   /** Applies the patch atomically; `teamIds` replaces the memberships. Throws NOT_FOUND, USER_EXISTS. */
@@ -154,6 +174,43 @@ export interface TokenUsage {
   tokenId: number;
   atMs: number;
   ip: string | null;
+  /** Its requests since the last write, one entry per client and UTC day (empty when not counted). */
+  clients: ClientUse[];
+}
+
+/** Requests of one client (ip + user agent) of a token on one UTC day, as counted in memory. */
+export interface ClientUse {
+  ip: string | null;
+  userAgent: string | null;
+  /** UTC day as days since 1970-01-01. */
+  day: number;
+  firstMs: number;
+  lastMs: number;
+  requests: number;
+}
+
+/** A client of a token as stored: first and last seen, requests over the retention period. */
+export interface TokenClient {
+  ip: string | null;
+  userAgent: string | null;
+  firstSeen: Date;
+  lastSeen: Date;
+  requests: number;
+}
+
+/** A token's use since a day: requests per UTC day (days without requests left out) and its most recent clients. */
+export interface TokenUsageReport {
+  daily: { date: string; requests: number }[];
+  clients: TokenClient[];
+}
+
+/** Several tokens' use since a time, summed (what a revocation or deactivation would stop). */
+export interface UsageSummary {
+  requests: number;
+  /** Distinct clients seen since then, most recent first. */
+  clients: TokenClient[];
+  /** Per token: its requests since then (tokens without any left out). */
+  perToken: Map<number, number>;
 }
 
 export interface TokenStore {
@@ -170,6 +227,8 @@ export interface TokenStore {
    * index. Keyset pages never skip or repeat a row while rows are inserted or deleted between them.
    */
   list(query: TokenQuery): Promise<ListPage<Token>>;
+  /** Every token, of every user, in id order (the access review). */
+  listAll(): Promise<Token[]>;
   /**
    * Renames and/or revokes (a Revocation) or restores (null) in one statement; returns the
    * token as written. Throws NOT_FOUND, NAME_TAKEN.
@@ -185,6 +244,15 @@ export interface TokenStore {
    * (so that two nodes flushing overlapping batches cannot deadlock). Never moves a time back.
    */
   recordUsage(batch: readonly TokenUsage[]): Promise<void>;
+  /**
+   * The token's requests per day from `sinceDay` (YYYY-MM-DD, UTC) on, and its `clientLimit`
+   * most recently seen clients.
+   */
+  usageOf(tokenId: number, sinceDay: string, clientLimit: number): Promise<TokenUsageReport>;
+  /** The requests of these tokens from `sinceDay` on, and their clients last seen at or after `since`. */
+  usageSummary(tokenIds: readonly number[], sinceDay: string, since: Date): Promise<UsageSummary>;
+  /** Drops daily counts before `beforeDay` and clients last seen before `before`; returns how many rows went. */
+  pruneUsage(beforeDay: string, before: Date): Promise<number>;
   countByState(now: Date): Promise<{ active: number; revoked: number; expired: number }>;
 }
 
@@ -283,6 +351,8 @@ export interface AuditQuery extends ListRequest<'id'> {
   action?: string;
   since?: Date;
   until?: Date;
+  /** Only events written after this one (by id). */
+  afterId?: number;
 }
 
 export interface AuditStore {

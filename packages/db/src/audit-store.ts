@@ -41,6 +41,7 @@ export class KyselyAuditStore implements AuditStore {
     if (q.action !== undefined) base = base.where('action', '=', q.action);
     if (q.since !== undefined) base = base.where('at', '>=', this.traits.time(q.since));
     if (q.until !== undefined) base = base.where('at', '<', this.traits.time(q.until));
+    if (q.afterId !== undefined) base = base.where('id', '>', q.afterId);
     const order = { key: null, id: sql.ref<number>('id'), desc: q.sort?.desc ?? true };
     return keysetPage(this.db, base, (b) => b.selectAll(), order, q, (r: Selectable<AuditEventsTable>) => r.id, (rows) =>
       rows.map((r) => ({

@@ -27,6 +27,12 @@ export interface UsersTable {
   /** Integrity (migration 2026-12-06T00-00-integrity). */
   provisioned_by: Generated<string>;
   deactivated_by: string | null;
+  /** Single sign-on and SCIM (migration 2026-12-06T10-00-sso). */
+  oidc_issuer: string | null;
+  oidc_subject: string | null;
+  formatted_name: string | null;
+  /** JSON array of {value, type, display, primary}; null = only `email`, as work and primary. */
+  emails: string | null;
 }
 
 export interface TeamsTable {
@@ -131,6 +137,24 @@ export interface AuditEventsTable {
   details: string | null;
 }
 
+/** Usage insight (migration 2026-12-06T12-00-usage). */
+export interface TokenUsageDailyTable {
+  token_id: number;
+  /** YYYY-MM-DD, UTC. */
+  day: string;
+  requests: number | string;
+}
+
+/** A token's client; ip and user_agent are '' when unknown. */
+export interface TokenClientsTable {
+  token_id: number;
+  ip: string;
+  user_agent: string;
+  first_seen: Timestamp;
+  last_seen: Timestamp;
+  requests: number | string;
+}
+
 export interface Database {
   users: UsersTable;
   teams: TeamsTable;
@@ -143,4 +167,6 @@ export interface Database {
   sessions: SessionsTable;
   audit_events: AuditEventsTable;
   login_attempts: LoginAttemptsTable;
+  token_usage_daily: TokenUsageDailyTable;
+  token_clients: TokenClientsTable;
 }

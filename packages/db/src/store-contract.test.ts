@@ -235,23 +235,23 @@ describe.each(DIALECTS)('store contract on $kind', ({ kind, available }) => {
       const t1 = await store.tokens.create(tokenInput(a, 't1'));
       const t2 = await store.tokens.create(tokenInput(a, 't2'));
       await store.tokens.recordUsage([
-        { tokenId: t2.id, atMs: later(2000).getTime(), ip: '10.0.0.2' },
-        { tokenId: t1.id, atMs: later(1000).getTime(), ip: '10.0.0.1' },
+        { tokenId: t2.id, atMs: later(2000).getTime(), ip: '10.0.0.2', clients: [] },
+        { tokenId: t1.id, atMs: later(1000).getTime(), ip: '10.0.0.1', clients: [] },
       ]);
-      await store.tokens.recordUsage([{ tokenId: t1.id, atMs: later(500).getTime(), ip: '10.9.9.9' }]);
+      await store.tokens.recordUsage([{ tokenId: t1.id, atMs: later(500).getTime(), ip: '10.9.9.9', clients: [] }]);
       // A use without a known address keeps the last known one.
-      await store.tokens.recordUsage([{ tokenId: t2.id, atMs: later(3000).getTime(), ip: null }]);
+      await store.tokens.recordUsage([{ tokenId: t2.id, atMs: later(3000).getTime(), ip: null, clients: [] }]);
       const [r1, r2] = [await store.tokens.findById(t1.id), await store.tokens.findById(t2.id)];
       expect(r1?.lastUsed?.toISOString()).toBe(later(1000).toISOString());
       expect(r1?.lastUsedIp).toBe('10.0.0.1');
       expect(r2?.lastUsed?.toISOString()).toBe(later(3000).toISOString());
       expect(r2?.lastUsedIp).toBe('10.0.0.2');
       // Kept to the second, the precision of the API.
-      await store.tokens.recordUsage([{ tokenId: t1.id, atMs: later(4700).getTime(), ip: null }]);
+      await store.tokens.recordUsage([{ tokenId: t1.id, atMs: later(4700).getTime(), ip: null, clients: [] }]);
       expect((await store.tokens.findById(t1.id))?.lastUsed?.toISOString()).toBe(later(4000).toISOString());
       // A large batch goes through in chunks.
       const many = await Promise.all(Array.from({ length: 450 }, (_, i) => store.tokens.create(tokenInput(a, `bulk-${i}`))));
-      await store.tokens.recordUsage(many.map((t) => ({ tokenId: t.id, atMs: later(9000).getTime(), ip: null })));
+      await store.tokens.recordUsage(many.map((t) => ({ tokenId: t.id, atMs: later(9000).getTime(), ip: null, clients: [] })));
       expect((await store.tokens.findById(many[449]!.id))?.lastUsed?.toISOString()).toBe(later(9000).toISOString());
     });
 
@@ -510,6 +510,49 @@ describe.each(DIALECTS)('store contract on $kind', ({ kind, available }) => {
       expect((await store.loginAttempts.countSince('other', new Date(0))).count).toBe(1);
     });
   });
+  describe('single sign-on and SCIM e-mails (migration 2026-12-06T10-00-sso)', () => {
+    const ISSUER = 'https://idp.example.com';
+
+    it('finds a user by its linked OpenID identity, exactly; one identity links one user', async () => {
+      const a = await user('a@x.io');
+      const b = await user('b@x.io');
+      expect(await store.users.findByOidcIdentity({ issuer: ISSUER, subject: 'sub-a' })).toBeUndefined();
+      await store.users.update(a.id, { oidc: { issuer: ISSUER, subject: 'sub-a' } });
+      expect((await store.users.findByOidcIdentity({ issuer: ISSUER, subject: 'sub-a' }))?.id).toBe(a.id);
+      expect((await store.users.findById(a.id))?.oidc).toEqual({ issuer: ISSUER, subject: 'sub-a' });
+      // Subjects are case-sensitive and scoped to their issuer (OIDC Core §2).
+      expect(await store.users.findByOidcIdentity({ issuer: ISSUER, subject: 'SUB-A' })).toBeUndefined();
+      expect(await store.users.findByOidcIdentity({ issuer: 'https://other.example.com', subject: 'sub-a' })).toBeUndefined();
+      await expectCode(store.users.update(b.id, { oidc: { issuer: ISSUER, subject: 'sub-a' } }), 'USER_EXISTS');
+      // The same subject at another issuer is another person.
+      await store.users.update(b.id, { oidc: { issuer: 'https://other.example.com', subject: 'sub-a' } });
+      expect((await store.users.findById(b.id))?.oidc?.issuer).toBe('https://other.example.com');
+    });
+
+    it('finds humans by primary e-mail, case-insensitively, never service accounts', async () => {
+      const a = await user('Person@X.io');
+      await user('robot@service', { type: 'Service' });
+      expect((await store.users.findHumansByEmail('PERSON@x.io', 2)).map((u) => u.id)).toEqual([a.id]);
+      expect(await store.users.findHumansByEmail('robot@service', 2)).toEqual([]);
+      expect(await store.users.findHumansByEmail('nobody@x.io', 2)).toEqual([]);
+    });
+
+    it('keeps every e-mail with type, display and primary, and name.formatted, as written', async () => {
+      const emails = [
+        { value: 'bj@example.com', type: 'work', display: 'Work mail', primary: false },
+        { value: 'babs@home.example', type: 'home', display: null, primary: true },
+      ];
+      const u = await store.users.create({
+        userId: 'bjensen', email: 'babs@home.example', name: 'Babs', type: 'Human', role: 'Member', teamIds: [publicId],
+        passwordHash: null, createdById: null, created: T0, formattedName: 'Ms. Barbara J Jensen III', emails,
+      });
+      expect(u).toMatchObject({ formattedName: 'Ms. Barbara J Jensen III', emails, oidc: null });
+      await store.users.update(u.id, { emails: null, formattedName: null });
+      expect(await store.users.findById(u.id)).toMatchObject({ emails: null, formattedName: null });
+      expect((await user('plain2@x.io')).emails).toBeNull();
+    });
+  });
+
   describe('SCIM attributes (migration 2026-11-29T01-00-scim)', () => {
     it('keeps externalId, name parts and lastModified of users; new rows have none', async () => {
       const plain = await user('plain@x.io');

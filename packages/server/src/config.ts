@@ -25,6 +25,12 @@ export interface Config {
   publicUrl: string | undefined;
   /** Seconds between `last_used` flushes. */
   usageFlushMs: number;
+  /** Count each token's requests per day and per client (SPEC §10); false keeps `last_used` only. */
+  usageCounting: boolean;
+  /** Milliseconds between writes of those counts (at least the `last_used` interval). */
+  usageCountsFlushMs: number;
+  /** Write every audit event of the database as one JSON line to stdout (for a SIEM). */
+  auditStdout: boolean;
   /** Worker processes on this host (node:cluster); 1 = no cluster. */
   workers: number;
   /** Verified tokens kept in memory per process; 0 disables the cache. */
@@ -45,7 +51,22 @@ export interface Config {
   maxHeapMb: number | undefined;
   /** Longest time to receive a whole request (ms); headers must arrive within min(this, 10 s). */
   requestTimeoutMs: number;
+  /** OpenID Connect issuer for single sign-on (SPEC §8); undefined = no SSO. */
+  oidcIssuer: string | undefined;
+  oidcClientId: string | undefined;
+  /** undefined = a public client (PKCE alone, no client authentication). */
+  oidcClientSecret: string | undefined;
+  /** The button's label: "Sign in with <name>". */
+  oidcName: string;
+  /** Scopes asked for; always includes `openid`. */
+  oidcScopes: string;
+  /** Create unknown people on their first sign-in (as Members). */
+  oidcJit: boolean;
+  /** Who may sign in with a password: everyone, only local Admins (break-glass), or nobody. */
+  passwordLogin: PasswordLogin;
 }
+
+export type PasswordLogin = 'on' | 'admins' | 'off';
 
 /** At most `max` events per `windowMs` per key (fixed window). */
 /** What the use cases take from the configuration (Deps.policy and Deps.limits). */
@@ -79,6 +100,9 @@ export const SETTINGS = {
   trustProxy: { env: 'GATEHOUSE_TRUST_PROXY', flag: 'trust-proxy', doc: 'true behind a reverse proxy that sets X-Forwarded-*', default: 'false' },
   publicUrl: { env: 'GATEHOUSE_PUBLIC_URL', flag: 'public-url', doc: 'public origin, e.g. https://gatehouse.example.com' },
   usageFlushMs: { env: 'GATEHOUSE_USAGE_FLUSH_MS', doc: 'milliseconds between last_used flushes', default: '1000' },
+  usageCounting: { env: 'GATEHOUSE_USAGE_COUNTING', doc: "count each token's requests per day and per client (false = last_used only)", default: 'true' },
+  auditStdout: { env: 'GATEHOUSE_AUDIT_STDOUT', doc: 'true: every audit event as one JSON line on stdout, about a second after it is written, by whichever node (turn it on in one process)', default: 'false' },
+  usageCountsFlushMs: { env: 'GATEHOUSE_USAGE_COUNTS_FLUSH_MS', doc: 'milliseconds between writes of those counts (each costs the database more than a last_used)', default: '60000' },
   tokenCacheSize: { env: 'GATEHOUSE_TOKEN_CACHE_SIZE', doc: 'verified tokens kept in memory per process, about 0.6 KB each (0 disables)', default: '50000' },
   workers: { env: 'GATEHOUSE_WORKERS', flag: 'workers', doc: 'server processes on this host sharing the port (node:cluster)', default: '1' },
   limitLoginIp: { env: 'GATEHOUSE_LIMIT_LOGIN_IP', doc: 'login attempts per client IP, as count/window (e.g. 30/1m; off = no limit)', default: '30/1m' },
@@ -89,6 +113,13 @@ export const SETTINGS = {
   maxEventLoopDelayMs: { env: 'GATEHOUSE_MAX_EVENT_LOOP_DELAY_MS', doc: 'answer 503 + Retry-After while the event loop lags more than this (0 = never)', default: '1000' },
   maxHeapMb: { env: 'GATEHOUSE_MAX_HEAP_MB', doc: 'answer 503 + Retry-After while the JS heap in use exceeds this many MiB (unset = 90 % of the limit, 0 = never)' },
   requestTimeoutMs: { env: 'GATEHOUSE_REQUEST_TIMEOUT_MS', doc: 'longest time to receive a request, in ms (headers: at most 10 s)', default: '30000' },
+  oidcIssuer: { env: 'GATEHOUSE_OIDC_ISSUER', flag: 'oidc-issuer', doc: 'OpenID Connect issuer URL for single sign-on (discovery at /.well-known/openid-configuration); unset = no SSO' },
+  oidcClientId: { env: 'GATEHOUSE_OIDC_CLIENT_ID', flag: 'oidc-client-id', doc: 'client id registered at the identity provider (redirect URI <public URL>/api/auth/oidc/callback)' },
+  oidcClientSecret: { env: 'GATEHOUSE_OIDC_CLIENT_SECRET', doc: 'client secret; unset = a public client (PKCE only)' },
+  oidcName: { env: 'GATEHOUSE_OIDC_NAME', flag: 'oidc-name', doc: 'label of the login button: "Sign in with <name>"', default: 'SSO' },
+  oidcScopes: { env: 'GATEHOUSE_OIDC_SCOPES', flag: 'oidc-scopes', doc: 'scopes asked of the identity provider (openid is required)', default: 'openid email profile' },
+  oidcJit: { env: 'GATEHOUSE_OIDC_JIT', flag: 'oidc-jit', doc: 'true creates unknown people on their first SSO sign-in, as Members', default: 'false' },
+  passwordLogin: { env: 'GATEHOUSE_PASSWORD_LOGIN', flag: 'password-login', doc: 'on, admins (only local Admins may use a password: the break-glass path) or off', default: 'on' },
 } as const satisfies Record<keyof Config, Setting>;
 
 export class ConfigError extends Error {
@@ -183,6 +214,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     throw new ConfigError('GATEHOUSE_PUBLIC_URL must be an origin such as https://gatehouse.example.com');
   }
   const maxTokenDays = raw('maxTokenDays');
+  const sso = oidcSettings(raw);
   return Object.freeze({
     host: raw('host')!,
     port: int('GATEHOUSE_PORT', raw('port')!, 0, 65535),
@@ -196,6 +228,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     trustProxy: bool('GATEHOUSE_TRUST_PROXY', raw('trustProxy')!),
     publicUrl: publicUrl?.replace(/\/$/, ''),
     usageFlushMs: int('GATEHOUSE_USAGE_FLUSH_MS', raw('usageFlushMs')!, 10, 60_000),
+    usageCounting: bool('GATEHOUSE_USAGE_COUNTING', raw('usageCounting')!),
+    auditStdout: bool('GATEHOUSE_AUDIT_STDOUT', raw('auditStdout')!),
+    usageCountsFlushMs: int('GATEHOUSE_USAGE_COUNTS_FLUSH_MS', raw('usageCountsFlushMs')!, 10, 3_600_000),
     workers: int('GATEHOUSE_WORKERS', raw('workers')!, 1, 64),
     tokenCacheSize: int('GATEHOUSE_TOKEN_CACHE_SIZE', raw('tokenCacheSize')!, 0, 10_000_000),
     limitLoginIp: rateLimit('GATEHOUSE_LIMIT_LOGIN_IP', raw('limitLoginIp') ?? 'off'),
@@ -206,7 +241,52 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     maxEventLoopDelayMs: int('GATEHOUSE_MAX_EVENT_LOOP_DELAY_MS', raw('maxEventLoopDelayMs')!, 0, 600_000),
     maxHeapMb: raw('maxHeapMb') === undefined ? undefined : int('GATEHOUSE_MAX_HEAP_MB', raw('maxHeapMb')!, 0, 1_000_000),
     requestTimeoutMs: int('GATEHOUSE_REQUEST_TIMEOUT_MS', raw('requestTimeoutMs')!, 100, 600_000),
+    ...sso,
   });
+}
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** The single sign-on settings (SPEC §8), checked together: nonsense fails at start. */
+function oidcSettings(raw: (key: keyof Config) => string | undefined): Pick<Config, 'oidcIssuer' | 'oidcClientId' | 'oidcClientSecret' | 'oidcName' | 'oidcScopes' | 'oidcJit' | 'passwordLogin'> {
+  const issuer = raw('oidcIssuer');
+  const clientId = raw('oidcClientId');
+  const clientSecret = raw('oidcClientSecret');
+  if (issuer !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(issuer);
+    } catch {
+      throw new ConfigError(`GATEHOUSE_OIDC_ISSUER must be a URL such as https://login.example.com, got "${issuer}"`);
+    }
+    // Plain HTTP only to this machine (a test or local provider); anything else must be HTTPS.
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname))) {
+      throw new ConfigError('GATEHOUSE_OIDC_ISSUER must be an https:// URL (http:// only for localhost)');
+    }
+    if (clientId === undefined) throw new ConfigError('GATEHOUSE_OIDC_ISSUER needs GATEHOUSE_OIDC_CLIENT_ID');
+  } else if (clientId !== undefined || clientSecret !== undefined) {
+    throw new ConfigError('GATEHOUSE_OIDC_CLIENT_ID and GATEHOUSE_OIDC_CLIENT_SECRET need GATEHOUSE_OIDC_ISSUER');
+  }
+  const scopes = raw('oidcScopes')!.trim().split(/\s+/);
+  if (!scopes.includes('openid')) throw new ConfigError(`GATEHOUSE_OIDC_SCOPES must include openid, got "${scopes.join(' ')}"`);
+  const name = raw('oidcName')!.trim();
+  if (name.length === 0 || name.length > 50) throw new ConfigError('GATEHOUSE_OIDC_NAME must be 1 to 50 characters');
+  const passwordLogin = raw('passwordLogin')!;
+  if (passwordLogin !== 'on' && passwordLogin !== 'admins' && passwordLogin !== 'off') {
+    throw new ConfigError(`GATEHOUSE_PASSWORD_LOGIN must be on, admins or off, got "${passwordLogin}"`);
+  }
+  if (passwordLogin !== 'on' && issuer === undefined) {
+    throw new ConfigError(`GATEHOUSE_PASSWORD_LOGIN=${passwordLogin} needs single sign-on (GATEHOUSE_OIDC_ISSUER): nobody else could sign in`);
+  }
+  return {
+    oidcIssuer: issuer,
+    oidcClientId: clientId,
+    oidcClientSecret: clientSecret,
+    oidcName: name,
+    oidcScopes: scopes.join(' '),
+    oidcJit: bool('GATEHOUSE_OIDC_JIT', raw('oidcJit')!),
+    passwordLogin,
+  };
 }
 
 /** `--help` text for the settings. */

@@ -16,6 +16,9 @@ const SettingsPage = lazy(() => import('./pages/settings/settings-page'));
 const ConnectionsTab = lazy(() => import('./features/datastores/connections-tab'));
 const SecurityTab = lazy(() => import('./features/security/security-tab'));
 const TokensTab = lazy(() => import('./features/tokens/tokens-tab'));
+const TokenPage = lazy(() => import('./features/usage/token-page'));
+const AccessReviewTab = lazy(() => import('./features/usage/access-review-tab'));
+const AuditTab = lazy(() => import('./features/usage/audit-tab'));
 const NotFoundPage = lazy(() => import('./pages/not-found-page'));
 
 /** A 401 from any call ends the session in the UI: back to login, then back here. */
@@ -55,6 +58,9 @@ export function AppRoutes() {
             <Route path="connections" element={<ConnectionsTab />} />
             <Route path="security" element={<SecurityTab />} />
             <Route path="tokens" element={<TokensTab />} />
+            <Route path="tokens/:id" element={<TokenPage />} />
+            <Route path="access-review" element={<AccessReviewTab />} />
+            <Route path="audit" element={<AuditTab />} />
           </Route>
           <Route path="*" element={<NotFoundPage />} />
         </Route>

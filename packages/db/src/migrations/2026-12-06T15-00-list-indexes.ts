@@ -17,8 +17,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`create index tokens_user_folded_name on tokens (user_id, ${folded}, id)`.execute(db);
   await sql`create index tokens_type_folded_name on tokens (token_type, ${folded}, id)`.execute(db);
   await sql`create index tokens_folded_name on tokens (${folded}, id)`.execute(db);
-  // Users by type, in id order.
-  await sql`create index users_type on users (user_type, id)`.execute(db);
+  // Users by type in id order: users_human_id (2026-12-06T10-00-sso) serves them.
   // The audit log, newest first, by actor, token or action.
   await sql`create index audit_events_actor_id on audit_events (actor_user_id, id)`.execute(db);
   await sql`create index audit_events_token_id on audit_events (actor_token_id, id)`.execute(db);
@@ -28,7 +27,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 export async function down(db: Kysely<any>): Promise<void> {
   for (const name of [
     'tokens_user_created', 'tokens_type_created', 'tokens_created', 'tokens_user_folded_name', 'tokens_type_folded_name', 'tokens_folded_name',
-    'users_type', 'audit_events_actor_id', 'audit_events_token_id', 'audit_events_action',
+    'audit_events_actor_id', 'audit_events_token_id', 'audit_events_action',
   ]) {
     await db.schema.dropIndex(name).ifExists().execute();
   }

@@ -2,13 +2,16 @@ import fastifyCookie from '@fastify/cookie';
 import type { Gatehouse } from '../gatehouse.js';
 import { apiRequestHooks, type RequestLog } from '../fast-path/index.js';
 import type { App } from '../http/context.js';
+import { accessReviewRoutes } from '../routes/access-review.js';
 import { auditEventsRoutes } from '../routes/audit-events.js';
 import { authRoutes } from '../routes/auth.js';
 import { connectionsRoutes } from '../routes/connections.js';
+import { oidcRoutes } from '../routes/oidc.js';
 import { datastoresRoutes } from '../routes/datastores.js';
 import { healthRoutes } from '../routes/health.js';
 import { introspectRoutes } from '../routes/introspect.js';
 import { teamsRoutes } from '../routes/teams.js';
+import { tokenUsageRoutes } from '../routes/token-usage.js';
 import { userTokensRoutes } from '../routes/user-tokens.js';
 import { usersRoutes } from '../routes/users.js';
 import { scimRoutes } from '../scim/routes.js';
@@ -33,8 +36,9 @@ export async function apiScope(api: App, { gatehouse, requestLog }: { gatehouse:
   await api.register(async (sessions: App) => {
     await sessions.register(fastifyCookie, { hook: false });
     await authRoutes(sessions, gatehouse);
+    await oidcRoutes(sessions, gatehouse);
   });
-  for (const routes of [healthRoutes, usersRoutes, teamsRoutes, userTokensRoutes, datastoresRoutes, connectionsRoutes, auditEventsRoutes, introspectRoutes, scimRoutes]) {
+  for (const routes of [healthRoutes, usersRoutes, teamsRoutes, userTokensRoutes, tokenUsageRoutes, accessReviewRoutes, datastoresRoutes, connectionsRoutes, auditEventsRoutes, introspectRoutes, scimRoutes]) {
     await routes(api, gatehouse);
   }
 }

@@ -63,7 +63,7 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(): Promise<RunningServer> {
+export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
   if (USE_MOCK) {
     const { startMockApi } = await import('./mock-api.js');
     return startMockApi(DIST);
@@ -71,7 +71,7 @@ export async function startServer(): Promise<RunningServer> {
   const mod = (await import(pathToFileURL(SPAWN_SERVER).href)) as {
     spawnServer(opts?: { env?: Record<string, string> }): Promise<RunningServer>;
   };
-  return mod.spawnServer();
+  return mod.spawnServer({ env });
 }
 
 export async function launchChromium(): Promise<Browser> {

@@ -16,11 +16,13 @@ import { IconKey, IconPlus, IconSearch } from '@tabler/icons-react';
 import { useEffect, useState } from 'react';
 import { useTokenAction, useTokenPage, type TokenAction, type TokenScope } from '../../api/hooks';
 import type { Token } from '../../api/types';
+import { ConfirmModal } from '../../components/confirm-modal';
 import { PageHeader } from '../../components/page-header';
 import { CursorFooter } from '../../components/cursor-footer';
 import { ErrorState } from '../../components/states';
 import { useListView } from '../../lib/list-view';
 import { useSession } from '../auth/require-auth';
+import { BlastRadiusNotice } from '../usage/blast-radius';
 import { GenerateTokenModal } from './generate-token-modal';
 import { TokensTable } from './tokens-table';
 
@@ -56,6 +58,7 @@ export default function TokensTab() {
   const [debounced] = useDebouncedValue(search.trim(), SEARCH_DEBOUNCE_MS);
   const [generating, generate] = useDisclosure(false);
   const [toDelete, setToDelete] = useState<Token | null>(null);
+  const [toRevoke, setToRevoke] = useState<Token | null>(null);
   const [busyId, setBusyId] = useState<number | null>(null);
 
   const setView = (change: { filter?: Filter; q?: string; cursor?: string | undefined }) =>
@@ -78,6 +81,7 @@ export default function TokensTab() {
         onSuccess: () => {
           notifications.show({ color: 'green', message: actionToast(token, act) });
           setToDelete(null);
+          setToRevoke(null);
         },
         onError: (error) => {
           notifications.show({
@@ -93,6 +97,7 @@ export default function TokensTab() {
 
   const onAction = (token: Token, act: TokenAction) => {
     if (act === 'delete') setToDelete(token);
+    else if (act === 'revoke') setToRevoke(token);
     else run(token, act);
   };
 
@@ -181,6 +186,23 @@ export default function TokensTab() {
       </Paper>
 
       <GenerateTokenModal opened={generating} onClose={generate.close} isAdmin={isAdmin} />
+
+      <ConfirmModal
+        opened={toRevoke !== null}
+        title="Revoke Token"
+        confirmLabel="Revoke"
+        loading={action.isPending}
+        onClose={() => setToRevoke(null)}
+        onConfirm={() => toRevoke && run(toRevoke, 'revoke')}
+      >
+        <Stack gap="sm">
+          <span>
+            Revoke the token <b>{toRevoke?.name}</b>
+            {toRevoke ? ` of ${toRevoke.user.name}` : ''}? Requests using it fail at once, on every server.
+          </span>
+          <BlastRadiusNotice target={toRevoke ? { token: toRevoke.id } : null} what="This token" />
+        </Stack>
+      </ConfirmModal>
 
       <Modal
         opened={toDelete !== null}
