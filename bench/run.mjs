@@ -7,9 +7,9 @@
 //   npm run bench                       # full run (≈ 10–15 min)
 //   npm run bench -- --quick            # small stores and short runs, to try the script
 //   npm run bench -- --only sqlite --rounds 5 --duration 8
-//   npm run bench -- --scenarios c,store  # some of: a b c d e f f100k rss usage propagation store scim (nothing written)
+//   npm run bench -- --scenarios c,store  # some of: a b c d e f f100k rss usage propagation store scim lists (nothing written)
 //   npm run bench -- --no-write         # a full run that leaves BENCHMARKS.md alone
-import { execSync } from 'node:child_process';
+import { execFileSync, execSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -413,4 +413,11 @@ if (args.write && !QUICK && !args.scenarios) {
   doc = doc.replace(/<!-- results:start -->[\s\S]*<!-- results:end -->/, section);
   writeFileSync(file, doc);
   log('results written to BENCHMARKS.md');
+}
+
+// Lists at scale (issue 27): its own script and its own section of BENCHMARKS.md.
+if (want('lists')) {
+  const quick = ['--tokens', '20000', '--accounts', '2000', '--people', '2000', '--audit', '5000', '--samples', '20', '--no-write'];
+  const full = [...(args.only ? ['--only', args.only] : []), ...(args.write && !args.scenarios ? [] : ['--no-write'])];
+  execFileSync(process.execPath, [new URL('./lists.mjs', import.meta.url).pathname, ...(QUICK ? quick : full)], { stdio: 'inherit' });
 }

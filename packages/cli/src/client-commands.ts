@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname as osHostname } from 'node:os';
 import { parseArgs } from 'node:util';
-import { baseUrlOf, GatehouseApiError, GatehouseClient, GatehouseUnreachableError, ROLES, type LeakVerdict, type Page, type Role, type Scope, type Token, type User } from '@gatehouse/sdk';
+import { baseUrlOf, GatehouseApiError, GatehouseClient, GatehouseUnreachableError, ROLES, type LeakVerdict, type Page, type PageWindow, type Role, type Scope, type Token, type User } from '@gatehouse/sdk';
 import { configPath, readSavedLogin, writeSavedLogin } from './config-file.js';
 import { CliError, EXIT, parseDays, readAll, UsageError, type Io } from './io.js';
 import { details, printJson, progress, table, when, type Column } from './output.js';
@@ -86,7 +86,7 @@ const intArg = (raw: string, what: string): number => {
 };
 
 /** Every page of a list, with a progress line on a terminal. */
-async function fetchAll<T>(ctx: Ctx, what: string, list: (p: { page: number; size: number }) => Promise<Page<T>>, limit?: number): Promise<T[]> {
+async function fetchAll<T>(ctx: Ctx, what: string, list: (p: PageWindow) => Promise<Page<T>>, limit?: number): Promise<T[]> {
   const gh = ctx.client();
   const bar = progress(ctx.io, what);
   const out: T[] = [];
@@ -251,17 +251,26 @@ Gatehouse page where you approve a Personal token for this computer, received on
   },
   {
     name: 'tokens list',
-    summary: 'Lists your own tokens, or with --service every service token (Admin).',
-    usage: 'tokens list [--service [--user <service account id>]]',
-    options: { service: { type: 'boolean' }, user: { type: 'string' } },
-    examples: ['gatehouse tokens list', 'gatehouse tokens list --service --user 12', 'gatehouse tokens list --json | jq \'.[] | select(.active) | .name\''],
+    summary: 'Lists your own tokens, or with --service every service token (Admin), newest first, a page at a time from the server.',
+    usage: 'tokens list [--service [--user <service account id>]] [--search <name prefix>]',
+    options: { service: { type: 'boolean' }, user: { type: 'string' }, search: { type: 'string' } },
+    examples: [
+      'gatehouse tokens list',
+      'gatehouse tokens list --service --user 12',
+      'gatehouse tokens list --service --search deploy',
+      'gatehouse tokens list --json | jq \'.[] | select(.active) | .name\'',
+    ],
     async run(ctx) {
-      const gh = ctx.client();
       const user = ctx.values.user as string | undefined;
+      const search = ctx.values.search as string | undefined;
       if (user !== undefined && ctx.values.service !== true) throw new UsageError('--user goes with --service');
+      const filter = search ? { search } : {};
       const items = ctx.values.service === true
-        ? await gh.tokens.listService(user !== undefined ? { user_id: await serviceAccountId(ctx, user) } : {})
-        : await gh.tokens.list();
+        ? await (async () => {
+            const owner = user !== undefined ? { user_id: await serviceAccountId(ctx, user) } : {};
+            return fetchAll(ctx, 'service tokens', (p) => ctx.client().tokens.servicePage({ ...p, ...owner, ...filter }));
+          })()
+        : await fetchAll(ctx, 'tokens', (p) => ctx.client().tokens.page({ ...p, ...filter }));
       ctx.json ? printJson(ctx.io, items) : ctx.io.stdout.write(table(items, TOKEN_COLUMNS));
       return EXIT.OK;
     },

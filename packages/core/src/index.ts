@@ -3,6 +3,7 @@ export * from './clock.js';
 export * from './roles.js';
 export * from './names.js';
 export * from './model.js';
+export * from './listing.js';
 export * from './ports.js';
 export * from './deps.js';
 export * from './change.js';

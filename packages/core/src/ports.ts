@@ -3,6 +3,7 @@ import type {
   AuditEvent, Connection, Datastore, DeactivatedBy, NewAuditEvent, Page, OidcIdentity, PageRequest, ProvisionedBy, Revocation, Team, Token, TokenType, User, UserEmail, UserRef, UserType,
 } from './model.js';
 import type { Role } from './roles.js';
+import type { ListPage, ListRequest } from './listing.js';
 import type { Filter as ScimFilter } from './scim/filter.js';
 
 /*
@@ -68,7 +69,8 @@ export interface TeamScimPatch {
   lastModified?: Date;
 }
 
-export interface UserQuery extends PageRequest {
+/** Users in id order (keyset on id); `search` is a case-insensitive substring of user_id, name or e-mail. */
+export interface UserQuery extends ListRequest<'id'> {
   type?: UserType;
   search?: string;
   active?: boolean;
@@ -87,7 +89,7 @@ export interface UserStore {
   findByOidcIdentity(identity: OidcIdentity): Promise<User | undefined>;
   /** Humans whose primary e-mail is this one (case-insensitive), at most `limit` (e-mails are not unique). */
   findHumansByEmail(email: string, limit: number): Promise<User[]>;
-  list(query: UserQuery): Promise<Page<User>>;
+  list(query: UserQuery): Promise<ListPage<User>>;
   /**
    * Humans matching a SCIM filter (RFC 7644 §3.4.2.2; none = all), in id order, one page and the
    * total, evaluated by the database with the semantics of `scim.matchesFilter` over
@@ -108,7 +110,8 @@ export interface UserStore {
   delete(id: number): Promise<void>;
 }
 
-export interface TeamQuery extends PageRequest {
+/** Teams in id order (keyset on id); `search` is a case-insensitive substring of the name. */
+export interface TeamQuery extends ListRequest<'id'> {
   search?: string;
 }
 
@@ -116,7 +119,7 @@ export interface TeamStore {
   findById(id: number): Promise<Team | undefined>;
   /** Teams by exact name; the result lists the names that exist. */
   findByNames(names: readonly string[]): Promise<Team[]>;
-  list(query: TeamQuery): Promise<Page<Team>>;
+  list(query: TeamQuery): Promise<ListPage<Team>>;
   /** Throws NAME_TAKEN. */
   create(team: { name: string; description: string | null; userIds: number[]; created: Date; externalId?: string | null }): Promise<Team>;
   /** `userIds` replaces the members. Throws NAME_TAKEN. */
@@ -228,8 +231,11 @@ export interface TokenStore {
   create(token: NewToken, audit?: (tokenId: number) => NewAuditEvent): Promise<Token>;
   findById(id: number): Promise<Token | undefined>;
   findAuthRecordByHash(tokenHash: string): Promise<TokenAuthRecord | undefined>;
-  listByUser(userId: number): Promise<Token[]>;
-  listService(filter: { userId?: number }): Promise<Token[]>;
+  /**
+   * A page of tokens, filtered, searched and sorted in the database, each order served by an
+   * index. Keyset pages never skip or repeat a row while rows are inserted or deleted between them.
+   */
+  list(query: TokenQuery): Promise<ListPage<Token>>;
   /** Every token, of every user, in id order (the access review). */
   listAll(): Promise<Token[]>;
   /**
@@ -257,6 +263,26 @@ export interface TokenStore {
   /** Drops daily counts before `beforeDay` and clients last seen before `before`; returns how many rows went. */
   pruneUsage(beforeDay: string, before: Date): Promise<number>;
   countByState(now: Date): Promise<{ active: number; revoked: number; expired: number }>;
+}
+
+export type TokenSort = 'id' | 'created' | 'name';
+
+/** Whose tokens a list shows. */
+export type TokenScope =
+  /** One user's tokens. */
+  | { ownerId: number }
+  /** Every service token, or those of one service account. */
+  | { service: true; ownerId?: number }
+  /** A user's own tokens and every service token (an Admin's "All tokens"). */
+  | { ownOrServiceOf: number };
+
+/**
+ * Default order: newest first (`created` descending). `search` is a case-insensitive prefix of
+ * the token's name (a range of the name index, whatever the order).
+ */
+export interface TokenQuery extends ListRequest<TokenSort> {
+  scope: TokenScope;
+  search?: string;
 }
 
 export interface DatastoreQuery extends PageRequest {
@@ -327,7 +353,8 @@ export interface ConnectionStore {
   delete(id: number): Promise<void>;
 }
 
-export interface AuditQuery extends PageRequest {
+/** Newest first (keyset on id). */
+export interface AuditQuery extends ListRequest<'id'> {
   actorUserId?: number;
   actorTokenId?: number;
   action?: string;
@@ -339,7 +366,7 @@ export interface AuditQuery extends PageRequest {
 
 export interface AuditStore {
   append(events: readonly NewAuditEvent[]): Promise<void>;
-  list(query: AuditQuery): Promise<Page<AuditEvent>>;
+  list(query: AuditQuery): Promise<ListPage<AuditEvent>>;
 }
 
 export interface Session {

@@ -1,8 +1,8 @@
-import type { AuditEvent, AuditOutcome, AuditQuery, AuditStore, NewAuditEvent, Page } from '@gatehouse/core';
-import type { Kysely } from 'kysely';
+import type { AuditEvent, AuditOutcome, AuditQuery, AuditStore, ListPage, NewAuditEvent } from '@gatehouse/core';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import { toDate, type DialectTraits } from './dialect.js';
-import { pageOf } from './rows.js';
-import type { Database } from './schema.js';
+import { keysetPage } from './keyset.js';
+import type { AuditEventsTable, Database } from './schema.js';
 
 /** The row of an audit event (shared with stores that write one in their own transaction). */
 export function auditRow(traits: DialectTraits, e: NewAuditEvent) {
@@ -34,7 +34,7 @@ export class KyselyAuditStore implements AuditStore {
       .execute();
   }
 
-  async list(q: AuditQuery): Promise<Page<AuditEvent>> {
+  async list(q: AuditQuery): Promise<ListPage<AuditEvent>> {
     let base = this.db.selectFrom('audit_events');
     if (q.actorUserId !== undefined) base = base.where('actor_user_id', '=', q.actorUserId);
     if (q.actorTokenId !== undefined) base = base.where('actor_token_id', '=', q.actorTokenId);
@@ -42,11 +42,8 @@ export class KyselyAuditStore implements AuditStore {
     if (q.since !== undefined) base = base.where('at', '>=', this.traits.time(q.since));
     if (q.until !== undefined) base = base.where('at', '<', this.traits.time(q.until));
     if (q.afterId !== undefined) base = base.where('id', '>', q.afterId);
-    const [rows, count] = await Promise.all([
-      base.selectAll().orderBy('id', 'desc').limit(q.limit).offset(q.offset).execute(),
-      base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-    ]);
-    return pageOf(
+    const order = { key: null, id: sql.ref<number>('id'), desc: q.sort?.desc ?? true };
+    return keysetPage(this.db, base, (b) => b.selectAll(), order, q, (r: Selectable<AuditEventsTable>) => r.id, (rows) =>
       rows.map((r) => ({
         id: r.id,
         at: toDate(r.at),
@@ -60,7 +57,6 @@ export class KyselyAuditStore implements AuditStore {
         outcome: r.outcome as AuditOutcome,
         details: r.details ? (JSON.parse(r.details) as Record<string, unknown>) : null,
       })),
-      count.n,
     );
   }
 }

@@ -1,4 +1,5 @@
 import { DomainError } from '@gatehouse/core';
+import { sql, type RawBuilder } from 'kysely';
 
 /**
  * What differs between SQLite and PostgreSQL, as data: the store code is written once against
@@ -12,6 +13,17 @@ export interface DialectTraits {
   time(d: Date): string | Date;
   /** Case-insensitive LIKE. */
   ilike: 'like' | 'ilike';
+  /**
+   * A column's text lowercased, in an order that matches byte order (so that a prefix is a range
+   * of an index on this very expression). SQLite lowercases ASCII only; PostgreSQL, Unicode.
+   */
+  folded(column: string): RawBuilder<string>;
+  /**
+   * A column in a condition that must not choose the plan's index: SQLite picks an index for
+   * every term it can (then sorts what it found), so the term is written `+column`, which it
+   * does not index; PostgreSQL weighs the terms by its statistics and gets the column as is.
+   */
+  unindexed(column: string): RawBuilder<unknown>;
   isUniqueViolation(e: unknown): boolean;
   /** The database cannot be reached (as opposed to a bad query). */
   isUnavailable(e: unknown): boolean;
@@ -25,6 +37,8 @@ export const sqliteTraits: DialectTraits = {
   bool: (v) => (v ? 1 : 0),
   time: (d) => d.toISOString(),
   ilike: 'like',
+  folded: (column) => sql<string>`lower(${sql.ref(column)})`,
+  unindexed: (column) => sql`+${sql.ref(column)}`,
   isUniqueViolation: (e) => code(e) === 'SQLITE_CONSTRAINT_UNIQUE' || code(e) === 'SQLITE_CONSTRAINT_PRIMARYKEY',
   isUnavailable: (e) => ['SQLITE_BUSY', 'SQLITE_CANTOPEN', 'SQLITE_IOERR', 'SQLITE_FULL'].some((c) => code(e)?.startsWith(c)),
 };
@@ -37,6 +51,8 @@ export const postgresTraits: DialectTraits = {
   bool: (v) => v,
   time: (d) => d,
   ilike: 'ilike',
+  folded: (column) => sql<string>`(lower(${sql.ref(column)}) collate "C")`,
+  unindexed: (column) => sql.ref(column),
   isUniqueViolation: (e) => code(e) === '23505',
   isUnavailable: (e) => {
     const c = code(e);

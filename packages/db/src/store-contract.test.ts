@@ -1,4 +1,4 @@
-import { DomainError, PUBLIC_TEAM, type NewToken, type Revocation, type UserRef } from '@gatehouse/core';
+import { DomainError, PUBLIC_TEAM, type NewToken, type Revocation, type TokenScope, type UserRef } from '@gatehouse/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { OpenedStore } from './open-store.js';
 import { DIALECTS, freshStore } from './test-support/test-databases.js';
@@ -85,12 +85,12 @@ describe.each(DIALECTS)('store contract on $kind', ({ kind, available }) => {
     it('lists with type filter, search and paging', async () => {
       for (const n of ['a1@x.io', 'a2@x.io', 'b1@x.io']) await user(n);
       await user('robot@service', { type: 'Service' });
-      const page = await store.users.list({ offset: 0, limit: 2, type: 'Human' });
+      const page = await store.users.list({ limit: 2, type: 'Human' });
       expect(page.total).toBe(3);
       expect(page.items.map((u) => u.userId)).toEqual(['a1@x.io', 'a2@x.io']);
-      const search = await store.users.list({ offset: 0, limit: 10, search: 'A2' });
+      const search = await store.users.list({ limit: 10, search: 'A2' });
       expect(search.items.map((u) => u.userId)).toEqual(['a2@x.io']);
-      expect((await store.users.list({ offset: 0, limit: 10, type: 'Service' })).items.map((u) => u.userId)).toEqual(['robot@service']);
+      expect((await store.users.list({ limit: 10, type: 'Service' })).items.map((u) => u.userId)).toEqual(['robot@service']);
     });
   });
 
@@ -99,7 +99,7 @@ describe.each(DIALECTS)('store contract on $kind', ({ kind, available }) => {
       const [a, b] = await Promise.all([store.teams.ensurePublic(T0), store.teams.ensurePublic(T0)]);
       expect(a.id).toBe(publicId);
       expect(b.id).toBe(publicId);
-      expect((await store.teams.list({ offset: 0, limit: 10 })).total).toBe(1);
+      expect((await store.teams.list({ limit: 10 })).total).toBe(1);
     });
 
     it('creates with members, renames, sets members, refuses duplicate names, deletes', async () => {
@@ -173,7 +173,7 @@ describe.each(DIALECTS)('store contract on $kind', ({ kind, available }) => {
       });
       const t = await store.tokens.create(tokenInput(a, 'ci'), event);
       await expectCode(store.tokens.create(tokenInput(a, 'ci'), event), 'NAME_TAKEN');
-      const events = await store.audit.list({ offset: 0, limit: 10, action: 'token.created', actorUserId: a.id });
+      const events = await store.audit.list({ limit: 10, action: 'token.created', actorUserId: a.id });
       expect(events.items.map((e) => [e.targetId, e.ip, e.details])).toEqual([[String(t.id), '10.0.0.1', { name: 'ci' }]]);
     });
 
@@ -234,9 +234,11 @@ describe.each(DIALECTS)('store contract on $kind', ({ kind, available }) => {
       const s = await user('s@service', { type: 'Service' });
       await store.tokens.create(tokenInput(h, 'mine', { type: 'Personal' }));
       await store.tokens.create(tokenInput(s, 'svc'));
-      expect((await store.tokens.listByUser(h.id)).map((t) => t.name)).toEqual(['mine']);
-      expect((await store.tokens.listService({})).map((t) => t.name)).toEqual(['svc']);
-      expect(await store.tokens.listService({ userId: h.id })).toEqual([]);
+      const names = async (scope: TokenScope) => (await store.tokens.list({ scope, limit: 10 })).items.map((t) => t.name);
+      expect(await names({ ownerId: h.id })).toEqual(['mine']);
+      expect(await names({ service: true })).toEqual(['svc']);
+      expect(await names({ service: true, ownerId: h.id })).toEqual([]);
+      expect((await names({ ownOrServiceOf: h.id })).sort()).toEqual(['mine', 'svc']);
     });
 
     it('records usage in batches and never moves last_used back', async () => {
@@ -416,9 +418,9 @@ describe.each(DIALECTS)('store contract on $kind', ({ kind, available }) => {
         throw new Error('boom');
       }).catch((e: unknown) => e);
       expect((failure as Error).message).toBe('boom');
-      expect((await store.tokens.listByUser(u.id)).map((t) => t.name)).toEqual(['kept']);
+      expect((await store.tokens.list({ scope: { ownerId: u.id }, limit: 100 })).items.map((t) => t.name)).toEqual(['kept']);
       expect((await store.users.findById(u.id))?.name).toBe('tx@x.io');
-      expect((await store.audit.list({ offset: 0, limit: 10, action: 'never' })).total).toBe(0);
+      expect((await store.audit.list({ limit: 10, action: 'never' })).total).toBe(0);
       // A domain error from a store inside the transaction comes out as itself.
       await expectCode(store.transaction((tx) => tx.tokens.create(tokenInput(u, 'kept'))), 'NAME_TAKEN');
     });
@@ -451,14 +453,14 @@ describe.each(DIALECTS)('store contract on $kind', ({ kind, available }) => {
       const attempt = (i: number) =>
         store.transaction(async (tx) => {
           await tx.lock('contract-guard');
-          const n = (await tx.tokens.listByUser(u.id)).length;
+          const n = (await tx.tokens.list({ scope: { ownerId: u.id }, limit: 100 })).items.length;
           if (n > 0) throw new DomainError('NAME_TAKEN', 'already one');
           await new Promise((resolve) => setTimeout(resolve, 5));
           await tx.tokens.create(tokenInput(u, `winner-${i}`));
         });
       const results = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => attempt(i)));
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-      expect(await store.tokens.listByUser(u.id)).toHaveLength(1);
+      expect((await store.tokens.list({ scope: { ownerId: u.id }, limit: 100 })).items).toHaveLength(1);
     });
   });
 
@@ -470,10 +472,10 @@ describe.each(DIALECTS)('store contract on $kind', ({ kind, available }) => {
         { ...base, at: later(2), actorUserId: 2, action: 'token.revoked' },
         { ...base, at: later(3), actorUserId: 1, action: 'token.revoked' },
       ]);
-      const mine = await store.audit.list({ offset: 0, limit: 10, actorUserId: 1 });
+      const mine = await store.audit.list({ limit: 10, actorUserId: 1 });
       expect(mine.items.map((e) => e.action)).toEqual(['token.revoked', 'token.created']);
       expect(mine.items[0]?.details).toEqual({ a: 1 });
-      expect((await store.audit.list({ offset: 0, limit: 10, action: 'token.revoked', since: later(3) })).total).toBe(1);
+      expect((await store.audit.list({ limit: 10, action: 'token.revoked', since: later(3) })).total).toBe(1);
     });
 
     it('finds sessions until they expire, and deletes them per user', async () => {

@@ -1,8 +1,9 @@
-import { DomainError, notFound, PUBLIC_TEAM, type Page, type Team, type TeamQuery, type TeamScimPatch, type TeamStore, type UserRef } from '@gatehouse/core';
-import type { Kysely, Selectable } from 'kysely';
+import { DomainError, notFound, PUBLIC_TEAM, type ListPage, type Team, type TeamQuery, type TeamScimPatch, type TeamStore, type UserRef } from '@gatehouse/core';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import { toDate, toDateOrNull, type DialectTraits } from './dialect.js';
+import { keysetPage } from './keyset.js';
 import { atomically } from './prepared.js';
-import { pageOf, userRef } from './rows.js';
+import { userRef } from './rows.js';
 import type { Database, TeamsTable } from './schema.js';
 
 const teamFields = (r: Selectable<TeamsTable>): Omit<Team, 'users'> => ({
@@ -50,14 +51,11 @@ export class KyselyTeamStore implements TeamStore {
     return rows.map((r) => ({ ...teamFields(r), users: [] }));
   }
 
-  async list(q: TeamQuery): Promise<Page<Team>> {
+  async list(q: TeamQuery): Promise<ListPage<Team>> {
     let base = this.db.selectFrom('teams');
     if (q.search) base = base.where((eb) => eb(eb.ref('name'), this.traits.ilike, eb.val(`%${q.search}%`)));
-    const [rows, count] = await Promise.all([
-      base.selectAll().orderBy('id').limit(q.limit).offset(q.offset).execute(),
-      base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-    ]);
-    return pageOf(await this.#withMembers(rows), count.n);
+    const order = { key: null, id: sql.ref<number>('id'), desc: q.sort?.desc ?? false };
+    return keysetPage(this.db, base, (b) => b.selectAll(), order, q, (r: Selectable<TeamsTable>) => r.id, (rows) => this.#withMembers(rows));
   }
 
   #nameTaken(name: string | undefined) {

@@ -1,10 +1,11 @@
 import {
-  DomainError, notFound, type NewAuditEvent, type NewToken, type Revocation, type RevokeReason, type Token, type TokenAuthRecord, type TokenPatch,
-  type Scope, type TokenClient, type TokenStore, type TokenType, type TokenUsage, type TokenUsageReport, type UsageSummary,
+  DomainError, notFound, type ListPage, type NewAuditEvent, type NewToken, type Revocation, type RevokeReason, type Token, type TokenAuthRecord, type TokenPatch,
+  type Scope, type TokenClient, type TokenQuery, type TokenStore, type TokenType, type TokenUsage, type TokenUsageReport, type UsageSummary,
 } from '@gatehouse/core';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { auditRow } from './audit-store.js';
 import { toBool, toDate, toDateOrNull, type DialectTraits } from './dialect.js';
+import { keysetPage, type KeysetOrder } from './keyset.js';
 import { LookupBatcher } from './lookup-batcher.js';
 import { atomically, insertRow, type PreparedQueries } from './prepared.js';
 import { userRef } from './rows.js';
@@ -258,14 +259,16 @@ export class KyselyTokenStore implements TokenStore {
   }
 
   #select() {
-    return this.db
-      .selectFrom('tokens as t')
-      .innerJoin('users as u', 'u.id', 't.user_id')
-      .select([
-        't.id', 't.name', 't.token_type', 't.scim_endpoints_only', 't.expiration', 't.created', 't.created_by_id',
-        't.last_used', 't.last_used_ip', 't.revoked_at', 't.revoked_by_id', 't.revoke_reason', 't.scopes', 't.allowed_ips', 'u.id as u_id', 'u.user_id as u_user_id', 'u.name as u_name',
-        'u.user_type as u_type',
-      ]);
+    return this.#columns(this.db.selectFrom('tokens as t').innerJoin('users as u', 'u.id', 't.user_id'));
+  }
+
+  /** The columns of a Token (TokenRow), from `tokens as t` joined with its `users as u`. */
+  #columns(q: any) {
+    return q.select([
+      't.id', 't.name', 't.token_type', 't.scim_endpoints_only', 't.expiration', 't.created', 't.created_by_id',
+      't.last_used', 't.last_used_ip', 't.revoked_at', 't.revoked_by_id', 't.revoke_reason', 't.scopes', 't.allowed_ips', 'u.id as u_id', 'u.user_id as u_user_id', 'u.name as u_name',
+      'u.user_type as u_type',
+    ]);
   }
 
   #map = (r: TokenRow): Token => ({
@@ -366,14 +369,33 @@ export class KyselyTokenStore implements TokenStore {
     return this.#authByHash.load(tokenHash);
   }
 
-  async listByUser(userId: number): Promise<Token[]> {
-    return (await this.#select().where('t.user_id', '=', userId).orderBy('t.id').execute()).map(this.#map);
-  }
-
-  async listService(filter: { userId?: number }): Promise<Token[]> {
-    let q = this.#select().where('t.token_type', '=', 'Service');
-    if (filter.userId !== undefined) q = q.where('t.user_id', '=', filter.userId);
-    return (await q.orderBy('t.id').execute()).map(this.#map);
+  async list(q: TokenQuery): Promise<ListPage<Token>> {
+    let base = this.db.selectFrom('tokens as t');
+    const scope = q.scope;
+    if ('ownOrServiceOf' in scope) {
+      // Nearly every token matches: the plan is the order's index, filtered as it is read, not
+      // the user and type indexes merged into a set sorted whole (300 ms at 50,000 rows on SQLite).
+      const [type, owner] = [this.traits.unindexed('t.token_type'), this.traits.unindexed('t.user_id')];
+      base = base.where(sql<boolean>`(${type} = 'Service' or ${owner} = ${scope.ownOrServiceOf})`);
+    } else {
+      // Every service token in id order (the streamed arrays): the primary key's range, filtered
+      // as read, not the type index's million entries sorted by id.
+      const byIdOnly = q.sort?.by === 'id' && scope.ownerId === undefined;
+      if ('service' in scope) base = base.where(sql<boolean>`${byIdOnly ? this.traits.unindexed('t.token_type') : sql.ref('t.token_type')} = 'Service'`);
+      if (scope.ownerId !== undefined) base = base.where('t.user_id', '=', scope.ownerId);
+    }
+    const name = this.traits.folded('t.name');
+    if (q.search) {
+      // A prefix is the range [prefix, prefix + the last code point) of the folded name.
+      base = base.where(sql<boolean>`${name} >= lower(${q.search}) and ${name} < lower(${q.search}) || ${'\u{10FFFF}'}`);
+    }
+    const sort = q.sort ?? { by: 'created', desc: true };
+    const order: KeysetOrder = {
+      key: sort.by === 'id' ? null : sort.by === 'name' ? name : sql.ref('t.created'),
+      id: sql.ref('t.id'),
+      desc: sort.desc,
+    };
+    return keysetPage(this.db, base, (b) => this.#columns(b.innerJoin('users as u', 'u.id', 't.user_id')), order, q, (r: TokenRow) => r.id, (rows) => rows.map(this.#map));
   }
 
   async listAll(): Promise<Token[]> {

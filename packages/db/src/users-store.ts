@@ -1,10 +1,12 @@
-import { DomainError, notFound, type NewUser, type OidcIdentity, type PageRequest, type scim, type Page, type User, type UserPatch, type UserQuery, type UserStore } from '@gatehouse/core';
+import { DomainError, notFound, type ListPage, type NewUser, type OidcIdentity, type PageRequest, type scim, type Page, type User, type UserPatch, type UserQuery, type UserStore } from '@gatehouse/core';
 import { sql, type Kysely } from 'kysely';
 import { scimHumans, scimUserCondition } from './scim-user-filter.js';
 import type { DialectTraits } from './dialect.js';
+import { keysetPage } from './keyset.js';
 import { atomically, type PreparedQueries, type PreparedQuery } from './prepared.js';
 import { emailsToColumn, pageOf, userFromRow, usersFromRows, teamsOfUsers } from './rows.js';
 import type { Database } from './schema.js';
+import type { UserRow } from './rows.js';
 
 /** A user and their teams in one statement, one row per team (in team order). */
 const USER_BY_ID = `
@@ -95,7 +97,7 @@ export class KyselyUserStore implements UserStore {
     return usersFromRows(this.db, rows);
   }
 
-  async list(q: UserQuery): Promise<Page<User>> {
+  async list(q: UserQuery): Promise<ListPage<User>> {
     let base = this.db.selectFrom('users');
     if (q.type) base = base.where('user_type', '=', q.type);
     if (q.active !== undefined) base = base.where('active', '=', this.traits.bool(q.active));
@@ -110,11 +112,8 @@ export class KyselyUserStore implements UserStore {
         ]),
       );
     }
-    const [rows, count] = await Promise.all([
-      base.selectAll().orderBy('id').limit(q.limit).offset(q.offset).execute(),
-      base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-    ]);
-    return pageOf(await usersFromRows(this.db, rows), count.n);
+    const order = { key: null, id: sql.ref<number>('id'), desc: q.sort?.desc ?? false };
+    return keysetPage(this.db, base, (b) => b.selectAll(), order, q, (r: UserRow) => r.id, (rows) => usersFromRows(this.db, rows));
   }
 
   async listScim(filter: ScimFilter | undefined, page: PageRequest): Promise<Page<User>> {

@@ -1,7 +1,7 @@
 import { GatehouseApiError, GatehouseUnreachableError } from './errors.js';
 import type {
-  AuditEvent, AuditQuery, CreatedToken, CreateHumanInput, CreateServiceAccountInput, CreateTokenInput, Connection, ConnectionInput, Datastore,
-  DatastoreInput, DatastoreQuery, Introspection, LeakReportItem, LeakVerdict, Me, Page, PageParams, Team, TeamInput, Token, UpdateUserInput, User,
+  AuditEvent, AuditQuery, CreatedToken, CreateHumanInput, CreateServiceAccountInput, CreateTokenInput, Connection, ConnectionInput, CursorPage, Datastore,
+  DatastoreInput, DatastoreQuery, Introspection, LeakReportItem, LeakVerdict, Me, Page, PageParams, Team, TeamInput, Token, TokenListQuery, UpdateUserInput, User,
   UserListing, UserType,
 } from './types.js';
 
@@ -18,6 +18,13 @@ export interface ClientOptions {
 }
 
 type Query = Record<string, string | number | boolean | string[] | undefined>;
+
+/** What `paginate` asks a list for: a page number and size, and the cursor once the list gave one. */
+export interface PageWindow {
+  page: number;
+  size: number;
+  cursor?: string;
+}
 
 /** Normalises "https://host/", "https://host/api" → "https://host". */
 export function baseUrlOf(url: string): string {
@@ -94,22 +101,30 @@ export class GatehouseClient {
    * @example for await (const u of gh.paginate((p) => gh.users.list({ ...p, type: 'Service' }))) console.log(u.user_id);
    */
   async *paginate<T>(
-    list: (p: Required<PageParams>) => Promise<Page<T>>,
+    list: (p: PageWindow) => Promise<Page<T>>,
     opts: { size?: number; onPage?: (fetched: number, total: number) => void } = {},
   ): AsyncGenerator<T> {
     const size = opts.size ?? 100;
     let fetched = 0;
+    let cursor: string | undefined;
     for (let page = 1; ; page++) {
-      const p = await list({ page, size });
+      const p = await list({ page, size, ...(cursor !== undefined ? { cursor } : {}) });
       fetched += p.items.length;
       opts.onPage?.(fetched, p.total);
       yield* p.items;
+      // Lists with cursors: follow them (deep pages cost what the first does).
+      if ('next_cursor' in p) {
+        const next = (p as CursorPage<T>).next_cursor;
+        if (next === null || p.items.length === 0) return;
+        cursor = next;
+        continue;
+      }
       if (p.items.length === 0 || page * size >= p.total) return;
     }
   }
 
   /** Collects `paginate` into an array. */
-  async listAll<T>(list: (p: Required<PageParams>) => Promise<Page<T>>, opts: { size?: number; onPage?: (fetched: number, total: number) => void } = {}): Promise<T[]> {
+  async listAll<T>(list: (p: PageWindow) => Promise<Page<T>>, opts: { size?: number; onPage?: (fetched: number, total: number) => void } = {}): Promise<T[]> {
     const all: T[] = [];
     for await (const item of this.paginate(list, opts)) all.push(item);
     return all;
@@ -145,7 +160,7 @@ export class GatehouseClient {
 
   readonly users = {
     /** Manager+. */
-    list: (q: PageParams & { type?: UserType; search?: string } = {}): Promise<Page<User>> => this.request('GET', '/api/users', { query: { ...q } }),
+    list: (q: PageParams & { type?: UserType; search?: string } = {}): Promise<CursorPage<User>> => this.request('GET', '/api/users', { query: { ...q } }),
     /** Manager+: a light list, e.g. `{type: 'Service'}`. */
     listing: (q: { type?: UserType; search?: string } = {}): Promise<UserListing[]> => this.request('GET', '/api/users/listing', { query: { ...q } }),
     get: (id: number): Promise<User> => this.request('GET', `/api/users/${id}`),
@@ -162,14 +177,14 @@ export class GatehouseClient {
 
   /** Service accounts: users of type Service. */
   readonly serviceAccounts = {
-    list: (q: PageParams & { search?: string } = {}): Promise<Page<User>> => this.users.list({ ...q, type: 'Service' }),
+    list: (q: PageParams & { search?: string } = {}): Promise<CursorPage<User>> => this.users.list({ ...q, type: 'Service' }),
     create: (input: CreateServiceAccountInput): Promise<User> => this.users.createServiceAccount(input),
     /** Deactivates it and revokes its tokens (no orphaned tokens). */
     delete: (id: number): Promise<void> => this.users.deactivate(id),
   };
 
   readonly teams = {
-    list: (q: PageParams & { search?: string } = {}): Promise<Page<Team>> => this.request('GET', '/api/teams', { query: { ...q } }),
+    list: (q: PageParams & { search?: string } = {}): Promise<CursorPage<Team>> => this.request('GET', '/api/teams', { query: { ...q } }),
     get: (id: number): Promise<Team> => this.request('GET', `/api/teams/${id}`),
     create: (input: TeamInput & { name: string }): Promise<Team> => this.request('POST', '/api/teams', { body: input }),
     update: (id: number, patch: TeamInput): Promise<Team> => this.request('PUT', `/api/teams/${id}`, { body: patch }),
@@ -179,10 +194,16 @@ export class GatehouseClient {
   readonly tokens = {
     /** The secret is in `bearer_token`, in this response only. */
     create: (input: CreateTokenInput): Promise<CreatedToken> => this.request('POST', '/api/user-tokens', { body: input }),
-    /** The caller's own tokens (a plain array). */
+    /** The caller's own tokens (a plain array, as the reference API). */
     list: (): Promise<Token[]> => this.request('GET', '/api/user-tokens'),
-    /** Admin: every service token, or one service account's. */
+    /** Admin: every service token, or one service account's (a plain array). */
     listService: (q: { user_id?: number } = {}): Promise<Token[]> => this.request('GET', '/api/user-tokens/service', { query: { ...q } }),
+    /** A page of the caller's own tokens; `include_service` (Admin) adds every service token. */
+    page: (q: TokenListQuery & { include_service?: boolean } = {}): Promise<CursorPage<Token>> =>
+      this.request('GET', '/api/user-tokens', { query: { size: 50, ...q } }),
+    /** Admin: a page of the service tokens, or of one service account's. */
+    servicePage: (q: TokenListQuery & { user_id?: number } = {}): Promise<CursorPage<Token>> =>
+      this.request('GET', '/api/user-tokens/service', { query: { size: 50, ...q } }),
     get: (id: number): Promise<Token> => this.request('GET', `/api/user-tokens/${id}`),
     revoke: (id: number): Promise<Token> => this.request('PUT', `/api/user-tokens/${id}`, { body: { revoke: true } }),
     restore: (id: number): Promise<Token> => this.request('PUT', `/api/user-tokens/${id}`, { body: { revoke: false } }),
@@ -214,6 +235,6 @@ export class GatehouseClient {
 
   readonly audit = {
     /** Admin: newest first. */
-    list: (q: AuditQuery = {}): Promise<Page<AuditEvent>> => this.request('GET', '/api/audit-events', { query: { ...q } }),
+    list: (q: AuditQuery = {}): Promise<CursorPage<AuditEvent>> => this.request('GET', '/api/audit-events', { query: { ...q } }),
   };
 }

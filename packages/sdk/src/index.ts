@@ -1,7 +1,7 @@
 export * from './roles.js';
 export * from './types.js';
 export * from './errors.js';
-export { GatehouseClient, baseUrlOf, type ClientOptions } from './client.js';
+export { GatehouseClient, baseUrlOf, type ClientOptions, type PageWindow } from './client.js';
 export * from './verify.js';
 export * from './middleware.js';
 /** Finding Gatehouse tokens in text (the pattern SECURITY.md publishes): core's module that imports nothing. */

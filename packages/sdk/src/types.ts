@@ -141,6 +141,18 @@ export interface Page<T> {
   size: number;
 }
 
+/**
+ * The paged shape of lists that may be long (tokens, users, teams, the audit log): a Page with
+ * cursors. `total` is exact up to 10,000, then a lower bound (`total_exact: false`). Pass
+ * `next_cursor` (or `prev_cursor`, or `"last"`) back as `cursor` to move: as fast deep in the
+ * list as at its start, and nothing skipped or repeated while rows come and go.
+ */
+export interface CursorPage<T> extends Page<T> {
+  total_exact: boolean;
+  next_cursor: string | null;
+  prev_cursor: string | null;
+}
+
 export interface ErrorBody {
   detail: string;
   code: string;
@@ -172,6 +184,14 @@ export interface Introspection {
 export interface PageParams {
   page?: number;
   size?: number;
+  /** A `next_cursor`/`prev_cursor` of the same list, or `"last"` (lists with cursors; `page` is then ignored). */
+  cursor?: string;
+}
+
+/** Paged token lists: `search` is a name prefix (any case); `sort` defaults to `-created`. */
+export interface TokenListQuery extends PageParams {
+  search?: string;
+  sort?: 'created' | '-created' | 'name' | '-name';
 }
 
 export interface CreateServiceAccountInput {

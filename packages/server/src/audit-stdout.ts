@@ -21,12 +21,12 @@ export class AuditStdout {
   /** Writes the events committed since the last call (the first call only remembers where the log ends). */
   async follow(): Promise<void> {
     if (this.#lastId === undefined) {
-      this.#lastId = (await this.audit.list({ offset: 0, limit: 1 })).items[0]?.id ?? 0;
+      this.#lastId = (await this.audit.list({ limit: 1 })).items[0]?.id ?? 0;
       return;
     }
     const fresh: AuditEvent[] = [];
     for (let offset = 0; ; offset += PAGE) {
-      const page = await this.audit.list({ afterId: this.#lastId, offset, limit: PAGE });
+      const page = await this.audit.list({ afterId: this.#lastId, seek: { offset }, limit: PAGE, total: false });
       fresh.push(...page.items);
       if (page.items.length < PAGE) break;
     }

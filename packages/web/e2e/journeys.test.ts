@@ -320,7 +320,8 @@ describe.skipIf(missing !== null)('browser journeys', () => {
     await page.getByText('Service tokens', { exact: true }).click();
     expect(await page.getByRole('radio', { name: 'Service tokens' }).isChecked()).toBe(true);
     await tokenRow('svc-token-prod').getByText('Active').waitFor();
-    expect(await tokenRow('laptop-cli').count()).toBe(0);
+    // The server answers the Service page (the previous page stays, dimmed, until then).
+    await tokenRow('laptop-cli').waitFor({ state: 'detached' });
     await page.getByText('All tokens', { exact: true }).click();
     await tokenRow('laptop-cli').waitFor();
     await screenshotBoth(page, '13-tokens-list');

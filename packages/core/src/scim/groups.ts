@@ -53,7 +53,7 @@ export async function scimGetGroup(s: ScimScope, id: string): Promise<ScimResour
 
 export async function scimListGroups(s: ScimScope, query: ScimListQuery): Promise<ScimListResponse> {
   allowed(s);
-  const teams = (await s.deps.store.teams.list({ offset: 0, limit: 1_000_000 })).items;
+  const teams = (await s.deps.store.teams.list({ limit: 1_000_000 })).items;
   return listResponse(teams.map((t) => teamToScim(t, s.baseUrl)), 'Group', query);
 }
 

@@ -1,3 +1,4 @@
+import type { Seek } from '../listing.js';
 import type { Actor } from '../auth/principal.js';
 import type { Deps } from '../deps.js';
 import type { Token, TokenType, User } from '../model.js';
@@ -71,9 +72,11 @@ function violations(deps: Deps, token: Token, owner: User, status: AccessReviewR
 async function allUsers(deps: Deps): Promise<User[]> {
   const users: User[] = [];
   const size = 1000;
-  for (let offset = 0; ; offset += size) {
-    const page = await deps.store.users.list({ offset, limit: size });
+  // Followed by cursor: every page costs what the first does.
+  for (let seek: Seek = { offset: 0 }; ; ) {
+    const page = await deps.store.users.list({ seek, limit: size, total: false });
     users.push(...page.items);
-    if (page.items.length < size || users.length >= page.total) return users;
+    if (!page.next) return users;
+    seek = { after: page.next };
   }
 }

@@ -2,12 +2,13 @@ import type { Actor } from '../auth/principal.js';
 import { commitChange, type Change } from '../change.js';
 import type { Deps } from '../deps.js';
 import { DomainError, invalidInput, notFound } from '../errors.js';
-import { PUBLIC_TEAM, type Page, type PageRequest, type Team } from '../model.js';
+import { PUBLIC_TEAM, type Team } from '../model.js';
+import type { ListPage } from '../listing.js';
 import { requirePermission } from '../policies.js';
-import type { StoreTransaction } from '../ports.js';
+import type { StoreTransaction, TeamQuery } from '../ports.js';
 import { normaliseName } from '../names.js';
 
-export function listTeams(deps: Deps, actor: Actor, query: PageRequest & { search?: string }): Promise<Page<Team>> {
+export function listTeams(deps: Deps, actor: Actor, query: TeamQuery): Promise<ListPage<Team>> {
   requirePermission(actor, 'viewUsersAndTeams', 'list teams');
   return deps.store.teams.list(query);
 }

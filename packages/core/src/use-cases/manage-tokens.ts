@@ -5,7 +5,8 @@ import type { Deps } from '../deps.js';
 import { DomainError, invalidInput, notFound } from '../errors.js';
 import type { RevokeReason, Token } from '../model.js';
 import { canSeeToken, requirePermission, requireTokenAction } from '../policies.js';
-import type { StoreTransaction, TokenPatch } from '../ports.js';
+import type { StoreTransaction, TokenPatch, TokenQuery, TokenSort } from '../ports.js';
+import type { ListPage, ListRequest, Seek } from '../listing.js';
 import { parseAllowedIps } from '../tokens/ip-allowlist.js';
 import { hashToken, mintJwt } from '../tokens/jwt.js';
 import { expirationFor, type CreatedToken } from './create-token.js';
@@ -22,13 +23,49 @@ async function visibleToken(store: Pick<StoreTransaction, 'tokens'>, actor: Acto
   return token;
 }
 
-export function listOwnTokens(deps: Deps, actor: Actor): Promise<Token[]> {
-  return deps.store.tokens.listByUser(actor.principal.user.id);
+/** Which tokens a list shows: the caller's own, every service token (Admin), or both (Admin). */
+export type TokenListScope = 'own' | 'service' | 'all';
+
+export interface TokenListInput extends ListRequest<TokenSort> {
+  scope: TokenListScope;
+  /** With `service`: the tokens of this service account only. */
+  serviceAccountId?: number;
+  search?: string;
 }
 
-export function listServiceTokens(deps: Deps, actor: Actor, filter: { userId?: number }): Promise<Token[]> {
+function tokenQuery(actor: Actor, input: Omit<TokenListInput, keyof ListRequest>): Omit<TokenQuery, keyof ListRequest> {
+  const me = actor.principal.user.id;
+  const search = input.search ? { search: input.search } : {};
+  if (input.scope === 'own') return { scope: { ownerId: me }, ...search };
   requirePermission(actor, 'manageServiceTokens', 'list service tokens');
-  return deps.store.tokens.listService(filter);
+  if (input.scope === 'all') return { scope: { ownOrServiceOf: me }, ...search };
+  return { scope: { service: true, ...(input.serviceAccountId !== undefined ? { ownerId: input.serviceAccountId } : {}) }, ...search };
+}
+
+/** A page of the tokens the actor may list (SPEC §3; service tokens: Admin). */
+export function listTokens(deps: Deps, actor: Actor, input: TokenListInput): Promise<ListPage<Token>> {
+  const { limit, seek, sort, ...filter } = input;
+  return deps.store.tokens.list({ ...tokenQuery(actor, filter), limit, ...(seek ? { seek } : {}), ...(sort ? { sort } : {}) });
+}
+
+/**
+ * Every token of a list in id order, a page of `batch` at a time read from a keyset cursor, so
+ * that memory stays flat whatever the count (the reference API's unpaged arrays). The permission
+ * is checked here, before the first page is read.
+ */
+export function tokenBatches(deps: Deps, actor: Actor, input: Omit<TokenListInput, keyof ListRequest>, batch = 1000): AsyncIterable<Token[]> {
+  const query = tokenQuery(actor, input);
+  return {
+    async *[Symbol.asyncIterator]() {
+      let seek: Seek = { offset: 0 };
+      for (;;) {
+        const page = await deps.store.tokens.list({ ...query, limit: batch, seek, sort: { by: 'id', desc: false }, total: false });
+        if (page.items.length > 0) yield page.items;
+        if (!page.next) return;
+        seek = { after: page.next };
+      }
+    },
+  };
 }
 
 const targetOf = (t: Token) => ({ targetType: 'token', targetId: String(t.id) });

@@ -2,7 +2,8 @@ import type { Actor } from '../auth/principal.js';
 import { commitChange, type Change } from '../change.js';
 import type { Deps } from '../deps.js';
 import { DomainError, invalidInput, notFound } from '../errors.js';
-import { PUBLIC_TEAM, type Page, type TeamRef, type User } from '../model.js';
+import { PUBLIC_TEAM, type TeamRef, type User } from '../model.js';
+import type { ListPage } from '../listing.js';
 import { requirePermission } from '../policies.js';
 import type { StoreTransaction, UserPatch, UserQuery } from '../ports.js';
 import type { Role } from '../roles.js';
@@ -123,7 +124,7 @@ export async function getUser(deps: Deps, actor: Actor, id: number): Promise<Use
   return user;
 }
 
-export function listUsers(deps: Deps, actor: Actor, query: UserQuery): Promise<Page<User>> {
+export function listUsers(deps: Deps, actor: Actor, query: UserQuery): Promise<ListPage<User>> {
   requirePermission(actor, 'viewUsersAndTeams', 'list users');
   return deps.store.users.list(query);
 }

@@ -1,3 +1,4 @@
+import type { Seek } from '../listing.js';
 import type { Actor } from '../auth/principal.js';
 import type { Deps } from '../deps.js';
 import { notFound } from '../errors.js';
@@ -55,7 +56,13 @@ export async function tokenBlastRadius(deps: Deps, actor: Actor, tokenId: number
 export async function userBlastRadius(deps: Deps, actor: Actor, userId: number): Promise<BlastRadius> {
   requirePermission(actor, 'manageUsers', "see what a user's tokens are used for");
   if (!(await deps.store.users.findById(userId))) throw notFound('User');
-  const tokens = await deps.store.tokens.listByUser(userId);
+  const tokens: Token[] = [];
+  for (let seek: Seek = { offset: 0 }; ; ) {
+    const page = await deps.store.tokens.list({ scope: { ownerId: userId }, limit: 1000, seek, sort: { by: 'id', desc: false }, total: false });
+    tokens.push(...page.items);
+    if (!page.next) break;
+    seek = { after: page.next };
+  }
   return blastRadiusOf(deps, tokens.filter((t) => t.revokedAt === null));
 }
 

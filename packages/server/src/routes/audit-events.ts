@@ -1,8 +1,9 @@
-import { listAuditEvents, type AuditQuery } from '@gatehouse/core';
+import { listAuditEvents, type AuditQuery, type ListRequest, type Seek } from '@gatehouse/core';
 import { stringify } from 'csv-stringify/sync';
 import { Type } from 'typebox';
 import { actorOf, type App, type AppContext } from '../http/context.js';
-import { AuditEventSchema, auditEventToWire, errorResponses, Id, iso, PageOf, PageQuery, pageWindow } from '../http/wire.js';
+import { ListPageOf, ListQuery, listPageToWire, windowOf } from '../http/paging.js';
+import { AuditEventSchema, auditEventToWire, errorResponses, Id, iso } from '../http/wire.js';
 
 /** Most events one CSV export carries (newest first); narrow the filters for more. */
 export const AUDIT_CSV_MAX_ROWS = 100_000;
@@ -18,7 +19,7 @@ export async function auditEventsRoutes(app: App, { deps }: AppContext): Promise
       summary: 'List audit events, newest first',
       description: 'Admin. Who did what to which target, when and from where, including refusals. With format=csv, every event the filters select (up to 100,000, not one page) as CSV.',
       querystring: Type.Object({
-        ...PageQuery,
+        ...ListQuery,
         format: Type.Optional(Type.Enum(['json', 'csv'], { default: 'json', description: 'csv: every event the filters select, not one page' })),
         actor_id: Type.Optional(Id({ description: 'numeric id of the acting user' })),
         token_id: Type.Optional(Id({ description: 'id of the token used' })),
@@ -29,7 +30,7 @@ export async function auditEventsRoutes(app: App, { deps }: AppContext): Promise
       response: {
         200: {
           description: 'a page of events, or with format=csv every event selected as text/csv (a header line; details as JSON)',
-          content: { 'application/json': { schema: PageOf(AuditEventSchema) }, 'text/csv': { schema: Type.String() } },
+          content: { 'application/json': { schema: ListPageOf(AuditEventSchema) }, 'text/csv': { schema: Type.String() } },
         },
         ...errorResponses(401, 403, 422),
       },
@@ -37,7 +38,7 @@ export async function auditEventsRoutes(app: App, { deps }: AppContext): Promise
   }, async (request, reply) => {
     const q = request.query;
     const actor = actorOf(request);
-    const filter: Omit<AuditQuery, 'offset' | 'limit'> = {
+    const filter: Omit<AuditQuery, keyof ListRequest> = {
       ...(q.actor_id !== undefined ? { actorUserId: q.actor_id } : {}),
       ...(q.token_id !== undefined ? { actorTokenId: q.token_id } : {}),
       ...(q.action !== undefined ? { action: q.action } : {}),
@@ -46,20 +47,23 @@ export async function auditEventsRoutes(app: App, { deps }: AppContext): Promise
     };
     if (q.format === 'csv') {
       const rows: unknown[][] = [[...CSV_COLUMNS]];
-      for (let offset = 0; offset < AUDIT_CSV_MAX_ROWS; offset += CSV_PAGE) {
-        const page = await listAuditEvents(deps, actor, { ...filter, offset, limit: CSV_PAGE });
+      let seek: Seek | undefined;
+      for (let read = 0; read < AUDIT_CSV_MAX_ROWS; read += CSV_PAGE) {
+        // Followed by cursor: as fast deep in the log as at its start.
+        const page = await listAuditEvents(deps, actor, { ...filter, limit: CSV_PAGE, total: false, ...(seek ? { seek } : {}) });
         for (const e of page.items.map(auditEventToWire)) {
           rows.push(CSV_COLUMNS.map((c) => (c === 'details' ? (e.details ? JSON.stringify(e.details) : '') : (e[c] ?? ''))));
         }
-        if (page.items.length < CSV_PAGE || offset + CSV_PAGE >= page.total) break;
+        if (!page.next) break;
+        seek = { after: page.next };
       }
       return reply
         .type('text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="gatehouse-audit-${iso(deps.clock.now()).slice(0, 10)}.csv"`)
         .send(stringify(rows));
     }
-    const w = pageWindow(q);
-    const page = await listAuditEvents(deps, actor, { ...filter, offset: w.offset, limit: w.limit });
-    return reply.type('application/json; charset=utf-8').send({ items: page.items.map(auditEventToWire), total: page.total, page: w.page, size: w.size });
+    const w = windowOf(q, '-id');
+    const page = await listAuditEvents(deps, actor, { ...filter, ...w.request });
+    return reply.type('application/json; charset=utf-8').send(listPageToWire(page, auditEventToWire, w));
   });
 }

@@ -1,7 +1,8 @@
 import { createTeam, deleteTeam, getTeam, listTeams, updateTeam } from '@gatehouse/core';
 import { Type } from 'typebox';
 import { actorOf, type App, type AppContext } from '../http/context.js';
-import { errorResponses, Id, IdParams, PageOf, PageQuery, pageWindow, TeamSchema, teamToWire } from '../http/wire.js';
+import { ListPageOf, ListQuery, listPageToWire, windowOf } from '../http/paging.js';
+import { errorResponses, Id, IdParams, TeamSchema, teamToWire } from '../http/wire.js';
 
 const TeamBody = {
   description: Type.Optional(Type.Union([Type.String({ maxLength: 1000 }), Type.Null()])),
@@ -15,14 +16,14 @@ export async function teamsRoutes(app: App, { deps }: AppContext): Promise<void>
       operationId: 'listTeams',
       tags: ['teams'],
       summary: 'List teams with their members',
-      description: 'Manager or Admin.',
-      querystring: Type.Object({ ...PageQuery, search: Type.Optional(Type.String({ maxLength: 200 })) }),
-      response: { 200: PageOf(TeamSchema), ...errorResponses(401, 403, 422) },
+      description: 'Manager or Admin. Paginated by page or cursor.',
+      querystring: Type.Object({ ...ListQuery, search: Type.Optional(Type.String({ maxLength: 200 })) }),
+      response: { 200: ListPageOf(TeamSchema), ...errorResponses(401, 403, 422) },
     },
   }, async (request) => {
-    const w = pageWindow(request.query);
-    const page = await listTeams(deps, actorOf(request), { offset: w.offset, limit: w.limit, ...(request.query.search ? { search: request.query.search } : {}) });
-    return { items: page.items.map(teamToWire), total: page.total, page: w.page, size: w.size };
+    const w = windowOf(request.query, 'id');
+    const page = await listTeams(deps, actorOf(request), { ...w.request, ...(request.query.search ? { search: request.query.search } : {}) });
+    return listPageToWire(page, teamToWire, w);
   });
 
   app.get('/api/teams/:id', {

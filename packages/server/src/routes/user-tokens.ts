@@ -1,8 +1,12 @@
+import { Readable } from 'node:stream';
 import {
-  createToken, deleteToken, getToken, listOwnTokens, listServiceTokens, MAX_ALLOWED_IPS, rotateToken, SCOPES, updateToken, type CreatedToken,
+  createToken, deleteToken, getToken, listTokens, MAX_ALLOWED_IPS, rotateToken, SCOPES, tokenBatches, updateToken, type Actor, type CreatedToken, type Deps, type Token,
+  type TokenListInput, type TokenSort,
 } from '@gatehouse/core';
 import { Type } from 'typebox';
+import type { FastifyReply } from 'fastify';
 import { actorOf, type App, type AppContext } from '../http/context.js';
+import { ListPageOf, ListQuery, listPageToWire, wantsPage, windowOf } from '../http/paging.js';
 import { CreatedTokenSchema, errorResponses, Id, IdParams, TokenSchema, tokenToWire } from '../http/wire.js';
 
 const ExpiresInDays = Type.Union([Type.Integer({ minimum: 1, maximum: 3650 }), Type.Null()], {
@@ -36,6 +40,57 @@ const CREATED_TOKEN_EXAMPLES = {
 };
 
 const created = (c: CreatedToken) => ({ ...tokenToWire(c.token), bearer_token: c.bearerToken });
+
+const TOKEN_SORTS = ['created', '-created', 'name', '-name'] as const;
+
+const TokenListQuery = {
+  ...ListQuery,
+  search: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'tokens whose name starts with this, in any case' })),
+  sort: Type.Optional(Type.Enum([...TOKEN_SORTS], { description: 'default -created (newest first); paged shape only' })),
+};
+
+const TokenPage = ListPageOf(TokenSchema);
+const TokenListResponse = Type.Union([Type.Array(TokenSchema), TokenPage]);
+
+/**
+ * A token list: the paged shape when the request has page, size or cursor; otherwise the
+ * reference API's plain array in id order, streamed a page at a time from a keyset cursor, so
+ * that the server's memory stays flat whatever the count.
+ */
+async function tokenList(
+  deps: Deps,
+  actor: Actor,
+  reply: FastifyReply,
+  q: { page?: number; size?: number; cursor?: string; search?: string; sort?: (typeof TOKEN_SORTS)[number] },
+  filter: Pick<TokenListInput, 'scope' | 'serviceAccountId'>,
+) {
+  const search = q.search !== undefined ? { search: q.search } : {};
+  if (wantsPage(q)) {
+    const sort = q.sort ?? '-created';
+    const w = windowOf(q, sort);
+    const page = await listTokens(deps, actor, { ...filter, ...search, ...w.request, sort: { by: sort.replace('-', '') as TokenSort, desc: sort.startsWith('-') } });
+    return listPageToWire(page, tokenToWire, w);
+  }
+  const batches = tokenBatches(deps, actor, { ...filter, ...search })[Symbol.asyncIterator]();
+  // The first page is read before answering, so that a failure there is a proper error response.
+  const first = await batches.next();
+  return reply.type('application/json; charset=utf-8').send(Readable.from(jsonArray(first, batches)));
+}
+
+/** `[`, the tokens of every batch, `]`: read as the client reads (the stream pulls the next page). */
+async function* jsonArray(first: IteratorResult<Token[]>, rest: AsyncIterator<Token[]>): AsyncGenerator<string> {
+  yield '[';
+  let sep = '';
+  for (let batch = first; !batch.done; batch = await rest.next()) {
+    let chunk = '';
+    for (const t of batch.value) {
+      chunk += sep + JSON.stringify(tokenToWire(t));
+      sep = ',';
+    }
+    yield chunk;
+  }
+  yield ']';
+}
 
 export async function userTokensRoutes(app: App, { deps }: AppContext): Promise<void> {
   app.post('/api/user-tokens', {
@@ -74,10 +129,19 @@ export async function userTokensRoutes(app: App, { deps }: AppContext): Promise<
       operationId: 'listOwnTokens',
       tags: ['tokens'],
       summary: "List the caller's own tokens",
-      description: 'A plain array, as the Qualytics API answers it.',
-      response: { 200: Type.Array(TokenSchema) },
+      description:
+        'Without page, size or cursor: a plain array, as the Qualytics API answers it (streamed, in id order). With them: the paged shape, ' +
+        'newest first by default. `include_service` (Admin) adds every service token (the UI\'s "All tokens").',
+      querystring: Type.Object({
+        ...TokenListQuery,
+        include_service: Type.Optional(Type.Boolean({ description: 'also every service token (Admin)' })),
+      }),
+      response: { 200: TokenListResponse, ...errorResponses(403) },
     },
-  }, async (request) => (await listOwnTokens(deps, actorOf(request))).map(tokenToWire));
+  }, async (request, reply) => {
+    const q = request.query;
+    return tokenList(deps, actorOf(request), reply, q, { scope: q.include_service ? 'all' : 'own' });
+  });
 
   app.get('/api/user-tokens/service', {
     config: { scope: 'tokens:read' },
@@ -85,13 +149,15 @@ export async function userTokensRoutes(app: App, { deps }: AppContext): Promise<
       operationId: 'listServiceTokens',
       tags: ['tokens'],
       summary: 'List service tokens',
-      description: 'Admin. Every service token, or those of one service account (`user_id`), with their last use and status.',
-      querystring: Type.Object({ user_id: Type.Optional(Id({ description: 'Only the tokens of this service account' })) }),
-      response: { 200: Type.Array(TokenSchema) },
+      description:
+        'Admin. Every service token, or those of one service account (`user_id`), with their last use and status. Without page, size or ' +
+        'cursor: a plain array (streamed, in id order); with them: the paged shape, newest first by default.',
+      querystring: Type.Object({ ...TokenListQuery, user_id: Type.Optional(Id({ description: 'Only the tokens of this service account' })) }),
+      response: { 200: TokenListResponse, ...errorResponses(403) },
     },
-  }, async (request) => {
+  }, async (request, reply) => {
     const q = request.query;
-    return (await listServiceTokens(deps, actorOf(request), q.user_id !== undefined ? { userId: q.user_id } : {})).map(tokenToWire);
+    return tokenList(deps, actorOf(request), reply, q, { scope: 'service', ...(q.user_id !== undefined ? { serviceAccountId: q.user_id } : {}) });
   });
 
   app.get('/api/user-tokens/:id', {

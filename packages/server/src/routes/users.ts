@@ -4,8 +4,9 @@ import {
 import { Type, type Static } from 'typebox';
 import type { Principal } from '@gatehouse/core';
 import { actorOf, principalOf, type App, type AppContext } from '../http/context.js';
+import { ListPageOf, ListQuery, listPageToWire, windowOf } from '../http/paging.js';
 import {
-  errorResponses, IdParams, isoOrNull, Nullable, PageOf, PageQuery, pageWindow, RoleSchema, UserSchema, UserTypeSchema, userToWire,
+  errorResponses, IdParams, isoOrNull, Nullable, RoleSchema, UserSchema, UserTypeSchema, userToWire,
 } from '../http/wire.js';
 
 const Name = Type.String({ minLength: 1, maxLength: 100 });
@@ -79,24 +80,24 @@ export async function usersRoutes(app: App, { deps }: AppContext): Promise<void>
       operationId: 'listUsers',
       tags: ['users'],
       summary: 'List users and service accounts',
-      description: 'Manager or Admin. Paginated; filter by type, active or a search in name and e-mail.',
+      description: 'Manager or Admin. Paginated by page or cursor; filter by type, active or a search in user id, name and e-mail.',
       querystring: Type.Object({
-        ...PageQuery,
+        ...ListQuery,
         type: Type.Optional(UserTypeSchema),
         search: Type.Optional(Type.String({ maxLength: 200 })),
         active: Type.Optional(Type.Boolean()),
       }),
-      response: { 200: PageOf(UserSchema), ...errorResponses(401, 403, 422) },
+      response: { 200: ListPageOf(UserSchema), ...errorResponses(401, 403, 422) },
     },
   }, async (request) => {
-    const w = pageWindow(request.query);
+    const w = windowOf(request.query, 'id');
     const page = await listUsers(deps, actorOf(request), {
-      offset: w.offset, limit: w.limit,
+      ...w.request,
       ...(request.query.type ? { type: request.query.type } : {}),
       ...(request.query.search ? { search: request.query.search } : {}),
       ...(request.query.active !== undefined ? { active: request.query.active } : {}),
     });
-    return { items: page.items.map(userToWire), total: page.total, page: w.page, size: w.size };
+    return listPageToWire(page, userToWire, w);
   });
 
   app.get('/api/users/listing', {
@@ -105,8 +106,12 @@ export async function usersRoutes(app: App, { deps }: AppContext): Promise<void>
       operationId: 'listUserSummaries',
       tags: ['users'],
       summary: 'List users briefly (id, name, type, role)',
-      description: 'Manager or Admin. Not paginated; e.g. `?type=Service` for the service accounts to pick from.',
-      querystring: Type.Object({ type: Type.Optional(UserTypeSchema), search: Type.Optional(Type.String({ maxLength: 200 })) }),
+      description: 'Manager or Admin. Not paginated, at most `limit` (default 10,000) in id order; e.g. `?type=Service&search=etl&limit=50` for a picker of service accounts.',
+      querystring: Type.Object({
+        type: Type.Optional(UserTypeSchema),
+        search: Type.Optional(Type.String({ maxLength: 200 })),
+        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, description: 'at most this many (default 10,000)' })),
+      }),
       response: {
         200: Type.Array(Type.Object({ id: Type.Integer(), user_id: Type.String(), name: Type.String(), user_type: UserTypeSchema, role: RoleSchema })),
         ...errorResponses(401, 403),
@@ -114,7 +119,7 @@ export async function usersRoutes(app: App, { deps }: AppContext): Promise<void>
     },
   }, async (request) => {
     const page = await listUsers(deps, actorOf(request), {
-      offset: 0, limit: 10_000,
+      limit: request.query.limit ?? 10_000,
       ...(request.query.type ? { type: request.query.type } : {}),
       ...(request.query.search ? { search: request.query.search } : {}),
     });

@@ -456,13 +456,13 @@ describe.each(['sqlite', 'postgres'] as const)('audit coverage: first-Admin setu
       const setup = (email: string) =>
         server.app.inject({ method: 'POST', url: '/api/auth/setup', payload: { setup_token: server.setupToken, email, name: 'First', password: PASSWORD } });
       expect((await setup('first@example.com')).statusCode).toBe(200);
-      const events = (await server.store.audit.list({ offset: 0, limit: 100 })).items;
+      const events = (await server.store.audit.list({ limit: 100 })).items;
       const created = events.filter((e) => e.action === 'user.created');
       expect(created).toHaveLength(1);
       expect(created[0]).toMatchObject({ actorUserId: null, targetType: 'user', outcome: 'success', details: { via: 'setup', role: 'Admin' } });
       const count = events.length;
       expect((await setup('second@example.com')).statusCode).toBe(403);
-      expect((await server.store.audit.list({ offset: 0, limit: 100 })).items).toHaveLength(count);
+      expect((await server.store.audit.list({ limit: 100 })).items).toHaveLength(count);
     } finally {
       await server.close();
       await db.drop();

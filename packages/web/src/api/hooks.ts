@@ -7,6 +7,7 @@ import type {
   CreateHumanInput,
   CreateServiceAccountInput,
   CreateTokenBody,
+  CursorPage,
   Datastore,
   DatastoreInput,
   Me,
@@ -24,8 +25,6 @@ export const keys = {
   setup: ['auth', 'setup'] as const,
   authConfig: ['auth', 'config'] as const,
   tokens: ['tokens'] as const,
-  ownTokens: ['tokens', 'own'] as const,
-  serviceTokens: ['tokens', 'service'] as const,
   users: ['users'] as const,
   serviceAccounts: ['users', 'listing', 'Service'] as const,
   teams: ['teams'] as const,
@@ -102,15 +101,31 @@ export function useLogout() {
 
 // ---- tokens ----------------------------------------------------------------------------------
 
-export function useOwnTokens() {
-  return useQuery({ queryKey: keys.ownTokens, queryFn: () => api<Token[]>('/user-tokens') });
+/** Which tokens the Tokens tab shows: the caller's own, every service token, or both (Admins). */
+export type TokenScope = 'own' | 'service' | 'all';
+
+export interface TokenPageFilter {
+  scope: TokenScope;
+  size: number;
+  /** A name prefix; results are then in name order (the server's name index). */
+  search?: string;
+  cursor?: string;
 }
 
-export function useServiceTokens(enabled: boolean) {
+/** One page of tokens, paged, searched and counted by the server. */
+export function useTokenPage(filter: TokenPageFilter) {
+  const path = filter.scope === 'service' ? '/user-tokens/service' : '/user-tokens';
+  const params = {
+    size: filter.size,
+    include_service: filter.scope === 'all' ? 'true' : undefined,
+    search: filter.search,
+    sort: filter.search ? 'name' : undefined,
+    cursor: filter.cursor,
+  };
   return useQuery({
-    queryKey: keys.serviceTokens,
-    queryFn: () => api<Token[]>('/user-tokens/service'),
-    enabled,
+    queryKey: [...keys.tokens, 'page', filter],
+    queryFn: ({ signal }) => api<CursorPage<Token>>(`${path}${query(params)}`, { signal }),
+    placeholderData: keepPreviousData,
   });
 }
 
@@ -142,7 +157,9 @@ export function useTokenAction() {
 // ---- users and teams -------------------------------------------------------------------------
 
 export interface UserFilter {
-  page: number;
+  /** A page number, or `cursor` (a page's next_cursor / prev_cursor, or "last"). */
+  page?: number;
+  cursor?: string;
   size: number;
   type?: 'Human' | 'Service';
   search?: string;
@@ -151,16 +168,18 @@ export interface UserFilter {
 export function useUsers(filter: UserFilter, enabled = true) {
   return useQuery({
     queryKey: [...keys.users, 'page', filter],
-    queryFn: ({ signal }) => api<Paginated<User>>(`/users${query({ ...filter })}`, { signal }),
+    queryFn: ({ signal }) => api<CursorPage<User>>(`/users${query({ ...filter })}`, { signal }),
     placeholderData: keepPreviousData,
     enabled,
   });
 }
 
-export function useServiceAccounts(enabled: boolean) {
+/** Service accounts whose id or name contains `search`, 50 at most: a picker searches on the server. */
+export function useServiceAccounts(enabled: boolean, search = '') {
   return useQuery({
-    queryKey: keys.serviceAccounts,
-    queryFn: () => api<UserListing[]>('/users/listing?type=Service'),
+    queryKey: [...keys.serviceAccounts, search],
+    queryFn: ({ signal }) => api<UserListing[]>(`/users/listing${query({ type: 'Service', limit: 50, search })}`, { signal }),
+    placeholderData: keepPreviousData,
     enabled,
   });
 }
@@ -213,10 +232,10 @@ export function useDeactivateUser() {
   });
 }
 
-export function useTeams(page: number, size: number, enabled = true) {
+export function useTeams(cursor: string | undefined, size: number, enabled = true) {
   return useQuery({
-    queryKey: [...keys.teams, 'page', page, size],
-    queryFn: () => api<Paginated<Team>>(`/teams${query({ page, size })}`),
+    queryKey: [...keys.teams, 'page', cursor, size],
+    queryFn: () => api<CursorPage<Team>>(`/teams${query({ cursor, size })}`),
     placeholderData: keepPreviousData,
     enabled,
   });

@@ -17,6 +17,7 @@ export type {
   Datastore,
   Me,
   Page as Paginated,
+  CursorPage,
   Role,
   Scope,
   Team,

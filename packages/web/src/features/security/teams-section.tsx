@@ -23,7 +23,9 @@ import type { Team } from '../../api/types';
 import { FormActions } from '../../components/form-actions';
 import { withNotices } from '../../lib/notices';
 import { ConfirmModal } from '../../components/confirm-modal';
-import { createdColumn, DataTable, ListBody, ListFooter, nameColumn, type Column } from '../../components/data-table';
+import { createdColumn, DataTable, ListBody, nameColumn, type Column } from '../../components/data-table';
+import { CursorFooter } from '../../components/cursor-footer';
+import { useListView } from '../../lib/list-view';
 
 const PAGE_SIZE = 20;
 
@@ -148,8 +150,8 @@ const COLUMNS: Column<Team>[] = [
 ];
 
 export function TeamsSection({ isAdmin }: { isAdmin: boolean }) {
-  const [page, setPage] = useState(1);
-  const teams = useTeams(page, PAGE_SIZE);
+  const view = useListView('teams_');
+  const teams = useTeams(view.get('cursor') || undefined, PAGE_SIZE);
   const [editing, setEditing] = useState<Team | null>(null);
   const [creating, setCreating] = useState(false);
   const [deleting, setDeleting] = useState<Team | null>(null);
@@ -199,7 +201,9 @@ export function TeamsSection({ isAdmin }: { isAdmin: boolean }) {
           />
         )}
       </ListBody>
-      <ListFooter total={teams.data?.total} page={page} pageSize={PAGE_SIZE} onPage={setPage} />
+      {teams.data && (teams.data.prev_cursor !== null || teams.data.next_cursor !== null) ? (
+        <CursorFooter page={teams.data} noun={['team', 'teams']} onMove={(c) => view.set({ cursor: c })} />
+      ) : null}
       <TeamModal team={editing} opened={editing !== null || creating} onClose={() => { setEditing(null); setCreating(false); }} />
       <ConfirmModal
         opened={deleting !== null}

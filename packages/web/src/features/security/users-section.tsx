@@ -23,13 +23,15 @@ import {
   IconUserOff,
   IconUsers,
 } from '@tabler/icons-react';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { api } from '../../api/client';
 import { useDeactivateUser, useUpdateUser, useUsers } from '../../api/hooks';
 import type { User } from '../../api/types';
 import { SearchInput } from '../../components/search-input';
 import { ConfirmModal } from '../../components/confirm-modal';
-import { createdColumn, DataTable, ListBody, ListFooter, type Column } from '../../components/data-table';
+import { createdColumn, DataTable, ListBody, type Column } from '../../components/data-table';
+import { CursorFooter } from '../../components/cursor-footer';
+import { useListView } from '../../lib/list-view';
 import { TeamBadges } from '../../components/team-badges';
 import { withNotices } from '../../lib/notices';
 import { RelativeTime } from '../../components/time';
@@ -92,14 +94,22 @@ const COLUMNS: Column<User>[] = [
 ];
 
 export function UsersSection({ isAdmin, meId }: { isAdmin: boolean; meId: number }) {
-  const [page, setPage] = useState(1);
-  const [search, setSearch] = useState('');
-  const [debounced] = useDebouncedValue(search.trim(), 300);
-  const [type, setType] = useState<TypeFilter>('all');
+  // The view lives in the URL (?users_q=&users_type=&users_cursor=), beside the teams'.
+  const view = useListView('users_');
+  const asked = view.get('type');
+  const type: TypeFilter = asked === 'Human' || asked === 'Service' ? asked : 'all';
+  const q = view.get('q');
+  const cursor = view.get('cursor') || undefined;
+  const [search, setSearch] = useState(q);
+  const [debounced] = useDebouncedValue(search.trim(), 250);
+  useEffect(() => {
+    if (debounced !== q) view.set({ q: debounced });
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- runs when the debounced text settles
+  }, [debounced]);
   const users = useUsers({
-    page,
     size: PAGE_SIZE,
-    search: debounced || undefined,
+    ...(cursor ? { cursor } : {}),
+    search: q || undefined,
     type: type === 'all' ? undefined : type,
   });
   const [wizard, wizardCtl] = useDisclosure(false);
@@ -161,18 +171,12 @@ export function UsersSection({ isAdmin, meId }: { isAdmin: boolean; meId: number
           label="Search users"
           placeholder="Search by name or user ID"
           value={search}
-          onChange={(text) => {
-            setSearch(text);
-            setPage(1);
-          }}
+          onChange={setSearch}
         />
         <SegmentedControl
           aria-label="Filter by account type"
           value={type}
-          onChange={(v) => {
-            setType(v as TypeFilter);
-            setPage(1);
-          }}
+          onChange={(v) => view.set({ type: v === 'all' ? undefined : v })}
           data={[
             { value: 'all', label: 'All' },
             { value: 'Human', label: 'People' },
@@ -187,8 +191,8 @@ export function UsersSection({ isAdmin, meId }: { isAdmin: boolean; meId: number
           <EmptyState
             py={48}
             icon={<IconUsers size={26} stroke={1.6} />}
-            title={debounced ? 'No matching accounts' : 'No accounts yet'}
-            description={debounced ? 'Try another search.' : 'Add a user or a service account.'}
+            title={q || type !== 'all' ? 'No matching accounts' : 'No accounts yet'}
+            description={q || type !== 'all' ? 'Try another search.' : 'Add a user or a service account.'}
           />
         }
       >
@@ -231,7 +235,9 @@ export function UsersSection({ isAdmin, meId }: { isAdmin: boolean; meId: number
           />
         )}
       </ListBody>
-      <ListFooter total={users.data?.total} noun={['account', 'accounts']} page={page} pageSize={PAGE_SIZE} onPage={setPage} />
+      {users.data && users.data.items.length > 0 ? (
+        <CursorFooter page={users.data} noun={['account', 'accounts']} onMove={(c) => view.set({ cursor: c })} />
+      ) : null}
 
       <ServiceUserWizard opened={wizard} onClose={wizardCtl.close} />
       <HumanUserModal opened={addHuman} onClose={addHumanCtl.close} />

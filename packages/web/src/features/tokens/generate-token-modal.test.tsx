@@ -8,7 +8,7 @@ import { GenerateTokenModal } from './generate-token-modal';
 
 function setup(isAdmin: boolean, extra: Parameters<typeof mockFetch>[0] = []) {
   const api = mockFetch([
-    { path: '/api/users/listing?type=Service', body: [pipeline] },
+    { path: /^\/api\/users\/listing\?type=Service&limit=50/, body: [pipeline] },
     ...extra,
   ]);
   const onClose = vi.fn();
@@ -201,5 +201,21 @@ describe('GenerateTokenModal', () => {
     // The section opens by itself to show where the problem is.
     expect(await screen.findByText('allowed_ips: "10.0.0.0/33" is not an IPv4 or IPv6 CIDR')).toBeTruthy();
     expect(screen.getByRole('button', { name: 'Restrict this token' }).getAttribute('aria-expanded')).toBe('true');
+  });
+
+  it('searches service accounts on the server as the Admin types (50 at most), keeping the one picked', async () => {
+    const other = { ...pipeline, id: 8, user_id: 'nightly_etl@service', name: 'Nightly ETL' };
+    const { user, api } = setup(true, [
+      { path: /^\/api\/users\/listing\?type=Service&limit=50&search=night/, body: [other] },
+    ]);
+    await chooseOption(user, 'Type', 'Service');
+    await chooseOption(user, 'Service User', 'Pipeline Automation (pipeline_automation@service)');
+    const picker = screen.getByRole('combobox', { name: 'Service User' }) as HTMLInputElement;
+    await user.clear(picker);
+    await user.type(picker, 'night');
+    expect(await screen.findByRole('option', { name: 'Nightly ETL (nightly_etl@service)' })).toBeTruthy();
+    const searched = api.calls.filter((c) => c.url.includes('/users/listing')).map((c) => c.url);
+    expect(searched).toContain('/api/users/listing?type=Service&limit=50&search=night');
+    expect(searched.filter((u) => u.includes('search=n&') || u.endsWith('search=n'))).toEqual([]);
   });
 });

@@ -1,9 +1,10 @@
 import { Alert, Button, Group, Modal, Stack } from '@mantine/core';
+import { useDebouncedValue } from '@mantine/hooks';
 import { IconAlertCircle } from '@tabler/icons-react';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { isApiError } from '../../api/client';
 import { useCreateToken, useServiceAccounts } from '../../api/hooks';
-import type { CreatedToken } from '../../api/types';
+import type { CreatedToken, UserListing } from '../../api/types';
 import { expiresInDays } from '../../lib/token-status';
 import {
   EMPTY_TOKEN_FORM,
@@ -36,7 +37,12 @@ export function GenerateTokenModal({
   const [created, setCreated] = useState<CreatedToken | null>(null);
   const inFlight = useRef(false);
   const create = useCreateToken();
-  const accounts = useServiceAccounts(opened && isAdmin);
+  const [accountSearch, setAccountSearch] = useState('');
+  const [debouncedSearch] = useDebouncedValue(accountSearch, 250);
+  const accounts = useServiceAccounts(opened && isAdmin, debouncedSearch);
+  // The picked account stays an option while the search shows others.
+  const [picked, setPicked] = useState<UserListing | null>(null);
+  const accountOptions = picked && accounts.data && !accounts.data.some((a) => a.id === picked.id) ? [picked, ...accounts.data] : accounts.data;
 
   // Each opening starts from a clean form; the secret never outlives the modal.
   useEffect(() => {
@@ -44,12 +50,15 @@ export function GenerateTokenModal({
       setValues({ ...EMPTY_TOKEN_FORM, type: isAdmin ? initialType : 'Personal' });
       setErrors({});
       setCreated(null);
+      setPicked(null);
+      setAccountSearch('');
       create.reset();
     }
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [opened]);
 
   const patch = (p: Partial<TokenFormValues>) => {
+    if (p.serviceUserId !== undefined) setPicked(accountOptions?.find((a) => String(a.id) === p.serviceUserId) ?? null);
     setValues((v) => ({ ...v, ...p }));
     setErrors((e) => {
       const next = { ...e };
@@ -122,7 +131,8 @@ export function GenerateTokenModal({
               errors={errors}
               onChange={patch}
               isAdmin={isAdmin}
-              serviceAccounts={accounts.data}
+              serviceAccounts={accountOptions}
+              onServiceAccountSearch={setAccountSearch}
               serviceAccountsLoading={accounts.isPending && isAdmin}
               disabled={create.isPending}
             />

@@ -99,6 +99,7 @@ export function TokenFormFields({
   isAdmin,
   serviceAccounts,
   serviceAccountsLoading,
+  onServiceAccountSearch,
   locked,
   disabled,
   autoFocus = true,
@@ -109,6 +110,8 @@ export function TokenFormFields({
   isAdmin: boolean;
   serviceAccounts: UserListing[] | undefined;
   serviceAccountsLoading?: boolean;
+  /** The text typed in the Service User picker (not a picked option's label), to search on the server. */
+  onServiceAccountSearch?: (text: string) => void;
   locked?: { id: number; name: string; user_id: string };
   disabled?: boolean;
   autoFocus?: boolean;
@@ -117,7 +120,9 @@ export function TokenFormFields({
   const accountOptions = locked
     ? [{ value: String(locked.id), label: `${locked.name} (${locked.user_id})` }]
     : (serviceAccounts ?? []).map((a) => ({ value: String(a.id), label: `${a.name} (${a.user_id})` }));
-  const noAccounts = !locked && !serviceAccountsLoading && serviceAccounts?.length === 0;
+  const [accountSearch, setAccountSearch] = useState('');
+  const searching = accountSearch !== '' && !accountOptions.some((o) => o.label === accountSearch);
+  const noAccounts = !locked && !serviceAccountsLoading && !searching && serviceAccounts?.length === 0;
 
   return (
     <Stack gap="md">
@@ -164,6 +169,10 @@ export function TokenFormFields({
           data={accountOptions}
           value={locked ? String(locked.id) : values.serviceUserId}
           onChange={(v) => onChange({ serviceUserId: v })}
+          onSearchChange={(text) => {
+            setAccountSearch(text);
+            if (!accountOptions.some((o) => o.label === text)) onServiceAccountSearch?.(text.trim());
+          }}
           readOnly={Boolean(locked)}
           nothingFoundMessage="No service account matches"
           error={errors.serviceUserId}

@@ -7,12 +7,27 @@ import { mockFetch, renderWithApp, type MockRoute } from '../../test/render';
 import { RequireAuth } from '../auth/require-auth';
 import TokensTab from './tokens-tab';
 
-function setup(role: 'Admin' | 'Member', routes: MockRoute[] = [], own = personalTokens, service = serviceTokens) {
+/** The server's paged answer for these tokens: newest first, or by name when searching (a name prefix). */
+function pageOf(url: string, tokens: Token[], more: { next?: string; prev?: string } = {}) {
+  const q = new URL(url, 'http://ui').searchParams;
+  const search = q.get('search')?.toLowerCase();
+  const items = tokens
+    .filter((t) => !search || t.name.toLowerCase().startsWith(search))
+    .sort((a, b) => (search ? a.name.localeCompare(b.name) : b.created.localeCompare(a.created) || b.id - a.id));
+  return { items, total: items.length, total_exact: true, page: 1, size: Number(q.get('size')), next_cursor: more.next ?? null, prev_cursor: more.prev ?? null };
+}
+
+/** The token lists as the server pages them: own (with every service token for include_service), service. */
+const tokenRoutes = (own: Token[], service: Token[]): MockRoute[] => [
+  { path: /^\/api\/user-tokens\?/, body: ({ url }: { url: string }) => pageOf(url, url.includes('include_service=true') ? [...own, ...service] : own) },
+  { path: /^\/api\/user-tokens\/service\?/, body: ({ url }: { url: string }) => pageOf(url, service) },
+];
+
+function setup(role: 'Admin' | 'Member', routes: MockRoute[] = [], own = personalTokens, service = serviceTokens, route = '/') {
   const api = mockFetch([
     { path: '/api/users/me', body: me(role) },
-    { path: '/api/user-tokens', body: own },
-    { path: '/api/user-tokens/service', body: service },
-    { path: '/api/users/listing?type=Service', body: [] },
+    ...tokenRoutes(own, service),
+    { path: /^\/api\/users\/listing\?type=Service&limit=50/, body: [] },
     ...routes,
   ]);
   const user = userEvent.setup();
@@ -20,9 +35,12 @@ function setup(role: 'Admin' | 'Member', routes: MockRoute[] = [], own = persona
     <RequireAuth>
       <TokensTab />
     </RequireAuth>,
+    { route },
   );
   return { api, user };
 }
+
+const tokenCalls = (api: ReturnType<typeof mockFetch>) => api.calls.filter((c) => c.url.startsWith('/api/user-tokens')).map((c) => c.url);
 
 const row = (name: string) => {
   const cell = screen.getByText(name, { selector: 'p' });
@@ -69,7 +87,7 @@ describe('Tokens tab', () => {
     const { api } = setup('Member');
     await screen.findByRole('table', { name: 'Tokens' });
     expect(screen.queryByRole('radio', { name: 'Service tokens' })).toBeNull();
-    expect(api.calls.some((c) => c.url.includes('/user-tokens/service'))).toBe(false);
+    expect(api.calls.some((c) => c.url.includes('/user-tokens/service') || c.url.includes('include_service'))).toBe(false);
     expect(screen.queryByText('svc-token-prod')).toBeNull();
   });
 
@@ -115,7 +133,7 @@ describe('Tokens tab', () => {
   it('deletes a revoked token after the "Delete Token" confirmation', async () => {
     let remaining: Token[] = personalTokens;
     const { user, api } = setup('Admin', [
-      { path: '/api/user-tokens', body: () => remaining },
+      { path: /^\/api\/user-tokens\?/, body: ({ url }: { url: string }) => pageOf(url, [...remaining, ...serviceTokens]) },
       {
         method: 'DELETE',
         path: '/api/user-tokens/2',
@@ -164,9 +182,43 @@ describe('Tokens tab', () => {
 
   it('shows a clear message on 403 instead of a blank page', async () => {
     setup('Admin', [
-      { path: '/api/user-tokens/service', status: 403, body: { detail: 'Admins only', code: 'FORBIDDEN' } },
+      { path: /include_service=true/, status: 403, body: { detail: 'Admins only', code: 'FORBIDDEN' } },
     ]);
     expect(await screen.findByText("You don't have access to this")).toBeTruthy();
     expect(screen.getByText('Admins only')).toBeTruthy();
+  });
+
+  it('pages on the server: 50 a page, newest first, with the count and cursors to move', async () => {
+    const { api, user } = setup('Admin', [
+      { path: /^\/api\/user-tokens\?(?!.*cursor)/, body: ({ url }: { url: string }) => ({ ...pageOf(url, personalTokens, { next: 'c2' }), total: 10_000, total_exact: false }) },
+      { path: /cursor=c2/, body: ({ url }: { url: string }) => pageOf(url, serviceTokens, { prev: 'c1' }) },
+    ]);
+    await screen.findByRole('table', { name: 'Tokens' });
+    expect(tokenCalls(api)).toEqual(['/api/user-tokens?size=50&include_service=true']);
+    expect(screen.getByText('10,000+ tokens')).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Previous page' }).hasAttribute('disabled')).toBe(true);
+    await user.click(screen.getByRole('button', { name: 'Next page' }));
+    expect(await screen.findByText('svc-token-prod')).toBeTruthy();
+    expect(tokenCalls(api).at(-1)).toBe('/api/user-tokens?size=50&include_service=true&cursor=c2');
+    expect(screen.getByRole('button', { name: 'Next page' }).hasAttribute('disabled')).toBe(true);
+  });
+
+  it('searches on the server once typing pauses, by name prefix in name order', async () => {
+    const { api, user } = setup('Admin');
+    await screen.findByRole('table', { name: 'Tokens' });
+    await user.type(screen.getByRole('textbox', { name: 'Search tokens' }), 'svc');
+    await waitFor(() => expect(screen.queryByText('laptop-cli')).toBeNull(), { timeout: 5000 });
+    const searches = tokenCalls(api).filter((u) => u.includes('search='));
+    expect(searches).toEqual(['/api/user-tokens?size=50&include_service=true&search=svc&sort=name']);
+    expect(screen.getAllByRole('row')).toHaveLength(1 + 2);
+  }, 15_000);
+
+  it('reads the filter and the search from the URL (a reload or a shared link shows the same view)', async () => {
+    const { api } = setup('Admin', [], personalTokens, serviceTokens, '/?filter=service&q=svc-token-p');
+    await screen.findByRole('table', { name: 'Tokens' });
+    expect(tokenCalls(api)).toEqual(['/api/user-tokens/service?size=50&search=svc-token-p&sort=name']);
+    expect(screen.getByRole('radio', { name: 'Service tokens' })).toHaveProperty('checked', true);
+    expect((screen.getByRole('textbox', { name: 'Search tokens' }) as HTMLInputElement).value).toBe('svc-token-p');
+    expect(screen.getAllByRole('row')).toHaveLength(1 + 1);
   });
 });

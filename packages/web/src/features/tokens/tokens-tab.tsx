@@ -10,21 +10,28 @@ import {
   Text,
   TextInput,
 } from '@mantine/core';
-import { useDisclosure } from '@mantine/hooks';
+import { useDebouncedValue, useDisclosure } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { IconKey, IconPlus, IconSearch } from '@tabler/icons-react';
-import { useMemo, useState } from 'react';
-import { useOwnTokens, useServiceTokens, useTokenAction, type TokenAction } from '../../api/hooks';
+import { useEffect, useState } from 'react';
+import { useTokenAction, useTokenPage, type TokenAction, type TokenScope } from '../../api/hooks';
 import type { Token } from '../../api/types';
 import { ConfirmModal } from '../../components/confirm-modal';
 import { PageHeader } from '../../components/page-header';
+import { CursorFooter } from '../../components/cursor-footer';
 import { ErrorState } from '../../components/states';
+import { useListView } from '../../lib/list-view';
 import { useSession } from '../auth/require-auth';
 import { BlastRadiusNotice } from '../usage/blast-radius';
 import { GenerateTokenModal } from './generate-token-modal';
 import { TokensTable } from './tokens-table';
 
 type Filter = 'all' | 'personal' | 'service';
+const FILTERS: readonly Filter[] = ['all', 'personal', 'service'];
+
+const PAGE_SIZE = 50;
+/** Keystrokes closer together than this make one search. */
+const SEARCH_DEBOUNCE_MS = 250;
 
 const PAST: Record<TokenAction, string> = {
   revoke: 'revoked',
@@ -40,32 +47,31 @@ export function actionToast(token: Pick<Token, 'type'>, action: TokenAction): st
 export default function TokensTab() {
   const me = useSession();
   const isAdmin = me.role === 'Admin';
-  const own = useOwnTokens();
-  const service = useServiceTokens(isAdmin);
   const action = useTokenAction();
-  const [filter, setFilter] = useState<Filter>('all');
-  const [search, setSearch] = useState('');
+  // The view lives in the URL (?filter=&q=&cursor=): a reload or a shared link shows the same page.
+  const view = useListView();
+  const asked = view.get('filter') as Filter;
+  const filter: Filter = FILTERS.includes(asked) && (asked !== 'service' || isAdmin) ? asked : 'all';
+  const q = view.get('q');
+  const cursor = view.get('cursor') || undefined;
+  const [search, setSearch] = useState(q);
+  const [debounced] = useDebouncedValue(search.trim(), SEARCH_DEBOUNCE_MS);
   const [generating, generate] = useDisclosure(false);
   const [toDelete, setToDelete] = useState<Token | null>(null);
   const [toRevoke, setToRevoke] = useState<Token | null>(null);
   const [busyId, setBusyId] = useState<number | null>(null);
 
-  const tokens = useMemo(() => {
-    const byId = new Map<number, Token>();
-    for (const t of own.data ?? []) byId.set(t.id, t);
-    if (isAdmin) for (const t of service.data ?? []) byId.set(t.id, t);
-    const q = search.trim().toLowerCase();
-    return [...byId.values()]
-      .filter((t) => filter === 'all' || (filter === 'service') === (t.type === 'Service'))
-      .filter(
-        (t) =>
-          !q ||
-          t.name.toLowerCase().includes(q) ||
-          t.user.name.toLowerCase().includes(q) ||
-          t.user.user_id.toLowerCase().includes(q),
-      )
-      .sort((a, b) => b.created.localeCompare(a.created) || b.id - a.id);
-  }, [own.data, service.data, isAdmin, filter, search]);
+  const setView = (change: { filter?: Filter; q?: string; cursor?: string | undefined }) =>
+    view.set({ ...change, ...('filter' in change ? { filter: change.filter === 'all' ? undefined : change.filter } : {}) });
+
+  useEffect(() => {
+    if (debounced !== q) setView({ q: debounced });
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- runs when the debounced text settles
+  }, [debounced]);
+
+  const scope: TokenScope = filter === 'service' ? 'service' : filter === 'all' && isAdmin ? 'all' : 'own';
+  const list = useTokenPage({ scope, size: PAGE_SIZE, ...(q ? { search: q } : {}), ...(cursor ? { cursor } : {}) });
+  const tokens = list.data?.items ?? [];
 
   const run = (token: Token, act: TokenAction) => {
     setBusyId(token.id);
@@ -95,9 +101,8 @@ export default function TokensTab() {
     else run(token, act);
   };
 
-  const loading = own.isPending || (isAdmin && service.isPending);
-  const error = own.error ?? (isAdmin ? service.error : null);
-  const total = (own.data?.length ?? 0) + (isAdmin ? (service.data?.length ?? 0) : 0);
+  const loading = list.isPending;
+  const error = list.error;
 
   const filterData = [
     { value: 'all', label: 'All tokens' },
@@ -126,13 +131,13 @@ export default function TokensTab() {
           <SegmentedControl
             aria-label="Filter tokens by type"
             value={filter}
-            onChange={(v) => setFilter(v as Filter)}
+            onChange={(v) => setView({ filter: v as Filter })}
             data={filterData}
             size="sm"
           />
           <TextInput
             aria-label="Search tokens"
-            placeholder="Search by name or user"
+            placeholder="Search by token name"
             leftSection={<IconSearch size={16} />}
             value={search}
             onChange={(e) => setSearch(e.currentTarget.value)}
@@ -141,7 +146,7 @@ export default function TokensTab() {
         </Group>
         {error ? (
           <Stack p="md">
-            <ErrorState error={error} onRetry={() => void Promise.all([own.refetch(), service.refetch()])} />
+            <ErrorState error={error} onRetry={() => void list.refetch()} />
           </Stack>
         ) : loading ? (
           <Stack p="md" gap="sm" aria-busy="true" aria-label="Loading tokens">
@@ -150,7 +155,7 @@ export default function TokensTab() {
             ))}
           </Stack>
         ) : tokens.length === 0 ? (
-          total === 0 ? (
+          filter === 'all' && !q && !cursor ? (
             <EmptyState
               py={56}
               icon={<IconKey size={28} stroke={1.6} />}
@@ -173,12 +178,10 @@ export default function TokensTab() {
             />
           )
         ) : (
-          <TokensTable tokens={tokens} onAction={onAction} busyId={busyId} />
+          <TokensTable tokens={tokens} onAction={onAction} busyId={busyId} dimmed={list.isPlaceholderData} />
         )}
-        {tokens.length > 0 ? (
-          <Text size="xs" c="dimmed" px="md" py="sm" style={{ borderTop: '1px solid var(--gh-border)' }}>
-            {tokens.length === 1 ? '1 token' : `${tokens.length} tokens`}
-          </Text>
+        {list.data && tokens.length > 0 ? (
+          <CursorFooter page={list.data} noun={['token', 'tokens']} onMove={(c) => setView({ cursor: c })} />
         ) : null}
       </Paper>
 

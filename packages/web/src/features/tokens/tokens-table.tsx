@@ -103,10 +103,13 @@ export function TokensTable({
   tokens,
   onAction,
   busyId,
+  dimmed,
 }: {
   tokens: Token[];
   onAction: (token: Token, action: TokenAction) => void;
   busyId?: number | null;
+  /** While the next page loads. */
+  dimmed?: boolean;
 }) {
   return (
     <DataTable
@@ -115,6 +118,7 @@ export function TokensTable({
       columns={columnsAt(Date.now())}
       minWidth={880}
       nowrap
+      {...(dimmed !== undefined ? { dimmed } : {})}
       verticalSpacing="sm"
       rowProps={(t) => ({ 'data-token-id': t.id })}
       menu={{

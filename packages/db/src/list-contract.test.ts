@@ -1,0 +1,222 @@
+import { TOTAL_BOUND, type ListPage, type ListRequest, type Seek, type Token, type TokenQuery, type TokenSort, type User } from '@gatehouse/core';
+import fc from 'fast-check';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { OpenedStore } from './open-store.js';
+import { DIALECTS, freshStore } from './test-support/test-databases.js';
+
+const T0 = Date.parse('2026-06-01T10:00:00.000Z');
+const at = (s: number) => new Date(T0 + s * 1000);
+
+/** Lists at scale (issue 27): keyset pages, filters, search and order, on every database. */
+describe.each(DIALECTS)('lists on $kind', ({ kind, available }) => {
+  let store: OpenedStore;
+  let cleanup: () => Promise<void>;
+  let seq = 0;
+
+  beforeEach(async (ctx) => {
+    if (!available) return ctx.skip();
+    ({ store, cleanup } = await freshStore(kind));
+  });
+  afterEach(async () => {
+    if (available) await cleanup();
+  });
+
+  const user = (userId: string, type: 'Human' | 'Service' = 'Service') =>
+    store.users.create({ userId, email: null, name: userId, type, role: 'Member', teamIds: [], passwordHash: null, createdById: null, created: at(0) });
+
+  const token = (owner: User, name: string, createdS: number, type: 'Personal' | 'Service' = 'Service') =>
+    store.tokens.create({
+      owner: { id: owner.id, userId: owner.userId, name: owner.name, type: owner.type }, name, type, scimEndpointsOnly: false, expiration: null,
+      created: at(createdS), createdById: null, tokenHash: `h${seq++}-${Math.random()}`, jti: 'j', kid: 'k',
+    });
+
+  /** Every item of a list, walking its cursors forwards from the first page, or backwards from the last. */
+  async function walk<T>(list: (r: ListRequest) => Promise<ListPage<T>>, limit: number, backwards = false, between?: () => Promise<void>): Promise<T[]> {
+    const pages: T[][] = [];
+    let seek: Seek = backwards ? { last: true } : { offset: 0 };
+    for (let n = 0; n < 1000; n++) {
+      const page = await list({ limit, seek });
+      expect(page.items.length).toBeLessThanOrEqual(limit);
+      pages.push(page.items);
+      const to = backwards ? page.prev : page.next;
+      if (!to) break;
+      seek = backwards ? { before: to } : { after: to };
+      await between?.();
+    }
+    if (backwards) pages.reverse();
+    return pages.flat();
+  }
+
+  const tokenList = (q: Omit<TokenQuery, keyof ListRequest>, sort?: { by: TokenSort; desc: boolean }) => (r: ListRequest) =>
+    store.tokens.list({ ...q, ...r, ...(sort ? { sort } : {}) });
+
+  /** The expected order of tokens: by the sort value, then id, in the given direction. */
+  function sorted(tokens: Token[], by: TokenSort, desc: boolean): number[] {
+    const value = (t: Token) => (by === 'name' ? t.name.toLowerCase() : by === 'created' ? t.created.toISOString() : '');
+    return [...tokens]
+      .sort((a, b) => {
+        const c = value(a) < value(b) ? -1 : value(a) > value(b) ? 1 : a.id - b.id;
+        return desc ? -c : c;
+      })
+      .map((t) => t.id);
+  }
+
+  it('pages every order forwards and backwards: each token once, in order, ties broken by id', async () => {
+    const a = await user('a@service');
+    const b = await user('b@service');
+    const all: Token[] = [];
+    // Repeated creation times and names that fold to the same text (across owners), to test the ties.
+    const taken = new Set<string>();
+    for (let i = 0; i < 40; i++) {
+      const owner = i % 2 ? a : b;
+      const name = `${i % 3 ? 'Tok' : 'tok'}-${i % 5}`;
+      if (taken.has(`${owner.id} ${name}`)) continue;
+      taken.add(`${owner.id} ${name}`);
+      all.push(await token(owner, name, i % 4));
+    }
+    for (const by of ['created', 'name', 'id'] as const) {
+      for (const desc of [false, true]) {
+        const expected = sorted(all, by, desc);
+        for (const limit of [1, 5, 23, 50]) {
+          expect((await walk(tokenList({ scope: { service: true } }, { by, desc }), limit)).map((t) => t.id), `${by} ${desc} ${limit}`).toEqual(expected);
+          expect(expected.length).toBeGreaterThan(15);
+          expect((await walk(tokenList({ scope: { service: true } }, { by, desc }), limit, true)).map((t) => t.id), `back ${by} ${desc} ${limit}`).toEqual(expected);
+        }
+      }
+    }
+  });
+
+  it('lists newest first by default; page numbers (offset) give the same rows with cursors to go on', async () => {
+    const a = await user('a@service');
+    for (let i = 0; i < 7; i++) await token(a, `t${i}`, i);
+    const first = await store.tokens.list({ scope: { ownerId: a.id }, limit: 3 });
+    expect(first.items.map((t) => t.name)).toEqual(['t6', 't5', 't4']);
+    expect(first).toMatchObject({ total: 7, totalExact: true, prev: null });
+    const second = await store.tokens.list({ scope: { ownerId: a.id }, limit: 3, seek: { offset: 3 } });
+    expect(second.items.map((t) => t.name)).toEqual(['t3', 't2', 't1']);
+    const after = await store.tokens.list({ scope: { ownerId: a.id }, limit: 3, seek: { after: first.next! } });
+    expect(after.items).toEqual(second.items);
+    const last = await store.tokens.list({ scope: { ownerId: a.id }, limit: 3, seek: { last: true } });
+    expect(last.items.map((t) => t.name)).toEqual(['t2', 't1', 't0']);
+    expect(last.next).toBeNull();
+    expect(last.prev).not.toBeNull();
+  });
+
+  it('filters by owner and type, and an Admin sees their own tokens with every service token', async () => {
+    const admin = await user('admin@x.io', 'Human');
+    const other = await user('other@x.io', 'Human');
+    const sa = await user('robot@service');
+    await token(admin, 'mine', 1, 'Personal');
+    await token(other, 'theirs', 2, 'Personal');
+    await token(sa, 'robot', 3);
+    const names = async (scope: TokenQuery['scope']) => (await store.tokens.list({ scope, limit: 10 })).items.map((t) => t.name);
+    expect(await names({ ownerId: admin.id })).toEqual(['mine']);
+    expect(await names({ service: true })).toEqual(['robot']);
+    expect(await names({ service: true, ownerId: sa.id })).toEqual(['robot']);
+    expect(await names({ service: true, ownerId: other.id })).toEqual([]);
+    expect(await names({ ownOrServiceOf: admin.id })).toEqual(['robot', 'mine']);
+  });
+
+  it('searches by a case-insensitive prefix of the name, in any order', async () => {
+    const a = await user('a@service');
+    for (const [i, n] of ['api-prod', 'Api-dev', 'API', 'my-api', 'apx', 'ap'].entries()) await token(a, n, i);
+    const search = async (s: string, sort?: { by: TokenSort; desc: boolean }) =>
+      (await store.tokens.list({ scope: { service: true }, search: s, limit: 10, ...(sort ? { sort } : {}) })).items.map((t) => t.name);
+    expect(await search('API', { by: 'name', desc: false })).toEqual(['API', 'Api-dev', 'api-prod']);
+    expect(await search('api-')).toEqual(['Api-dev', 'api-prod']);
+    expect(await search('zzz')).toEqual([]);
+    // LIKE's wildcards are plain characters in a prefix.
+    expect(await search('a%')).toEqual([]);
+    expect(await search('a_i')).toEqual([]);
+  });
+
+  it(`counts exactly up to ${TOTAL_BOUND} rows, then gives a lower bound that stays above the rows seen`, async () => {
+    const a = await user('many@service');
+    const rows = Array.from({ length: TOTAL_BOUND + 25 }, (_, i) => ({
+      user_id: a.id, name: `n${i}`, token_type: 'Service', scim_endpoints_only: kind === 'postgres' ? false : 0, expiration: null,
+      created: kind === 'postgres' ? at(i) : at(i).toISOString(), created_by_id: null, last_used: null, last_used_ip: null, revoked_at: null,
+      token_hash: `bulk-${i}`, jti: 'j', kid: 'k', revoked_by_id: null, revoke_reason: null,
+    }));
+    for (let i = 0; i < rows.length; i += 500) await store.db.insertInto('tokens').values(rows.slice(i, i + 500)).execute();
+    const first = await store.tokens.list({ scope: { service: true }, limit: 50 });
+    expect(first).toMatchObject({ total: TOTAL_BOUND, totalExact: false });
+    const deep = await store.tokens.list({ scope: { service: true }, limit: 50, seek: { offset: TOTAL_BOUND } });
+    expect(deep.items).toHaveLength(25);
+    expect(deep.total).toBe(TOTAL_BOUND + 25);
+    const notLast = await store.tokens.list({ scope: { service: true }, limit: 10, seek: { offset: TOTAL_BOUND } });
+    expect(notLast.total).toBeGreaterThan(TOTAL_BOUND + 10);
+    expect((await store.tokens.list({ scope: { service: true }, search: 'n1000', limit: 50 })).total).toBe(11);
+  });
+
+  it('no row skipped or repeated while rows are inserted and deleted between pages (property)', async () => {
+    const owners = [await user('p@service'), await user('q@service')];
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('insert' as const), owner: fc.integer({ min: 0, max: 1 }), name: fc.stringMatching(/^[a-cA-C]{1,3}$/), created: fc.integer({ min: 0, max: 5 }) }),
+      fc.record({ kind: fc.constant('delete' as const), pick: fc.nat() }),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.stringMatching(/^[a-cA-C]{1,3}$/), fc.integer({ min: 0, max: 5 })), { minLength: 0, maxLength: 25 }),
+        fc.array(fc.array(op, { maxLength: 3 }), { maxLength: 30 }),
+        fc.constantFrom<TokenSort>('created', 'name', 'id'),
+        fc.boolean(),
+        fc.integer({ min: 1, max: 6 }),
+        fc.boolean(),
+        async (initial, rounds, by, desc, limit, backwards) => {
+          await store.db.deleteFrom('tokens').execute();
+          const live = new Map<number, Token>();
+          const ever = new Map<number, Token>();
+          for (const [i, [name, created]] of initial.entries()) {
+            const t = await token(owners[i % 2]!, `${name}-${i}`, created);
+            live.set(t.id, t);
+            ever.set(t.id, t);
+          }
+          const there = new Set(live.keys());
+          let round = 0;
+          const between = async () => {
+            for (const o of rounds[round++] ?? []) {
+              if (o.kind === 'insert') {
+                const t = await token(owners[o.owner]!, `${o.name}-x${seq}`, o.created);
+                live.set(t.id, t);
+                ever.set(t.id, t);
+              } else if (live.size > 0) {
+                const id = [...live.keys()][o.pick % live.size]!;
+                await store.tokens.delete(id);
+                live.delete(id);
+                there.delete(id);
+              }
+            }
+          };
+          const seen = (await walk(tokenList({ scope: { service: true } }, { by, desc }), limit, backwards, between)).map((t) => t.id);
+          // Never repeated; every row there from start to end seen; the order kept.
+          expect(new Set(seen).size).toBe(seen.length);
+          for (const id of there) expect(seen).toContain(id);
+          const all = [...ever.values()].filter((t) => seen.includes(t.id));
+          expect(seen).toEqual(sorted(all, by, desc));
+        },
+      ),
+      { numRuns: kind === 'postgres' ? 15 : 30 },
+    );
+  });
+
+  it('pages users (type filter, substring search), teams, and the audit log newest first', async () => {
+    const people = [];
+    for (let i = 0; i < 9; i++) people.push(await user(`u${i}@x.io`, i % 3 ? 'Human' : 'Service'));
+    const humans = people.filter((u) => u.type === 'Human').map((u) => u.id);
+    const userList = (r: ListRequest) => store.users.list({ ...r, type: 'Human' });
+    expect((await walk(userList, 2)).map((u) => u.id)).toEqual(humans);
+    expect((await walk(userList, 4, true)).map((u) => u.id)).toEqual(humans);
+    expect((await store.users.list({ limit: 10, search: 'U7@' })).items.map((u) => u.userId)).toEqual(['u7@x.io']);
+
+    for (let i = 0; i < 5; i++) await store.teams.create({ name: `team${i}`, description: null, userIds: [], created: at(0) });
+    expect((await walk((r) => store.teams.list(r), 2)).map((t) => t.name)).toEqual(['team0', 'team1', 'team2', 'team3', 'team4']);
+
+    const base = { actorTokenId: null, targetType: null, targetId: null, ip: null, userAgent: null, outcome: 'success' as const, details: null };
+    await store.audit.append(Array.from({ length: 11 }, (_, i) => ({ ...base, at: at(i), actorUserId: people[i % 2]!.id, action: i % 3 ? 'token.created' : 'token.revoked' })));
+    const events = await walk((r) => store.audit.list({ ...r, action: 'token.created' }), 3);
+    expect(events.map((e) => e.at.getTime())).toEqual([10, 8, 7, 5, 4, 2, 1].map((s) => at(s).getTime()));
+    expect((await walk((r) => store.audit.list({ ...r, actorUserId: people[0]!.id }), 2, true)).map((e) => e.at.getTime())).toEqual(
+      [10, 8, 6, 4, 2, 0].map((s) => at(s).getTime()),
+    );
+  });
+});
