@@ -4,6 +4,7 @@ import type { Clock } from './clock.js';
 import type { NewAuditEvent } from './model.js';
 import type { Store } from './ports.js';
 import type { Keyring } from './tokens/keyring.js';
+import type { WebhookUrlGuard } from './lifecycle/webhooks.js';
 
 /** Hashes and checks passwords (Argon2id in the server). */
 export interface PasswordHasher {
@@ -37,6 +38,10 @@ export interface Deps {
   changes: AuthChangeBus;
   policy: TokenPolicy;
   limits: UseCaseLimits;
+  /** Checks a webhook destination when it is saved (SPEC §9); none = any http(s) URL. */
+  webhookUrlGuard?: WebhookUrlGuard;
+  /** Told after a change that wrote webhook events has committed (the server starts delivering at once). */
+  onOutboxWritten?: () => void;
 }
 
 export type AuditInput = Pick<NewAuditEvent, 'action'> & Partial<Omit<NewAuditEvent, 'action' | 'at'>>;

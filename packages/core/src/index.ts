@@ -22,4 +22,8 @@ export * from './use-cases/manage-datastores.js';
 export * from './use-cases/sessions.js';
 export * from './use-cases/bootstrap.js';
 export * from './use-cases/audit-log.js';
+export * from './lifecycle/model.js';
+export * from './lifecycle/outbox.js';
+export * from './lifecycle/policy.js';
+export * from './lifecycle/webhooks.js';
 export * as scim from './scim/index.js';

@@ -2,6 +2,9 @@ import type {
   AuditEvent, Datastore, DeactivatedBy, NewAuditEvent, Page, PageRequest, ProvisionedBy, Revocation, Team, Token, TokenType, User, UserRef, UserType,
 } from './model.js';
 import type { Role } from './roles.js';
+import type {
+  ClaimedDelivery, DeliveryOutcome, LifecyclePolicy, OutboxEntry, WebhookDelivery, WebhookEndpoint,
+} from './lifecycle/model.js';
 
 /*
  * Storage ports, shaped by the domain rather than generic CRUD. Implementations live in
@@ -126,6 +129,12 @@ export interface NewToken {
   kid: string;
 }
 
+/** What is written with a new token: its audit event and its webhook events. */
+export interface NewTokenRecord {
+  audit: NewAuditEvent;
+  events?: readonly OutboxEntry[];
+}
+
 export interface TokenPatch {
   name?: string;
   /** A Revocation revokes; null restores. */
@@ -155,11 +164,12 @@ export interface TokenUsage {
 
 export interface TokenStore {
   /**
-   * Throws NAME_TAKEN when the user already has a token of that name. The audit event made by
-   * `audit(id)` is written in the same transaction: a token never exists without its record,
-   * even if the process dies between the two writes.
+   * Throws NAME_TAKEN when the user already has a token of that name. The audit event (and the
+   * webhook events, to the outbox as WebhookStore.enqueue writes them) made by `record(id)` are
+   * written in the same transaction: a token never exists without its record, even if the
+   * process dies between the writes.
    */
-  create(token: NewToken, audit?: (tokenId: number) => NewAuditEvent): Promise<Token>;
+  create(token: NewToken, record?: (tokenId: number) => NewTokenRecord): Promise<Token>;
   findById(id: number): Promise<Token | undefined>;
   findAuthRecordByHash(tokenHash: string): Promise<TokenAuthRecord | undefined>;
   listByUser(userId: number): Promise<Token[]>;
@@ -285,6 +295,62 @@ export interface LoginAttemptStore {
   remove(id: number): Promise<void>;
 }
 
+/** The lifecycle policy (SPEC §9): one document. */
+export interface PolicyStore {
+  /** The stored policy, or undefined before an Admin first sets one. */
+  get(): Promise<LifecyclePolicy | undefined>;
+  /** Replaces the policy (last write wins). */
+  put(policy: LifecyclePolicy, at: Date): Promise<void>;
+}
+
+export interface NewWebhookEndpoint {
+  url: string;
+  description: string | null;
+  events: string[];
+  secret: string;
+  created: Date;
+  createdById: number | null;
+}
+
+export interface WebhookEndpointPatch {
+  url?: string;
+  description?: string | null;
+  events?: string[];
+  active?: boolean;
+}
+
+/**
+ * Webhook endpoints and the outbox of their deliveries (SPEC §9).
+ *
+ * Concurrency promises:
+ * - `enqueue` writes in the caller's transaction: a change and its deliveries commit together;
+ * - `claimDue` never hands one delivery to two callers while a claim holds (PostgreSQL: the due
+ *   rows are locked FOR UPDATE SKIP LOCKED and marked claimed in one statement, so nodes polling
+ *   together take disjoint rows; SQLite: one write transaction at a time);
+ * - `recordAttempt` writes only while the caller's claim is still the row's claim, so a run that
+ *   outlived its claim cannot overwrite the outcome of the run that took the row over.
+ */
+export interface WebhookStore {
+  create(endpoint: NewWebhookEndpoint): Promise<WebhookEndpoint>;
+  findById(id: number): Promise<WebhookEndpoint | undefined>;
+  list(): Promise<WebhookEndpoint[]>;
+  /** Throws NOT_FOUND. */
+  update(id: number, patch: WebhookEndpointPatch): Promise<WebhookEndpoint>;
+  /** Deletes the endpoint and its deliveries. Throws NOT_FOUND. */
+  delete(id: number): Promise<void>;
+  /** One pending delivery of each entry per active endpoint subscribed to its type, due at `at`. */
+  enqueue(entries: readonly OutboxEntry[], at: Date): Promise<void>;
+  /** One pending delivery of `entry` to this endpoint (test events, redeliveries), due at `at`. */
+  enqueueTo(endpointId: number, entry: OutboxEntry, at: Date): Promise<WebhookDelivery>;
+  /** Newest first. */
+  listDeliveries(endpointId: number, page: PageRequest): Promise<Page<WebhookDelivery>>;
+  findDelivery(endpointId: number, id: number): Promise<WebhookDelivery | undefined>;
+  /** Up to `limit` pending deliveries due at `now` and not claimed, each claimed until `until`; oldest first. */
+  claimDue(now: Date, until: Date, limit: number): Promise<ClaimedDelivery[]>;
+  /** Records an attempt of a claimed delivery (attempts + 1) and releases the claim; false if the claim was lost. */
+  recordAttempt(delivery: Pick<ClaimedDelivery, 'id' | 'claimedUntil'>, outcome: DeliveryOutcome): Promise<boolean>;
+}
+
 /** The stores as seen inside one transaction (authentication's batched reads and writes stay outside). */
 export interface StoreTransaction {
   users: UserStore;
@@ -294,6 +360,8 @@ export interface StoreTransaction {
   audit: AuditStore;
   sessions: SessionStore;
   loginAttempts: LoginAttemptStore;
+  policy: PolicyStore;
+  webhooks: WebhookStore;
   /**
    * Serialises the transactions that take the same key until they end: the guard of a
    * read-then-write decision (last active Admin, first-Admin setup, a login counter, a name).
@@ -312,6 +380,8 @@ export interface Store {
   audit: AuditStore;
   sessions: SessionStore;
   loginAttempts: LoginAttemptStore;
+  policy: PolicyStore;
+  webhooks: WebhookStore;
   /**
    * Runs `fn` as one atomic write: everything done through `tx` commits together, or nothing
    * does when `fn` throws (the error is rethrown). Inside `fn`, use `tx` only — on SQLite the

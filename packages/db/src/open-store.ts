@@ -7,6 +7,7 @@ import { Migrator } from 'kysely/migration';
 import pg from 'pg';
 import { KyselyAuditStore } from './audit-store.js';
 import { KyselyDatastoreStore } from './datastores-store.js';
+import { KyselyPolicyStore, KyselyWebhookStore } from './lifecycle-store.js';
 import { mapDriverError, postgresTraits, sqliteTraits, type DialectTraits } from './dialect.js';
 import { migrationProvider } from './migrations/index.js';
 import { postgresPrepared, sqlitePrepared, withStatementCache, type PreparedQueries } from './prepared.js';
@@ -73,6 +74,8 @@ function storesOver(db: Kysely<Database>, traits: DialectTraits, prepared: Prepa
     audit: guarded(new KyselyAuditStore(db, traits), mapError),
     sessions: guarded(new KyselySessionStore(db, traits), mapError),
     loginAttempts: guarded(new KyselyLoginAttemptStore(db, traits), mapError),
+    policy: guarded(new KyselyPolicyStore(db, traits), mapError),
+    webhooks: guarded(new KyselyWebhookStore(db, traits), mapError),
   };
 }
 

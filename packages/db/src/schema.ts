@@ -62,6 +62,8 @@ export interface TokensTable {
   /** Integrity (migration 2026-12-06T00-00-integrity). */
   revoked_by_id: number | null;
   revoke_reason: string | null;
+  /** Lifecycle (migration 2026-12-06T11-00-lifecycle): the token's own idle limit. */
+  idle_revoke_days?: number | null;
 }
 
 export interface DatastoresTable {
@@ -113,6 +115,46 @@ export interface AuditEventsTable {
   details: string | null;
 }
 
+/** Lifecycle (migration 2026-12-06T11-00-lifecycle). */
+export interface LifecyclePolicyTable {
+  id: number;
+  document: string;
+  updated: Timestamp;
+}
+
+export interface WebhookEndpointsTable {
+  id: Generated<number>;
+  url: string;
+  description: string | null;
+  /** JSON array of event types, or ["*"]. */
+  events: string;
+  secret: string;
+  active: Bool;
+  created: Timestamp;
+  created_by_id: number | null;
+}
+
+export interface WebhookDeliveriesTable {
+  id: Generated<number>;
+  endpoint_id: number;
+  message_id: string;
+  event_type: string;
+  payload: string;
+  status: string;
+  attempts: Generated<number>;
+  last_status_code: number | null;
+  last_error: string | null;
+  next_attempt_at: Timestamp;
+  claimed_until: Timestamp | null;
+  created: Timestamp;
+}
+
+export interface LifecycleNoticesTable {
+  token_id: number;
+  kind: string;
+  sent: Timestamp;
+}
+
 export interface Database {
   users: UsersTable;
   teams: TeamsTable;
@@ -123,4 +165,8 @@ export interface Database {
   sessions: SessionsTable;
   audit_events: AuditEventsTable;
   login_attempts: LoginAttemptsTable;
+  lifecycle_policy: LifecyclePolicyTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  lifecycle_notices: LifecycleNoticesTable;
 }

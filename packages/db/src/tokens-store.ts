@@ -1,9 +1,10 @@
 import {
-  DomainError, notFound, type NewAuditEvent, type NewToken, type Revocation, type RevokeReason, type Token, type TokenAuthRecord, type TokenPatch,
+  DomainError, notFound, type NewToken, type NewTokenRecord, type Revocation, type RevokeReason, type Token, type TokenAuthRecord, type TokenPatch,
   type TokenStore, type TokenType, type TokenUsage,
 } from '@gatehouse/core';
 import type { Kysely } from 'kysely';
 import { auditRow } from './audit-store.js';
+import { enqueueOn, fanOut } from './outbox.js';
 import { toBool, toDate, toDateOrNull, type DialectTraits } from './dialect.js';
 import { LookupBatcher } from './lookup-batcher.js';
 import { atomically, insertRow, type PreparedQueries } from './prepared.js';
@@ -168,9 +169,9 @@ export class KyselyTokenStore implements TokenStore {
     user: userRef({ id: r.u_id, user_id: r.u_user_id, name: r.u_name, user_type: r.u_type }),
   });
 
-  async create(t: NewToken, audit?: (tokenId: number) => NewAuditEvent): Promise<Token> {
+  async create(t: NewToken, record?: (tokenId: number) => NewTokenRecord): Promise<Token> {
     try {
-      const id = this.#insertPrepared(t, audit) ?? (await this.#insertThroughBuilder(t, audit));
+      const id = this.#insertPrepared(t, record) ?? (await this.#insertThroughBuilder(t, record));
       // The token as stored, without reading it back.
       return {
         id,
@@ -216,19 +217,27 @@ export class KyselyTokenStore implements TokenStore {
     };
   }
 
-  /** SQLite: the token and its audit event in one transaction of prepared statements (undefined elsewhere). */
-  #insertPrepared(t: NewToken, audit?: (tokenId: number) => NewAuditEvent): number | undefined {
+  /** SQLite: the token, its audit event and its outbox entries in one transaction of prepared statements (undefined elsewhere). */
+  #insertPrepared(t: NewToken, record?: (tokenId: number) => NewTokenRecord): number | undefined {
     return this.#writeTransaction?.((run) => {
       const id = run(...insertRow('tokens', this.#tokenRow(t)));
-      if (audit) run(...insertRow('audit_events', auditRow(this.traits, audit(id))));
+      if (record) {
+        const { audit, events = [] } = record(id);
+        run(...insertRow('audit_events', auditRow(this.traits, audit)));
+        for (const e of events) run(...fanOut(this.traits, e, t.created));
+      }
       return id;
     });
   }
 
-  async #insertThroughBuilder(t: NewToken, audit?: (tokenId: number) => NewAuditEvent): Promise<number> {
+  async #insertThroughBuilder(t: NewToken, record?: (tokenId: number) => NewTokenRecord): Promise<number> {
     const row = await atomically(this.db, async (trx) => {
       const inserted = await trx.insertInto('tokens').values(this.#tokenRow(t)).returning('id').executeTakeFirstOrThrow();
-      if (audit) await trx.insertInto('audit_events').values(auditRow(this.traits, audit(inserted.id))).execute();
+      if (record) {
+        const { audit, events = [] } = record(inserted.id);
+        await trx.insertInto('audit_events').values(auditRow(this.traits, audit)).execute();
+        await enqueueOn(trx, this.traits, events, t.created);
+      }
       return inserted;
     });
     return row.id;

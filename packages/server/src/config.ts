@@ -45,6 +45,10 @@ export interface Config {
   maxHeapMb: number | undefined;
   /** Longest time to receive a whole request (ms); headers must arrive within min(this, 10 s). */
   requestTimeoutMs: number;
+  /** Milliseconds between rounds of the lifecycle jobs (reminders, idle revocation, webhook deliveries). */
+  schedulerIntervalMs: number;
+  /** Deliver webhooks to loopback, private and link-local addresses too. */
+  webhookAllowPrivate: boolean;
 }
 
 /** At most `max` events per `windowMs` per key (fixed window). */
@@ -89,6 +93,8 @@ export const SETTINGS = {
   maxEventLoopDelayMs: { env: 'GATEHOUSE_MAX_EVENT_LOOP_DELAY_MS', doc: 'answer 503 + Retry-After while the event loop lags more than this (0 = never)', default: '1000' },
   maxHeapMb: { env: 'GATEHOUSE_MAX_HEAP_MB', doc: 'answer 503 + Retry-After while the JS heap in use exceeds this many MiB (unset = 90 % of the limit, 0 = never)' },
   requestTimeoutMs: { env: 'GATEHOUSE_REQUEST_TIMEOUT_MS', doc: 'longest time to receive a request, in ms (headers: at most 10 s)', default: '30000' },
+  schedulerIntervalMs: { env: 'GATEHOUSE_SCHEDULER_INTERVAL_MS', doc: 'milliseconds between rounds of the lifecycle jobs (reminders, idle revocation, webhook deliveries)', default: '60000' },
+  webhookAllowPrivate: { env: 'GATEHOUSE_WEBHOOK_ALLOW_PRIVATE', doc: 'true lets webhooks go to loopback, private and link-local addresses (checked at each delivery)', default: 'false' },
 } as const satisfies Record<keyof Config, Setting>;
 
 export class ConfigError extends Error {
@@ -206,6 +212,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     maxEventLoopDelayMs: int('GATEHOUSE_MAX_EVENT_LOOP_DELAY_MS', raw('maxEventLoopDelayMs')!, 0, 600_000),
     maxHeapMb: raw('maxHeapMb') === undefined ? undefined : int('GATEHOUSE_MAX_HEAP_MB', raw('maxHeapMb')!, 0, 1_000_000),
     requestTimeoutMs: int('GATEHOUSE_REQUEST_TIMEOUT_MS', raw('requestTimeoutMs')!, 100, 600_000),
+    schedulerIntervalMs: int('GATEHOUSE_SCHEDULER_INTERVAL_MS', raw('schedulerIntervalMs')!, 50, 86_400_000),
+    webhookAllowPrivate: bool('GATEHOUSE_WEBHOOK_ALLOW_PRIVATE', raw('webhookAllowPrivate')!),
   });
 }
 

@@ -10,6 +10,8 @@ import { AuthFailureLog } from './http/auth-failure-log.js';
 import type { AppContext } from './http/context.js';
 import { createLogger, type LogSetting } from './http/logging.js';
 import { Jobs } from './jobs.js';
+import { LifecycleJobs } from './lifecycle-jobs.js';
+import { webhookUrlGuard } from './webhooks/destination.js';
 import { createMetrics } from './metrics.js';
 import { argon2Passwords } from './passwords.js';
 import { loadKeyring } from './secrets.js';
@@ -126,6 +128,7 @@ export function wireGatehouse(parts: GatehouseParts): Gatehouse {
     passwords: parts.passwords ?? argon2Passwords(),
     changes,
     ...useCaseSettings(config),
+    webhookUrlGuard: webhookUrlGuard(config.webhookAllowPrivate),
   };
   const cache = new TokenCache(config.tokenCacheSize, { admitOnSecondUse: true });
   const unsubscribe = changes.subscribe((change) => cache.apply(change));
@@ -136,6 +139,8 @@ export function wireGatehouse(parts: GatehouseParts): Gatehouse {
   const log = createLogger(parts.logger, config.logLevel);
   const failures = new AuthFailureLog(clock);
   const jobs = new Jobs({ store, usage, failures, log }, config.usageFlushMs);
+  const lifecycle = new LifecycleJobs({ store, clock, log, allowPrivate: config.webhookAllowPrivate }, config.schedulerIntervalMs);
+  deps.onOutboxWritten = lifecycle.kick;
   return {
     config,
     log,
@@ -151,7 +156,9 @@ export function wireGatehouse(parts: GatehouseParts): Gatehouse {
     routes: [],
     secretGenerated: parts.secretGenerated ?? false,
     jobs,
+    lifecycle,
     async close() {
+      await lifecycle.stop();
       await jobs.stop();
       unsubscribe();
     },

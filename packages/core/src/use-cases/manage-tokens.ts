@@ -9,6 +9,7 @@ import type { StoreTransaction, TokenPatch } from '../ports.js';
 import { hashToken, mintJwt } from '../tokens/jwt.js';
 import { expirationFor, type CreatedToken } from './create-token.js';
 import { normaliseName } from '../names.js';
+import { currentPolicy, maxExpiryFor } from '../lifecycle/policy.js';
 
 /** One token the actor may see (owner or Admin), else NOT_FOUND. */
 export async function getToken(deps: Deps, actor: Actor, id: number): Promise<Token> {
@@ -32,6 +33,12 @@ export function listServiceTokens(deps: Deps, actor: Actor, filter: { userId?: n
 
 const targetOf = (t: Token) => ({ targetType: 'token', targetId: String(t.id) });
 
+/** A token as webhook events describe it (never its secret). */
+export const tokenData = (t: Token) => ({
+  token: { id: t.id, name: t.name, type: t.type, expiration: t.expiration?.toISOString() ?? null, last_used: t.lastUsed?.toISOString() ?? null },
+  user: { id: t.user.id, user_id: t.user.userId },
+});
+
 /** `owner` when the owner revokes their own token, else `admin`. */
 const reasonFor = (actor: Actor, token: Token): RevokeReason => (token.user.id === actor.principal.user.id ? 'owner' : 'admin');
 
@@ -49,7 +56,7 @@ export interface UpdateTokenInput {
 export async function updateToken(deps: Deps, actor: Actor, id: number, input: UpdateTokenInput): Promise<Token> {
   if (input.name === undefined && input.revoke === undefined) throw invalidInput('revoke', 'give "revoke" (true or false) or "name"');
   const name = input.name !== undefined ? normaliseName(input.name) : undefined;
-  return commitChange(deps, actor, async ({ tx, audit, publish }) => {
+  return commitChange(deps, actor, async ({ tx, audit, publish, emit }) => {
     const token = await visibleToken(tx, actor, id);
     const patch: TokenPatch = {};
     if (name !== undefined) {
@@ -65,6 +72,7 @@ export async function updateToken(deps: Deps, actor: Actor, id: number, input: U
         const reason = reasonFor(actor, token);
         patch.revocation = { at: deps.clock.now(), byId: actor.principal.user.id, reason };
         audit({ action: 'token.revoked', ...targetOf(token), details: { name: token.name, reason } });
+        emit({ type: 'token.revoked', data: { ...tokenData(token), reason } });
       }
     }
     if (input.revoke === false) {
@@ -73,6 +81,7 @@ export async function updateToken(deps: Deps, actor: Actor, id: number, input: U
       if (token.revokedAt !== null) {
         patch.revocation = null;
         audit({ action: 'token.restored', ...targetOf(token), details: { name: token.name, revoke_reason: token.revokeReason } });
+        emit({ type: 'token.restored', data: tokenData(token) });
       }
     }
     if (patch.name === undefined && patch.revocation === undefined) return token;
@@ -97,12 +106,13 @@ export function renameToken(deps: Deps, actor: Actor, id: number, name: string):
 
 /** Deletes a revoked token; an active one must be revoked first (409). */
 export async function deleteToken(deps: Deps, actor: Actor, id: number): Promise<void> {
-  await commitChange(deps, actor, async ({ tx, audit, publish }) => {
+  await commitChange(deps, actor, async ({ tx, audit, publish, emit }) => {
     const token = await visibleToken(tx, actor, id);
     requireTokenAction(actor, token, 'delete');
     if (token.revokedAt === null) throw new DomainError('TOKEN_ACTIVE', 'The token is active: revoke it first, then delete it');
     await tx.tokens.delete(id);
     audit({ action: 'token.deleted', ...targetOf(token), details: { name: token.name } });
+    emit({ type: 'token.deleted', data: tokenData(token) });
     publish({ kind: 'token', tokenId: id });
   });
 }
@@ -120,10 +130,11 @@ export async function rotateToken(deps: Deps, actor: Actor, id: number, input: {
   return commitChange(deps, actor, async (change) => rotateInside(deps, actor, change, await visibleToken(change.tx, actor, id), input));
 }
 
-async function rotateInside(deps: Deps, actor: Actor, { tx, audit, publish }: Change, token: Token, input: { expiresInDays?: number | null }): Promise<CreatedToken> {
+async function rotateInside(deps: Deps, actor: Actor, { tx, audit, publish, emit }: Change, token: Token, input: { expiresInDays?: number | null }): Promise<CreatedToken> {
   requireTokenAction(actor, token, 'rotate');
   if (token.revokedAt !== null) throw new DomainError('TOKEN_REVOKED', 'A revoked token cannot be rotated: restore it first');
-  const expiration = expirationFor(deps, input.expiresInDays !== undefined ? input.expiresInDays : originalLifetimeDays(token));
+  const max = maxExpiryFor(deps, await currentPolicy(tx), token.type);
+  const expiration = expirationFor(deps, input.expiresInDays !== undefined ? input.expiresInDays : originalLifetimeDays(token), max);
   const minted = mintJwt(deps.keyring, {
     sub: token.user.userId,
     uid: token.user.id,
@@ -139,6 +150,7 @@ async function rotateInside(deps: Deps, actor: Actor, { tx, audit, publish }: Ch
     expiration,
   });
   audit({ action: 'token.rotated', ...targetOf(token), details: { name: token.name, expiration: expiration?.toISOString() ?? null } });
+  emit({ type: 'token.rotated', data: { ...tokenData(rotated) } });
   publish({ kind: 'token', tokenId: token.id });
   return { token: rotated, bearerToken: minted.token };
 }
