@@ -336,6 +336,81 @@ const CASES: Record<string, Case> = {
   },
 };
 
+/** A webhook endpoint that refuses connections at once (the suite allows private destinations). */
+async function webhook(t: TestApp): Promise<number> {
+  const res = await t.request({ method: 'POST', url: '/api/webhooks', token: t.adminToken, ...json({ url: 'http://127.0.0.1:9/audit', events: ['webhook.test'] }) });
+  return res.json().id as number;
+}
+
+const NO_LIMITS_POLICY = { max_expiry_days: { Personal: null, Service: null }, idle_revoke_days: { Personal: null, Service: null }, expiry_reminder_days: [30, 7, 1] };
+
+Object.assign(CASES, {
+  'PUT /api/policy': {
+    async prepare(t) {
+      const m = await member(t);
+      return {
+        request: { method: 'PUT', url: '/api/policy', token: t.adminToken, ...json(NO_LIMITS_POLICY) },
+        expect: { action: 'policy.updated', targetType: 'policy', targetId: '1', actorUserId: t.adminId },
+        refusal: { method: 'PUT', url: '/api/policy', token: m.token, ...json(NO_LIMITS_POLICY) },
+      };
+    },
+  },
+  'POST /api/webhooks': {
+    async prepare(t) {
+      const m = await member(t);
+      const body = json({ url: 'http://127.0.0.1:9/audit', events: ['webhook.test'] });
+      return {
+        request: { method: 'POST', url: '/api/webhooks', token: t.adminToken, ...body },
+        expect: { action: 'webhook.created', targetType: 'webhook', actorUserId: t.adminId },
+        targetOf: idOf,
+        refusal: { method: 'POST', url: '/api/webhooks', token: m.token, ...body },
+      };
+    },
+  },
+  'PUT /api/webhooks/:id': {
+    async prepare(t) {
+      const [m, id] = [await member(t), await webhook(t)];
+      return {
+        request: { method: 'PUT', url: `/api/webhooks/${id}`, token: t.adminToken, ...json({ active: false }) },
+        expect: { action: 'webhook.updated', targetType: 'webhook', targetId: String(id), actorUserId: t.adminId },
+        refusal: { method: 'PUT', url: `/api/webhooks/${id}`, token: m.token, ...json({ active: true }) },
+      };
+    },
+  },
+  'DELETE /api/webhooks/:id': {
+    async prepare(t) {
+      const [m, id] = [await member(t), await webhook(t)];
+      return {
+        request: { method: 'DELETE', url: `/api/webhooks/${id}`, token: t.adminToken },
+        expect: { action: 'webhook.deleted', targetType: 'webhook', targetId: String(id), actorUserId: t.adminId },
+        refusal: { method: 'DELETE', url: `/api/webhooks/${id}`, token: m.token },
+      };
+    },
+  },
+  'POST /api/webhooks/:id/test': {
+    async prepare(t) {
+      const [m, id] = [await member(t), await webhook(t)];
+      return {
+        request: { method: 'POST', url: `/api/webhooks/${id}/test`, token: t.adminToken },
+        expect: { action: 'webhook.tested', targetType: 'webhook', targetId: String(id), actorUserId: t.adminId },
+        refusal: { method: 'POST', url: `/api/webhooks/${id}/test`, token: m.token },
+      };
+    },
+  },
+  'POST /api/webhooks/:id/deliveries/:delivery_id/redeliver': {
+    async prepare(t) {
+      const [m, id] = [await member(t), await webhook(t)];
+      const delivery = (await t.request({ method: 'POST', url: `/api/webhooks/${id}/test`, token: t.adminToken })).json().id as number;
+      const url = `/api/webhooks/${id}/deliveries/${delivery}/redeliver`;
+      return {
+        request: { method: 'POST', url, token: t.adminToken },
+        expect: { action: 'webhook.redelivered', targetType: 'webhook', targetId: String(id), actorUserId: t.adminId },
+        refusal: { method: 'POST', url, token: m.token },
+      };
+    },
+  },
+} satisfies Record<string, Case>);
+
 /** Covered by its own suite below: its success needs an installation without users. */
 const SETUP = 'POST /api/auth/setup';
 
@@ -396,7 +471,7 @@ describeOnEachDatabase('audit coverage: one audit event per change, none for a r
       }
     }
   });
-});
+}, { GATEHOUSE_WEBHOOK_ALLOW_PRIVATE: 'true' });
 
 describe.each(['sqlite', 'postgres'] as const)('audit coverage: first-Admin setup [%s]', (kind) => {
   it('writes one user.created event, done by the system via setup; a closed setup writes none', async (ctx) => {
