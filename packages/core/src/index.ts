@@ -26,4 +26,5 @@ export * from './lifecycle/model.js';
 export * from './lifecycle/outbox.js';
 export * from './lifecycle/policy.js';
 export * from './lifecycle/webhooks.js';
+export * from './lifecycle/jobs.js';
 export * as scim from './scim/index.js';

@@ -351,6 +351,33 @@ export interface WebhookStore {
   recordAttempt(delivery: Pick<ClaimedDelivery, 'id' | 'claimedUntil'>, outcome: DeliveryOutcome): Promise<boolean>;
 }
 
+/**
+ * What the lifecycle jobs scan and claim (SPEC §9). The scans answer token ids only: each job
+ * reads the token again inside the change that acts on it, so that a token changed between the
+ * scan and the change is judged as it is then.
+ */
+export interface LifecycleStore {
+  /**
+   * Active (not revoked) tokens whose expiration is in (`after`, `until`], soonest first;
+   * `withoutNotice`: only those with no notice whose kind starts with it.
+   */
+  tokensExpiringBetween(after: Date, until: Date, limit: number, withoutNotice?: string): Promise<number[]>;
+  /**
+   * Active tokens of this type, not expired at `now`, last used (or, never used, created) at or
+   * before `activeBefore`: the idle ones. `warned`: only those not yet warned since their last
+   * use (`false`), or only those warned since their last use at or before a time (a Date).
+   */
+  idleTokens(type: TokenType, activeBefore: Date, now: Date, limit: number, warned: false | Date): Promise<number[]>;
+  /**
+   * Records that the notice `kind` was sent for the token; false when it already was. The one
+   * guard of reminders and warnings: two processes scanning together send each notice once.
+   * Idle warnings have kinds starting `idle_warning:`.
+   */
+  claimNotice(tokenId: number, kind: string, at: Date): Promise<boolean>;
+  /** When the notice `kind` was sent for the token, if it was. */
+  noticeSent(tokenId: number, kind: string): Promise<Date | undefined>;
+}
+
 /** The stores as seen inside one transaction (authentication's batched reads and writes stay outside). */
 export interface StoreTransaction {
   users: UserStore;
@@ -362,6 +389,7 @@ export interface StoreTransaction {
   loginAttempts: LoginAttemptStore;
   policy: PolicyStore;
   webhooks: WebhookStore;
+  lifecycle: LifecycleStore;
   /**
    * Serialises the transactions that take the same key until they end: the guard of a
    * read-then-write decision (last active Admin, first-Admin setup, a login counter, a name).
@@ -382,6 +410,7 @@ export interface Store {
   loginAttempts: LoginAttemptStore;
   policy: PolicyStore;
   webhooks: WebhookStore;
+  lifecycle: LifecycleStore;
   /**
    * Runs `fn` as one atomic write: everything done through `tx` commits together, or nothing
    * does when `fn` throws (the error is rethrown). Inside `fn`, use `tx` only — on SQLite the

@@ -1,5 +1,5 @@
 import {
-  notFound, type ClaimedDelivery, type DeliveryOutcome, type DeliveryStatus, type LifecyclePolicy, type NewWebhookEndpoint,
+  notFound, type ClaimedDelivery, type LifecycleStore, type TokenType, type DeliveryOutcome, type DeliveryStatus, type LifecyclePolicy, type NewWebhookEndpoint,
   type OutboxEntry, type Page, type PageRequest, type PolicyStore, type WebhookDelivery, type WebhookEndpoint, type WebhookEndpointPatch,
   type WebhookStore,
 } from '@gatehouse/core';
@@ -187,5 +187,67 @@ export class KyselyWebhookStore implements WebhookStore {
       .where('claimed_until', '=', t.time(d.claimedUntil))
       .executeTakeFirst();
     return Number(res.numUpdatedRows) > 0;
+  }
+}
+
+export class KyselyLifecycleStore implements LifecycleStore {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly traits: DialectTraits,
+  ) {}
+
+  async tokensExpiringBetween(after: Date, until: Date, limit: number, withoutNotice?: string): Promise<number[]> {
+    const t = this.traits;
+    let q = this.db
+      .selectFrom('tokens as t')
+      .select('t.id')
+      .where('t.revoked_at', 'is', null)
+      .where('t.expiration', '>', t.time(after))
+      .where('t.expiration', '<=', t.time(until));
+    if (withoutNotice !== undefined) {
+      q = q.where(({ not, exists, selectFrom }) =>
+        not(exists(selectFrom('lifecycle_notices as n').select('n.token_id').whereRef('n.token_id', '=', 't.id').where('n.kind', 'like', `${withoutNotice}%`))));
+    }
+    return (await q.orderBy('t.expiration').limit(limit).execute()).map((r) => r.id);
+  }
+
+  async idleTokens(type: TokenType, activeBefore: Date, now: Date, limit: number, warned: false | Date): Promise<number[]> {
+    const t = this.traits;
+    const rows = await this.db
+      .selectFrom('tokens as t')
+      .select('t.id')
+      .where('t.revoked_at', 'is', null)
+      .where('t.token_type', '=', type)
+      .where((eb) => eb.or([eb('t.expiration', 'is', null), eb('t.expiration', '>', t.time(now))]))
+      .where((eb) => eb(eb.fn.coalesce('t.last_used', 't.created'), '<=', t.time(activeBefore)))
+      .where(({ eb, not, exists, selectFrom }) => {
+        // A warning sent after the last use belongs to this period of idleness.
+        let warning = selectFrom('lifecycle_notices as n')
+          .select('n.token_id')
+          .whereRef('n.token_id', '=', 't.id')
+          .where('n.kind', 'like', 'idle_warning:%')
+          .where((w) => w('n.sent', '>=', w.fn.coalesce('t.last_used', 't.created')));
+        if (warned === false) return not(exists(warning));
+        warning = warning.where('n.sent', '<=', t.time(warned));
+        return eb.and([exists(warning)]);
+      })
+      .orderBy('t.id')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
+  async claimNotice(tokenId: number, kind: string, at: Date): Promise<boolean> {
+    const res = await this.db
+      .insertInto('lifecycle_notices')
+      .values({ token_id: tokenId, kind, sent: this.traits.time(at) })
+      .onConflict((oc) => oc.columns(['token_id', 'kind']).doNothing())
+      .executeTakeFirst();
+    return Number(res.numInsertedOrUpdatedRows ?? 0n) > 0;
+  }
+
+  async noticeSent(tokenId: number, kind: string): Promise<Date | undefined> {
+    const row = await this.db.selectFrom('lifecycle_notices').select('sent').where('token_id', '=', tokenId).where('kind', '=', kind).executeTakeFirst();
+    return row ? toDate(row.sent) : undefined;
   }
 }

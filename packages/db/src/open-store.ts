@@ -7,7 +7,7 @@ import { Migrator } from 'kysely/migration';
 import pg from 'pg';
 import { KyselyAuditStore } from './audit-store.js';
 import { KyselyDatastoreStore } from './datastores-store.js';
-import { KyselyPolicyStore, KyselyWebhookStore } from './lifecycle-store.js';
+import { KyselyLifecycleStore, KyselyPolicyStore, KyselyWebhookStore } from './lifecycle-store.js';
 import { mapDriverError, postgresTraits, sqliteTraits, type DialectTraits } from './dialect.js';
 import { migrationProvider } from './migrations/index.js';
 import { postgresPrepared, sqlitePrepared, withStatementCache, type PreparedQueries } from './prepared.js';
@@ -76,6 +76,7 @@ function storesOver(db: Kysely<Database>, traits: DialectTraits, prepared: Prepa
     loginAttempts: guarded(new KyselyLoginAttemptStore(db, traits), mapError),
     policy: guarded(new KyselyPolicyStore(db, traits), mapError),
     webhooks: guarded(new KyselyWebhookStore(db, traits), mapError),
+    lifecycle: guarded(new KyselyLifecycleStore(db, traits), mapError),
   };
 }
 

@@ -139,7 +139,7 @@ export function wireGatehouse(parts: GatehouseParts): Gatehouse {
   const log = createLogger(parts.logger, config.logLevel);
   const failures = new AuthFailureLog(clock);
   const jobs = new Jobs({ store, usage, failures, log }, config.usageFlushMs);
-  const lifecycle = new LifecycleJobs({ store, clock, log, allowPrivate: config.webhookAllowPrivate }, config.schedulerIntervalMs);
+  const lifecycle = new LifecycleJobs({ deps, log, allowPrivate: config.webhookAllowPrivate }, config.schedulerIntervalMs);
   deps.onOutboxWritten = lifecycle.kick;
   return {
     config,

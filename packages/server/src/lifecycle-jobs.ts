@@ -1,4 +1,4 @@
-import type { ClaimedDelivery, Clock, DeliveryOutcome, Store } from '@gatehouse/core';
+import { runLifecycleRound, type ClaimedDelivery, type DeliveryOutcome, type Deps } from '@gatehouse/core';
 import type { Logger } from 'pino';
 import { sendWebhook, type AttemptResult } from './webhooks/sender.js';
 
@@ -33,8 +33,8 @@ const CLAIM_MS = 60_000;
 const BATCH = 50;
 
 export interface LifecycleJobParts {
-  store: Store;
-  clock: Clock;
+  /** The use cases' dependencies: the store and the clock the jobs judge time by. */
+  deps: Deps;
   log: Logger;
   allowPrivate: boolean;
   /** The time written into signatures; the wall clock (receivers compare it with theirs). */
@@ -91,10 +91,14 @@ export class LifecycleJobs {
 
   /** One round of every job now. Never throws (it logs). */
   readonly runOnce = async (): Promise<void> => {
+    const { deps, log } = this.parts;
     try {
-      this.#endpoints = (await this.parts.store.webhooks.list()).length > 0;
-    } catch {
+      this.#endpoints = (await deps.store.webhooks.list()).length > 0;
+      const round = await runLifecycleRound(deps);
+      if (round.expiring + round.expired + round.idleWarnings + round.idleRevoked > 0) log.info({ round }, 'lifecycle jobs');
+    } catch (err) {
       this.#endpoints = true;
+      log.warn({ err }, 'lifecycle jobs failed; will retry next round');
     }
     await this.deliverDue();
   };
@@ -144,7 +148,7 @@ export class LifecycleJobs {
   }
 
   async #deliverBatch(): Promise<number> {
-    const { store, clock } = this.parts;
+    const { store, clock } = this.parts.deps;
     const now = clock.now();
     const claimed = await store.webhooks.claimDue(now, new Date(now.getTime() + CLAIM_MS), BATCH);
     await Promise.all(claimed.map((d) => this.#attempt(d)));
@@ -152,7 +156,7 @@ export class LifecycleJobs {
   }
 
   async #attempt(d: ClaimedDelivery): Promise<void> {
-    const { store, clock, log, allowPrivate } = this.parts;
+    const { deps: { store, clock }, log, allowPrivate } = this.parts;
     const send = this.parts.send ?? sendWebhook;
     const result = await send(
       { url: d.url, secret: d.secret, messageId: d.messageId, payload: d.payload },
