@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Token } from './model.js';
-import { requireTokenAction, type TokenAction } from './policies.js';
+import { requireIntrospector, requireTokenAction, type TokenAction } from './policies.js';
 import { actorOf, human, serviceAccount } from './test-support/fake-deps.js';
 
 const owner = human(1);
@@ -54,5 +54,26 @@ describe('requireTokenAction (SPEC §7)', () => {
 
   it('a non-owner without Admin may not manage a Personal token', () => {
     expect(allowed(() => requireTokenAction(actorOf(other), token(), 'revoke'))).toBe('Only the owner or an Admin may manage this token');
+  });
+});
+
+describe('requireIntrospector (RFC 7662 §4)', () => {
+  const byToken = (user: typeof owner) => ({
+    ...actorOf(user),
+    principal: { user, token: { id: 1, name: 'svc', type: 'Service' as const, scimEndpointsOnly: false, expiration: null } },
+  });
+
+  it('lets a Manager or Admin bearer token introspect', () => {
+    expect(allowed(() => requireIntrospector(byToken(other)))).toBe('allowed');
+    expect(allowed(() => requireIntrospector(byToken(robot)))).toBe('allowed');
+  });
+
+  it('refuses Members and Editors, who may not list users either', () => {
+    expect(allowed(() => requireIntrospector(byToken(owner)))).toMatch(/^Your role \(Member\) may not introspect tokens/);
+    expect(allowed(() => requireIntrospector(byToken(human(5, { role: 'Editor' }))))).toMatch(/^Your role \(Editor\)/);
+  });
+
+  it('refuses a browser session, even an Admin\'s', () => {
+    expect(allowed(() => requireIntrospector(actorOf(admin, 7)))).toMatch(/bearer token, not a browser session/);
   });
 });

@@ -44,6 +44,20 @@ export function requireTokenAction(actor: Actor, token: Pick<Token, 'type' | 'us
   }
 }
 
+/**
+ * Who may introspect tokens (RFC 7662 §4: the endpoint must not be a token-scanning oracle): a
+ * bearer token, not a browser session (introspection is machine-to-machine, and a cookie-borne
+ * form POST would be a CSRF vector), of a Manager or Admin. An active answer shows the owner's
+ * role and teams, which `viewUsersAndTeams` (Manager+) already shows through the users list.
+ */
+export function requireIntrospector(actor: Actor): void {
+  const { user, token } = actor.principal;
+  if (token === null) throw new DomainError('FORBIDDEN', 'Introspection is for services: call it with a bearer token, not a browser session');
+  if (!can(user.role, 'viewUsersAndTeams')) {
+    throw new DomainError('FORBIDDEN', `Your role (${user.role}) may not introspect tokens: use a Manager or Admin service account`);
+  }
+}
+
 /** The team ids whose datastores this user may see, or `undefined` for all. */
 export function visibleTeamIds(user: User): number[] | undefined {
   return can(user.role, 'viewAllDatastores') ? undefined : user.teams.map((t) => t.id);

@@ -23,13 +23,14 @@ export class UsageBuffer {
   }
 
   /**
-   * Takes everything pending, in token id order (see TokenStore.recordUsage). The entries
+   * Takes everything pending, in no particular order (the store orders its writes, see
+   * TokenStore.recordUsage). The entries
    * themselves are handed over, not copies: with many tokens in use, a copy (and a Date) per
    * token each second was most of what writing `last_used` cost this process.
    */
   drain(): TokenUsage[] {
     if (this.#pending.size === 0) return [];
-    const batch = [...this.#pending.values()].sort((a, b) => a.tokenId - b.tokenId);
+    const batch = [...this.#pending.values()];
     this.#pending = new Map();
     return batch;
   }

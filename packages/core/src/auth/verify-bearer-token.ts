@@ -92,31 +92,48 @@ export class TokenAuthenticator {
 
   constructor(private readonly deps: TokenAuthenticatorDeps) {}
 
+  /** Verifies an `Authorization` header value (RFC 6750 §2.1). */
   verify(header: string | undefined, ip: string | null): BearerVerification | Promise<BearerVerification> {
-    const { clock, cache, usage, keyring } = this.deps;
-    const nowMs = clock.nowMs();
-    // Warm path: the usual header form, and a token already verified. Only tokens that passed
-    // every check below are ever cached, so a hit needs neither the parse nor the signature.
-    // The cache key is a plain SHA-256 of the token (a third of an HMAC's cost); the store's key
-    // is the peppered HMAC, computed only on a miss.
-    let cacheKey: string | undefined;
+    // Warm path: the usual header form and a token already verified (or lastingly refused),
+    // found before the header is even parsed.
     let warmToken: string | undefined;
+    let tokenKey: string | undefined;
     if (header !== undefined && header.startsWith('Bearer ')) {
       warmToken = header.slice(7);
-      cacheKey = hash('sha256', warmToken, 'base64');
-      const cached = cache.get(cacheKey, nowMs);
-      if (cached) {
-        usage.record(cached.token!.id, nowMs, ip);
-        return { valid: true, principal: cached };
-      }
-      const refused = this.#refused.get(cacheKey);
-      if (refused !== undefined) return refused;
+      tokenKey = hash('sha256', warmToken, 'base64');
+      const known = this.#known(tokenKey, ip);
+      if (known !== undefined) return known;
     }
-
     const token = parseBearerHeader(header);
     if (typeof token !== 'string') return { valid: false, reason: token.reason };
     // The same key as the warm path's, unless the header had another form ("bearer  x").
-    const tokenKey = token === warmToken ? cacheKey! : hash('sha256', token, 'base64');
+    return this.#verifyNew(token, token === warmToken ? tokenKey! : hash('sha256', token, 'base64'), ip);
+  }
+
+  /** Verifies a token itself, e.g. one a service sends to introspection: the same decision and cache. */
+  verifyToken(token: string, ip: string | null): BearerVerification | Promise<BearerVerification> {
+    const tokenKey = hash('sha256', token, 'base64');
+    return this.#known(tokenKey, ip) ?? this.#verifyNew(token, tokenKey, ip);
+  }
+
+  /**
+   * A cached verification or a lasting refusal. Only tokens that passed every check are ever
+   * cached, so a hit needs neither the parse nor the signature. The cache key is a plain SHA-256
+   * of the token (a third of an HMAC's cost); the store's key is the peppered HMAC, computed
+   * only on a miss.
+   */
+  #known(tokenKey: string, ip: string | null): BearerVerification | undefined {
+    const nowMs = this.deps.clock.nowMs();
+    const cached = this.deps.cache.get(tokenKey, nowMs);
+    if (cached) {
+      this.deps.usage.record(cached.token!.id, nowMs, ip);
+      return { valid: true, principal: cached };
+    }
+    return this.#refused.get(tokenKey);
+  }
+
+  #verifyNew(token: string, tokenKey: string, ip: string | null): BearerVerification | Promise<BearerVerification> {
+    const { clock, cache, keyring } = this.deps;
     const parts = splitJwt(token);
     if (!parts) return this.#refuse(tokenKey, 'MALFORMED');
     let key = this.#headerKeys.get(parts[0]);
@@ -125,7 +142,7 @@ export class TokenAuthenticator {
       if (typeof found === 'string') return this.#refuse(tokenKey, found);
       key = found;
     }
-    const jwt = verifyJwt(keyring, token, new Date(nowMs), key);
+    const jwt = verifyJwt(keyring, token, new Date(clock.nowMs()), key);
     if (!jwt.ok) return this.#refuse(tokenKey, jwt.reason);
     if (this.#headerKeys.size < 64) this.#headerKeys.set(parts[0], jwt.key);
     return this.#lookup(hashToken(jwt.key, token), tokenKey, ip, cache.epoch);

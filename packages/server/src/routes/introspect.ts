@@ -1,4 +1,4 @@
-import { can, DomainError, splitJwt, type BearerVerification } from '@gatehouse/core';
+import { requireIntrospector, splitJwt, type BearerVerification } from '@gatehouse/core';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
 import { actorOf, type App, type AppContext } from '../http/context.js';
@@ -6,16 +6,7 @@ import { errorResponses, RoleSchema, UserTypeSchema } from '../http/wire.js';
 
 /**
  * RFC 7662 token introspection, for services that accept Gatehouse tokens (the SDK's
- * `verifyToken` / `gatehouseAuth()`).
- *
- * Who may call it: a caller authenticated by a bearer token (not a browser session) whose
- * role is Manager or Admin — e.g. one service account with role Manager per resource server.
- * An active answer reveals the token owner's role and teams, which is exactly what the
- * `viewUsersAndTeams` permission (Manager+) already shows through GET /api/users, so the
- * endpoint grants nothing a Manager cannot already read; Members and Editors, who may not
- * list users, may not introspect either (RFC 7662 §4: the endpoint must be protected so that
- * it is not a token-scanning oracle). Session cookies are refused because introspection is
- * machine-to-machine and a cookie-authenticated form POST would be a CSRF vector.
+ * `verifyToken` / `gatehouseAuth()`). Who may call it is core's rule (`requireIntrospector`).
  * FIXME(introspect-scope): a dedicated per-token "introspect" grant would be narrower than a
  * role; it needs a column on tokens (packages/db).
  */
@@ -49,7 +40,11 @@ export const IntrospectionSchema = Type.Object({
 });
 export type Introspection = Static<typeof IntrospectionSchema>;
 
-/** `iat` and `jti` of a token the authenticator has just accepted (so its payload is ours). */
+/**
+ * `iat` and `jti` of a token the authenticator has just accepted (so its payload is ours). A
+ * cached verification keeps no claims (memory per cached token), and decoding this payload
+ * costs less than reading the token's row.
+ */
 function claimsOf(token: string): { iat?: number; jti?: string } {
   const parts = splitJwt(token);
   if (!parts) return {};
@@ -81,19 +76,13 @@ export async function introspectRoutes(root: App, ctx: AppContext): Promise<void
         response: { 200: IntrospectionSchema, ...errorResponses(401, 403, 422) },
       },
     }, async (request, reply) => {
-      const caller = actorOf(request).principal;
-      if (caller.token === null) {
-        throw new DomainError('FORBIDDEN', 'Introspection is for services: call it with a bearer token, not a browser session');
-      }
-      if (!can(caller.user.role, 'viewUsersAndTeams')) {
-        throw new DomainError('FORBIDDEN', `Your role (${caller.user.role}) may not introspect tokens: use a Manager or Admin service account`);
-      }
+      requireIntrospector(actorOf(request));
       const { token } = request.body;
       // RFC 7662 §2.2: responses must not be cached by intermediaries.
       reply.header('cache-control', 'no-store');
       // The same decision as every API request (signature, store, revocation, expiry, user
       // active), through the same cache, so a revocation is seen here as promptly as there.
-      const result: BearerVerification = await ctx.authenticator.verify(`Bearer ${token}`, request.ip);
+      const result: BearerVerification = await ctx.authenticator.verifyToken(token, request.ip);
       if (!result.valid) {
         // A refused token counts as one presented to the API: audited and limited per caller
         // address, so that introspection is no unlimited oracle for guessing tokens.
