@@ -179,8 +179,12 @@ export interface TokenStore {
    * token as written. Throws NOT_FOUND, NAME_TAKEN.
    */
   update(id: number, patch: TokenPatch): Promise<Token>;
-  /** Replaces the secret of a token (rotation); the old hash stops matching at once. */
-  replaceSecret(id: number, secret: { tokenHash: string; jti: string; kid: string; expiration: Date | null }): Promise<Token>;
+  /**
+   * Replaces the secret of a token (rotation). The old hash stops matching at once, or, with
+   * `previousUntil`, keeps matching until then (never past the token's expiration): a
+   * rotation's grace period. A secret kept from an earlier rotation is dropped.
+   */
+  replaceSecret(id: number, secret: { tokenHash: string; jti: string; kid: string; expiration: Date | null; previousUntil?: Date | null }): Promise<Token>;
   delete(id: number): Promise<void>;
   /** Revokes every active token of the user; returns the ids revoked. */
   revokeAllOfUser(userId: number, revocation: Revocation): Promise<number[]>;

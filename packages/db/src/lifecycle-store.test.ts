@@ -142,3 +142,34 @@ describe.each(DIALECTS)('lifecycle store contract on $kind', ({ kind, available 
     });
   });
 });
+
+describe.each(DIALECTS)('rotation with overlap: the previous secret on $kind', ({ kind, available }) => {
+  let store: OpenedStore;
+  let cleanup: () => Promise<void>;
+  beforeEach(async (ctx) => {
+    if (!available) return ctx.skip();
+    ({ store, cleanup } = await freshStore(kind));
+  });
+  afterEach(async () => {
+    if (available) await cleanup();
+  });
+
+  it('authenticates until its grace ends (never past the token\'s expiration); the next rotation or none drops it', async () => {
+    const owner = await store.users.create({
+      userId: 'o@x.io', email: 'o@x.io', name: 'o', type: 'Human', role: 'Member', teamIds: [], passwordHash: null, createdById: null, created: T0,
+    });
+    const ref: UserRef = { id: owner.id, userId: owner.userId, name: owner.name, type: 'Human' };
+    const t = await store.tokens.create({ owner: ref, name: 'ci', type: 'Personal', scimEndpointsOnly: false, expiration: later(10 * 3_600_000), created: T0, createdById: null, tokenHash: 'h0', jti: 'j', kid: 'k' });
+    const rotated = await store.tokens.replaceSecret(t.id, { tokenHash: 'h1', jti: 'j1', kid: 'k', expiration: later(20 * 3_600_000), previousUntil: later(3_600_000) });
+    expect(rotated.previousSecretExpiresAt).toEqual(later(3_600_000));
+    expect(await store.tokens.findAuthRecordByHash('h0')).toMatchObject({ tokenId: t.id, expiration: later(3_600_000) });
+    expect(await store.tokens.findAuthRecordByHash('h1')).toMatchObject({ tokenId: t.id, expiration: later(20 * 3_600_000) });
+    // A grace longer than the old expiration: the old secret ends with the token's expiration.
+    await store.tokens.replaceSecret(t.id, { tokenHash: 'h2', jti: 'j2', kid: 'k', expiration: later(5 * 3_600_000), previousUntil: later(30 * 3_600_000) });
+    expect(await store.tokens.findAuthRecordByHash('h0')).toBeUndefined();
+    expect(await store.tokens.findAuthRecordByHash('h1')).toMatchObject({ tokenId: t.id, expiration: later(5 * 3_600_000) });
+    await store.tokens.replaceSecret(t.id, { tokenHash: 'h3', jti: 'j3', kid: 'k', expiration: null });
+    expect(await store.tokens.findAuthRecordByHash('h2')).toBeUndefined();
+    expect((await store.tokens.findById(t.id))?.previousSecretExpiresAt).toBeNull();
+  });
+});

@@ -64,6 +64,9 @@ export interface TokensTable {
   revoke_reason: string | null;
   /** Lifecycle (migration 2026-12-06T11-00-lifecycle): the token's own idle limit. */
   idle_revoke_days?: number | null;
+  /** Rotation with overlap: the previous secret, valid until previous_secret_expires_at. */
+  previous_token_hash?: string | null;
+  previous_secret_expires_at?: Timestamp | null;
 }
 
 export interface DatastoresTable {

@@ -122,35 +122,73 @@ export function originalLifetimeDays(token: Pick<Token, 'created' | 'expiration'
   return token.expiration === null ? null : Math.max(1, Math.round((token.expiration.getTime() - token.created.getTime()) / DAY_MS));
 }
 
-/**
- * Issues a new secret for an active token; the old one stops at once. The new expiration is
- * `expiresInDays` from now if given, else the token's original lifetime from now.
- */
-export async function rotateToken(deps: Deps, actor: Actor, id: number, input: { expiresInDays?: number | null }): Promise<CreatedToken> {
-  return commitChange(deps, actor, async (change) => rotateInside(deps, actor, change, await visibleToken(change.tx, actor, id), input));
+export interface RotateInput {
+  expiresInDays?: number | null;
+  /** 0–168: how long the previous secret keeps working (SPEC §9); 0 or absent = it stops at once. */
+  graceHours?: number;
 }
 
-async function rotateInside(deps: Deps, actor: Actor, { tx, audit, publish, emit }: Change, token: Token, input: { expiresInDays?: number | null }): Promise<CreatedToken> {
-  requireTokenAction(actor, token, 'rotate');
+export const MAX_GRACE_HOURS = 168;
+
+/**
+ * Issues a new secret for an active token. The old one stops at once, or with `graceHours`
+ * keeps working until `previous_secret_expires_at` (on every node: it is the old secret's
+ * expiration wherever it is checked). The new expiration is `expiresInDays` from now if given,
+ * else the token's original lifetime from now, within policy either way.
+ */
+export async function rotateToken(deps: Deps, actor: Actor, id: number, input: RotateInput): Promise<CreatedToken> {
+  return commitChange(deps, actor, async (change) => {
+    const token = await visibleToken(change.tx, actor, id);
+    requireTokenAction(actor, token, 'rotate');
+    return rotateInside(deps, change, token, input);
+  });
+}
+
+/**
+ * POST /api/user-tokens/self/rotate: the token that authenticates the call rotates itself — the
+ * one thing a service account's credential may do to a token (SPEC §7), so that automation can
+ * renew its own credential within policy.
+ */
+export async function rotateOwnToken(deps: Deps, actor: Actor, input: RotateInput): Promise<CreatedToken> {
+  const own = actor.principal.token;
+  if (!own) throw new DomainError('FORBIDDEN', 'Only a token can rotate itself: call this with the token to rotate (Authorization: Bearer …)');
+  return commitChange(deps, actor, async (change) => {
+    const token = await change.tx.tokens.findById(own.id);
+    if (!token) throw notFound('Token');
+    return rotateInside(deps, change, token, input);
+  });
+}
+
+async function rotateInside(deps: Deps, { tx, audit, publish, emit }: Change, token: Token, input: RotateInput): Promise<CreatedToken> {
   if (token.revokedAt !== null) throw new DomainError('TOKEN_REVOKED', 'A revoked token cannot be rotated: restore it first');
+  const graceHours = input.graceHours ?? 0;
+  if (!Number.isInteger(graceHours) || graceHours < 0 || graceHours > MAX_GRACE_HOURS) {
+    throw invalidInput('grace_hours', `must be an integer from 0 to ${MAX_GRACE_HOURS}`);
+  }
   const max = maxExpiryFor(deps, await currentPolicy(tx), token.type);
   const expiration = expirationFor(deps, input.expiresInDays !== undefined ? input.expiresInDays : originalLifetimeDays(token), max);
+  const now = deps.clock.now();
   const minted = mintJwt(deps.keyring, {
     sub: token.user.userId,
     uid: token.user.id,
-    iat: deps.clock.now(),
+    iat: now,
     exp: expiration,
     token_type: token.type,
     ...(token.scimEndpointsOnly ? { scim: true as const } : {}),
   });
+  // The previous secret never outlives the token's own (old) expiration.
+  let previousUntil: Date | null = graceHours > 0 ? new Date(now.getTime() + graceHours * 3_600_000) : null;
+  if (previousUntil && token.expiration && token.expiration < previousUntil) previousUntil = token.expiration;
   const rotated = await tx.tokens.replaceSecret(token.id, {
     tokenHash: hashToken(deps.keyring.signing, minted.token),
     jti: minted.jti,
     kid: minted.kid,
     expiration,
+    previousUntil,
   });
-  audit({ action: 'token.rotated', ...targetOf(token), details: { name: token.name, expiration: expiration?.toISOString() ?? null } });
-  emit({ type: 'token.rotated', data: { ...tokenData(rotated) } });
+  const previous = previousUntil?.toISOString() ?? null;
+  audit({ action: 'token.rotated', ...targetOf(token), details: { name: token.name, expiration: expiration?.toISOString() ?? null, grace_hours: graceHours, previous_secret_expires_at: previous } });
+  emit({ type: 'token.rotated', data: { ...tokenData(rotated), previous_secret_expires_at: previous } });
   publish({ kind: 'token', tokenId: token.id });
-  return { token: rotated, bearerToken: minted.token };
+  return { token: { ...rotated, previousSecretExpiresAt: previousUntil }, bearerToken: minted.token };
 }

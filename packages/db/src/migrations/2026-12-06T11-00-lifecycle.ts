@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { dialectOf } from './dialect-of.js';
 
 // Frozen in time: never edit a migration that has shipped; add a new one.
@@ -10,7 +10,8 @@ import { dialectOf } from './dialect-of.js';
 //   of the change it reports; the delivery job claims due rows (`claimed_until`) and retries
 //   them with backoff until delivered or failed;
 // - lifecycle_notices: which reminder or warning was already sent for a token, so that a job
-//   run on several nodes (or run again) sends each one once (primary key, insert-if-absent).
+//   run on several nodes (or run again) sends each one once (primary key, insert-if-absent);
+// - tokens keep the hash of their previous secret while a rotation's grace period lasts.
 export async function up(db: Kysely<any>): Promise<void> {
   const pg = dialectOf(db) === 'postgres';
   const ts = pg ? 'timestamptz' : 'text';
@@ -62,9 +63,16 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
 
   await db.schema.alterTable('tokens').addColumn('idle_revoke_days', 'integer').execute();
+  // Rotation with overlap: the previous secret's hash keeps working until it expires.
+  await db.schema.alterTable('tokens').addColumn('previous_token_hash', 'text').execute();
+  await db.schema.alterTable('tokens').addColumn('previous_secret_expires_at', ts).execute();
+  await db.schema.createIndex('tokens_previous_token_hash').on('tokens').column('previous_token_hash').where(sql.ref('previous_token_hash'), 'is not', null).execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  await db.schema.dropIndex('tokens_previous_token_hash').execute();
+  await db.schema.alterTable('tokens').dropColumn('previous_secret_expires_at').execute();
+  await db.schema.alterTable('tokens').dropColumn('previous_token_hash').execute();
   await db.schema.alterTable('tokens').dropColumn('idle_revoke_days').execute();
   await db.schema.dropTable('lifecycle_notices').execute();
   await db.schema.dropTable('webhook_deliveries').execute();

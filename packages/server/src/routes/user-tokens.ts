@@ -1,5 +1,6 @@
 import {
-  createToken, deleteToken, getToken, listOwnTokens, listServiceTokens, rotateToken, updateToken, type CreatedToken,
+  createToken, deleteToken, getToken, listOwnTokens, listServiceTokens, rotateOwnToken, rotateToken, updateToken, type CreatedToken,
+  type RotateInput,
 } from '@gatehouse/core';
 import { Type } from 'typebox';
 import { actorOf, type App, type AppContext } from '../http/context.js';
@@ -70,23 +71,42 @@ export async function userTokensRoutes(app: App, { deps }: AppContext): Promise<
     }));
   });
 
+  const RotateBody = Type.Object({
+    expires_in_days: Type.Optional(ExpiresInDays),
+    grace_hours: Type.Optional(Type.Integer({ minimum: 0, maximum: 168, description: 'hours the previous secret keeps working (0–168, default 0: it stops at once)' })),
+  });
+  const rotateInput = (b: { expires_in_days?: number | null; grace_hours?: number }): RotateInput => ({
+    ...(b.expires_in_days !== undefined ? { expiresInDays: b.expires_in_days } : {}),
+    ...(b.grace_hours !== undefined ? { graceHours: b.grace_hours } : {}),
+  });
+  // The body is optional: a bare POST rotates with the token's original lifetime.
+  const emptyBody = (request: { body: unknown }, _reply: unknown, done: () => void) => {
+    request.body ??= {};
+    done();
+  };
+
   app.post('/api/user-tokens/:id/rotate', {
-    // The body is optional: a bare POST rotates with the token's original lifetime.
-    preValidation: (request, _reply, done) => {
-      request.body ??= {};
-      done();
-    },
+    preValidation: emptyBody,
     schema: {
       tags: ['tokens'],
-      summary: 'Issue a new secret for a token; the old secret stops at once (owner or Admin)',
+      summary: 'Issue a new secret for a token (owner or Admin); the old secret stops at once, or after grace_hours',
       params: IdParams,
-      body: Type.Object({ expires_in_days: Type.Optional(ExpiresInDays) }),
+      body: RotateBody,
       response: { 200: CreatedTokenSchema, ...errorResponses(401, 404, 409, 422) },
     },
-  }, async (request) => {
-    const days = request.body.expires_in_days;
-    return created(await rotateToken(deps, actorOf(request), request.params.id, days !== undefined ? { expiresInDays: days } : {}));
-  });
+  }, async (request) => created(await rotateToken(deps, actorOf(request), request.params.id, rotateInput(request.body))));
+
+  // A static segment: Fastify matches it before /api/user-tokens/:id/rotate.
+  app.post('/api/user-tokens/self/rotate', {
+    preValidation: emptyBody,
+    schema: {
+      operationId: 'rotateOwnToken',
+      tags: ['tokens'],
+      summary: 'The calling token rotates itself (automation renewing its own credential, service accounts included), within policy',
+      body: RotateBody,
+      response: { 200: CreatedTokenSchema, ...errorResponses(401, 403, 409, 422) },
+    },
+  }, async (request) => created(await rotateOwnToken(deps, actorOf(request), rotateInput(request.body))));
 
   app.delete('/api/user-tokens/:id', {
     schema: { tags: ['tokens'], summary: 'Delete a revoked token (an active one must be revoked first)', params: IdParams, response: { 204: Type.Null(), ...errorResponses(401, 404, 409) } },
