@@ -27,4 +27,5 @@ export * from './lifecycle/outbox.js';
 export * from './lifecycle/policy.js';
 export * from './lifecycle/webhooks.js';
 export * from './lifecycle/jobs.js';
+export * from './lifecycle/departure.js';
 export * as scim from './scim/index.js';

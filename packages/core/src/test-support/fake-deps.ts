@@ -59,6 +59,7 @@ export function fakeDeps(opts: { users?: User[]; tokens?: Token[]; maxLifetimeDa
     teams: { findByNames: async (names: readonly string[]) => names.map((name, i) => ({ id: i + 1, name, description: null, created: clock.now(), users: [] })) },
     tokens: {
       findById: async (id: number) => tokens.get(id),
+      listByUser: async (userId: number) => [...tokens.values()].filter((t) => t.user.id === userId).map((t) => ({ ...t })),
       create: vi.fn(async (t: { owner: Token['user']; name: string; type: Token['type']; scimEndpointsOnly: boolean; expiration: Date | null; created: Date; createdById: number | null }, recordOf?: (id: number) => { audit: NewAuditEvent; events?: readonly OutboxEntry[] }) => {
         const token: Token = {
           id: nextTokenId++, name: t.name, type: t.type, scimEndpointsOnly: t.scimEndpointsOnly, expiration: t.expiration, created: t.created, createdById: t.createdById,

@@ -96,6 +96,31 @@ describeOnEachDatabase('webhooks (SPEC §9)', (app) => {
     expect((await t.request({ method: 'POST', url: `/api/webhooks/${hook.id}/deliveries/999999/redeliver`, token: t.adminToken })).statusCode).toBe(404);
   });
 
+  it('deactivating a person sends user.deactivated with the tokens in use that stop; incident response sends token.revoked for each', async () => {
+    const t = app();
+    const hook = await endpointOn(t, ['user.deactivated', 'token.revoked']);
+    const leaver = await t.makeUser();
+    expect((await t.request({ method: 'GET', url: '/api/users/me', token: leaver.token, headers: { 'user-agent': 'nightly-export/2.1' } })).statusCode).toBe(200);
+    await t.server.app.flushUsage();
+    expect((await t.request({ method: 'PUT', url: `/api/users/${leaver.id}`, token: t.adminToken, payload: { active: false } })).statusCode).toBe(200);
+    await delivered(t);
+    const [event] = hook.receiver.received.map((_, i) => hook.verify(i));
+    expect(event).toMatchObject({
+      type: 'user.deactivated',
+      data: {
+        user: { id: leaver.id, user_id: leaver.userId, user_type: 'Human' },
+        via: 'api',
+        tokens_stopped: [{ id: leaver.tokenId, name: 'mine', type: 'Personal', last_used: expect.any(String), clients: [{ ip: '127.0.0.1', last_seen: expect.any(String) }] }],
+      },
+    });
+
+    const victim = await t.makeUser();
+    await t.request({ method: 'POST', url: `/api/users/${victim.id}/revoke-tokens`, token: t.adminToken });
+    await delivered(t);
+    const last = hook.verify(hook.receiver.received.length - 1);
+    expect(last).toMatchObject({ type: 'token.revoked', data: { token: { id: victim.tokenId }, reason: 'incident' } });
+  });
+
   it('"send test" delivers webhook.test to that endpoint whatever it subscribed to', async () => {
     const t = app();
     const hook = await endpointOn(t, ['token.leaked']);
