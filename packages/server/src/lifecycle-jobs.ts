@@ -28,8 +28,11 @@ import { sendWebhook, type AttemptResult } from './webhooks/sender.js';
 export const RETRY_DELAYS_MS = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000] as const;
 /** SPEC §9: each attempt gets 10 s. */
 export const DELIVERY_TIMEOUT_MS = 10_000;
-/** A claim outlives any attempt (the timeout), so that a claimed row is never sent twice at once. */
-const CLAIM_MS = 60_000;
+/**
+ * A claim outlives any attempt (twice the timeout), so that a claimed row is never sent twice at
+ * once; a process killed mid-attempt leaves its claim, which others take over when it ends.
+ */
+export const CLAIM_MS = 2 * DELIVERY_TIMEOUT_MS;
 const BATCH = 50;
 
 export interface LifecycleJobParts {

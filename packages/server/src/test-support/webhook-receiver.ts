@@ -8,7 +8,8 @@ export interface ReceivedWebhook {
 }
 
 /** A real HTTP receiver for webhook tests: records each request and answers as `answer` says (204 by default). */
-export async function startReceiver(answer: (req: ReceivedWebhook, res: ServerResponse, n: number) => void = (_q, res) => res.writeHead(204).end()) {
+/** `port`: a given port (e.g. one that refused connections until now); default any free one. */
+export async function startReceiver(answer: (req: ReceivedWebhook, res: ServerResponse, n: number) => void = (_q, res) => res.writeHead(204).end(), port = 0) {
   const received: ReceivedWebhook[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -19,10 +20,10 @@ export async function startReceiver(answer: (req: ReceivedWebhook, res: ServerRe
       answer(r, res, received.length);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const bound = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${bound}`,
     received,
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
