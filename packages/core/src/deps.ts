@@ -5,6 +5,7 @@ import type { NewAuditEvent } from './model.js';
 import type { Store } from './ports.js';
 import type { Keyring } from './tokens/keyring.js';
 import type { WebhookUrlGuard } from './lifecycle/webhooks.js';
+import type { Mailer } from './lifecycle/mail.js';
 
 /** Hashes and checks passwords (Argon2id in the server). */
 export interface PasswordHasher {
@@ -42,6 +43,8 @@ export interface Deps {
   webhookUrlGuard?: WebhookUrlGuard;
   /** Told after a change that wrote webhook events has committed (the server starts delivering at once). */
   onOutboxWritten?: () => void;
+  /** E-mail to token owners (SPEC §9: GATEHOUSE_SMTP_URL); none = no mail. */
+  mailer?: Mailer;
 }
 
 export type AuditInput = Pick<NewAuditEvent, 'action'> & Partial<Omit<NewAuditEvent, 'action' | 'at'>>;

@@ -28,4 +28,5 @@ export * from './lifecycle/policy.js';
 export * from './lifecycle/webhooks.js';
 export * from './lifecycle/jobs.js';
 export * from './lifecycle/departure.js';
+export * from './lifecycle/mail.js';
 export * as scim from './scim/index.js';

@@ -49,6 +49,10 @@ export interface Config {
   schedulerIntervalMs: number;
   /** Deliver webhooks to loopback, private and link-local addresses too. */
   webhookAllowPrivate: boolean;
+  /** smtp://host:port or smtps://… for lifecycle e-mail; undefined = no e-mail. */
+  smtpUrl: string | undefined;
+  /** The From address of that e-mail. */
+  mailFrom: string | undefined;
 }
 
 /** At most `max` events per `windowMs` per key (fixed window). */
@@ -94,6 +98,8 @@ export const SETTINGS = {
   maxHeapMb: { env: 'GATEHOUSE_MAX_HEAP_MB', doc: 'answer 503 + Retry-After while the JS heap in use exceeds this many MiB (unset = 90 % of the limit, 0 = never)' },
   requestTimeoutMs: { env: 'GATEHOUSE_REQUEST_TIMEOUT_MS', doc: 'longest time to receive a request, in ms (headers: at most 10 s)', default: '30000' },
   schedulerIntervalMs: { env: 'GATEHOUSE_SCHEDULER_INTERVAL_MS', doc: 'milliseconds between rounds of the lifecycle jobs (reminders, idle revocation, webhook deliveries)', default: '60000' },
+  smtpUrl: { env: 'GATEHOUSE_SMTP_URL', doc: 'smtp://host:port or smtps://user:pass@host:port for expiry reminders and idle warnings by e-mail; unset = no e-mail' },
+  mailFrom: { env: 'GATEHOUSE_MAIL_FROM', doc: 'From address of that e-mail (required with GATEHOUSE_SMTP_URL)' },
   webhookAllowPrivate: { env: 'GATEHOUSE_WEBHOOK_ALLOW_PRIVATE', doc: 'true lets webhooks go to loopback, private and link-local addresses (checked at each delivery)', default: 'false' },
 } as const satisfies Record<keyof Config, Setting>;
 
@@ -189,6 +195,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     throw new ConfigError('GATEHOUSE_PUBLIC_URL must be an origin such as https://gatehouse.example.com');
   }
   const maxTokenDays = raw('maxTokenDays');
+  const smtpUrl = raw('smtpUrl');
+  const mailFrom = raw('mailFrom');
+  if (smtpUrl !== undefined && !/^smtps?:\/\/[^/]+/.test(smtpUrl)) throw new ConfigError('GATEHOUSE_SMTP_URL must be smtp://host:port or smtps://host:port');
+  if (smtpUrl !== undefined && mailFrom === undefined) throw new ConfigError('GATEHOUSE_MAIL_FROM is required with GATEHOUSE_SMTP_URL');
   return Object.freeze({
     host: raw('host')!,
     port: int('GATEHOUSE_PORT', raw('port')!, 0, 65535),
@@ -214,6 +224,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     requestTimeoutMs: int('GATEHOUSE_REQUEST_TIMEOUT_MS', raw('requestTimeoutMs')!, 100, 600_000),
     schedulerIntervalMs: int('GATEHOUSE_SCHEDULER_INTERVAL_MS', raw('schedulerIntervalMs')!, 50, 86_400_000),
     webhookAllowPrivate: bool('GATEHOUSE_WEBHOOK_ALLOW_PRIVATE', raw('webhookAllowPrivate')!),
+    smtpUrl,
+    mailFrom,
   });
 }
 

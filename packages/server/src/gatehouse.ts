@@ -12,6 +12,7 @@ import { createLogger, type LogSetting } from './http/logging.js';
 import { Jobs } from './jobs.js';
 import { LifecycleJobs } from './lifecycle-jobs.js';
 import { webhookUrlGuard } from './webhooks/destination.js';
+import { smtpMailer } from './mail.js';
 import { createMetrics } from './metrics.js';
 import { argon2Passwords } from './passwords.js';
 import { loadKeyring } from './secrets.js';
@@ -129,6 +130,7 @@ export function wireGatehouse(parts: GatehouseParts): Gatehouse {
     changes,
     ...useCaseSettings(config),
     webhookUrlGuard: webhookUrlGuard(config.webhookAllowPrivate),
+    ...(config.smtpUrl && config.mailFrom ? { mailer: smtpMailer(config.smtpUrl, config.mailFrom) } : {}),
   };
   const cache = new TokenCache(config.tokenCacheSize, { admitOnSecondUse: true });
   const unsubscribe = changes.subscribe((change) => cache.apply(change));

@@ -1,4 +1,6 @@
+import type { AddressInfo } from 'node:net';
 import { DAY_MS, runLifecycleRound } from '@gatehouse/core';
+import { SMTPServer } from 'smtp-server';
 import { DIALECTS } from '@gatehouse/db/test-support';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -130,5 +132,46 @@ describe.each(DIALECTS)('lifecycle jobs [$kind]', ({ kind, available }) => {
     expect(rounds.reduce((n, r) => n + r.expiring, 0)).toBe(6);
     await jobs.deliverDue();
     for (const token of tokens) expect(about(token.id)).toEqual([['token.expiring', 3]]);
+  });
+});
+
+/** RFC 2047 encoded words (=?UTF-8?Q?…?=), as nodemailer writes a subject with quotes. */
+const decodeHeader = (v: string) =>
+  v.replace(/\?=\s+=\?/g, '?==?').replace(/=\?UTF-8\?Q\?(.*?)\?=/gi, (_m, q: string) => Buffer.from(q.replace(/_/g, ' ').replace(/=([0-9A-F]{2})/gi, (_x, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8'));
+/** RFC 2045 quoted-printable (long lines are soft-broken). */
+const decodeQuotedPrintable = (v: string) => v.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_x, h: string) => String.fromCharCode(parseInt(h, 16)));
+
+describe.each(DIALECTS)('lifecycle e-mail through SMTP [$kind]', ({ kind, available }) => {
+  it.skipIf(!available)('expiry reminders are mailed once (idle warnings and revocations likewise): a Personal token to its owner, a service token to the Admin who created the account', async () => {
+    const mails: Array<{ to: string[]; subject: string; body: string }> = [];
+    const smtp = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      logger: false,
+      onData(stream, session, callback) {
+        let body = '';
+        stream.on('data', (d: Buffer) => (body += d.toString()));
+        stream.on('end', () => {
+          mails.push({ to: session.envelope.rcptTo.map((r) => r.address), subject: decodeHeader(/^Subject: (.*)$/m.exec(body.replace(/\r?\n[ \t]+/g, ' '))?.[1] ?? ''), body: decodeQuotedPrintable(body) });
+          callback();
+        });
+      },
+    });
+    await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
+    open.push(() => new Promise((r) => smtp.close(() => r(undefined))));
+    const port = (smtp.server.address() as AddressInfo).port;
+    const t = await createTestApp(kind, { GATEHOUSE_SMTP_URL: `smtp://127.0.0.1:${port}`, GATEHOUSE_MAIL_FROM: 'gatehouse@example.com' });
+    open.push(() => t.close());
+    const member = await t.makeUser();
+    const personal = await t.makeToken(member.token, { name: 'laptop', expires_in_days: 7 });
+    const robot = await t.makeUser({ type: 'Service', name: 'Mailer Robot' });
+    await t.makeToken(t.adminToken, { name: 'nightly', user_id: robot.id, expires_in_days: 1 });
+    await t.server.app.gatehouse.lifecycle.runOnce();
+    await t.server.app.gatehouse.lifecycle.runOnce();
+    const about = (name: string) => mails.filter((m) => m.subject.includes(`"${name}"`)).map((m) => [m.to, m.subject]);
+    expect(about('laptop')).toEqual([[[member.userId], 'Gatehouse: token "laptop" expires in 7 days']]);
+    expect(about('nightly')).toEqual([[['admin@example.com'], 'Gatehouse: token "nightly" expires in 1 day']]);
+    expect(mails.find((m) => m.subject.includes('laptop'))!.body).toContain(`gatehouse tokens rotate ${personal.id} --grace-hours 24`);
+    expect(mails.every((m) => !m.body.includes('eyJ'))).toBe(true); // never a secret
   });
 });

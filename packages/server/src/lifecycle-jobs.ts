@@ -1,4 +1,4 @@
-import { runLifecycleRound, type ClaimedDelivery, type DeliveryOutcome, type Deps } from '@gatehouse/core';
+import { mailNotices, runLifecycleRound, type ClaimedDelivery, type DeliveryOutcome, type Deps } from '@gatehouse/core';
 import type { Logger } from 'pino';
 import { sendWebhook, type AttemptResult } from './webhooks/sender.js';
 
@@ -97,8 +97,10 @@ export class LifecycleJobs {
     const { deps, log } = this.parts;
     try {
       this.#endpoints = (await deps.store.webhooks.list()).length > 0;
-      const round = await runLifecycleRound(deps);
+      const { notices, ...round } = await runLifecycleRound(deps);
       if (round.expiring + round.expired + round.idleWarnings + round.idleRevoked > 0) log.info({ round }, 'lifecycle jobs');
+      // After the commit, once per notice (the process that claimed it): at most once, unlike events.
+      await mailNotices(deps, notices, (err) => log.warn({ err }, 'could not send a lifecycle e-mail'));
     } catch (err) {
       this.#endpoints = true;
       log.warn({ err }, 'lifecycle jobs failed; will retry next round');

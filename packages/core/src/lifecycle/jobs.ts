@@ -4,6 +4,7 @@ import type { Deps } from '../deps.js';
 import type { Token, TokenType } from '../model.js';
 import { tokenData } from '../use-cases/manage-tokens.js';
 import { currentPolicy } from './policy.js';
+import type { TokenNotice } from './mail.js';
 
 /*
  * The lifecycle jobs' decisions (SPEC §9), one round at a time, at the injected clock's `now`.
@@ -27,6 +28,8 @@ export interface LifecycleRound {
   expired: number;
   idleWarnings: number;
   idleRevoked: number;
+  /** What owners are to be told by e-mail: the notices this round sent (each once, as its event). */
+  notices: TokenNotice[];
 }
 
 /** Whole days left until `at`, rounded up (a token expiring in 6 days and 1 hour has 7 days left). */
@@ -39,7 +42,7 @@ const idleWarningKind = (t: Token) => `idle_warning:${lastActivity(t).toISOStrin
 export async function runLifecycleRound(deps: Deps): Promise<LifecycleRound> {
   const policy = await currentPolicy(deps.store);
   const now = deps.clock.now();
-  const round: LifecycleRound = { expiring: 0, expired: 0, idleWarnings: 0, idleRevoked: 0 };
+  const round: LifecycleRound = { expiring: 0, expired: 0, idleWarnings: 0, idleRevoked: 0, notices: [] };
 
   // Expiry reminders: the most urgent reminder day not yet sent for this expiration.
   const reminderDays = policy.expiryReminderDays;
@@ -55,6 +58,7 @@ export async function runLifecycleRound(deps: Deps): Promise<LifecycleRound> {
         // Keyed by the expiration too: a rotated token with a new expiration is reminded again.
         if (!(await tx.lifecycle.claimNotice(id, `expiring:${Math.min(...due)}:${token.expiration.toISOString()}`, now))) return 0;
         emit({ type: 'token.expiring', data: { ...tokenData(token), days_left: daysLeft } });
+        round.notices.push({ kind: 'expiring', token, daysLeft });
         return 1;
       });
     }
@@ -86,6 +90,7 @@ export async function runLifecycleRound(deps: Deps): Promise<LifecycleRound> {
         // Revoked no sooner than IDLE_WARNING_DAYS after this warning (see below).
         const revokeAt = new Date(Math.max(lastActivity(token).getTime() + limitDays * DAY_MS, now.getTime() + IDLE_WARNING_DAYS * DAY_MS));
         emit({ type: 'token.idle_warning', data: { ...tokenData(token), days_left: daysUntil(revokeAt, now), revoke_at: revokeAt.toISOString() } });
+        round.notices.push({ kind: 'idle_warning', token, daysLeft: daysUntil(revokeAt, now) });
         return 1;
       });
     }
@@ -105,6 +110,7 @@ export async function runLifecycleRound(deps: Deps): Promise<LifecycleRound> {
         audit({ action: 'token.revoked', targetType: 'token', targetId: String(id), details: { name: token.name, reason: 'idle', idle_days: idleDays, limit_days: limitDays } });
         emit({ type: 'token.idle_revoked', data: { ...tokenData(revoked), reason: 'idle', idle_days: idleDays } });
         emit({ type: 'token.revoked', data: { ...tokenData(revoked), reason: 'idle' } });
+        round.notices.push({ kind: 'idle_revoked', token: revoked, idleDays });
         publish({ kind: 'token', tokenId: id });
         return 1;
       });
