@@ -29,4 +29,5 @@ export * from './lifecycle/webhooks.js';
 export * from './lifecycle/jobs.js';
 export * from './lifecycle/departure.js';
 export * from './lifecycle/mail.js';
+export * from './lifecycle/handover.js';
 export * as scim from './scim/index.js';
