@@ -79,11 +79,14 @@ export async function handOver(deps: Deps, actor: Actor, id: number, target: Han
         owner: userRefOf(account), name: token.name, type: 'Service', scimEndpointsOnly: false, expiration, created: now,
         createdById: actor.principal.user.id, tokenHash: hashToken(deps.keyring.signing, minted.token), jti: minted.jti, kid: minted.kid,
       });
-      audit({ action: 'token.created', targetType: 'token', targetId: String(created.id), details: { name: created.name, type: 'Service', owner_id: account.id, handover_from: { user_id: id, token_id: token.id } } });
       emit({ type: 'token.created', data: { token: { id: created.id, name: created.name, type: 'Service', expiration: expiration?.toISOString() ?? null }, user: { id: account.id, user_id: account.userId }, handover_from: { user_id: id, token_id: token.id } } });
       issued.push({ token: created, bearerToken: minted.token });
     }
-    audit({ action: 'user.handover', targetType: 'user', targetId: String(id), details: { service_account_id: account.id, token_ids: issued.map((c) => c.token.id) } });
+    // One change, one audit event: it names every token it created (and what each replaces).
+    audit({
+      action: 'user.handover', targetType: 'user', targetId: String(id),
+      details: { service_account_id: account.id, tokens_created: issued.map((c, i) => ({ id: c.token.id, name: c.token.name, expiration: c.token.expiration?.toISOString() ?? null, replaces: candidates[i]!.token.id })) },
+    });
     return { serviceAccount: account, tokens: issued };
   });
 }

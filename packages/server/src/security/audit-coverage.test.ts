@@ -409,6 +409,30 @@ Object.assign(CASES, {
       };
     },
   },
+  'POST /api/user-tokens/self/rotate': {
+    async prepare(t) {
+      const m = await member(t);
+      return {
+        request: { method: 'POST', url: '/api/user-tokens/self/rotate', token: m.token, ...json({ grace_hours: 1 }) },
+        expect: { action: 'token.rotated', targetType: 'token', targetId: String(m.tokenId), actorUserId: m.id },
+        // A session is no token: nothing to rotate.
+        refusal: { method: 'POST', url: '/api/user-tokens/self/rotate', cookie: m.cookie, ...json({}) },
+      };
+    },
+  },
+  'POST /api/users/:id/handover': {
+    async prepare(t) {
+      const [leaver, m] = [await member(t), await member(t)];
+      await t.request({ method: 'GET', url: '/api/users/me', token: leaver.token });
+      await t.server.app.flushUsage();
+      const robot = await t.makeUser({ type: 'Service' });
+      return {
+        request: { method: 'POST', url: `/api/users/${leaver.id}/handover`, token: t.adminToken, ...json({ service_account_id: robot.id }) },
+        expect: { action: 'user.handover', targetType: 'user', targetId: String(leaver.id), actorUserId: t.adminId },
+        refusal: { method: 'POST', url: `/api/users/${leaver.id}/handover`, token: m.token, ...json({ service_account_id: robot.id }) },
+      };
+    },
+  },
 } satisfies Record<string, Case>);
 
 /** Covered by its own suite below: its success needs an installation without users. */
