@@ -16,6 +16,8 @@ const SettingsPage = lazy(() => import('./pages/settings/settings-page'));
 const ConnectionsTab = lazy(() => import('./features/datastores/connections-tab'));
 const SecurityTab = lazy(() => import('./features/security/security-tab'));
 const TokensTab = lazy(() => import('./features/tokens/tokens-tab'));
+const PoliciesTab = lazy(() => import('./features/lifecycle/policies-tab'));
+const WebhooksTab = lazy(() => import('./features/lifecycle/webhooks-tab'));
 const NotFoundPage = lazy(() => import('./pages/not-found-page'));
 
 /** A 401 from any call ends the session in the UI: back to login, then back here. */
@@ -55,6 +57,8 @@ export function AppRoutes() {
             <Route path="connections" element={<ConnectionsTab />} />
             <Route path="security" element={<SecurityTab />} />
             <Route path="tokens" element={<TokensTab />} />
+            <Route path="policies" element={<PoliciesTab />} />
+            <Route path="webhooks" element={<WebhooksTab />} />
           </Route>
           <Route path="*" element={<NotFoundPage />} />
         </Route>

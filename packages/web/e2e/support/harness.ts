@@ -63,7 +63,8 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(): Promise<RunningServer> {
+/** `env`: settings for the real server (the mock ignores them). */
+export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
   if (USE_MOCK) {
     const { startMockApi } = await import('./mock-api.js');
     return startMockApi(DIST);
@@ -71,7 +72,7 @@ export async function startServer(): Promise<RunningServer> {
   const mod = (await import(pathToFileURL(SPAWN_SERVER).href)) as {
     spawnServer(opts?: { env?: Record<string, string> }): Promise<RunningServer>;
   };
-  return mod.spawnServer();
+  return mod.spawnServer({ env });
 }
 
 export async function launchChromium(): Promise<Browser> {
