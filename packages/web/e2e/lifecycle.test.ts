@@ -70,6 +70,28 @@ describe.skipIf(missing !== null || process.env.GATEHOUSE_E2E_MOCK === '1')('bro
     expect(refused).toBe('expires_in_days: must be at most 30 days by policy (max_expiry_days.Personal)');
   });
 
+  it('the Generate Token modal offers only what the policy allows; a token expiring within 7 days gets a badge and a banner', async () => {
+    await page.goto('/settings/tokens');
+    await page.getByRole('button', { name: 'Generate Token' }).first().click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('combobox', { name: 'Expiration' }).click();
+    const options = await page.getByRole('option').allTextContents();
+    expect(options).toEqual(['30 days']);
+    await page.keyboard.press('Escape');
+    await dialog.getByText('Policy: at most 30 days.', { exact: false }).waitFor();
+    await screenshotBoth(page, 'lifecycle-04-generate-within-policy');
+    await page.keyboard.press('Escape');
+    await page.evaluate(async () => {
+      await fetch('/api/user-tokens', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'deploy-bot', expires_in_days: 5 }) });
+    });
+    await page.reload();
+    const row = page.getByRole('row').filter({ has: page.getByText('deploy-bot', { exact: true }) });
+    await row.getByText('Expires in 5d').waitFor();
+    await page.getByRole('alert').filter({ hasText: 'Tokens expiring soon' }).getByText('“deploy-bot” expires in 5 days', { exact: false }).waitFor();
+    await screenshotBoth(page, 'lifecycle-05-expiring-badge-banner');
+    axe.push(...(await seriousViolations(page, 'tokens with an expiring token')));
+  });
+
   it('Settings → Webhooks: add an endpoint (secret once), send a test, see it delivered (204), redeliver', async () => {
     const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/gatehouse`;
     await page.goto('/settings/webhooks');

@@ -1,4 +1,4 @@
-import { getPolicy, policyToWire, setPolicy } from '@gatehouse/core';
+import { currentPolicy, getPolicy, maxExpiryFor, policyToWire, setPolicy } from '@gatehouse/core';
 import { Type } from 'typebox';
 import { actorOf, type App, type AppContext } from '../http/context.js';
 import { errorResponses, Nullable } from '../http/wire.js';
@@ -23,6 +23,19 @@ export async function policyRoutes(app: App, { deps }: AppContext): Promise<void
       response: { 200: PolicySchema, ...errorResponses(401, 403) },
     },
   }, async (request) => policyToWire(await getPolicy(deps, actorOf(request))));
+
+  // Any signed-in caller: what the Generate Token form may offer (no other part of the policy).
+  app.get('/api/policy/lifetimes', {
+    schema: {
+      operationId: 'getTokenLifetimes',
+      tags: ['policy'],
+      summary: 'The longest lifetime a new token of each type may get, in days (null: "Never" allowed)',
+      response: { 200: Type.Object({ Personal: Days, Service: Days }), ...errorResponses(401) },
+    },
+  }, async () => {
+    const policy = await currentPolicy(deps.store);
+    return { Personal: maxExpiryFor(deps, policy, 'Personal').days, Service: maxExpiryFor(deps, policy, 'Service').days };
+  });
 
   app.put('/api/policy', {
     schema: {

@@ -37,13 +37,20 @@ export const WEBHOOK_EVENTS = [
 
 const keys = { policy: ['policy'] as const, webhooks: ['webhooks'] as const, deliveries: (id: number) => ['webhooks', id, 'deliveries'] as const };
 
+/** The longest lifetime a new token of each type may get (null: "Never" allowed); any signed-in user. */
+export const useTokenLifetimes = () =>
+  useQuery({ queryKey: ['policy', 'lifetimes'], queryFn: () => api<{ Personal: number | null; Service: number | null }>('/policy/lifetimes'), staleTime: 60_000 });
+
 export const usePolicy = () => useQuery({ queryKey: keys.policy, queryFn: () => api<Policy>('/policy') });
 
 export function useSavePolicy() {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: (body: Policy) => api<Policy>('/policy', { method: 'PUT', body }),
-    onSuccess: (p) => qc.setQueryData(keys.policy, p),
+    onSuccess: (p) => {
+      qc.setQueryData(keys.policy, p);
+      void qc.invalidateQueries({ queryKey: ['policy', 'lifetimes'] });
+    },
   });
 }
 
