@@ -145,7 +145,11 @@ export const Id = (options: { description?: string } = {}) => Type.Integer({ min
 
 export const IdParams = Type.Object({ id: Id() });
 
-/** The standard error responses, for OpenAPI. */
+/**
+ * A route's own error responses, for OpenAPI: the refusals particular to it (403 for a role, 404
+ * for an id in its body, 409). Those that follow from authentication, input and overload (400,
+ * 401, 403, 404 for a path id, 422, 429, 503) are added to every operation by http/openapi.ts.
+ */
 export const errorResponses = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, ErrorSchema]));
 
 export const pageWindow = (q: { page?: number; size?: number }) => {

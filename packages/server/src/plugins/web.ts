@@ -7,6 +7,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { Gatehouse } from '../gatehouse.js';
 import type { RequestLog } from '../fast-path/index.js';
 import type { App } from '../http/context.js';
+import { withServers } from '../http/openapi.js';
 import { cliAuthorizeRoutes } from '../routes/cli-authorize.js';
 import { notFound } from './not-found.js';
 
@@ -45,7 +46,11 @@ export async function webScope(web: App, { gatehouse, requestLog, webRoot = DEFA
     done();
   });
   await web.register(fastifyHelmet, HELMET_OPTIONS);
-  await web.register(fastifySwaggerUi, { routePrefix: '/api/docs', staticCSP: true });
+  await web.register(fastifySwaggerUi, {
+    routePrefix: '/api/docs',
+    staticCSP: true,
+    transformSpecification: (doc, request) => withServers(doc, gatehouse, request),
+  });
   await cliAuthorizeRoutes(web, gatehouse);
   const hasUi = existsSync(join(webRoot, 'index.html'));
   if (hasUi) await web.register(fastifyStatic, { root: webRoot, wildcard: false, index: false, serve: true, decorateReply: true });

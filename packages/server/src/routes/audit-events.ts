@@ -6,8 +6,10 @@ import { AuditEventSchema, auditEventToWire, errorResponses, Id, PageOf, PageQue
 export async function auditEventsRoutes(app: App, { deps }: AppContext): Promise<void> {
   app.get('/api/audit-events', {
     schema: {
+      operationId: 'listAuditEvents',
       tags: ['audit'],
-      summary: 'The audit log, newest first — Admin',
+      summary: 'List audit events, newest first',
+      description: 'Admin. Who did what to which target, when and from where, including refusals.',
       querystring: Type.Object({
         ...PageQuery,
         actor_id: Type.Optional(Id({ description: 'numeric id of the acting user' })),

@@ -27,8 +27,10 @@ export async function authRoutes(app: App, ctx: AppContext): Promise<void> {
   app.post('/api/auth/login', {
     config: { auth: 'public' },
     schema: {
+      operationId: 'login',
       tags: ['auth'],
-      summary: 'Log in with e-mail and password (humans only); sets the session cookie',
+      summary: 'Log in with e-mail and password',
+      description: 'For people only (service accounts never log in). Sets the session cookie used by the web UI.',
       body: Credentials,
       response: { 200: Type.Object({ user: UserSchema }), ...errorResponses(401, 422, 429) },
     },
@@ -44,7 +46,7 @@ export async function authRoutes(app: App, ctx: AppContext): Promise<void> {
 
   app.post('/api/auth/logout', {
     config: { auth: 'public' },
-    schema: { tags: ['auth'], summary: 'End the session', response: { 204: Type.Null() } },
+    schema: { operationId: 'logout', tags: ['auth'], summary: 'End the session of this browser', response: { 204: Type.Null() } },
   }, async (request, reply) => {
     const cookie = sessionCookieOf(request);
     if (cookie) await logout(deps, cookie, { ip: request.ip, userAgent: request.headers['user-agent'] ?? null });
@@ -54,14 +56,16 @@ export async function authRoutes(app: App, ctx: AppContext): Promise<void> {
 
   app.get('/api/auth/setup', {
     config: { auth: 'public' },
-    schema: { tags: ['auth'], summary: 'Whether the first Admin still has to be created', response: { 200: Type.Object({ setup_required: Type.Boolean() }) } },
+    schema: { operationId: 'getSetupStatus', tags: ['auth'], summary: 'Whether the first Admin still has to be created', response: { 200: Type.Object({ setup_required: Type.Boolean() }) } },
   }, async () => ({ setup_required: ctx.setupToken.current !== null && (await deps.store.users.count()) === 0 }));
 
   app.post('/api/auth/setup', {
     config: { auth: 'public' },
     schema: {
+      operationId: 'createFirstAdmin',
       tags: ['auth'],
-      summary: 'Create the first Admin with the one-time setup token printed at start',
+      summary: 'Create the first Admin',
+      description: 'With the one-time setup token printed in the log at start, while no user exists. Logs the new Admin in.',
       body: Type.Object({
         setup_token: Type.String({ minLength: 1, maxLength: 200 }),
         email: Type.String({ minLength: 3, maxLength: 320 }),
@@ -82,22 +86,27 @@ export async function authRoutes(app: App, ctx: AppContext): Promise<void> {
 
   app.get('/api/auth/sessions', {
     schema: {
+      operationId: 'listOwnSessions',
       tags: ['auth'],
-      summary: "The caller's browser sessions (the one in use marked current)",
+      summary: "List the caller's browser sessions",
+      description: 'The session this request was made with is marked `current`.',
       response: { 200: Type.Array(SessionSchema), ...errorResponses(401) },
     },
   }, async (request) => (await listOwnSessions(deps, actorOf(request))).map(sessionToWire));
 
   app.delete('/api/auth/sessions', {
     schema: {
+      operationId: 'endOtherOwnSessions',
       tags: ['auth'],
-      summary: "End every session of the caller but the one in use (e.g. after losing a laptop)",
+      summary: "End the caller's other sessions",
+      description: 'Every session of the caller but the one in use, e.g. after losing a laptop.',
       response: { 200: Type.Object({ ended: Type.Integer() }), ...errorResponses(401) },
     },
   }, async (request) => ({ ended: await endOtherOwnSessions(deps, actorOf(request)) }));
 
   app.delete('/api/auth/sessions/:id', {
     schema: {
+      operationId: 'endOwnSession',
       tags: ['auth'],
       summary: "End one of the caller's sessions",
       params: IdParams,

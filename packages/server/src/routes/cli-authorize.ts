@@ -101,6 +101,10 @@ function page(title: string, body: string): string {
 <body><main>${body}</main></body></html>`;
 }
 
+/** OpenAPI: an answer that is an HTML page, and a redirect. */
+const htmlPage = (description: string) => ({ description, content: { 'text/html': { schema: Type.String() } } });
+const redirect = (description: string) => Type.Null({ description, headers: { Location: Type.String({ description: 'Where the browser goes' }) } });
+
 function refusalPage(reply: FastifyReply, status: number, message: string): FastifyReply {
   return reply
     .code(status)
@@ -189,10 +193,17 @@ export async function cliAuthorizeRoutes(root: App, ctx: AppContext): Promise<vo
       // Public at the hook: without a session the browser is sent to the login page, not given a 401.
       config: { auth: 'public' },
       schema: {
+        operationId: 'showCliAuthorizePage',
         tags: ['auth'],
-        summary: 'Browser login of the Qualytics CLI: a page where a logged-in user approves a Personal token for a loopback redirect_uri',
+        summary: 'Browser login of the Qualytics CLI',
+        description: 'Opened by the CLI in a browser: a logged-in user approves a Personal token for the loopback `redirect_uri` (a browser page, not an API call).',
         querystring: Query,
-        produces: ['text/html'],
+        response: {
+          200: htmlPage('The page asking the user to approve or deny'),
+          302: redirect('No session: to the login page, which comes back here'),
+          303: redirect('Back to the CLI (`redirect_uri`) with `error` and `state`: a parameter is missing or invalid'),
+          400: htmlPage('The redirect_uri is not a loopback address: nothing is sent anywhere'),
+        },
       },
     }, async (request, reply) => {
       const checked = check(request.query);
@@ -239,10 +250,18 @@ ${hidden('redirect_uri', redirectUri.toString())}${hidden('state', state)}${hidd
     app.post(PATH, {
       config: { auth: 'public' },
       schema: {
+        operationId: 'confirmCliAuthorize',
         tags: ['auth'],
-        summary: 'The confirmation form of the CLI login page (browser only: session cookie, same origin, CSRF nonce)',
+        summary: 'Approve or deny a CLI login',
+        description: "The form of the CLI login page (a browser's: session cookie, same origin, CSRF nonce). Approving creates the Personal token.",
+        consumes: ['application/x-www-form-urlencoded'],
         body: Form,
-        produces: ['text/html'],
+        response: {
+          303: redirect('Back to the CLI (`redirect_uri`) with `token` and `state`, or `error` and `state`'),
+          400: htmlPage('The redirect_uri is not a loopback address: nothing is sent anywhere'),
+          401: htmlPage('The session has ended'),
+          403: htmlPage('The form did not come from the page (another origin, or a wrong CSRF nonce)'),
+        },
       },
     }, async (request, reply) => {
       const checked = check(request.body);

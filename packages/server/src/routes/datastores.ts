@@ -30,8 +30,10 @@ export async function datastoresRoutes(app: App, { deps }: AppContext): Promise<
   // Older Qualytics CLI versions page through /api/datastores/listing: the same list.
   for (const url of ['/api/datastores', '/api/datastores/listing']) app.get(url, {
     schema: {
+      operationId: 'listDatastores',
       tags: ['datastores'],
-      summary: 'Datastores the caller may see (their teams; Managers and Admins: all)',
+      summary: 'List the datastores the caller may see',
+      description: "Those of the caller's teams; Managers and Admins see all. Paginated.",
       ...(url.endsWith('/listing') ? { hide: true } : {}),
       querystring: Type.Object({
         ...PageQuery,
@@ -58,13 +60,15 @@ export async function datastoresRoutes(app: App, { deps }: AppContext): Promise<
   });
 
   app.get('/api/datastores/:id', {
-    schema: { tags: ['datastores'], summary: 'One datastore (404 when not visible to the caller)', params: IdParams, response: { 200: DatastoreSchema, ...errorResponses(401, 404) } },
+    schema: { operationId: 'getDatastore', tags: ['datastores'], summary: 'Get a datastore', description: 'One the caller may not see is answered 404.', params: IdParams, response: { 200: DatastoreSchema, ...errorResponses(401, 404) } },
   }, async (request) => datastoreToWire(await getDatastore(deps, actorOf(request), request.params.id)));
 
   app.post('/api/datastores', {
     schema: {
+      operationId: 'createDatastore',
       tags: ['datastores'],
-      summary: 'Create a datastore (Editor+); without teams it belongs to Public',
+      summary: 'Create a datastore',
+      description: 'Editor or above. Without teams it belongs to the Public team.',
       body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }), type: Type_, ...DatastoreFields }),
       response: { 200: DatastoreSchema, ...errorResponses(401, 403, 409, 422) },
     },
@@ -75,8 +79,10 @@ export async function datastoresRoutes(app: App, { deps }: AppContext): Promise<
 
   app.put('/api/datastores/:id', {
     schema: {
+      operationId: 'updateDatastore',
       tags: ['datastores'],
-      summary: 'Change a datastore (Editor+)',
+      summary: 'Change a datastore',
+      description: 'Editor or above.',
       params: IdParams,
       body: Type.Object({ name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })), type: Type.Optional(Type_), ...DatastoreFields }),
       response: { 200: DatastoreSchema, ...errorResponses(401, 403, 404, 409, 422) },
@@ -91,7 +97,7 @@ export async function datastoresRoutes(app: App, { deps }: AppContext): Promise<
   });
 
   app.delete('/api/datastores/:id', {
-    schema: { tags: ['datastores'], summary: 'Delete a datastore (Editor+)', params: IdParams, response: { 204: Type.Null(), ...errorResponses(401, 403, 404) } },
+    schema: { operationId: 'deleteDatastore', tags: ['datastores'], summary: 'Delete a datastore', description: 'Editor or above.', params: IdParams, response: { 204: Type.Null(), ...errorResponses(401, 403, 404) } },
   }, async (request, reply) => {
     await deleteDatastore(deps, actorOf(request), request.params.id);
     return reply.code(204).send(null);

@@ -70,8 +70,11 @@ export async function introspectRoutes(root: App, ctx: AppContext): Promise<void
 
     app.post('/api/introspect', {
       schema: {
+        operationId: 'introspectToken',
         tags: ['tokens'],
-        summary: 'RFC 7662 token introspection — bearer token of a Manager or Admin (e.g. a Manager service account)',
+        summary: 'Introspect a token (RFC 7662)',
+        description: 'For services that accept Gatehouse tokens: call with the bearer token of a Manager or Admin (e.g. a Manager service account), not a browser session. JSON or form-encoded.',
+        consumes: ['application/json', 'application/x-www-form-urlencoded'],
         body: IntrospectBody,
         response: { 200: IntrospectionSchema, ...errorResponses(401, 403, 422) },
       },

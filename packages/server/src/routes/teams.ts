@@ -11,8 +11,10 @@ const TeamBody = {
 export async function teamsRoutes(app: App, { deps }: AppContext): Promise<void> {
   app.get('/api/teams', {
     schema: {
+      operationId: 'listTeams',
       tags: ['teams'],
-      summary: 'Teams with their members (Manager+)',
+      summary: 'List teams with their members',
+      description: 'Manager or Admin.',
       querystring: Type.Object({ ...PageQuery, search: Type.Optional(Type.String({ maxLength: 200 })) }),
       response: { 200: PageOf(TeamSchema), ...errorResponses(401, 403, 422) },
     },
@@ -23,13 +25,15 @@ export async function teamsRoutes(app: App, { deps }: AppContext): Promise<void>
   });
 
   app.get('/api/teams/:id', {
-    schema: { tags: ['teams'], summary: 'One team (Manager+)', params: IdParams, response: { 200: TeamSchema, ...errorResponses(401, 403, 404) } },
+    schema: { operationId: 'getTeam', tags: ['teams'], summary: 'Get a team', description: 'Manager or Admin.', params: IdParams, response: { 200: TeamSchema, ...errorResponses(401, 403, 404) } },
   }, async (request) => teamToWire(await getTeam(deps, actorOf(request), request.params.id)));
 
   app.post('/api/teams', {
     schema: {
+      operationId: 'createTeam',
       tags: ['teams'],
-      summary: 'Create a team — Admin',
+      summary: 'Create a team',
+      description: 'Admin.',
       body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }), ...TeamBody }),
       response: { 200: TeamSchema, ...errorResponses(401, 403, 409, 422) },
     },
@@ -44,8 +48,10 @@ export async function teamsRoutes(app: App, { deps }: AppContext): Promise<void>
 
   app.put('/api/teams/:id', {
     schema: {
+      operationId: 'updateTeam',
       tags: ['teams'],
-      summary: 'Rename a team, change its description or set its members — Admin',
+      summary: 'Change a team',
+      description: 'Admin. Rename it, change its description or set its members.',
       params: IdParams,
       body: Type.Object({ name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })), ...TeamBody }),
       response: { 200: TeamSchema, ...errorResponses(401, 403, 404, 409, 422) },
@@ -60,7 +66,7 @@ export async function teamsRoutes(app: App, { deps }: AppContext): Promise<void>
   });
 
   app.delete('/api/teams/:id', {
-    schema: { tags: ['teams'], summary: 'Delete a team (not Public) — Admin', params: IdParams, response: { 204: Type.Null(), ...errorResponses(401, 403, 404, 409) } },
+    schema: { operationId: 'deleteTeam', tags: ['teams'], summary: 'Delete a team', description: 'Admin. The Public team cannot be deleted.', params: IdParams, response: { 204: Type.Null(), ...errorResponses(401, 403, 404, 409) } },
   }, async (request, reply) => {
     await deleteTeam(deps, actorOf(request), request.params.id);
     return reply.code(204).send(null);

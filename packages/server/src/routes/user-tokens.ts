@@ -10,20 +10,41 @@ const ExpiresInDays = Type.Union([Type.Integer({ minimum: 1, maximum: 3650 }), T
   description: 'Days until expiry (1–3650); null or absent = never (if policy allows)',
 });
 
+/** The seed page's example (generate-service-token): a Service token for a service account. */
+const CREATE_TOKEN_EXAMPLES = {
+  serviceToken: { summary: 'A Service token for service account 123, valid one year', value: { name: 'api-production', user_id: 123, expires_in_days: 365 } },
+  personalToken: { summary: 'A Personal token for yourself, valid 30 days', value: { name: 'laptop', expires_in_days: 30 } },
+};
+const CREATED_TOKEN_EXAMPLES = {
+  serviceToken: {
+    summary: 'The Service token generated (its secret shown this once)',
+    value: {
+      id: 456, name: 'api-production', type: 'Service', active: true, scim_endpoints_only: false,
+      expiration: '2026-11-05T12:34:56Z', created: '2025-11-05T12:34:56Z', created_by_id: 1,
+      last_used: null, last_used_ip: null, revoked_at: null, revoked_by_id: null, revoke_reason: null,
+      bearer_token: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9...',
+      user: { id: 123, user_id: 'api_access@service', name: 'API Access', user_type: 'Service' },
+    },
+  },
+};
+
 const created = (c: CreatedToken) => ({ ...tokenToWire(c.token), bearer_token: c.bearerToken });
 
 export async function userTokensRoutes(app: App, { deps }: AppContext): Promise<void> {
   app.post('/api/user-tokens', {
     schema: {
+      operationId: 'createUserToken',
       tags: ['tokens'],
-      summary: 'Generate a token: Personal for yourself, or Service for a service account (Admin). The secret is in this response only.',
+      summary: 'Generate a token',
+      description: 'A Personal token for yourself, or, with `user_id`, a Service token for a service account (Admin). '
+        + 'The secret (`bearer_token`) is in this response only: Gatehouse keeps a hash of it.',
       body: Type.Object({
         name: Type.String({ minLength: 1, maxLength: 100 }),
-        user_id: Type.Optional(Type.Union([Id(), Type.String({ minLength: 1, maxLength: 320 })])),
+        user_id: Type.Optional(Type.Union([Id(), Type.String({ minLength: 1, maxLength: 320 })], { description: 'The service account (its id or user_id) for a Service token; absent = a Personal token for yourself' })),
         expires_in_days: Type.Optional(ExpiresInDays),
-        scim_endpoints_only: Type.Optional(Type.Boolean()),
-      }),
-      response: { 200: CreatedTokenSchema, ...errorResponses(401, 403, 404, 409, 422) },
+        scim_endpoints_only: Type.Optional(Type.Boolean({ description: 'A SCIM administration token: it can call /api/scim/v2 only' })),
+      }, { 'x-examples': CREATE_TOKEN_EXAMPLES }),
+      response: { 200: Type.Object(CreatedTokenSchema.properties, { 'x-examples': CREATED_TOKEN_EXAMPLES }), ...errorResponses(403, 404, 409) },
     },
   }, async (request) => {
     const b = request.body;
@@ -36,15 +57,23 @@ export async function userTokensRoutes(app: App, { deps }: AppContext): Promise<
   });
 
   app.get('/api/user-tokens', {
-    schema: { tags: ['tokens'], summary: "The caller's own tokens (a plain array, as the reference API)", response: { 200: Type.Array(TokenSchema), ...errorResponses(401) } },
+    schema: {
+      operationId: 'listOwnTokens',
+      tags: ['tokens'],
+      summary: "List the caller's own tokens",
+      description: 'A plain array, as the Qualytics API answers it.',
+      response: { 200: Type.Array(TokenSchema) },
+    },
   }, async (request) => (await listOwnTokens(deps, actorOf(request))).map(tokenToWire));
 
   app.get('/api/user-tokens/service', {
     schema: {
+      operationId: 'listServiceTokens',
       tags: ['tokens'],
-      summary: 'All service tokens, optionally of one service account — Admin',
-      querystring: Type.Object({ user_id: Type.Optional(Id()) }),
-      response: { 200: Type.Array(TokenSchema), ...errorResponses(401, 403) },
+      summary: 'List service tokens',
+      description: 'Admin. Every service token, or those of one service account (`user_id`), with their last use and status.',
+      querystring: Type.Object({ user_id: Type.Optional(Id({ description: 'Only the tokens of this service account' })) }),
+      response: { 200: Type.Array(TokenSchema) },
     },
   }, async (request) => {
     const q = request.query;
@@ -52,16 +81,26 @@ export async function userTokensRoutes(app: App, { deps }: AppContext): Promise<
   });
 
   app.get('/api/user-tokens/:id', {
-    schema: { tags: ['tokens'], summary: 'One token (owner or Admin); never the secret', params: IdParams, response: { 200: TokenSchema, ...errorResponses(401, 404) } },
+    schema: {
+      operationId: 'getUserToken',
+      tags: ['tokens'],
+      summary: 'Get a token',
+      description: 'Its owner or an Admin. Never the secret.',
+      params: IdParams,
+      response: { 200: TokenSchema },
+    },
   }, async (request) => tokenToWire(await getToken(deps, actorOf(request), request.params.id)));
 
   app.put('/api/user-tokens/:id', {
     schema: {
+      operationId: 'updateUserToken',
       tags: ['tokens'],
-      summary: '{"revoke": true} revokes at once, {"revoke": false} restores, {"name": …} renames — owner or Admin (service tokens: Admin; the owner restores only what they revoked)',
+      summary: 'Revoke, restore or rename a token',
+      description: '`{"revoke": true}` revokes at once (the next request with it is refused), `{"revoke": false}` restores, `{"name": …}` renames. '
+        + 'Its owner or an Admin; service tokens: Admin. An owner restores only a revocation of their own.',
       params: IdParams,
       body: Type.Object({ revoke: Type.Optional(Type.Boolean()), name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })) }),
-      response: { 200: TokenSchema, ...errorResponses(401, 403, 404, 409, 422) },
+      response: { 200: TokenSchema, ...errorResponses(409) },
     },
   }, async (request) => {
     const { revoke, name } = request.body;
@@ -88,11 +127,14 @@ export async function userTokensRoutes(app: App, { deps }: AppContext): Promise<
   app.post('/api/user-tokens/:id/rotate', {
     preValidation: emptyBody,
     schema: {
+      operationId: 'rotateUserToken',
       tags: ['tokens'],
-      summary: 'Issue a new secret for a token (owner or Admin); the old secret stops at once, or after grace_hours',
+      summary: 'Rotate a token',
+      description: 'A new secret for the token, in this response only; the old secret stops working at once, or with `grace_hours` (0–168) '
+        + 'keeps working until `previous_secret_expires_at`. Its owner or an Admin. Without `expires_in_days`, the token keeps its original lifetime from now.',
       params: IdParams,
       body: RotateBody,
-      response: { 200: CreatedTokenSchema, ...errorResponses(401, 404, 409, 422) },
+      response: { 200: CreatedTokenSchema, ...errorResponses(403, 409) },
     },
   }, async (request) => created(await rotateToken(deps, actorOf(request), request.params.id, rotateInput(request.body))));
 
@@ -102,14 +144,23 @@ export async function userTokensRoutes(app: App, { deps }: AppContext): Promise<
     schema: {
       operationId: 'rotateOwnToken',
       tags: ['tokens'],
-      summary: 'The calling token rotates itself (automation renewing its own credential, service accounts included), within policy',
+      summary: 'Rotate the calling token',
+      description: 'The token that authenticates the call rotates itself (automation renewing its own credential; service accounts may), within policy. '
+        + 'A session has no token to rotate (403).',
       body: RotateBody,
-      response: { 200: CreatedTokenSchema, ...errorResponses(401, 403, 409, 422) },
+      response: { 200: CreatedTokenSchema, ...errorResponses(403, 409) },
     },
   }, async (request) => created(await rotateOwnToken(deps, actorOf(request), rotateInput(request.body))));
 
   app.delete('/api/user-tokens/:id', {
-    schema: { tags: ['tokens'], summary: 'Delete a revoked token (an active one must be revoked first)', params: IdParams, response: { 204: Type.Null(), ...errorResponses(401, 404, 409) } },
+    schema: {
+      operationId: 'deleteUserToken',
+      tags: ['tokens'],
+      summary: 'Delete a revoked token',
+      description: 'An active token must be revoked first (409).',
+      params: IdParams,
+      response: { 204: Type.Null(), ...errorResponses(403, 409) },
+    },
   }, async (request, reply) => {
     await deleteToken(deps, actorOf(request), request.params.id);
     return reply.code(204).send(null);

@@ -57,6 +57,7 @@ function meToWire(principal: Principal): Static<typeof MeSchema> {
 export async function usersRoutes(app: App, { deps }: AppContext): Promise<void> {
   app.get('/api/users/me', {
     schema: {
+      operationId: 'getCurrentUser',
       tags: ['users'],
       summary: 'The caller, and the token it authenticated with (if any)',
       response: {
@@ -68,8 +69,10 @@ export async function usersRoutes(app: App, { deps }: AppContext): Promise<void>
 
   app.get('/api/users', {
     schema: {
+      operationId: 'listUsers',
       tags: ['users'],
-      summary: 'Users and service accounts (Manager+)',
+      summary: 'List users and service accounts',
+      description: 'Manager or Admin. Paginated; filter by type, active or a search in name and e-mail.',
       querystring: Type.Object({
         ...PageQuery,
         type: Type.Optional(UserTypeSchema),
@@ -91,8 +94,10 @@ export async function usersRoutes(app: App, { deps }: AppContext): Promise<void>
 
   app.get('/api/users/listing', {
     schema: {
+      operationId: 'listUserSummaries',
       tags: ['users'],
-      summary: 'A light list of users, e.g. ?type=Service for service accounts (Manager+)',
+      summary: 'List users briefly (id, name, type, role)',
+      description: 'Manager or Admin. Not paginated; e.g. `?type=Service` for the service accounts to pick from.',
       querystring: Type.Object({ type: Type.Optional(UserTypeSchema), search: Type.Optional(Type.String({ maxLength: 200 })) }),
       response: {
         200: Type.Array(Type.Object({ id: Type.Integer(), user_id: Type.String(), name: Type.String(), user_type: UserTypeSchema, role: RoleSchema })),
@@ -109,13 +114,15 @@ export async function usersRoutes(app: App, { deps }: AppContext): Promise<void>
   });
 
   app.get('/api/users/:id', {
-    schema: { tags: ['users'], summary: 'One user (Manager+, or yourself)', params: IdParams, response: { 200: UserSchema, ...errorResponses(401, 403, 404) } },
+    schema: { operationId: 'getUser', tags: ['users'], summary: 'Get a user', description: 'Manager or Admin, or the user themselves.', params: IdParams, response: { 200: UserSchema, ...errorResponses(401, 403, 404) } },
   }, async (request) => userToWire(await getUser(deps, actorOf(request), request.params.id)));
 
   app.post('/api/users', {
     schema: {
+      operationId: 'createUser',
       tags: ['users'],
-      summary: 'Create a service account ({name, role, teams}) or a human (user_type "Human") — Admin',
+      summary: 'Create a service account or a person',
+      description: 'Admin. `{name, role, teams}` creates a service account (`user_id` `<name>@service`); `user_type: "Human"` with an e-mail and a password creates a person.',
       body: CreateUserBody,
       response: { 200: UserSchema, ...errorResponses(401, 403, 409, 422) },
     },
@@ -136,8 +143,10 @@ export async function usersRoutes(app: App, { deps }: AppContext): Promise<void>
 
   app.put('/api/users/:id', {
     schema: {
+      operationId: 'updateUser',
       tags: ['users'],
-      summary: 'Change name, role, teams, active (and a human password) — Admin',
+      summary: 'Change a user',
+      description: 'Admin. Name, role, teams, active (deactivating revokes every token), and the password of a person.',
       params: IdParams,
       body: Type.Object({
         name: Type.Optional(Name),
@@ -160,7 +169,7 @@ export async function usersRoutes(app: App, { deps }: AppContext): Promise<void>
   });
 
   app.delete('/api/users/:id', {
-    schema: { tags: ['users'], summary: 'Deactivate a user and revoke all their tokens — Admin', params: IdParams, response: { 204: Type.Null(), ...errorResponses(401, 403, 404, 409) } },
+    schema: { operationId: 'deactivateUser', tags: ['users'], summary: 'Deactivate a user', description: 'Admin. Revokes all their tokens and ends their sessions; the user is kept for the audit log.', params: IdParams, response: { 204: Type.Null(), ...errorResponses(401, 403, 404, 409) } },
   }, async (request, reply) => {
     await deactivateUser(deps, actorOf(request), request.params.id);
     return reply.code(204).send(null);
@@ -168,8 +177,10 @@ export async function usersRoutes(app: App, { deps }: AppContext): Promise<void>
 
   app.post('/api/users/:id/revoke-tokens', {
     schema: {
+      operationId: 'revokeUserTokens',
       tags: ['users'],
-      summary: 'Incident response: revoke every token of this user and end all their sessions at once — Admin',
+      summary: "Revoke every token of a user",
+      description: 'Admin. Incident response: every token of this user is revoked and all their sessions end at once.',
       params: IdParams,
       response: { 200: Type.Object({ revoked: Type.Integer(), token_ids: Type.Array(Type.Integer()) }), ...errorResponses(401, 403, 404) },
     },
@@ -180,8 +191,10 @@ export async function usersRoutes(app: App, { deps }: AppContext): Promise<void>
 
   app.delete('/api/users/:id/sessions', {
     schema: {
+      operationId: 'endUserSessions',
       tags: ['users'],
-      summary: "End every session of this user (they must log in again) — Admin",
+      summary: 'End every session of a user',
+      description: 'Admin. They must log in again; their tokens keep working.',
       params: IdParams,
       response: { 200: Type.Object({ ended: Type.Integer() }), ...errorResponses(401, 403, 404) },
     },

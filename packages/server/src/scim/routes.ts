@@ -1,6 +1,8 @@
 import { scim, type Actor } from '@gatehouse/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Type, type TSchema } from 'typebox';
 import { actorOf, type App, type AppContext } from '../http/context.js';
+import { ScimErrorSchema } from '../http/openapi.js';
 import { parseJsonText } from '../plugins/json-body.js';
 import { handleScimError, SCIM_JSON, scimErrorBody } from './errors.js';
 
@@ -11,6 +13,98 @@ type Query = Record<string, unknown>;
 
 /** Only a SCIM administration token reaches these routes (the auth hook enforces it). */
 const config = { auth: 'scim' as const };
+
+/*
+ * OpenAPI documentation of the SCIM routes. `Type.Unsafe<unknown>`: the request parts stay
+ * `unknown` to the routes, which hand them to core unchecked.
+ */
+const doc = (schema: object) => Type.Unsafe<unknown>(schema);
+const Resource = (description: string) => doc({ type: 'object', description, required: ['schemas'], properties: { schemas: { type: 'array', items: { type: 'string' } } }, additionalProperties: true });
+const resourceOf = (kind: string, core: string, required: string) => doc({
+  type: 'object',
+  description: `A SCIM ${kind} (RFC 7643 §4); attribute names are case-insensitive`,
+  required: ['schemas', required],
+  properties: {
+    schemas: { type: 'array', items: { type: 'string' }, examples: [[core]] },
+    id: { type: 'string', readOnly: true },
+    externalId: { type: 'string' },
+    [required]: { type: 'string' },
+    meta: { type: 'object', readOnly: true, additionalProperties: true },
+  },
+  additionalProperties: true,
+});
+const User = resourceOf('User', scim.CORE_SCHEMA.User, 'userName');
+const Group = resourceOf('Group', scim.CORE_SCHEMA.Group, 'displayName');
+const ListResponse = doc({
+  type: 'object',
+  description: 'RFC 7644 §3.4.2 list response',
+  required: ['schemas', 'totalResults', 'Resources'],
+  properties: {
+    schemas: { type: 'array', items: { type: 'string', const: scim.LIST_RESPONSE } },
+    totalResults: { type: 'integer' },
+    itemsPerPage: { type: 'integer' },
+    startIndex: { type: 'integer' },
+    Resources: { type: 'array', items: { type: 'object', additionalProperties: true } },
+  },
+});
+const PatchOp = doc({
+  type: 'object',
+  description: 'RFC 7644 §3.5.2 PatchOp',
+  required: ['Operations'],
+  properties: {
+    schemas: { type: 'array', items: { type: 'string' } },
+    Operations: {
+      type: 'array',
+      items: { type: 'object', required: ['op'], properties: { op: { type: 'string', description: 'add, remove or replace (any case)' }, path: { type: 'string' }, value: {} } },
+    },
+  },
+});
+const projection = {
+  attributes: Type.Optional(Type.String({ description: 'Only these attributes (comma-separated)' })),
+  excludedAttributes: Type.Optional(Type.String({ description: 'All but these attributes (comma-separated)' })),
+};
+const ProjectionQuery = Type.Object(projection);
+const ListQuery = Type.Object({
+  filter: Type.Optional(Type.String({ description: 'RFC 7644 §3.4.2.2 filter, e.g. userName eq "ada@example.com"' })),
+  startIndex: Type.Optional(Type.Integer({ minimum: 1, description: '1-based index of the first result' })),
+  count: Type.Optional(Type.Integer({ minimum: 0, description: 'Results per page' })),
+  ...projection,
+});
+const SearchRequest = doc({
+  type: 'object',
+  description: 'RFC 7644 §3.4.3 SearchRequest',
+  properties: {
+    schemas: { type: 'array', items: { type: 'string' } },
+    filter: { type: 'string' }, startIndex: { type: 'integer' }, count: { type: 'integer' },
+    attributes: { type: 'array', items: { type: 'string' } }, excludedAttributes: { type: 'array', items: { type: 'string' } },
+  },
+});
+const IdParams = Type.Object({ id: Type.String({ description: 'The resource id' }) });
+
+/** A SCIM route's options: SCIM tokens only, and its documentation. */
+function op(operationId: string, summary: string, o: {
+  description?: string; params?: boolean; query?: TSchema; body?: TSchema; status?: 200 | 201 | 204; response?: TSchema; errors?: number[];
+}) {
+  const status = o.status ?? 200;
+  return {
+    config,
+    schema: {
+      operationId,
+      summary,
+      ...(o.description ? { description: o.description } : {}),
+      tags: ['scim'],
+      consumes: ['application/scim+json', 'application/json'],
+      produces: ['application/scim+json'],
+      ...(o.params ? { params: IdParams } : {}),
+      ...(o.query ? { querystring: o.query } : {}),
+      ...(o.body ? { body: o.body } : {}),
+      response: {
+        [status]: status === 204 ? Type.Null({ description: 'Done' }) : o.response ?? Resource('The resource'),
+        ...Object.fromEntries((o.errors ?? []).map((s) => [s, doc(ScimErrorSchema)])),
+      },
+    },
+  };
+}
 
 function oneString(q: Query, name: string): string | undefined {
   const v = q[name];
@@ -60,6 +154,11 @@ export async function scimRoutes(app: App, ctx: AppContext): Promise<void> {
     // Identity providers send application/scim+json (RFC 7644 §3.1); parsed like JSON.
     scope.addContentTypeParser('application/scim+json', { parseAs: 'string' }, parseJsonText);
     scope.setErrorHandler(handleScimError);
+    // The schemas of these routes document them (OpenAPI) and nothing more: core checks SCIM
+    // bodies by RFC 7643's rules (case-insensitive attribute names, extension schemas), and
+    // resources are answered with every attribute they have.
+    scope.setValidatorCompiler(() => () => true);
+    scope.setSerializerCompiler(() => (data) => JSON.stringify(data));
     scope.addHook('preValidation', async (request) => {
       if (request.body !== undefined) scim.checkBodyDepth(request.body);
     });
@@ -85,44 +184,44 @@ export async function scimRoutes(app: App, ctx: AppContext): Promise<void> {
       scim.project(resource, scim.CORE_SCHEMA[kind], oneString(q, 'attributes'), oneString(q, 'excludedAttributes'));
 
     // Discovery (RFC 7644 §4)
-    scope.get('/ServiceProviderConfig', { config }, async (request) => scim.serviceProviderConfig(baseUrl(request)));
+    scope.get('/ServiceProviderConfig', op('getScimServiceProviderConfig', 'The service provider configuration', { response: Resource('The features supported (RFC 7643 §5)') }), async (request) => scim.serviceProviderConfig(baseUrl(request)));
     const kinds: scim.ResourceKind[] = ['User', 'Group'];
     const listOf = (resources: unknown[]) => ({ schemas: [scim.LIST_RESPONSE], totalResults: resources.length, itemsPerPage: resources.length, startIndex: 1, Resources: resources });
-    scope.get('/ResourceTypes', { config }, async (request) => listOf(kinds.map((k) => scim.resourceTypeResource(k, baseUrl(request)))));
-    scope.get<{ Params: { id: string } }>('/ResourceTypes/:id', { config }, async (request) => {
+    scope.get('/ResourceTypes', op('listScimResourceTypes', 'List the resource types (User, Group)', { response: ListResponse }), async (request) => listOf(kinds.map((k) => scim.resourceTypeResource(k, baseUrl(request)))));
+    scope.get<{ Params: { id: string } }>('/ResourceTypes/:id', op('getScimResourceType', 'Get a resource type', { params: true, response: Resource('A resource type (RFC 7643 §6)') }), async (request) => {
       const kind = kinds.find((k) => k === request.params.id);
       if (!kind) throw new scim.ScimError(404, null, `No resource type ${request.params.id}`);
       return scim.resourceTypeResource(kind, baseUrl(request));
     });
-    scope.get('/Schemas', { config }, async (request) => listOf(kinds.map((k) => scim.schemaResource(k, baseUrl(request)))));
-    scope.get<{ Params: { id: string } }>('/Schemas/:id', { config }, async (request) => {
+    scope.get('/Schemas', op('listScimSchemas', 'List the schemas of the resources', { response: ListResponse }), async (request) => listOf(kinds.map((k) => scim.schemaResource(k, baseUrl(request)))));
+    scope.get<{ Params: { id: string } }>('/Schemas/:id', op('getScimSchema', 'Get a schema', { params: true, response: Resource('A schema (RFC 7643 §7)') }), async (request) => {
       const kind = kinds.find((k) => scim.CORE_SCHEMA[k] === request.params.id);
       if (!kind) throw new scim.ScimError(404, null, `No schema ${request.params.id}`);
       return scim.schemaResource(kind, baseUrl(request));
     });
 
     // Users
-    scope.get('/Users', { config }, async (request) => scim.scimListUsers(scopeOf(request), listQuery(request.query as Query)));
-    scope.post('/Users/.search', { config }, async (request) => scim.scimListUsers(scopeOf(request), searchQuery(request.body)));
-    scope.post('/Users', { config }, async (request, reply) => created(reply, await scim.scimCreateUser(scopeOf(request), request.body)));
-    scope.get<{ Params: { id: string } }>('/Users/:id', { config }, async (request) =>
+    scope.get('/Users', op('listScimUsers', 'List or filter users', { query: ListQuery, response: ListResponse }), async (request) => scim.scimListUsers(scopeOf(request), listQuery(request.query as Query)));
+    scope.post('/Users/.search', op('searchScimUsers', 'Search users (the query in the body)', { body: SearchRequest, response: ListResponse }), async (request) => scim.scimListUsers(scopeOf(request), searchQuery(request.body)));
+    scope.post('/Users', op('createScimUser', 'Provision a user', { body: User, status: 201, response: User, errors: [409] }), async (request, reply) => created(reply, await scim.scimCreateUser(scopeOf(request), request.body)));
+    scope.get<{ Params: { id: string } }>('/Users/:id', op('getScimUser', 'Get a user', { params: true, query: ProjectionQuery, response: User }), async (request) =>
       projectOne(await scim.scimGetUser(scopeOf(request), request.params.id), 'User', request.query as Query));
-    scope.put<{ Params: { id: string } }>('/Users/:id', { config }, async (request) => scim.scimReplaceUser(scopeOf(request), request.params.id, request.body));
-    scope.patch<{ Params: { id: string } }>('/Users/:id', { config }, async (request) => scim.scimPatchUser(scopeOf(request), request.params.id, request.body));
-    scope.delete<{ Params: { id: string } }>('/Users/:id', { config }, async (request, reply) => {
+    scope.put<{ Params: { id: string } }>('/Users/:id', op('replaceScimUser', 'Replace a user', { params: true, body: User, response: User, errors: [409] }), async (request) => scim.scimReplaceUser(scopeOf(request), request.params.id, request.body));
+    scope.patch<{ Params: { id: string } }>('/Users/:id', op('patchScimUser', 'Change a user (e.g. deactivate it)', { params: true, body: PatchOp, response: User, errors: [409] }), async (request) => scim.scimPatchUser(scopeOf(request), request.params.id, request.body));
+    scope.delete<{ Params: { id: string } }>('/Users/:id', op('deleteScimUser', 'Deprovision a user', { params: true, status: 204, description: 'The user is deactivated and their tokens revoked; Gatehouse keeps it for the audit log.' }), async (request, reply) => {
       await scim.scimDeleteUser(scopeOf(request), request.params.id);
       return noContent(reply);
     });
 
     // Groups
-    scope.get('/Groups', { config }, async (request) => scim.scimListGroups(scopeOf(request), listQuery(request.query as Query)));
-    scope.post('/Groups/.search', { config }, async (request) => scim.scimListGroups(scopeOf(request), searchQuery(request.body)));
-    scope.post('/Groups', { config }, async (request, reply) => created(reply, await scim.scimCreateGroup(scopeOf(request), request.body)));
-    scope.get<{ Params: { id: string } }>('/Groups/:id', { config }, async (request) =>
+    scope.get('/Groups', op('listScimGroups', 'List or filter groups', { query: ListQuery, response: ListResponse }), async (request) => scim.scimListGroups(scopeOf(request), listQuery(request.query as Query)));
+    scope.post('/Groups/.search', op('searchScimGroups', 'Search groups (the query in the body)', { body: SearchRequest, response: ListResponse }), async (request) => scim.scimListGroups(scopeOf(request), searchQuery(request.body)));
+    scope.post('/Groups', op('createScimGroup', 'Provision a group (a team)', { body: Group, status: 201, response: Group, errors: [409] }), async (request, reply) => created(reply, await scim.scimCreateGroup(scopeOf(request), request.body)));
+    scope.get<{ Params: { id: string } }>('/Groups/:id', op('getScimGroup', 'Get a group', { params: true, query: ProjectionQuery, response: Group }), async (request) =>
       projectOne(await scim.scimGetGroup(scopeOf(request), request.params.id), 'Group', request.query as Query));
-    scope.put<{ Params: { id: string } }>('/Groups/:id', { config }, async (request) => scim.scimReplaceGroup(scopeOf(request), request.params.id, request.body));
-    scope.patch<{ Params: { id: string } }>('/Groups/:id', { config }, async (request) => scim.scimPatchGroup(scopeOf(request), request.params.id, request.body));
-    scope.delete<{ Params: { id: string } }>('/Groups/:id', { config }, async (request, reply) => {
+    scope.put<{ Params: { id: string } }>('/Groups/:id', op('replaceScimGroup', 'Replace a group', { params: true, body: Group, response: Group, errors: [409] }), async (request) => scim.scimReplaceGroup(scopeOf(request), request.params.id, request.body));
+    scope.patch<{ Params: { id: string } }>('/Groups/:id', op('patchScimGroup', 'Change a group (e.g. add or remove members)', { params: true, body: PatchOp, response: Group, errors: [409] }), async (request) => scim.scimPatchGroup(scopeOf(request), request.params.id, request.body));
+    scope.delete<{ Params: { id: string } }>('/Groups/:id', op('deleteScimGroup', 'Delete a group (its team)', { params: true, status: 204, errors: [409] }), async (request, reply) => {
       await scim.scimDeleteGroup(scopeOf(request), request.params.id);
       return noContent(reply);
     });
