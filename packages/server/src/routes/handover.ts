@@ -19,7 +19,8 @@ export async function handoverRoutes(app: App, { deps }: AppContext): Promise<vo
     schema: {
       operationId: 'listHandover',
       tags: ['users'],
-      summary: "A person's tokens used in the last 30 days, with their clients: the automation to move when they leave — Admin",
+      summary: "A person's tokens in use, to hand over",
+      description: "Admin. The tokens a person used in the last 30 days, with their clients: the automation to move when they leave.",
       params: IdParams,
       response: { 200: Type.Object({ user: UserSchema, tokens: Type.Array(CandidateSchema) }), ...errorResponses(401, 403, 404, 422) },
     },
@@ -38,7 +39,8 @@ export async function handoverRoutes(app: App, { deps }: AppContext): Promise<vo
     schema: {
       operationId: 'handOver',
       tags: ['users'],
-      summary: "Issue one Service token per token of this person in use, on a service account (existing, or created here); the secrets are in this response only — Admin",
+      summary: "Move a person's automation onto a service account",
+      description: 'Admin. One Service token per token of this person in use, on a service account (existing, or created here), same name and expiry within policy; the secrets are in this response only.',
       params: IdParams,
       body: Type.Object({
         service_account_id: Type.Optional(Id()),

@@ -19,7 +19,8 @@ export async function policyRoutes(app: App, { deps }: AppContext): Promise<void
     schema: {
       operationId: 'getPolicy',
       tags: ['policy'],
-      summary: 'The token lifecycle policy — Admin',
+      summary: 'The token lifecycle policy',
+      description: 'Admin.',
       response: { 200: PolicySchema, ...errorResponses(401, 403) },
     },
   }, async (request) => policyToWire(await getPolicy(deps, actorOf(request))));
@@ -29,7 +30,8 @@ export async function policyRoutes(app: App, { deps }: AppContext): Promise<void
     schema: {
       operationId: 'getTokenLifetimes',
       tags: ['policy'],
-      summary: 'The longest lifetime a new token of each type may get, in days (null: "Never" allowed)',
+      summary: 'Longest lifetimes of new tokens',
+      description: 'Any signed-in caller: the longest lifetime a new token of each type may get, in days (null: "Never" allowed).',
       response: { 200: Type.Object({ Personal: Days, Service: Days }), ...errorResponses(401) },
     },
   }, async () => {
@@ -41,7 +43,8 @@ export async function policyRoutes(app: App, { deps }: AppContext): Promise<void
     schema: {
       operationId: 'setPolicy',
       tags: ['policy'],
-      summary: 'Replace the token lifecycle policy — Admin (applies to tokens created or rotated from now on)',
+      summary: 'Replace the token lifecycle policy',
+      description: 'Admin. Applies to tokens created or rotated from now on; tokens that already break it are reported, not cut.',
       body: PolicySchema,
       response: { 200: PolicySchema, ...errorResponses(401, 403, 422) },
     },

@@ -21,7 +21,7 @@ const CREATED_TOKEN_EXAMPLES = {
     value: {
       id: 456, name: 'api-production', type: 'Service', active: true, scim_endpoints_only: false,
       expiration: '2026-11-05T12:34:56Z', created: '2025-11-05T12:34:56Z', created_by_id: 1,
-      last_used: null, last_used_ip: null, revoked_at: null, revoked_by_id: null, revoke_reason: null,
+      last_used: null, last_used_ip: null, revoked_at: null, revoked_by_id: null, revoke_reason: null, previous_secret_expires_at: null,
       bearer_token: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9...',
       user: { id: 123, user_id: 'api_access@service', name: 'API Access', user_type: 'Service' },
     },
