@@ -30,4 +30,5 @@ export * from './lifecycle/jobs.js';
 export * from './lifecycle/departure.js';
 export * from './lifecycle/mail.js';
 export * from './lifecycle/handover.js';
+export * from './lifecycle/violations.js';
 export * as scim from './scim/index.js';

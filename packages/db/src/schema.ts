@@ -62,9 +62,7 @@ export interface TokensTable {
   /** Integrity (migration 2026-12-06T00-00-integrity). */
   revoked_by_id: number | null;
   revoke_reason: string | null;
-  /** Lifecycle (migration 2026-12-06T11-00-lifecycle): the token's own idle limit. */
-  idle_revoke_days?: number | null;
-  /** Rotation with overlap: the previous secret, valid until previous_secret_expires_at. */
+  /** Lifecycle (migration 2026-12-06T11-00-lifecycle), rotation with overlap: the previous secret, valid until previous_secret_expires_at. */
   previous_token_hash?: string | null;
   previous_secret_expires_at?: Timestamp | null;
 }

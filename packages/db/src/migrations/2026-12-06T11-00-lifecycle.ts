@@ -62,7 +62,6 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addPrimaryKeyConstraint('lifecycle_notices_pk', ['token_id', 'kind'])
     .execute();
 
-  await db.schema.alterTable('tokens').addColumn('idle_revoke_days', 'integer').execute();
   // Rotation with overlap: the previous secret's hash keeps working until it expires.
   await db.schema.alterTable('tokens').addColumn('previous_token_hash', 'text').execute();
   await db.schema.alterTable('tokens').addColumn('previous_secret_expires_at', ts).execute();
@@ -73,7 +72,6 @@ export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropIndex('tokens_previous_token_hash').execute();
   await db.schema.alterTable('tokens').dropColumn('previous_secret_expires_at').execute();
   await db.schema.alterTable('tokens').dropColumn('previous_token_hash').execute();
-  await db.schema.alterTable('tokens').dropColumn('idle_revoke_days').execute();
   await db.schema.dropTable('lifecycle_notices').execute();
   await db.schema.dropTable('webhook_deliveries').execute();
   await db.schema.dropTable('webhook_endpoints').execute();
