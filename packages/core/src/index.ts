@@ -31,4 +31,5 @@ export * from './lifecycle/departure.js';
 export * from './lifecycle/mail.js';
 export * from './lifecycle/handover.js';
 export * from './lifecycle/violations.js';
+export * from './lifecycle/owners.js';
 export * as scim from './scim/index.js';

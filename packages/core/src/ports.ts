@@ -380,6 +380,10 @@ export interface LifecycleStore {
   claimNotice(tokenId: number, kind: string, at: Date): Promise<boolean>;
   /** When the notice `kind` was sent for the token, if it was. */
   noticeSent(tokenId: number, kind: string): Promise<Date | undefined>;
+  /** The ids of the people set as owners of a service account, ascending (empty: none set). */
+  ownersOf(accountId: number): Promise<number[]>;
+  /** Replaces the owners of a service account. */
+  setOwners(accountId: number, ownerIds: readonly number[]): Promise<void>;
 }
 
 /** The stores as seen inside one transaction (authentication's batched reads and writes stay outside). */

@@ -246,6 +246,20 @@ export class KyselyLifecycleStore implements LifecycleStore {
     return Number(res.numInsertedOrUpdatedRows ?? 0n) > 0;
   }
 
+  async ownersOf(accountId: number): Promise<number[]> {
+    const rows = await this.db.selectFrom('service_account_owners').select('owner_id').where('account_id', '=', accountId).orderBy('owner_id').execute();
+    return rows.map((r) => r.owner_id);
+  }
+
+  async setOwners(accountId: number, ownerIds: readonly number[]): Promise<void> {
+    await atomically(this.db, async (trx) => {
+      await trx.deleteFrom('service_account_owners').where('account_id', '=', accountId).execute();
+      if (ownerIds.length > 0) {
+        await trx.insertInto('service_account_owners').values([...new Set(ownerIds)].map((owner_id) => ({ account_id: accountId, owner_id }))).execute();
+      }
+    });
+  }
+
   async noticeSent(tokenId: number, kind: string): Promise<Date | undefined> {
     const row = await this.db.selectFrom('lifecycle_notices').select('sent').where('token_id', '=', tokenId).where('kind', '=', kind).executeTakeFirst();
     return row ? toDate(row.sent) : undefined;

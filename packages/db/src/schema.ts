@@ -150,6 +150,11 @@ export interface WebhookDeliveriesTable {
   created: Timestamp;
 }
 
+export interface ServiceAccountOwnersTable {
+  account_id: number;
+  owner_id: number;
+}
+
 export interface LifecycleNoticesTable {
   token_id: number;
   kind: string;
@@ -170,4 +175,5 @@ export interface Database {
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   lifecycle_notices: LifecycleNoticesTable;
+  service_account_owners: ServiceAccountOwnersTable;
 }

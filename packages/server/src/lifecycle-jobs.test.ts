@@ -166,11 +166,16 @@ describe.each(DIALECTS)('lifecycle e-mail through SMTP [$kind]', ({ kind, availa
     const personal = await t.makeToken(member.token, { name: 'laptop', expires_in_days: 7 });
     const robot = await t.makeUser({ type: 'Service', name: 'Mailer Robot' });
     await t.makeToken(t.adminToken, { name: 'nightly', user_id: robot.id, expires_in_days: 1 });
+    // Owners set on an account are told instead of its creator.
+    const owned = await t.makeUser({ type: 'Service', name: 'Owned Robot' });
+    await t.makeToken(t.adminToken, { name: 'hourly', user_id: owned.id, expires_in_days: 2 });
+    expect((await t.request({ method: 'PUT', url: `/api/users/${owned.id}/owners`, token: t.adminToken, payload: { owner_ids: [member.id] } })).statusCode).toBe(200);
     await t.server.app.gatehouse.lifecycle.runOnce();
     await t.server.app.gatehouse.lifecycle.runOnce();
     const about = (name: string) => mails.filter((m) => m.subject.includes(`"${name}"`)).map((m) => [m.to, m.subject]);
     expect(about('laptop')).toEqual([[[member.userId], 'Gatehouse: token "laptop" expires in 7 days']]);
     expect(about('nightly')).toEqual([[['admin@example.com'], 'Gatehouse: token "nightly" expires in 1 day']]);
+    expect(about('hourly')).toEqual([[[member.userId], 'Gatehouse: token "hourly" expires in 2 days']]);
     expect(mails.find((m) => m.subject.includes('laptop'))!.body).toContain(`gatehouse tokens rotate ${personal.id} --grace-hours 24`);
     expect(mails.every((m) => !m.body.includes('eyJ'))).toBe(true); // never a secret
   });

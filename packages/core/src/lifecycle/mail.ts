@@ -1,5 +1,6 @@
 import type { Deps } from '../deps.js';
 import type { Token } from '../model.js';
+import { effectiveOwnerIds } from './owners.js';
 
 /** One e-mail: plain text, to people. */
 export interface MailMessage {
@@ -27,7 +28,7 @@ export type TokenNotice =
 export async function ownersOf(deps: Pick<Deps, 'store'>, token: Token): Promise<string[]> {
   const owner = await deps.store.users.findById(token.user.id);
   if (!owner) return [];
-  const people = owner.type === 'Human' ? [owner] : owner.createdById !== null ? [await deps.store.users.findById(owner.createdById)] : [];
+  const people = owner.type === 'Human' ? [owner] : await Promise.all((await effectiveOwnerIds(deps.store, owner)).map((id) => deps.store.users.findById(id)));
   return people.flatMap((u) => (u && u.active && u.type === 'Human' && u.email ? [u.email] : []));
 }
 

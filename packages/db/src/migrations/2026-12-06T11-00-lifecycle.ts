@@ -11,6 +11,7 @@ import { dialectOf } from './dialect-of.js';
 //   them with backoff until delivered or failed;
 // - lifecycle_notices: which reminder or warning was already sent for a token, so that a job
 //   run on several nodes (or run again) sends each one once (primary key, insert-if-absent);
+// - service_account_owners: the people who own a service account (none = the Admin who created it);
 // - tokens keep the hash of their previous secret while a rotation's grace period lasts.
 export async function up(db: Kysely<any>): Promise<void> {
   const pg = dialectOf(db) === 'postgres';
@@ -62,6 +63,14 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addPrimaryKeyConstraint('lifecycle_notices_pk', ['token_id', 'kind'])
     .execute();
 
+  // The people who own a service account (reminders and warnings about its tokens go to them).
+  await db.schema
+    .createTable('service_account_owners')
+    .addColumn('account_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
+    .addColumn('owner_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
+    .addPrimaryKeyConstraint('service_account_owners_pk', ['account_id', 'owner_id'])
+    .execute();
+
   // Rotation with overlap: the previous secret's hash keeps working until it expires.
   await db.schema.alterTable('tokens').addColumn('previous_token_hash', 'text').execute();
   await db.schema.alterTable('tokens').addColumn('previous_secret_expires_at', ts).execute();
@@ -72,6 +81,7 @@ export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropIndex('tokens_previous_token_hash').execute();
   await db.schema.alterTable('tokens').dropColumn('previous_secret_expires_at').execute();
   await db.schema.alterTable('tokens').dropColumn('previous_token_hash').execute();
+  await db.schema.dropTable('service_account_owners').execute();
   await db.schema.dropTable('lifecycle_notices').execute();
   await db.schema.dropTable('webhook_deliveries').execute();
   await db.schema.dropTable('webhook_endpoints').execute();

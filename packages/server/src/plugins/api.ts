@@ -13,6 +13,7 @@ import { usersRoutes } from '../routes/users.js';
 import { policyRoutes } from '../routes/policy.js';
 import { webhooksRoutes } from '../routes/webhooks.js';
 import { handoverRoutes } from '../routes/handover.js';
+import { ownersRoutes } from '../routes/owners.js';
 import { scimRoutes } from '../scim/routes.js';
 
 const toArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
@@ -36,7 +37,7 @@ export async function apiScope(api: App, { gatehouse, requestLog }: { gatehouse:
     await sessions.register(fastifyCookie, { hook: false });
     await authRoutes(sessions, gatehouse);
   });
-  for (const routes of [healthRoutes, usersRoutes, teamsRoutes, userTokensRoutes, datastoresRoutes, auditEventsRoutes, introspectRoutes, scimRoutes, policyRoutes, webhooksRoutes, handoverRoutes]) {
+  for (const routes of [healthRoutes, usersRoutes, teamsRoutes, userTokensRoutes, datastoresRoutes, auditEventsRoutes, introspectRoutes, scimRoutes, policyRoutes, webhooksRoutes, handoverRoutes, ownersRoutes]) {
     await routes(api, gatehouse);
   }
 }

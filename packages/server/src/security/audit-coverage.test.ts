@@ -420,6 +420,17 @@ Object.assign(CASES, {
       };
     },
   },
+  'PUT /api/users/:id/owners': {
+    async prepare(t) {
+      const [owner, m] = [await member(t), await member(t)];
+      const robot = await t.makeUser({ type: 'Service' });
+      return {
+        request: { method: 'PUT', url: `/api/users/${robot.id}/owners`, token: t.adminToken, ...json({ owner_ids: [owner.id] }) },
+        expect: { action: 'user.owners_updated', targetType: 'user', targetId: String(robot.id), actorUserId: t.adminId },
+        refusal: { method: 'PUT', url: `/api/users/${robot.id}/owners`, token: m.token, ...json({ owner_ids: [m.id] }) },
+      };
+    },
+  },
   'POST /api/users/:id/handover': {
     async prepare(t) {
       const [leaver, m] = [await member(t), await member(t)];
