@@ -117,6 +117,35 @@ describe.skipIf(missing !== null || process.env.GATEHOUSE_E2E_MOCK === '1')('bro
     axe.push(...(await seriousViolations(page, 'webhooks')));
   });
 
+  it('Security → a deactivated person\'s "Broken automation": their tokens in use, moved onto a new service account', async () => {
+    const base = server.baseUrl;
+    const json = { 'content-type': 'application/json' };
+    const adminLogin = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ email: server.adminEmail, password: server.adminPassword }) });
+    const adminCookie = adminLogin.headers.get('set-cookie')!.split(';')[0]!;
+    const person = await (await fetch(`${base}/api/users`, {
+      method: 'POST', headers: { ...json, cookie: adminCookie, origin: base },
+      body: JSON.stringify({ user_type: 'Human', email: 'leaver@example.com', name: 'Lea Leaver', role: 'Member', password: 'a-long-enough-password' }),
+    })).json();
+    const login = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ email: 'leaver@example.com', password: 'a-long-enough-password' }) });
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const token = await (await fetch(`${base}/api/user-tokens`, { method: 'POST', headers: { ...json, cookie, origin: base }, body: JSON.stringify({ name: 'nightly-export', expires_in_days: 30 }) })).json();
+    expect((await fetch(`${base}/api/users/me`, { headers: { authorization: `Bearer ${token.bearer_token}` } })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 1500)); // last_used is written behind, about once a second
+    await fetch(`${base}/api/users/${person.id}`, { method: 'PUT', headers: { ...json, cookie: adminCookie, origin: base }, body: JSON.stringify({ active: false }) });
+
+    await page.goto('/settings/security');
+    await page.getByRole('button', { name: 'Actions for Lea Leaver' }).click();
+    await page.getByRole('menuitem', { name: 'Hand over automation' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Broken automation of Lea Leaver' });
+    await dialog.getByRole('table', { name: 'Broken automation' }).getByText('nightly-export').waitFor();
+    await dialog.getByRole('textbox', { name: 'Name of the new service account' }).fill('Export Automation');
+    await screenshotBoth(page, 'lifecycle-06-broken-automation');
+    axe.push(...(await seriousViolations(page, 'handover')));
+    await dialog.getByRole('button', { name: 'Move to service account' }).click();
+    const secret = await dialog.getByText(/^eyJ/).textContent();
+    expect((await fetch(`${base}/api/users/me`, { headers: { authorization: `Bearer ${secret}` } }).then((r) => r.json())).user_id).toBe('export_automation@service');
+  });
+
   it('has no serious or critical accessibility violations on these pages (axe, light and dark)', () => {
     expect(axe).toEqual([]);
   });
