@@ -7,7 +7,7 @@
 //   npm run bench                       # full run (≈ 10–15 min)
 //   npm run bench -- --quick            # small stores and short runs, to try the script
 //   npm run bench -- --only sqlite --rounds 5 --duration 8
-//   npm run bench -- --scenarios c,store  # some of: a b c d e outbox webhook f rss propagation store (nothing written)
+//   npm run bench -- --scenarios c,store  # some of: a b c d e outbox webhook f f100k rss propagation store (nothing written)
 //   npm run bench -- --no-write         # a full run that leaves BENCHMARKS.md alone
 import { execSync } from 'node:child_process';
 import { createServer as createHttpServer } from 'node:http';
@@ -129,10 +129,14 @@ async function compare(dialect, name, gh, base, run, extra = {}) {
 }
 
 async function benchDialect(dialect) {
-  log(`${dialect}: seeding ${STORE_TOKENS.toLocaleString()} tokens (${(SPREAD + ROUNDS * COLD_PER_ROUND).toLocaleString()} real)…`);
+  // The datastore scenarios alone need no big token store: seed it only for the others.
+  const tokenScenarios = ['a', 'b', 'c', 'd', 'e', 'rss', 'propagation', 'store'].some(want);
+  const tokens = tokenScenarios ? STORE_TOKENS : SMALL_STORE;
+  const minted = tokenScenarios ? SPREAD + ROUNDS * COLD_PER_ROUND : SMALL_STORE;
+  log(`${dialect}: seeding ${tokens.toLocaleString()} tokens (${minted.toLocaleString()} real)…`);
   const big = await prepareDatabase(dialect, 'big');
   const t0 = Date.now();
-  const seeded = await seed({ ...big, secret: SECRET, tokens: STORE_TOKENS, minted: SPREAD + ROUNDS * COLD_PER_ROUND });
+  const seeded = await seed({ ...big, secret: SECRET, tokens, minted });
   log(`${dialect}: seeded in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const spread = seeded.secrets.slice(0, SPREAD);
   const coldSlices = Array.from({ length: ROUNDS }, (_, r) => seeded.secrets.slice(SPREAD + r * COLD_PER_ROUND, SPREAD + (r + 1) * COLD_PER_ROUND));
@@ -211,6 +215,7 @@ async function benchDialect(dialect) {
   // in a store of 1,000 tokens and in the store of 1,000,000, measured alternately (both servers
   // up) after both databases were vacuumed and analysed, so that neither run shares the machine
   // with the other's autovacuum.
+  if (want('f100k')) await datastoresAtScale(dialect);
   if (!want('store')) return big.drop();
   const small = await prepareDatabase(dialect, 'small');
   const smallSeed = await seed({ ...small, secret: SECRET, tokens: SMALL_STORE, minted: SMALL_STORE, datastores: 10 });
@@ -239,12 +244,40 @@ async function benchDialect(dialect) {
   await big.drop();
 }
 
+/** Scenario f with 100,000 datastores stored (the Member of 3 teams of 10 sees 30,000), on a store of its own. */
+async function datastoresAtScale(dialect) {
+  const DATASTORES = QUICK ? 20_000 : 100_000;
+  log(`${dialect}: seeding ${DATASTORES.toLocaleString()} datastores…`);
+  const db = await prepareDatabase(dialect, 'ds');
+  const seeded = await seed({ ...db, secret: SECRET, tokens: SMALL_STORE, minted: 10, datastores: DATASTORES });
+  await vacuum(dialect, db);
+  const gh = await startGatehouse(db);
+  try {
+    const openapi = await (await fetch(`${gh.url}/api/openapi.json`)).json();
+    const schema = openapi.paths['/api/datastores'].get.responses['200'].content['application/json'].schema;
+    const headers = { authorization: `Bearer ${seeded.memberToken}` };
+    const body = await (await fetch(`${gh.url}/api/datastores`, { headers })).json();
+    const base = await startBaseline([{ method: 'GET', url: '/api/datastores', schema, body }]);
+    try {
+      const target = (t) => ({ url: `${t.url}/api/datastores`, pid: t.pid, duration: DURATION });
+      await load({ ...target(gh), headers, duration: 1 });
+      await load({ ...target(base), duration: 1 });
+      await compare(dialect, `f. datastores, Member of 3 teams, ${DATASTORES.toLocaleString()} stored`, gh, base, (t) => load({ ...target(t), headers }));
+    } finally {
+      await base.stop();
+    }
+  } finally {
+    await gh.stop();
+    await db.drop();
+  }
+}
+
 /** VACUUM ANALYZE (PostgreSQL) or ANALYZE + WAL checkpoint (SQLite) of a benchmark database. */
 async function vacuum(dialect, db) {
   if (dialect === 'postgres') {
     const c = new pg.Client({ connectionString: db.databaseUrl });
     await c.connect();
-    await c.query('VACUUM ANALYZE tokens, users, teams, team_members');
+    await c.query('VACUUM ANALYZE tokens, users, teams, team_members, datastores, datastore_teams');
     await c.end();
     return;
   }

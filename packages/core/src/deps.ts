@@ -1,6 +1,7 @@
 import type { AuthChangeBus } from './auth/auth-changes.js';
 import type { Actor } from './auth/principal.js';
 import type { Clock } from './clock.js';
+import type { DatastoreListCache } from './datastores/list-cache.js';
 import type { NewAuditEvent } from './model.js';
 import type { Store } from './ports.js';
 import type { Keyring } from './tokens/keyring.js';
@@ -45,6 +46,8 @@ export interface Deps {
   onOutboxWritten?: () => void;
   /** E-mail to token owners (SPEC §9: GATEHOUSE_SMTP_URL); none = no mail. */
   mailer?: Mailer;
+  /** Pages of datastore lists kept in step with `changes`; none = every list is read from the store. */
+  datastoreLists?: DatastoreListCache;
 }
 
 export type AuditInput = Pick<NewAuditEvent, 'action'> & Partial<Omit<NewAuditEvent, 'action' | 'at'>>;

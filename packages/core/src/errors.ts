@@ -15,6 +15,7 @@ export const ERROR_CODES = [
   'USER_EXISTS',
   'TOKEN_ACTIVE', // delete refused: revoke first
   'TOKEN_REVOKED', // rotation of a revoked token
+  'CONNECTION_IN_USE', // delete refused: datastores still use the connection
   'LAST_ADMIN',
   'DEACTIVATED_BY_ADMIN', // SCIM may not reactivate a user an Admin deactivated
   'PUBLIC_TEAM',

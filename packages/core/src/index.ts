@@ -19,6 +19,8 @@ export * from './use-cases/manage-tokens.js';
 export * from './use-cases/manage-users.js';
 export * from './use-cases/manage-teams.js';
 export * from './use-cases/manage-datastores.js';
+export * from './use-cases/manage-connections.js';
+export * from './datastores/list-cache.js';
 export * from './use-cases/sessions.js';
 export * from './use-cases/bootstrap.js';
 export * from './use-cases/audit-log.js';

@@ -92,15 +92,33 @@ export interface Revocation {
   reason: RevokeReason;
 }
 
+/** Where datastores connect (SPEC §12): no credentials are stored. */
+export interface Connection {
+  id: number;
+  name: string;
+  type: string;
+  host: string | null;
+  port: number | null;
+  created: Date;
+  createdById: number | null;
+}
+
+export type ConnectionRef = Pick<Connection, 'id' | 'name' | 'type'>;
+
 export interface Datastore {
   id: number;
   name: string;
+  /** The connection's type, host and port when it has one (copied on every change of either). */
   type: string;
   host: string | null;
   port: number | null;
   database: string | null;
   schema: string | null;
   teams: TeamRef[];
+  connection: ConnectionRef | null;
+  /** Tags, sorted. */
+  tags: string[];
+  enrichmentOnly: boolean;
   created: Date;
   createdById: number | null;
 }

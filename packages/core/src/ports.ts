@@ -1,5 +1,5 @@
 import type {
-  AuditEvent, Datastore, DeactivatedBy, NewAuditEvent, Page, PageRequest, ProvisionedBy, Revocation, Team, Token, TokenType, User, UserRef, UserType,
+  AuditEvent, Connection, Datastore, DeactivatedBy, NewAuditEvent, Page, PageRequest, ProvisionedBy, Revocation, Team, Token, TokenType, User, UserRef, UserType,
 } from './model.js';
 import type { Role } from './roles.js';
 import type {
@@ -199,8 +199,12 @@ export interface TokenStore {
 export interface DatastoreQuery extends PageRequest {
   /** `undefined` = all datastores; otherwise only those in one of these teams. */
   visibleToTeamIds?: number[];
+  /** Case-insensitive part of the name (`%`, `_` and `\\` match themselves). */
   name?: string;
   types?: string[];
+  /** Datastores with any of these tags. */
+  tags?: string[];
+  enrichmentOnly?: boolean;
   search?: string;
   sort: { by: 'id' | 'name' | 'type' | 'created'; desc: boolean };
 }
@@ -213,6 +217,9 @@ export interface NewDatastore {
   database: string | null;
   schema: string | null;
   teamIds: number[];
+  connectionId: number | null;
+  tags: string[];
+  enrichmentOnly: boolean;
   created: Date;
   createdById: number | null;
 }
@@ -228,6 +235,32 @@ export interface DatastoreStore {
   nameInUse(name: string, visibleToTeamIds: number[] | undefined, exceptId?: number): Promise<boolean>;
   create(ds: NewDatastore): Promise<Datastore>;
   update(id: number, patch: Partial<Omit<NewDatastore, 'created' | 'createdById'>>): Promise<Datastore>;
+  delete(id: number): Promise<void>;
+}
+
+export interface ConnectionQuery extends PageRequest {
+  /** Case-insensitive part of the name. */
+  name?: string;
+  types?: string[];
+}
+
+export type NewConnection = Omit<Connection, 'id'>;
+export type ConnectionPatch = Partial<Pick<Connection, 'name' | 'type' | 'host' | 'port'>>;
+
+/**
+ * Connections (SPEC §12). Names are unique (NAME_TAKEN); a connection's type, host and port are
+ * copied to its datastores by `update` in the same statement batch, so that a datastore list
+ * filters and sorts on its own row.
+ */
+export interface ConnectionStore {
+  findById(id: number): Promise<Connection | undefined>;
+  list(query: ConnectionQuery): Promise<Page<Connection>>;
+  create(c: NewConnection): Promise<Connection>;
+  /** Throws NOT_FOUND, NAME_TAKEN. */
+  update(id: number, patch: ConnectionPatch): Promise<Connection>;
+  /** Whether any datastore uses it. */
+  inUse(id: number): Promise<boolean>;
+  /** The foreign key refuses to delete a connection in use (the use case checks `inUse` first). */
   delete(id: number): Promise<void>;
 }
 
@@ -392,6 +425,7 @@ export interface StoreTransaction {
   teams: TeamStore;
   tokens: Omit<TokenStore, 'findAuthRecordByHash' | 'recordUsage'>;
   datastores: DatastoreStore;
+  connections: ConnectionStore;
   audit: AuditStore;
   sessions: SessionStore;
   loginAttempts: LoginAttemptStore;
@@ -413,6 +447,7 @@ export interface Store {
   teams: TeamStore;
   tokens: TokenStore;
   datastores: DatastoreStore;
+  connections: ConnectionStore;
   audit: AuditStore;
   sessions: SessionStore;
   loginAttempts: LoginAttemptStore;

@@ -6,6 +6,7 @@ import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, sq
 import { Migrator } from 'kysely/migration';
 import pg from 'pg';
 import { KyselyAuditStore } from './audit-store.js';
+import { KyselyConnectionStore } from './connections-store.js';
 import { KyselyDatastoreStore } from './datastores-store.js';
 import { KyselyLifecycleStore, KyselyPolicyStore, KyselyWebhookStore } from './lifecycle-store.js';
 import { mapDriverError, postgresTraits, sqliteTraits, type DialectTraits } from './dialect.js';
@@ -71,6 +72,7 @@ function storesOver(db: Kysely<Database>, traits: DialectTraits, prepared: Prepa
     teams: guarded(new KyselyTeamStore(db, traits), mapError),
     tokens: guarded(new KyselyTokenStore(db, traits, prepared), mapError),
     datastores: guarded(new KyselyDatastoreStore(db, traits), mapError),
+    connections: guarded(new KyselyConnectionStore(db, traits), mapError),
     audit: guarded(new KyselyAuditStore(db, traits), mapError),
     sessions: guarded(new KyselySessionStore(db, traits), mapError),
     loginAttempts: guarded(new KyselyLoginAttemptStore(db, traits), mapError),

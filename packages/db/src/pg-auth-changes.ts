@@ -11,6 +11,7 @@ const isChange = (v: unknown): v is AuthChange => {
   return (
     (c.kind === 'token' && Number.isInteger(c.tokenId)) ||
     (c.kind === 'user' && Number.isInteger(c.userId)) ||
+    c.kind === 'datastores' ||
     c.kind === 'all'
   );
 };

@@ -77,11 +77,29 @@ export interface DatastoresTable {
   schema_name: string | null;
   created: Timestamp;
   created_by_id: number | null;
+  /** Qualytics second round (migration 2026-12-06T14-00-connections). */
+  connection_id: number | null;
+  enrichment_only: Generated<number | boolean>;
 }
 
 export interface DatastoreTeamsTable {
   datastore_id: number;
   team_id: number;
+}
+
+export interface DatastoreTagsTable {
+  datastore_id: number;
+  tag: string;
+}
+
+export interface ConnectionsTable {
+  id: Generated<number>;
+  name: string;
+  type: string;
+  host: string | null;
+  port: number | null;
+  created: Timestamp;
+  created_by_id: number | null;
 }
 
 export interface SessionsTable {
@@ -168,6 +186,8 @@ export interface Database {
   tokens: TokensTable;
   datastores: DatastoresTable;
   datastore_teams: DatastoreTeamsTable;
+  datastore_tags: DatastoreTagsTable;
+  connections: ConnectionsTable;
   sessions: SessionsTable;
   audit_events: AuditEventsTable;
   login_attempts: LoginAttemptsTable;

@@ -268,7 +268,7 @@ describe.each(DIALECTS)('store contract on $kind', ({ kind, available }) => {
       const eng = await store.teams.create({ name: 'Eng', description: null, userIds: [], created: T0 });
       const ops = await store.teams.create({ name: 'Ops', description: null, userIds: [], created: T0 });
       const mk = (name: string, type: string, teamIds: number[]) =>
-        store.datastores.create({ name, type, host: `${name}.db`, port: 5432, database: 'd', schema: 's', teamIds, created: T0, createdById: null });
+        store.datastores.create({ name, type, host: `${name}.db`, port: 5432, database: 'd', schema: 's', teamIds, connectionId: null, tags: [], enrichmentOnly: false, created: T0, createdById: null });
       await mk('warehouse', 'snowflake', [eng.id]);
       await mk('orders', 'postgresql', [ops.id]);
       await mk('public-data', 'bigquery', [publicId]);
@@ -287,7 +287,7 @@ describe.each(DIALECTS)('store contract on $kind', ({ kind, available }) => {
     it('tells whether a name is in use among the datastores of some teams (names are unique per viewer)', async () => {
       const eng = await store.teams.create({ name: 'Eng', description: null, userIds: [], created: T0 });
       const ops = await store.teams.create({ name: 'Ops', description: null, userIds: [], created: T0 });
-      const orders = await store.datastores.create({ name: 'orders', type: 'postgresql', host: null, port: null, database: null, schema: null, teamIds: [ops.id], created: T0, createdById: null });
+      const orders = await store.datastores.create({ name: 'orders', type: 'postgresql', host: null, port: null, database: null, schema: null, teamIds: [ops.id], connectionId: null, tags: [], enrichmentOnly: false, created: T0, createdById: null });
       expect(await store.datastores.nameInUse('orders', undefined)).toBe(true);
       expect(await store.datastores.nameInUse('orders', [publicId, ops.id])).toBe(true);
       expect(await store.datastores.nameInUse('orders', [publicId, eng.id])).toBe(false);
@@ -295,8 +295,97 @@ describe.each(DIALECTS)('store contract on $kind', ({ kind, available }) => {
       expect(await store.datastores.nameInUse('orders', undefined, orders.id)).toBe(false);
       expect(await store.datastores.nameInUse('Orders', undefined)).toBe(false);
       // The same name in a team the first is not in: two datastores.
-      await store.datastores.create({ name: 'orders', type: 'snowflake', host: null, port: null, database: null, schema: null, teamIds: [eng.id], created: T0, createdById: null });
+      await store.datastores.create({ name: 'orders', type: 'snowflake', host: null, port: null, database: null, schema: null, teamIds: [eng.id], connectionId: null, tags: [], enrichmentOnly: false, created: T0, createdById: null });
       expect((await store.datastores.list({ offset: 0, limit: 10, sort: { by: 'id', desc: false } })).total).toBe(2);
+    });
+    it('keeps tags, enrichment_only and the connection; filters by tag, enrichment_only and a case-insensitive part of the name', async () => {
+      const eng = await store.teams.create({ name: 'Eng', description: null, userIds: [], created: T0 });
+      const conn = await store.connections.create({ name: 'pg-main', type: 'postgresql', host: 'pg.internal', port: 5432, created: T0, createdById: null });
+      const mk = (name: string, extra: { tags?: string[]; enrichmentOnly?: boolean; teamIds?: number[]; connectionId?: number | null } = {}) =>
+        store.datastores.create({ name, type: 'postgresql', host: null, port: null, database: null, schema: null, teamIds: extra.teamIds ?? [publicId], connectionId: extra.connectionId ?? null, tags: extra.tags ?? [], enrichmentOnly: extra.enrichmentOnly ?? false, created: T0, createdById: null });
+      const a = await mk('Sales_EU', { tags: ['prod', 'eu'], connectionId: conn.id });
+      await mk('sales-us', { tags: ['prod'], enrichmentOnly: true, teamIds: [eng.id] });
+      await mk('salesXeu', { tags: ['dev'] });
+      expect(a).toMatchObject({ tags: ['eu', 'prod'], enrichmentOnly: false, connection: { id: conn.id, name: 'pg-main', type: 'postgresql' } });
+      const sort = { by: 'name' as const, desc: false };
+      const names = async (q: Partial<Parameters<typeof store.datastores.list>[0]>) => (await store.datastores.list({ offset: 0, limit: 10, sort, ...q })).items.map((d) => d.name);
+      expect(await names({ tags: ['prod'] })).toEqual(['Sales_EU', 'sales-us']);
+      expect(await names({ tags: ['prod', 'dev'] })).toEqual(['Sales_EU', 'sales-us', 'salesXeu']);
+      expect(await names({ tags: ['prod'], visibleToTeamIds: [publicId] })).toEqual(['Sales_EU']);
+      expect(await names({ enrichmentOnly: true })).toEqual(['sales-us']);
+      expect(await names({ enrichmentOnly: false, tags: ['prod'] })).toEqual(['Sales_EU']);
+      expect(await names({ name: 'SALES' })).toEqual(['Sales_EU', 'sales-us', 'salesXeu']);
+      // `_` is no wildcard: it matches itself only.
+      expect(await names({ name: 's_e' })).toEqual(['Sales_EU']);
+      expect(await names({ name: '%' })).toEqual([]);
+      expect(await names({ search: 's_e' })).toEqual(['Sales_EU']);
+      const updated = await store.datastores.update(a.id, { tags: ['gold'], enrichmentOnly: true, connectionId: null });
+      expect(updated).toMatchObject({ tags: ['gold'], enrichmentOnly: true, connection: null });
+      expect(await names({ tags: ['eu'] })).toEqual([]);
+    });
+  });
+
+  describe('datastore lists at size', () => {
+    it('pages a viewer who sees thousands exactly as one who sees few (both forms of the team filter), in every order', async () => {
+      const eng = await store.teams.create({ name: 'Eng', description: null, userIds: [], created: T0 });
+      const ops = await store.teams.create({ name: 'Ops', description: null, userIds: [], created: T0 });
+      const time = store.dialect === 'postgres' ? T0 : T0.toISOString();
+      const rows = Array.from({ length: 2600 }, (_, i) => ({ name: `ds-${String((i * 7919) % 2600).padStart(4, '0')}`, type: ['postgresql', 'snowflake'][i % 2]!, host: null, port: null, database_name: null, schema_name: null, created: time, created_by_id: null }));
+      const ids: number[] = [];
+      for (let i = 0; i < rows.length; i += 500) ids.push(...(await store.db.insertInto('datastores').values(rows.slice(i, i + 500)).returning('id').execute()).map((r) => r.id));
+      // Eng: 2,500 datastores (the many), Ops: the last 100 and 20 of Eng's (the few, one in two teams).
+      const links = ids.flatMap((id, i) => [...(i < 2500 ? [{ datastore_id: id, team_id: eng.id }] : []), ...(i >= 2500 || i % 125 === 0 ? [{ datastore_id: id, team_id: ops.id }] : [])]);
+      for (let i = 0; i < links.length; i += 500) await store.db.insertInto('datastore_teams').values(links.slice(i, i + 500)).execute();
+      const byName = new Map(ids.map((id, i) => [id, rows[i]!.name]));
+      for (const [teams, visible] of [[[eng.id], ids.slice(0, 2500)], [[ops.id], ids.filter((_, i) => i >= 2500 || i % 125 === 0)], [[eng.id, ops.id], ids]] as const) {
+        for (const sort of [{ by: 'id', desc: false }, { by: 'id', desc: true }, { by: 'name', desc: false }, { by: 'name', desc: true }] as const) {
+          const ordered = [...visible].sort((a, b) => (sort.by === 'id' ? a - b : byName.get(a)!.localeCompare(byName.get(b)!) || a - b) * (sort.desc ? -1 : 1));
+          for (const offset of [0, 50, visible.length - 30]) {
+            const page = await store.datastores.list({ offset, limit: 50, visibleToTeamIds: [...teams], sort });
+            expect(page.total).toBe(visible.length);
+            expect(page.items.map((d) => d.id)).toEqual(ordered.slice(offset, offset + 50));
+          }
+        }
+      }
+      expect((await store.datastores.list({ offset: 0, limit: 10, visibleToTeamIds: [eng.id], types: ['snowflake'], sort: { by: 'id', desc: false } })).total).toBe(1250);
+      expect(await store.datastores.list({ offset: 5000, limit: 10, visibleToTeamIds: [eng.id], sort: { by: 'id', desc: false } })).toEqual({ items: [], total: 2500 });
+    });
+  });
+
+  describe('connections', () => {
+    const conn = (name: string, type = 'postgresql') => store.connections.create({ name, type, host: `${name}.internal`, port: 5432, created: T0, createdById: null });
+
+    it('creates, finds, lists by a case-insensitive part of the name and by type, pages', async () => {
+      const a = await conn('Warehouse PG');
+      await conn('lake', 'databricks');
+      await conn('warehouse-snow', 'snowflake');
+      expect(await store.connections.findById(a.id)).toEqual({ id: a.id, name: 'Warehouse PG', type: 'postgresql', host: 'Warehouse PG.internal', port: 5432, created: T0, createdById: null });
+      expect(await store.connections.findById(99999)).toBeUndefined();
+      const list = await store.connections.list({ offset: 0, limit: 10, name: 'WAREHOUSE' });
+      expect([list.total, list.items.map((c) => c.name)]).toEqual([2, ['Warehouse PG', 'warehouse-snow']]);
+      expect((await store.connections.list({ offset: 0, limit: 10, types: ['databricks', 'snowflake'] })).items.map((c) => c.name)).toEqual(['lake', 'warehouse-snow']);
+      expect(await store.connections.list({ offset: 1, limit: 1 })).toMatchObject({ total: 3, items: [{ name: 'lake' }] });
+    });
+
+    it('refuses a second connection of the same name (NAME_TAKEN), on create and rename', async () => {
+      await conn('dup');
+      const other = await conn('other');
+      await expectCode(conn('dup'), 'NAME_TAKEN');
+      await expectCode(store.connections.update(other.id, { name: 'dup' }), 'NAME_TAKEN');
+    });
+
+    it('copies a change of type, host or port to its datastores; a connection in use is not deleted', async () => {
+      const c = await conn('moving');
+      const ds = await store.datastores.create({ name: 'on-moving', type: 'postgresql', host: 'moving.internal', port: 5432, database: null, schema: null, teamIds: [publicId], connectionId: c.id, tags: [], enrichmentOnly: false, created: T0, createdById: null });
+      expect(await store.connections.inUse(c.id)).toBe(true);
+      await store.connections.update(c.id, { host: 'new.internal', port: 6543, type: 'redshift' });
+      expect(await store.datastores.findById(ds.id)).toMatchObject({ type: 'redshift', host: 'new.internal', port: 6543, connection: { id: c.id, name: 'moving', type: 'redshift' } });
+      expect((await store.datastores.list({ offset: 0, limit: 10, types: ['redshift'], sort: { by: 'id', desc: false } })).total).toBe(1);
+      await expect(store.connections.delete(c.id)).rejects.toThrow();
+      await store.datastores.delete(ds.id);
+      expect(await store.connections.inUse(c.id)).toBe(false);
+      await store.connections.delete(c.id);
+      expect(await store.connections.findById(c.id)).toBeUndefined();
     });
   });
 

@@ -111,6 +111,11 @@ describeLive('GatehouseClient against a real server', (live) => {
     expect(listing.some((u) => u.user_id === 'introspector@service')).toBe(true);
     const ds = await gh.datastores.create({ name: 'warehouse', type: 'postgresql', host: 'db', port: 5432 });
     expect((await gh.datastores.list({ datastore_type: ['postgresql'] })).items.map((d) => d.id)).toContain(ds.id);
+    const conn = await gh.connections.create({ name: 'sdk-conn', type: 'snowflake', host: 'acme.snowflakecomputing.com' });
+    const onConn = await gh.datastores.create({ name: 'sdk-on-conn', connection_id: conn.id, tags: ['sdk'], enrichment_only: true });
+    expect(onConn).toMatchObject({ type: 'snowflake', host: 'acme.snowflakecomputing.com', connection: { id: conn.id, name: 'sdk-conn' }, tags: ['sdk'] });
+    expect((await gh.datastores.list({ tag: ['sdk'], enrichment_only: true })).items.map((d) => d.id)).toEqual([onConn.id]);
+    expect((await gh.connections.list({ name: 'SDK-' })).items.map((c) => c.id)).toEqual([conn.id]);
     const audit = await gh.audit.list({ action: 'token.created', size: 5 });
     expect(audit.items[0]).toMatchObject({ action: 'token.created', outcome: 'success' });
   });

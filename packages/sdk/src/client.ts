@@ -1,6 +1,6 @@
 import { GatehouseApiError, GatehouseUnreachableError } from './errors.js';
 import type {
-  AuditEvent, AuditQuery, CreatedToken, CreateHumanInput, CreateServiceAccountInput, CreateTokenInput, Datastore, RotateOptions,
+  AuditEvent, AuditQuery, CreatedToken, CreateHumanInput, CreateServiceAccountInput, CreateTokenInput, Connection, ConnectionInput, Datastore, RotateOptions,
   DatastoreInput, DatastoreQuery, Introspection, Me, Page, PageParams, Team, TeamInput, Token, UpdateUserInput, User,
   UserListing, UserType,
 } from './types.js';
@@ -189,6 +189,16 @@ export class GatehouseClient {
     create: (input: DatastoreInput): Promise<Datastore> => this.request('POST', '/api/datastores', { body: input }),
     update: (id: number, patch: Partial<DatastoreInput>): Promise<Datastore> => this.request('PUT', `/api/datastores/${id}`, { body: patch }),
     delete: (id: number): Promise<void> => this.request('DELETE', `/api/datastores/${id}`),
+  };
+
+  /** Where datastores connect (no credentials stored); Editors and up change them. */
+  readonly connections = {
+    list: (q: PageParams & { name?: string; type?: string[] } = {}): Promise<Page<Connection>> => this.request('GET', '/api/connections', { query: { ...q } }),
+    get: (id: number): Promise<Connection> => this.request('GET', `/api/connections/${id}`),
+    create: (input: ConnectionInput): Promise<Connection> => this.request('POST', '/api/connections', { body: input }),
+    update: (id: number, patch: Partial<ConnectionInput>): Promise<Connection> => this.request('PUT', `/api/connections/${id}`, { body: patch }),
+    /** 409 while datastores use it. */
+    delete: (id: number): Promise<void> => this.request('DELETE', `/api/connections/${id}`),
   };
 
   readonly audit = {

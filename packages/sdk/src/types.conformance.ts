@@ -4,7 +4,7 @@
  */
 import type { Static } from 'typebox';
 import type {
-  AuditEventSchema, CreatedTokenSchema, DatastoreSchema, ErrorSchema, TeamSchema, TokenSchema, UserRefSchema, UserSchema,
+  AuditEventSchema, ConnectionSchema, CreatedTokenSchema, DatastoreSchema, ErrorSchema, TeamSchema, TokenSchema, UserRefSchema, UserSchema,
 } from '../../server/src/http/wire.js';
 import type { IntrospectionSchema } from '../../server/src/routes/introspect.js';
 import type * as Sdk from './types.js';
@@ -20,6 +20,7 @@ same<Same<Sdk.Token, Static<typeof TokenSchema>>>();
 same<Same<Sdk.CreatedToken, Static<typeof CreatedTokenSchema>>>();
 same<Same<Sdk.Team, Static<typeof TeamSchema>>>();
 same<Same<Sdk.Datastore, Static<typeof DatastoreSchema>>>();
+same<Same<Sdk.Connection, Static<typeof ConnectionSchema>>>();
 same<Same<Sdk.AuditEvent, Static<typeof AuditEventSchema>>>();
 same<Same<Sdk.ErrorBody, Static<typeof ErrorSchema>>>();
 same<Same<Sdk.Introspection, Static<typeof IntrospectionSchema>>>();

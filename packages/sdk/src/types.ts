@@ -90,8 +90,22 @@ export interface Datastore {
   database: string | null;
   schema: string | null;
   teams: string[];
+  /** The connection it hangs off: its type, host and port are the datastore's. */
+  connection: { id: number; name: string; type: string } | null;
+  tags: string[];
+  enrichment_only: boolean;
   created: string;
   created_by_id: number | null;
+}
+
+/** Where datastores connect; no credentials are stored. */
+export interface Connection {
+  id: number;
+  name: string;
+  type: string;
+  host: string | null;
+  port: number | null;
+  created: string;
 }
 
 export interface AuditEvent {
@@ -194,17 +208,31 @@ export interface TeamInput {
 
 export interface DatastoreInput {
   name: string;
-  type: string;
+  /** Required without `connection_id`; with it, type, host and port come from the connection. */
+  type?: string;
   host?: string | null;
   port?: number | null;
   database?: string | null;
   schema?: string | null;
   teams?: string[];
+  connection_id?: number | null;
+  tags?: string[];
+  enrichment_only?: boolean;
+}
+
+export interface ConnectionInput {
+  name: string;
+  type: string;
+  host?: string | null;
+  port?: number | null;
 }
 
 export interface DatastoreQuery extends PageParams {
+  /** Part of the name, without regard to case. */
   name?: string;
   datastore_type?: string[];
+  tag?: string[];
+  enrichment_only?: boolean;
   search?: string;
   sort?: 'id' | '-id' | 'name' | '-name' | 'type' | '-type' | 'created' | '-created';
 }

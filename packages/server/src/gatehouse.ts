@@ -1,5 +1,5 @@
 import {
-  bootstrap, LocalAuthChangeBus, systemClock, TokenAuthenticator, TokenCache, UsageBuffer,
+  bootstrap, DatastoreListCache, LocalAuthChangeBus, systemClock, TokenAuthenticator, TokenCache, UsageBuffer,
   type AuthChangeBus, type Clock, type Deps, type Keyring, type PasswordHasher, type Store,
 } from '@gatehouse/core';
 import { authChannel, openStore, PostgresAuthChangeBus, type OpenedStore } from '@gatehouse/db';
@@ -133,10 +133,21 @@ export function wireGatehouse(parts: GatehouseParts): Gatehouse {
     ...(config.smtpUrl && config.mailFrom ? { mailer: smtpMailer(config.smtpUrl, config.mailFrom) } : {}),
   };
   const cache = new TokenCache(config.tokenCacheSize, { admitOnSecondUse: true });
-  const unsubscribe = changes.subscribe((change) => cache.apply(change));
+  const datastoreLists = new DatastoreListCache();
+  deps.datastoreLists = datastoreLists;
+  const unsubscribe = changes.subscribe((change) => {
+    cache.apply(change);
+    datastoreLists.apply(change);
+  });
   // Without the cross-node feed, a cached answer could be stale: serve uncached until it is back.
-  if (changes.healthy === false) cache.setEnabled(false);
-  changes.onHealthChange?.((healthy) => cache.setEnabled(healthy));
+  if (changes.healthy === false) {
+    cache.setEnabled(false);
+    datastoreLists.setEnabled(false);
+  }
+  changes.onHealthChange?.((healthy) => {
+    cache.setEnabled(healthy);
+    datastoreLists.setEnabled(healthy);
+  });
   const usage = new UsageBuffer();
   const log = createLogger(parts.logger, config.logLevel);
   const failures = new AuthFailureLog(clock);

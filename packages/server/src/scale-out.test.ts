@@ -108,6 +108,23 @@ describe.skipIf(!pgAvailable)('two nodes on one PostgreSQL', () => {
     await within(async () => !(await visibleOnB()));
   });
 
+  it("datastore changes on A reach B's cached datastore lists: create, update, a connection's rename, delete", async () => {
+    const sa = (await on(a, 'POST', '/api/users', { name: 'List Bot', role: 'Member' })).json();
+    const t = await warmToken('lists', { user_id: sa.id });
+    const list = async () => (await call(b, t.bearer_token, '/api/datastores?search=listed-&size=100')).json().items as { id: number; name: string; host: string | null; connection: { name: string } | null }[];
+    expect(await list()).toEqual([]);
+    expect(await list()).toEqual([]); // answered from B's cache now
+    const c = (await on(a, 'POST', '/api/connections', { name: 'listed-conn', type: 'postgresql', host: 'one.internal' })).json();
+    const ds = (await on(a, 'POST', '/api/datastores', { name: 'listed-ds', connection_id: c.id })).json();
+    await within(async () => (await list()).length === 1);
+    await on(a, 'PUT', `/api/connections/${c.id}`, { name: 'listed-conn-2', host: 'two.internal' });
+    await within(async () => (await list())[0]?.connection?.name === 'listed-conn-2' && (await list())[0]?.host === 'two.internal');
+    await on(a, 'PUT', `/api/datastores/${ds.id}`, { name: 'listed-ds-2' });
+    await within(async () => (await list())[0]?.name === 'listed-ds-2');
+    await on(a, 'DELETE', `/api/datastores/${ds.id}`);
+    await within(async () => (await list()).length === 0);
+  });
+
   it('B reads a user once for all their tokens, and a change on A reaches the tokens B has never seen', async () => {
     const sa = (await on(a, 'POST', '/api/users', { name: 'Fleet Bot', role: 'Member' })).json();
     const first = await warmToken('first', { user_id: sa.id });

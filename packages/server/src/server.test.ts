@@ -132,6 +132,28 @@ describe('the real process (built server)', () => {
     }
   });
 
+  it("--workers 2 on SQLite: a datastore change on one worker reaches every worker's cached datastore lists", async () => {
+    const server = await spawnServer({ env: { GATEHOUSE_WORKERS: '2', GATEHOUSE_LOG_LEVEL: 'warn' } });
+    try {
+      const json = { 'content-type': 'application/json' };
+      const login = await fetch(`${server.baseUrl}/api/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ email: server.adminEmail, password: server.adminPassword }) });
+      const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+      const { bearer_token: token } = await (await fetch(`${server.baseUrl}/api/user-tokens`, { method: 'POST', headers: { ...json, cookie }, body: JSON.stringify({ name: 'cluster-lists' }) })).json();
+      // New connections are spread round-robin: 8 lists reach both workers.
+      const totals = async () => {
+        const out = [];
+        for (let i = 0; i < 8; i++) out.push((await (await fetch(`${server.baseUrl}/api/datastores?search=clustered`, { headers: { authorization: `Bearer ${token}`, connection: 'close' } })).json()).total);
+        return out;
+      };
+      expect(await totals()).toEqual(Array(8).fill(0)); // now cached by both workers
+      const created = await fetch(`${server.baseUrl}/api/datastores`, { method: 'POST', headers: { ...json, cookie }, body: JSON.stringify({ name: 'clustered', type: 'postgresql' }) });
+      expect(created.status).toBe(200);
+      expect(await totals()).toEqual(Array(8).fill(1));
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('--workers 2 on SQLite: a revocation is answered only once every worker has applied it, so no kept-alive connection sees the token accepted after', async () => {
     const cluster = await twoWorkersOneStopped();
     try {

@@ -121,24 +121,70 @@ describe.skipIf(missing !== null)('browser journeys', () => {
     await page.waitForURL(/\/settings\/connections$/);
     expect(await page.getByRole('tab', { name: 'Connections' }).getAttribute('aria-selected')).toBe('true');
     await page.getByRole('heading', { name: 'Connections' }).waitFor();
-    // An Admin (Editor+) adds a connection; it appears in the table and on the Datastores page.
+    // An Admin (Editor+) adds a connection (no credentials: name, type, host, port); it appears in the table.
     await page.getByRole('button', { name: 'Add Connection' }).first().click();
     const add = page.getByRole('dialog', { name: 'Add Connection' });
     await add.getByRole('textbox', { name: 'Name' }).fill('Sales warehouse');
     await chooseOption('Type', 'Snowflake');
     await add.getByRole('textbox', { name: 'Host' }).fill('acme.snowflakecomputing.com');
-    await add.getByRole('textbox', { name: 'Port' }).fill('443');
-    await add.getByRole('textbox', { name: 'Database' }).fill('SALES');
-    await add.getByRole('textbox', { name: 'Schema' }).fill('PUBLIC');
+    await add.getByRole('textbox', { name: 'Port' }).fill('4430');
     await add.getByRole('button', { name: 'Add connection' }).click();
     await page.getByRole('dialog').waitFor({ state: 'detached' });
-    await page.getByRole('table', { name: 'Connections' }).getByText('Sales warehouse').waitFor();
+    const connections = page.getByRole('table', { name: 'Connections' });
+    await connections.getByText('acme.snowflakecomputing.com:4430').waitFor();
+    // Edit it: the port was wrong.
+    await page.getByRole('button', { name: 'Actions for connection Sales warehouse' }).click();
+    await page.getByRole('menuitem', { name: 'Edit', exact: true }).click();
+    const edit = page.getByRole('dialog', { name: 'Edit Sales warehouse' });
+    await edit.getByRole('textbox', { name: 'Port' }).fill('443');
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    await connections.getByText('acme.snowflakecomputing.com:443', { exact: true }).waitFor();
     await screenshotBoth(page, '02-settings-connections');
     await scan('settings/connections');
+
+    // A datastore on that connection, from the Datastores page: it takes the connection's type and host.
     await page.getByRole('link', { name: 'Datastores' }).click();
     await page.getByRole('heading', { name: 'Datastores', level: 1 }).waitFor();
+    await page.getByRole('button', { name: 'Add Datastore' }).first().click();
+    const ds = page.getByRole('dialog', { name: 'Add Datastore' });
+    await ds.getByRole('textbox', { name: 'Name' }).fill('Sales');
+    await chooseOption('Connection', /^Sales warehouse/);
+    expect(await ds.getByRole('textbox', { name: 'Host' }).count()).toBe(0);
+    await ds.getByRole('textbox', { name: 'Database' }).fill('SALES');
+    await ds.getByRole('textbox', { name: 'Schema' }).fill('PUBLIC');
+    await ds.getByLabel('Tags', { exact: true }).fill('prod');
+    await ds.getByLabel('Tags', { exact: true }).press('Enter');
+    await screenshotBoth(page, '03a-add-datastore-on-connection');
+    await scan('add datastore modal');
+    await ds.getByRole('button', { name: 'Add datastore' }).click();
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    const row = page.getByRole('table', { name: 'Datastores' }).getByRole('row').filter({ hasText: 'SALES' });
+    await row.getByText('acme.snowflakecomputing.com:443').waitFor();
+    await row.getByText('Sales warehouse').waitFor();
+    await row.getByText('prod', { exact: true }).waitFor();
     await screenshotBoth(page, '03-datastores');
     await scan('datastores');
+
+    // A connection that a datastore uses cannot be deleted; an unused one can.
+    await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('button', { name: 'Actions for connection Sales warehouse' }).click();
+    await page.getByRole('menuitem', { name: 'Delete', exact: true }).click();
+    await page.getByRole('dialog', { name: 'Delete connection' }).getByRole('button', { name: 'Delete' }).click();
+    await page.getByText('Datastores still use this connection', { exact: false }).first().waitFor();
+    await screenshotBoth(page, '03b-connection-in-use');
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Add Connection' }).first().click();
+    await page.getByRole('dialog', { name: 'Add Connection' }).getByRole('textbox', { name: 'Name' }).fill('Scratch');
+    await page.getByRole('dialog', { name: 'Add Connection' }).getByRole('button', { name: 'Add connection' }).click();
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Actions for connection Scratch' }).click();
+    await page.getByRole('menuitem', { name: 'Delete', exact: true }).click();
+    await page.getByRole('dialog', { name: 'Delete connection' }).getByRole('button', { name: 'Delete' }).click();
+    await expectToast('Connection Scratch deleted');
+    await connections.getByText('Scratch', { exact: true }).waitFor({ state: 'detached' });
+    expect(await connections.getByText('Sales warehouse').count()).toBe(1);
   });
 
   it('generates a Personal token, shows it once, copies and downloads it, and the API accepts it', async () => {

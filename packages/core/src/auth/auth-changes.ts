@@ -1,10 +1,12 @@
 /**
  * Changes that affect authentication. Every node applies them to its token cache; with
- * PostgreSQL they travel between nodes by LISTEN/NOTIFY.
+ * PostgreSQL they travel between nodes by LISTEN/NOTIFY. `datastores`: a datastore list may
+ * have changed (the lists' cache, `DatastoreListCache`; the token cache ignores it).
  */
 export type AuthChange =
   | { kind: 'token'; tokenId: number }
   | { kind: 'user'; userId: number }
+  | { kind: 'datastores' }
   | { kind: 'all' };
 
 export interface AuthChangeBus {

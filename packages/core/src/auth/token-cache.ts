@@ -139,6 +139,7 @@ export class TokenCache {
   }
 
   apply(change: AuthChange): void {
+    if (change.kind === 'datastores') return;
     this.#epoch++;
     if (change.kind === 'all') return this.clear();
     if (change.kind === 'token') {

@@ -2,18 +2,29 @@ import type { Actor } from '../auth/principal.js';
 import { commitChange } from '../change.js';
 import type { Deps } from '../deps.js';
 import { DomainError, invalidInput, notFound } from '../errors.js';
-import type { Datastore, Page, PageRequest } from '../model.js';
+import type { Connection, Datastore, Page, PageRequest } from '../model.js';
 import { requirePermission, visibleTeamIds } from '../policies.js';
 import type { DatastoreQuery, StoreTransaction } from '../ports.js';
 import { normaliseName } from '../names.js';
+import { DatastoreListCache } from '../datastores/list-cache.js';
+import { CONNECTIONS_LOCK } from './manage-connections.js';
 import { resolveTeamIds } from './manage-users.js';
 
-export type DatastoreListQuery = PageRequest & Pick<DatastoreQuery, 'name' | 'types' | 'search' | 'sort'>;
+export type DatastoreListQuery = PageRequest & Pick<DatastoreQuery, 'name' | 'types' | 'tags' | 'enrichmentOnly' | 'search' | 'sort'>;
 
 /** Team-scoped (SPEC §1): Members and Editors see the datastores of their teams, Managers+ all. */
-export function listDatastores(deps: Deps, actor: Actor, query: DatastoreListQuery): Promise<Page<Datastore>> {
+export async function listDatastores(deps: Deps, actor: Actor, query: DatastoreListQuery): Promise<Page<Datastore>> {
   const teams = visibleTeamIds(actor.principal.user);
-  return deps.store.datastores.list({ ...query, ...(teams ? { visibleToTeamIds: teams } : {}) });
+  const q: DatastoreQuery = { ...query, ...(teams ? { visibleToTeamIds: teams } : {}) };
+  const cache = deps.datastoreLists;
+  if (!cache) return deps.store.datastores.list(q);
+  const key = DatastoreListCache.keyOf(q);
+  const cached = cache.get(key);
+  if (cached) return cached;
+  const generation = cache.generation;
+  const page = await deps.store.datastores.list(q);
+  cache.put(key, page, generation);
+  return page;
 }
 
 /** One datastore, or NOT_FOUND when it does not exist or is not visible to the actor. */
@@ -23,13 +34,54 @@ export function getDatastore(deps: Deps, actor: Actor, id: number): Promise<Data
 
 export interface DatastoreInput {
   name: string;
-  type: string;
+  /** Required without a connection; with one, it comes from the connection. */
+  type?: string;
   host?: string | null;
   port?: number | null;
   database?: string | null;
   schema?: string | null;
   /** Team names; none = Public. */
   teams?: string[];
+  /** The connection it hangs off (SPEC §12): its type, host and port become the datastore's. */
+  connectionId?: number | null;
+  tags?: string[];
+  enrichmentOnly?: boolean;
+}
+
+const MAX_TAGS = 50;
+
+/** Tags trimmed, without duplicates, sorted; empty ones refused. */
+function normaliseTags(tags: string[]): string[] {
+  const out = [...new Set(tags.map((t) => t.trim()))];
+  if (out.some((t) => t.length === 0)) throw invalidInput('tags', 'must not contain empty tags');
+  if (out.some((t) => t.length > 100)) throw invalidInput('tags', 'a tag must be at most 100 characters');
+  if (out.length > MAX_TAGS) throw invalidInput('tags', `at most ${MAX_TAGS} tags`);
+  return out.sort();
+}
+
+/**
+ * The connection named by `connection_id` (422 when there is none), taken under the lock that a
+ * connection's delete takes, so that it cannot vanish before this change commits.
+ */
+async function connectionFor(tx: StoreTransaction, id: number): Promise<Connection> {
+  await tx.lock(CONNECTIONS_LOCK);
+  const c = await tx.connections.findById(id);
+  if (!c) throw invalidInput('connection_id', `no connection with id ${id}`);
+  return c;
+}
+
+/**
+ * A datastore on a connection takes its type, host and port from it: the same values sent back
+ * (clients echo what they read: the connection's, or the datastore's as it was before a move to
+ * another connection) are accepted, different ones refused rather than dropped.
+ */
+function checkFromConnection(c: Connection, input: Partial<DatastoreInput>, before?: Datastore): void {
+  for (const field of ['type', 'host', 'port'] as const) {
+    const v = input[field];
+    if (v !== undefined && v !== c[field] && v !== before?.[field]) {
+      throw invalidInput(field, `comes from the datastore's connection "${c.name}"; change the connection instead`);
+    }
+  }
 }
 
 /** Taken by every change that names a datastore, so that the name check and the write are one decision. */
@@ -71,20 +123,28 @@ async function visibleDatastore(store: Pick<StoreTransaction, 'datastores'>, act
 export async function createDatastore(deps: Deps, actor: Actor, input: DatastoreInput): Promise<Datastore> {
   requirePermission(actor, 'manageDatastores', 'create datastores');
   const name = normaliseName(input.name);
-  return commitChange(deps, actor, async ({ tx, audit }) => {
+  const tags = normaliseTags(input.tags ?? []);
+  if (input.connectionId == null && input.type === undefined) throw invalidInput('type', 'is required (or give a connection_id)');
+  return commitChange(deps, actor, async ({ tx, audit, publish }) => {
+    const connection = input.connectionId != null ? await connectionFor(tx, input.connectionId) : null;
+    if (connection) checkFromConnection(connection, input);
     const teamIds = await teamIdsFor(tx, actor, input.teams);
     await checkNameFree(tx, actor, name);
     const ds = await tx.datastores.create({
       name,
-      type: input.type,
-      host: input.host ?? null,
-      port: input.port ?? null,
+      type: connection ? connection.type : input.type!,
+      host: connection ? connection.host : (input.host ?? null),
+      port: connection ? connection.port : (input.port ?? null),
       database: input.database ?? null,
       schema: input.schema ?? null,
       teamIds,
+      connectionId: connection?.id ?? null,
+      tags,
+      enrichmentOnly: input.enrichmentOnly ?? false,
       created: deps.clock.now(),
       createdById: actor.principal.user.id,
     });
+    publish({ kind: 'datastores' });
     audit({ action: 'datastore.created', targetType: 'datastore', targetId: String(ds.id), details: { name: ds.name } });
     return ds;
   });
@@ -93,8 +153,12 @@ export async function createDatastore(deps: Deps, actor: Actor, input: Datastore
 export async function updateDatastore(deps: Deps, actor: Actor, id: number, input: Partial<DatastoreInput>): Promise<Datastore> {
   requirePermission(actor, 'manageDatastores', 'change datastores');
   const name = input.name !== undefined ? normaliseName(input.name) : undefined;
-  return commitChange(deps, actor, async ({ tx, audit }) => {
+  const tags = input.tags !== undefined ? normaliseTags(input.tags) : undefined;
+  return commitChange(deps, actor, async ({ tx, audit, publish }) => {
     const current = await visibleDatastore(tx, actor, id);
+    const connectionId = input.connectionId !== undefined ? input.connectionId : (current.connection?.id ?? null);
+    const connection = connectionId !== null ? await connectionFor(tx, connectionId) : null;
+    if (connection) checkFromConnection(connection, input, connection.id !== current.connection?.id ? current : undefined);
     let teamIds: number[] | undefined;
     if (input.teams !== undefined) {
       // Teams of the datastore that the actor cannot see stay as they are.
@@ -105,13 +169,21 @@ export async function updateDatastore(deps: Deps, actor: Actor, id: number, inpu
     if (name !== undefined && name !== current.name) await checkNameFree(tx, actor, name, id);
     const ds = await tx.datastores.update(id, {
       ...(name !== undefined ? { name } : {}),
-      ...(input.type !== undefined ? { type: input.type } : {}),
-      ...(input.host !== undefined ? { host: input.host } : {}),
-      ...(input.port !== undefined ? { port: input.port } : {}),
+      ...(connection
+        ? { connectionId: connection.id, type: connection.type, host: connection.host, port: connection.port }
+        : {
+            ...(input.connectionId === null ? { connectionId: null } : {}),
+            ...(input.type !== undefined ? { type: input.type } : {}),
+            ...(input.host !== undefined ? { host: input.host } : {}),
+            ...(input.port !== undefined ? { port: input.port } : {}),
+          }),
       ...(input.database !== undefined ? { database: input.database } : {}),
       ...(input.schema !== undefined ? { schema: input.schema } : {}),
       ...(teamIds !== undefined ? { teamIds } : {}),
+      ...(tags !== undefined ? { tags } : {}),
+      ...(input.enrichmentOnly !== undefined ? { enrichmentOnly: input.enrichmentOnly } : {}),
     });
+    publish({ kind: 'datastores' });
     audit({ action: 'datastore.updated', targetType: 'datastore', targetId: String(id), details: { changed: Object.keys(input) } });
     return ds;
   });
@@ -119,9 +191,10 @@ export async function updateDatastore(deps: Deps, actor: Actor, id: number, inpu
 
 export async function deleteDatastore(deps: Deps, actor: Actor, id: number): Promise<void> {
   requirePermission(actor, 'manageDatastores', 'delete datastores');
-  await commitChange(deps, actor, async ({ tx, audit }) => {
+  await commitChange(deps, actor, async ({ tx, audit, publish }) => {
     const ds = await visibleDatastore(tx, actor, id);
     await tx.datastores.delete(id);
+    publish({ kind: 'datastores' });
     audit({ action: 'datastore.deleted', targetType: 'datastore', targetId: String(id), details: { name: ds.name } });
   });
 }

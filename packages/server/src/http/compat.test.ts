@@ -132,12 +132,14 @@ describeOnEachDatabase('Qualytics CLI requests', (app) => {
     expect((await app().request({ method: 'GET', url: '/api/status' })).statusCode).toBe(200);
   });
 
-  it('datastores list: page, size=100, repeated datastore_type, enrichment_only=False and tag are accepted', async () => {
+  it('datastores list: page, size=100, repeated datastore_type, enrichment_only=False and tag filter (not just accepted)', async () => {
     const t = app();
-    await t.request({ method: 'POST', url: '/api/datastores', token: t.adminToken, payload: { name: 'cli-ds', type: 'postgresql' } });
+    await t.request({ method: 'POST', url: '/api/datastores', token: t.adminToken, payload: { name: 'cli-ds', type: 'postgresql', tags: ['x'] } });
+    await t.request({ method: 'POST', url: '/api/datastores', token: t.adminToken, payload: { name: 'cli-ds-untagged', type: 'postgresql' } });
+    await t.request({ method: 'POST', url: '/api/datastores', token: t.adminToken, payload: { name: 'cli-ds-enrichment', type: 'snowflake', tags: ['x'], enrichment_only: true } });
     const res = await t.request({ method: 'GET', url: '/api/datastores?page=1&size=100&datastore_type=postgresql&datastore_type=snowflake&enrichment_only=False&tag=x', token: t.adminToken, headers: { 'content-type': 'application/json' } });
     expect(res.statusCode).toBe(200);
-    expect(res.json().items.map((d: { name: string }) => d.name)).toContain('cli-ds');
+    expect(res.json().items.map((d: { name: string }) => d.name)).toEqual(['cli-ds']);
   });
 
   it('datastores get --name: GET /api/datastores?name=X&size=50 (and the older /listing) find it', async () => {

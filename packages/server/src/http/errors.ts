@@ -13,6 +13,7 @@ export const STATUS: Record<ErrorCode, number> = {
   NAME_TAKEN: 409,
   USER_EXISTS: 409,
   TOKEN_ACTIVE: 409,
+  CONNECTION_IN_USE: 409,
   TOKEN_REVOKED: 409,
   LAST_ADMIN: 409,
   DEACTIVATED_BY_ADMIN: 409,
@@ -73,6 +74,7 @@ function sendErrorBody(reply: FastifyReply, status: number, code: string, detail
 
 interface AjvError {
   instancePath: string;
+  schemaPath?: string;
   keyword: string;
   message?: string;
   params: Record<string, unknown>;
@@ -88,6 +90,7 @@ export function describeValidation(errors: AjvError[], context: string): { field
   const field = missing !== undefined ? (path ? `${path}.${missing}` : missing) : path || context;
   let message = e.message ?? 'is invalid';
   if (missing) message = 'is required';
+  else if (e.keyword === 'not' && e.schemaPath?.endsWith('/additionalProperties/not')) message = 'is not supported';
   else if (e.keyword === 'enum') message = `must be one of: ${(e.params.allowedValues as unknown[]).join(', ')}`;
   return { field, message };
 }

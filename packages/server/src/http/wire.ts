@@ -1,4 +1,4 @@
-import type { AuditEvent, Datastore, SessionInfo, Team, Token, User, UserRef } from '@gatehouse/core';
+import type { AuditEvent, Connection, Datastore, SessionInfo, Team, Token, User, UserRef } from '@gatehouse/core';
 import { REVOKE_REASONS, ROLES } from '@gatehouse/core';
 import { Type, type Static, type TSchema } from 'typebox';
 
@@ -77,6 +77,15 @@ export const TeamSchema = Type.Object({
   users: Type.Array(UserRefSchema),
 });
 
+export const ConnectionSchema = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  type: Type.String(),
+  host: Nullable(Type.String()),
+  port: Nullable(Type.Integer()),
+  created: DateTime,
+});
+
 export const DatastoreSchema = Type.Object({
   id: Type.Integer(),
   name: Type.String(),
@@ -86,9 +95,21 @@ export const DatastoreSchema = Type.Object({
   database: Nullable(Type.String()),
   schema: Nullable(Type.String()),
   teams: Type.Array(Type.String()),
+  connection: Nullable(Type.Object({ id: Type.Integer(), name: Type.String(), type: Type.String() }, { description: 'the connection it hangs off (its type, host and port are the datastore\'s)' })),
+  tags: Type.Array(Type.String()),
+  enrichment_only: Type.Boolean(),
   created: DateTime,
   created_by_id: Nullable(Type.Integer()),
 });
+
+/**
+ * An object schema that refuses properties it does not name (a 422 naming the first one,
+ * `describeValidation`), where a plain one would accept and ignore them (SPEC §12: a filter or
+ * field Gatehouse does not support is never silently dropped). `{not: {}}` rather than
+ * `false`: the API's Ajv removes properties that `additionalProperties: false` forbids.
+ */
+export const Closed = <P extends Record<string, TSchema>>(properties: P, options: { description?: string } = {}) =>
+  Type.Object(properties, { ...options, additionalProperties: Type.Never() });
 
 export const AuditEventSchema = Type.Object({
   id: Type.Integer(),
@@ -218,8 +239,20 @@ export const datastoreToWire = (d: Datastore) => ({
   database: d.database,
   schema: d.schema,
   teams: d.teams.map((t) => t.name),
+  connection: d.connection,
+  tags: d.tags,
+  enrichment_only: d.enrichmentOnly,
   created: iso(d.created),
   created_by_id: d.createdById,
+});
+
+export const connectionToWire = (c: Connection) => ({
+  id: c.id,
+  name: c.name,
+  type: c.type,
+  host: c.host,
+  port: c.port,
+  created: iso(c.created),
 });
 
 export const auditEventToWire = (e: AuditEvent) => ({

@@ -4,6 +4,7 @@ import { apiRequestHooks, type RequestLog } from '../fast-path/index.js';
 import type { App } from '../http/context.js';
 import { auditEventsRoutes } from '../routes/audit-events.js';
 import { authRoutes } from '../routes/auth.js';
+import { connectionsRoutes } from '../routes/connections.js';
 import { datastoresRoutes } from '../routes/datastores.js';
 import { healthRoutes } from '../routes/health.js';
 import { introspectRoutes } from '../routes/introspect.js';
@@ -37,7 +38,10 @@ export async function apiScope(api: App, { gatehouse, requestLog }: { gatehouse:
     await sessions.register(fastifyCookie, { hook: false });
     await authRoutes(sessions, gatehouse);
   });
-  for (const routes of [healthRoutes, usersRoutes, teamsRoutes, userTokensRoutes, datastoresRoutes, auditEventsRoutes, introspectRoutes, scimRoutes, policyRoutes, webhooksRoutes, handoverRoutes, ownersRoutes]) {
+  for (const routes of [
+    healthRoutes, usersRoutes, teamsRoutes, userTokensRoutes, datastoresRoutes, connectionsRoutes, auditEventsRoutes, introspectRoutes, scimRoutes,
+    policyRoutes, webhooksRoutes, handoverRoutes, ownersRoutes,
+  ]) {
     await routes(api, gatehouse);
   }
 }

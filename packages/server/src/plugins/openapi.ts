@@ -11,6 +11,7 @@ const TAGS = [
   { name: 'tokens', description: 'Personal and Service tokens: generate, list, revoke, restore, rotate, delete; token introspection' },
   { name: 'teams', description: 'Teams, which grant access to their datastores' },
   { name: 'datastores', description: 'Datastores, visible to the members of their teams' },
+  { name: 'connections', description: 'Where datastores connect (type, host, port); no credentials are stored' },
   { name: 'audit', description: 'The audit log of every change and refusal' },
   { name: 'scim', description: 'SCIM 2.0 provisioning (RFC 7643, RFC 7644) for identity providers, with a SCIM administration token' },
   { name: 'health', description: 'Liveness and readiness probes' },

@@ -79,3 +79,25 @@ describeOnEachDatabase('datastores', (app) => {
     expect(await names()).toEqual(['join-open', 'join-orders']);
   });
 });
+
+describeOnEachDatabase('datastore lists answered from the cache', (app) => {
+  it('the same list asked again shows every change: a datastore created, changed, deleted; its team renamed; its connection renamed', async () => {
+    const t = app();
+    const member = await t.makeUser({ role: 'Member' });
+    const team = (await t.request({ method: 'POST', url: '/api/teams', token: t.adminToken, payload: { name: 'cache-team', user_ids: [member.id] } })).json();
+    const list = async () => (await t.request({ method: 'GET', url: '/api/datastores?search=cached-', token: member.token })).json().items as { id: number; name: string; teams: string[]; connection: { name: string } | null; tags: string[] }[];
+    expect(await list()).toEqual([]);
+    expect(await list()).toEqual([]);
+    const c = (await t.request({ method: 'POST', url: '/api/connections', token: t.adminToken, payload: { name: 'cached-conn', type: 'postgresql' } })).json();
+    const ds = (await t.request({ method: 'POST', url: '/api/datastores', token: t.adminToken, payload: { name: 'cached-ds', connection_id: c.id, teams: ['cache-team'] } })).json();
+    expect((await list()).map((d) => d.name)).toEqual(['cached-ds']);
+    await t.request({ method: 'PUT', url: `/api/datastores/${ds.id}`, token: t.adminToken, payload: { tags: ['gold'] } });
+    expect((await list())[0]?.tags).toEqual(['gold']);
+    await t.request({ method: 'PUT', url: `/api/teams/${team.id}`, token: t.adminToken, payload: { name: 'cache-team-2' } });
+    expect((await list())[0]?.teams).toEqual(['cache-team-2']);
+    await t.request({ method: 'PUT', url: `/api/connections/${c.id}`, token: t.adminToken, payload: { name: 'cached-conn-2' } });
+    expect((await list())[0]?.connection?.name).toBe('cached-conn-2');
+    await t.request({ method: 'DELETE', url: `/api/datastores/${ds.id}`, token: t.adminToken });
+    expect(await list()).toEqual([]);
+  });
+});

@@ -251,6 +251,39 @@ const CASES: Record<string, Case> = {
       };
     },
   },
+  'POST /api/connections': {
+    async prepare(t) {
+      const [e, m] = [await t.makeUser({ role: 'Editor' }), await member(t)];
+      return {
+        request: { method: 'POST', url: '/api/connections', token: e.token, ...json({ name: `conn-${Math.random()}`, type: 'postgresql' }) },
+        expect: { action: 'connection.created', targetType: 'connection', actorUserId: e.id },
+        targetOf: idOf,
+        refusal: { method: 'POST', url: '/api/connections', token: m.token, ...json({ name: 'nope', type: 'postgresql' }) },
+      };
+    },
+  },
+  'PUT /api/connections/:id': {
+    async prepare(t) {
+      const m = await member(t);
+      const c = (await t.request({ method: 'POST', url: '/api/connections', token: t.adminToken, ...json({ name: `conn-${Math.random()}`, type: 'postgresql' }) })).json();
+      return {
+        request: { method: 'PUT', url: `/api/connections/${c.id}`, token: t.adminToken, ...json({ host: 'db.internal' }) },
+        expect: { action: 'connection.updated', targetType: 'connection', targetId: String(c.id), actorUserId: t.adminId },
+        refusal: { method: 'PUT', url: `/api/connections/${c.id}`, token: m.token, ...json({ host: 'evil' }) },
+      };
+    },
+  },
+  'DELETE /api/connections/:id': {
+    async prepare(t) {
+      const m = await member(t);
+      const c = (await t.request({ method: 'POST', url: '/api/connections', token: t.adminToken, ...json({ name: `conn-${Math.random()}`, type: 'postgresql' }) })).json();
+      return {
+        request: { method: 'DELETE', url: `/api/connections/${c.id}`, token: t.adminToken },
+        expect: { action: 'connection.deleted', targetType: 'connection', targetId: String(c.id), actorUserId: t.adminId },
+        refusal: { method: 'DELETE', url: `/api/connections/${c.id}`, token: m.token },
+      };
+    },
+  },
   'POST /api/cli/authorize': {
     async prepare(t) {
       const m = await member(t);

@@ -1,6 +1,8 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, query } from './client';
 import type {
+  Connection,
+  ConnectionInput,
   CreatedToken,
   CreateHumanInput,
   CreateServiceAccountInput,
@@ -27,6 +29,7 @@ export const keys = {
   serviceAccounts: ['users', 'listing', 'Service'] as const,
   teams: ['teams'] as const,
   datastores: ['datastores'] as const,
+  connections: ['connections'] as const,
 };
 
 // ---- session ---------------------------------------------------------------------------------
@@ -272,5 +275,47 @@ export function useDeleteDatastore() {
   return useMutation({
     mutationFn: (id: number) => api<void>(`/datastores/${id}`, { method: 'DELETE' }),
     onSettled: () => qc.invalidateQueries({ queryKey: keys.datastores }),
+  });
+}
+
+// ---- connections -----------------------------------------------------------------------------
+
+export function useConnections(filter: { page: number; size: number; name?: string }) {
+  return useQuery({
+    queryKey: [...keys.connections, filter],
+    queryFn: ({ signal }) => api<Paginated<Connection>>(`/connections${query(filter)}`, { signal }),
+    placeholderData: keepPreviousData,
+  });
+}
+
+/** Every connection (the choices of a datastore's Connection field). */
+export function useAllConnections(enabled: boolean) {
+  return useQuery({
+    queryKey: [...keys.connections, 'all'],
+    queryFn: ({ signal }) => api<Paginated<Connection>>(`/connections${query({ page: 1, size: 1000 })}`, { signal }),
+    enabled,
+  });
+}
+
+export function useSaveConnection() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, ...body }: ConnectionInput & { id?: number }) =>
+      id === undefined
+        ? api<Connection>('/connections', { method: 'POST', body })
+        : api<Connection>(`/connections/${id}`, { method: 'PUT', body }),
+    onSuccess: () => {
+      void qc.invalidateQueries({ queryKey: keys.connections });
+      // Datastores show their connection's name and carry its type, host and port.
+      void qc.invalidateQueries({ queryKey: keys.datastores });
+    },
+  });
+}
+
+export function useDeleteConnection() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (id: number) => api<void>(`/connections/${id}`, { method: 'DELETE' }),
+    onSettled: () => qc.invalidateQueries({ queryKey: keys.connections }),
   });
 }

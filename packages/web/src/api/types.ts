@@ -5,6 +5,8 @@
  */
 export { ROLES, roleAtLeast } from '@gatehouse/sdk/roles';
 export type {
+  Connection,
+  ConnectionInput,
   CreatedToken,
   CreateHumanInput,
   CreateServiceAccountInput,

@@ -1,7 +1,7 @@
 import { PageHeader } from '../../components/page-header';
 import { atLeast } from '../../lib/roles';
 import { useSession } from '../auth/require-auth';
-import { DatastoreList } from './datastore-list';
+import { ConnectionList } from './connection-list';
 
 export default function ConnectionsTab() {
   const me = useSession();
@@ -12,11 +12,11 @@ export default function ConnectionsTab() {
         title="Connections"
         description={
           atLeast(me.role, 'Editor')
-            ? 'Datastore connections and the teams that may use them.'
-            : 'Datastore connections shared with your teams. Editors and above can add and change them.'
+            ? 'Where datastores connect: type, host and port. No credentials are stored.'
+            : 'Where datastores connect. Editors and above can add and change them.'
         }
       />
-      <DatastoreList manage />
+      <ConnectionList />
     </>
   );
 }

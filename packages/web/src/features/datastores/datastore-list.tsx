@@ -2,6 +2,7 @@ import {
   Alert,
   Badge,
   Button,
+  Checkbox,
   EmptyState,
   Group,
   Menu,
@@ -12,6 +13,7 @@ import {
   Select,
   SimpleGrid,
   Stack,
+  TagsInput,
   Text,
   TextInput,
 } from '@mantine/core';
@@ -20,7 +22,7 @@ import { notifications } from '@mantine/notifications';
 import { IconAlertCircle, IconDatabase, IconEdit, IconPlus, IconTrash } from '@tabler/icons-react';
 import { useEffect, useState, type FormEvent } from 'react';
 import { isApiError } from '../../api/client';
-import { useAllTeamNames, useDatastores, useDeleteDatastore, useSaveDatastore } from '../../api/hooks';
+import { useAllConnections, useAllTeamNames, useDatastores, useDeleteDatastore, useSaveDatastore } from '../../api/hooks';
 import type { Datastore, DatastoreInput } from '../../api/types';
 import { FormActions } from '../../components/form-actions';
 import { SearchInput } from '../../components/search-input';
@@ -30,44 +32,39 @@ import { TeamBadges } from '../../components/team-badges';
 import { atLeast } from '../../lib/roles';
 import { withNotices } from '../../lib/notices';
 import { useSession } from '../auth/require-auth';
+import { DATASTORE_TYPES, typeLabel } from './datastore-types';
 
 const PAGE_SIZE = 20;
 
-export const DATASTORE_TYPES = [
-  { value: 'postgresql', label: 'PostgreSQL' },
-  { value: 'mysql', label: 'MySQL' },
-  { value: 'snowflake', label: 'Snowflake' },
-  { value: 'bigquery', label: 'BigQuery' },
-  { value: 'databricks', label: 'Databricks' },
-  { value: 'redshift', label: 'Redshift' },
-  { value: 'sqlserver', label: 'SQL Server' },
-  { value: 'oracle', label: 'Oracle' },
-  { value: 'athena', label: 'Athena' },
-  { value: 's3', label: 'Amazon S3' },
-];
+/** The Connection field's "none": the datastore keeps its own type, host and port. */
+const NO_CONNECTION = '';
 
-export const typeLabel = (t: string) => DATASTORE_TYPES.find((d) => d.value === t)?.label ?? t;
-
-type Field = 'name' | 'type' | 'host' | 'port' | 'database' | 'schema' | 'teams';
-const FIELDS: Field[] = ['name', 'type', 'host', 'port', 'database', 'schema', 'teams'];
+type Field = 'name' | 'connection_id' | 'type' | 'host' | 'port' | 'database' | 'schema' | 'teams' | 'tags';
+const FIELDS: Field[] = ['name', 'connection_id', 'type', 'host', 'port', 'database', 'schema', 'teams', 'tags'];
 
 function DatastoreModal({ datastore, opened, onClose }: { datastore: Datastore | null; opened: boolean; onClose: () => void }) {
   const me = useSession();
-  const [v, setV] = useState({ name: '', type: 'postgresql', host: '', port: '' as number | string, database: '', schema: '', teams: [] as string[] });
+  const [v, setV] = useState({
+    name: '', connection: NO_CONNECTION, type: 'postgresql', host: '', port: '' as number | string, database: '', schema: '', teams: [] as string[], tags: [] as string[], enrichmentOnly: false,
+  });
   const [errors, setErrors] = useState<Partial<Record<Field, string>>>({});
   const allTeams = useAllTeamNames(opened && atLeast(me.role, 'Manager'));
+  const connections = useAllConnections(opened);
   const save = useSaveDatastore();
 
   useEffect(() => {
     if (!opened) return;
     setV({
       name: datastore?.name ?? '',
+      connection: datastore?.connection ? String(datastore.connection.id) : NO_CONNECTION,
       type: datastore?.type ?? 'postgresql',
       host: datastore?.host ?? '',
       port: datastore?.port ?? '',
       database: datastore?.database ?? '',
       schema: datastore?.schema ?? '',
       teams: datastore?.teams ?? [],
+      tags: datastore?.tags ?? [],
+      enrichmentOnly: datastore?.enrichment_only ?? false,
     });
     setErrors({});
     save.reset();
@@ -77,29 +74,39 @@ function DatastoreModal({ datastore, opened, onClose }: { datastore: Datastore |
   // Editors pick among their own teams; Managers and Admins see every team.
   const teamOptions = [...new Set([...(allTeams.data ?? me.teams), ...v.teams])];
   const typeOptions = DATASTORE_TYPES.some((d) => d.value === v.type) ? DATASTORE_TYPES : [...DATASTORE_TYPES, { value: v.type, label: v.type }];
+  const current = datastore?.connection;
+  const connectionOptions = [
+    { value: NO_CONNECTION, label: 'None: type, host and port below' },
+    ...(connections.data?.items ?? []).map((c) => ({ value: String(c.id), label: `${c.name} (${typeLabel(c.type)})` })),
+    ...(current && !connections.data?.items.some((c) => c.id === current.id) ? [{ value: String(current.id), label: current.name }] : []),
+  ];
+  const onConnection = v.connection !== NO_CONNECTION;
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
     if (save.isPending) return;
     const errs: typeof errors = {};
     if (!v.name.trim()) errs.name = 'Enter a name';
-    if (!v.type) errs.type = 'Select a type';
+    if (!onConnection && !v.type) errs.type = 'Select a type';
     setErrors(errs);
     if (Object.keys(errs).length) return;
     const body: DatastoreInput = {
       name: v.name.trim(),
-      type: v.type,
-      host: v.host.trim() || null,
-      port: typeof v.port === 'number' ? v.port : null,
+      // On a connection, type, host and port are the connection's.
+      ...(onConnection
+        ? { connection_id: Number(v.connection) }
+        : { ...(current ? { connection_id: null } : {}), type: v.type, host: v.host.trim() || null, port: typeof v.port === 'number' ? v.port : null }),
       database: v.database.trim() || null,
       schema: v.schema.trim() || null,
       teams: v.teams,
+      tags: v.tags,
+      enrichment_only: v.enrichmentOnly,
     };
     save.mutate(
       { ...(datastore ? { id: datastore.id } : {}), ...body },
       {
         onSuccess: (d) => {
-          notifications.show({ color: 'green', message: datastore ? `Connection ${d.name} updated` : `Connection ${d.name} added` });
+          notifications.show({ color: 'green', message: datastore ? `Datastore ${d.name} updated` : `Datastore ${d.name} added` });
           onClose();
         },
         onError: (err) => {
@@ -116,8 +123,8 @@ function DatastoreModal({ datastore, opened, onClose }: { datastore: Datastore |
   };
 
   return (
-    <Modal opened={opened} onClose={onClose} title={datastore ? `Edit ${datastore.name}` : 'Add Connection'} size="lg" centered>
-      <form onSubmit={submit} noValidate aria-label={datastore ? 'Edit connection' : 'Add connection'}>
+    <Modal opened={opened} onClose={onClose} title={datastore ? `Edit ${datastore.name}` : 'Add Datastore'} size="lg" centered>
+      <form onSubmit={submit} noValidate aria-label={datastore ? 'Edit datastore' : 'Add datastore'}>
         <Stack gap="md">
           {banner ? (
             <Alert color="red" variant="light" icon={<IconAlertCircle size={18} />} role="alert">
@@ -126,15 +133,20 @@ function DatastoreModal({ datastore, opened, onClose }: { datastore: Datastore |
           ) : null}
           <SimpleGrid cols={{ base: 1, xs: 2 }} spacing="md">
             <TextInput label="Name" required data-autofocus placeholder="e.g. Sales warehouse" value={v.name} onChange={set('name')} error={errors.name} autoComplete="off" />
-            <Select label="Type" required data={typeOptions} value={v.type} onChange={(t) => t && setV((s) => ({ ...s, type: t }))} searchable allowDeselect={false} error={errors.type} />
-            <TextInput label="Host" placeholder="db.internal.example.com" value={v.host} onChange={set('host')} error={errors.host} autoComplete="off" />
-            <NumberInput label="Port" placeholder="5432" min={1} max={65535} allowDecimal={false} value={v.port} onChange={(p) => setV((s) => ({ ...s, port: p }))} error={errors.port} />
+            <Select label="Connection" data={connectionOptions} value={v.connection} onChange={(c) => setV((s) => ({ ...s, connection: c ?? NO_CONNECTION }))} searchable allowDeselect={false} error={errors.connection_id} />
+            {onConnection ? null : (
+              <>
+                <Select label="Type" required data={typeOptions} value={v.type} onChange={(t) => t && setV((s) => ({ ...s, type: t }))} searchable allowDeselect={false} error={errors.type} />
+                <TextInput label="Host" placeholder="db.internal.example.com" value={v.host} onChange={set('host')} error={errors.host} autoComplete="off" />
+                <NumberInput label="Port" placeholder="5432" min={1} max={65535} allowDecimal={false} value={v.port} onChange={(p) => setV((s) => ({ ...s, port: p }))} error={errors.port} />
+              </>
+            )}
             <TextInput label="Database" value={v.database} onChange={set('database')} error={errors.database} autoComplete="off" />
             <TextInput label="Schema" value={v.schema} onChange={set('schema')} error={errors.schema} autoComplete="off" />
           </SimpleGrid>
           <MultiSelect
             label="Teams"
-            description="Who can see this connection. Without a team it belongs to Public (everyone)."
+            description="Who can see this datastore. Without a team it belongs to Public (everyone)."
             data={teamOptions}
             value={v.teams}
             onChange={(t) => setV((s) => ({ ...s, teams: t }))}
@@ -143,19 +155,29 @@ function DatastoreModal({ datastore, opened, onClose }: { datastore: Datastore |
             error={errors.teams}
             placeholder="Public"
           />
+          <TagsInput label="Tags" description="Press Enter after each tag." value={v.tags} onChange={(t) => setV((s) => ({ ...s, tags: t }))} error={errors.tags} clearable />
+          <Checkbox
+            label="Enrichment only"
+            checked={v.enrichmentOnly}
+            onChange={(e) => {
+              const checked = e.currentTarget.checked;
+              setV((s) => ({ ...s, enrichmentOnly: checked }));
+            }}
+          />
           <Text size="xs" c="dimmed">
             Gatehouse stores no datastore passwords.
           </Text>
-          <FormActions onCancel={onClose} submit={datastore ? 'Save' : 'Add connection'} loading={save.isPending} />
+          <FormActions onCancel={onClose} submit={datastore ? 'Save' : 'Add datastore'} loading={save.isPending} />
         </Stack>
       </form>
     </Modal>
   );
 }
 
-/** The columns of the connections table. */
+/** The columns of the datastores table. */
 const COLUMNS: Column<Datastore>[] = [
   nameColumn(),
+  { header: 'Connection', cell: (d) => <Text size="sm">{d.connection?.name ?? '—'}</Text> },
   {
     header: 'Type',
     cell: (d) => (
@@ -187,6 +209,23 @@ const COLUMNS: Column<Datastore>[] = [
     ),
   },
   { header: 'Teams', cell: (d) => <TeamBadges teams={d.teams} /> },
+  {
+    header: 'Tags',
+    cell: (d) =>
+      d.tags.length ? (
+        <Group gap={4} wrap="nowrap">
+          {d.tags.map((t) => (
+            <Badge key={t} variant="outline" color="gray" tt="none" size="sm">
+              {t}
+            </Badge>
+          ))}
+        </Group>
+      ) : (
+        <Text size="sm" c="dimmed">
+          —
+        </Text>
+      ),
+  },
   createdColumn(),
 ];
 
@@ -207,7 +246,7 @@ export function DatastoreList({ manage }: { manage: boolean }) {
     <Paper withBorder radius="lg" bg="var(--gh-surface)">
       <Group justify="space-between" p="md" gap="sm" wrap="wrap">
         <SearchInput
-          label="Search connections"
+          label="Search datastores"
           placeholder="Search by name"
           value={search}
           onChange={(text) => {
@@ -217,7 +256,7 @@ export function DatastoreList({ manage }: { manage: boolean }) {
         />
         {canEdit ? (
           <Button leftSection={<IconPlus size={16} />} onClick={() => setAdding(true)}>
-            Add Connection
+            Add Datastore
           </Button>
         ) : null}
       </Group>
@@ -228,19 +267,19 @@ export function DatastoreList({ manage }: { manage: boolean }) {
             py={56}
             icon={<IconDatabase size={28} stroke={1.6} />}
             variant="light"
-            title={debounced ? 'No matching connections' : 'No connections yet'}
+            title={debounced ? 'No matching datastores' : 'No datastores yet'}
             description={
               debounced
                 ? 'Try another search.'
                 : canEdit
-                  ? 'Add the first datastore connection your teams will use.'
+                  ? 'Add the first datastore your teams will use.'
                   : 'No datastore is shared with your teams yet.'
             }
           >
             {canEdit && !debounced ? (
               <EmptyState.Actions>
                 <Button variant="light" leftSection={<IconPlus size={16} />} onClick={() => setAdding(true)}>
-                  Add Connection
+                  Add Datastore
                 </Button>
               </EmptyState.Actions>
             ) : null}
@@ -249,16 +288,16 @@ export function DatastoreList({ manage }: { manage: boolean }) {
       >
         {(items) => (
           <DataTable
-            label="Connections"
+            label="Datastores"
             rows={items}
             columns={COLUMNS}
-            minWidth={820}
+            minWidth={980}
             nowrap
             dimmed={list.isPlaceholderData}
             menu={
               canEdit
                 ? {
-                    label: (d) => `Actions for connection ${d.name}`,
+                    label: (d) => `Actions for datastore ${d.name}`,
                     items: (d) => (
                       <>
                         <Menu.Item leftSection={<IconEdit size={16} />} onClick={() => setEditing(d)}>
@@ -275,22 +314,22 @@ export function DatastoreList({ manage }: { manage: boolean }) {
           />
         )}
       </ListBody>
-      <ListFooter total={list.data?.total} noun={['connection', 'connections']} page={page} pageSize={PAGE_SIZE} onPage={setPage} />
+      <ListFooter total={list.data?.total} noun={['datastore', 'datastores']} page={page} pageSize={PAGE_SIZE} onPage={setPage} />
       {canEdit ? (
         <>
           <DatastoreModal datastore={editing} opened={adding || editing !== null} onClose={() => { setAdding(false); setEditing(null); }} />
           <ConfirmModal
             opened={deleting !== null}
-            title="Delete connection"
+            title="Delete datastore"
             confirmLabel="Delete"
             loading={del.isPending}
             onClose={() => setDeleting(null)}
             onConfirm={() =>
               deleting &&
-              del.mutate(deleting.id, withNotices(`Connection ${deleting.name} deleted`, 'Could not delete the connection', () => setDeleting(null)))
+              del.mutate(deleting.id, withNotices(`Datastore ${deleting.name} deleted`, 'Could not delete the datastore', () => setDeleting(null)))
             }
           >
-            Delete the connection <b>{deleting?.name}</b>? This cannot be undone.
+            Delete the datastore <b>{deleting?.name}</b>? This cannot be undone.
           </ConfirmModal>
         </>
       ) : null}

@@ -10,9 +10,9 @@ export default function DatastoresPage() {
     <>
       <PageHeader
         title="Datastores"
-        description="The datastores you can reach with your role and teams. API clients see the same list at GET /api/datastores."
+        description="The datastores you can reach with your role and teams; Editors and above add and change them. API clients see the same list at GET /api/datastores."
       />
-      <DatastoreList manage={false} />
+      <DatastoreList manage />
     </>
   );
 }
