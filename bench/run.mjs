@@ -7,7 +7,7 @@
 //   npm run bench                       # full run (≈ 10–15 min)
 //   npm run bench -- --quick            # small stores and short runs, to try the script
 //   npm run bench -- --only sqlite --rounds 5 --duration 8
-//   npm run bench -- --scenarios c,store  # some of: a b c d e outbox webhook f f100k rss propagation store (nothing written)
+//   npm run bench -- --scenarios c,store  # some of: a b c d e outbox webhook f f100k rss usage propagation store (nothing written)
 //   npm run bench -- --no-write         # a full run that leaves BENCHMARKS.md alone
 import { execSync } from 'node:child_process';
 import { createServer as createHttpServer } from 'node:http';
@@ -201,6 +201,21 @@ async function benchDialect(dialect) {
         await sleep(10_000);
         results.push({ dialect, scenario: `RSS with ${STORE_TOKENS.toLocaleString()} tokens stored, after 10 s idle`, rssMB: rssMB(gh.pid) });
         log(`${dialect}: RSS after 10 s idle ${rssMB(gh.pid).toFixed(0)} MB`);
+      }
+
+      // The cost of counting usage per token per day and per client (SPEC §10): the same build
+      // with counting off (GATEHOUSE_USAGE_COUNTING=false) in the baseline's slot, on the same store.
+      if (want('usage')) {
+        const off = await startGatehouse(big, { GATEHOUSE_USAGE_COUNTING: 'false' });
+        try {
+          await load({ ...target(off, me), headers: { authorization: `Bearer ${warm}` }, duration: 1 });
+          await compare(dialect, 'usage counting on / off: a. warm (one token)', gh, off, (t) => load({ ...target(t, me), headers: { authorization: `Bearer ${warm}` } }));
+          await load({ ...target(off, me), next: cycle(spread), amount: SPREAD, duration: undefined });
+          await load({ ...target(gh, me), next: cycle(spread), amount: SPREAD, duration: undefined });
+          await compare(dialect, `usage counting on / off: b. spread (${SPREAD.toLocaleString()} tokens)`, gh, off, (t) => load({ ...target(t, me), next: cycle(spread) }));
+        } finally {
+          await off.stop();
+        }
       }
 
       if (dialect === 'postgres' && want('propagation')) await propagation(big, gh, seeded);

@@ -14,6 +14,14 @@ if (build.status !== 0) {
   process.exit(1);
 }
 
+// The web app is built by Vite, which strips types without checking them: check them here.
+const webTypes = spawnSync('npm', ['run', 'typecheck', '--silent', '-w', '@gatehouse/web'], { stdio: 'inherit' });
+if (webTypes.status !== 0) {
+  console.log('\nthe web app does not typecheck');
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+
 mkdirSync('test-results', { recursive: true });
 const report = 'test-results/vitest.json';
 rmSync(report, { force: true });

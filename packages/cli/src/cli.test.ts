@@ -197,6 +197,21 @@ describe.skipIf(!built).each(DIALECTS)('gatehouse CLI against a real server [$ki
     expect(JSON.parse((await run('users', 'list', '--type', 'Service', '--json')).stdout).find((u: { id: number }) => u.id === sa.id).active).toBe(false);
   });
 
+  it('review: the access review as CSV (the default) or JSON, filtered; a bad format is a usage error', { timeout: 60_000 }, async () => {
+    const run = as(admin);
+    const sa = JSON.parse((await run('service-accounts', 'create', '--name', 'Review Bot', '--role', 'Member', '--json')).stdout);
+    await run('tokens', 'create', '--name', 'review-token', '--user', String(sa.id), '--expires-in-days', '1');
+    const csv = await run('review', '--type', 'Service', '--owner', 'review_bot@service');
+    expect(csv.code, csv.stderr).toBe(0);
+    const lines = csv.stdout.trim().split('\n');
+    expect(lines[0]).toBe('id,name,type,owner,owner_name,owner_role,owner_active,teams,scim_endpoints_only,scopes,created,created_by,expiration,last_used,idle_days,status,policy_violations');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toContain(',review-token,Service,review_bot@service,Review Bot,Member,true,Public,');
+    const json = await run('review', '--format', 'json', '--never-used', '--owner', 'review_bot@service');
+    expect(JSON.parse(json.stdout)).toMatchObject([{ name: 'review-token', owner: 'review_bot@service', status: 'active', last_used: null }]);
+    expect((await run('review', '--format', 'xml')).code).toBe(2);
+  });
+
   it('clear messages and exit codes for 403, 404, 409 and 422', { timeout: 60_000 }, async () => {
     const run = as(admin);
     await run('service-accounts', 'create', '--name', 'Dup Bot', '--role', 'Member');

@@ -378,6 +378,37 @@ Gatehouse page where you approve a Personal token for this computer, received on
       return EXIT.OK;
     },
   },
+  {
+    name: 'review',
+    summary: 'The access review (Admin): every token with its owner, last use, idle days, status and policy violations, as CSV or JSON.',
+    usage: 'review [--format csv|json] [--type Personal|Service] [--owner <user id>] [--idle-days <n>] [--never-used] [--never-expires] [--owner-deactivated]',
+    options: {
+      format: { type: 'string' }, type: { type: 'string' }, owner: { type: 'string' }, 'idle-days': { type: 'string' },
+      'never-used': { type: 'boolean' }, 'never-expires': { type: 'boolean' }, 'owner-deactivated': { type: 'boolean' },
+    },
+    examples: ['gatehouse review --format csv > access-review.csv', 'gatehouse review --idle-days 90 --type Service --format json'],
+    async run(ctx) {
+      const v = ctx.values;
+      const format = (v.format as string | undefined) ?? (ctx.json ? 'json' : 'csv');
+      if (format !== 'csv' && format !== 'json') throw new UsageError(`--format must be csv or json, got "${format}"`);
+      const type = v.type as string | undefined;
+      if (type !== undefined && type !== 'Personal' && type !== 'Service') throw new UsageError(`--type must be Personal or Service, got "${type}"`);
+      const idle = v['idle-days'] as string | undefined;
+      if (idle !== undefined && !/^\d+$/.test(idle)) throw new UsageError(`--idle-days must be a whole number of days, got "${idle}"`);
+      const query = {
+        format,
+        ...(type ? { type } : {}),
+        ...(v.owner ? { owner: v.owner as string } : {}),
+        ...(idle !== undefined ? { idle_days: Number(idle) } : {}),
+        ...(v['never-used'] ? { never_used: true } : {}),
+        ...(v['never-expires'] ? { never_expires: true } : {}),
+        ...(v['owner-deactivated'] ? { owner_deactivated: true } : {}),
+      };
+      if (format === 'json') return printJson(ctx.io, await ctx.client().request('GET', '/api/access-review', { query })), EXIT.OK;
+      ctx.io.stdout.write(await ctx.client().requestText('GET', '/api/access-review', { query, accept: 'text/csv' }));
+      return EXIT.OK;
+    },
+  },
 ];
 
 /**

@@ -34,4 +34,6 @@ export * from './lifecycle/mail.js';
 export * from './lifecycle/handover.js';
 export * from './lifecycle/violations.js';
 export * from './lifecycle/owners.js';
+export * from './use-cases/token-usage.js';
+export * from './use-cases/access-review.js';
 export * as scim from './scim/index.js';

@@ -160,6 +160,43 @@ export interface TokenUsage {
   tokenId: number;
   atMs: number;
   ip: string | null;
+  /** Its requests since the last write, one entry per client and UTC day (empty when not counted). */
+  clients: ClientUse[];
+}
+
+/** Requests of one client (ip + user agent) of a token on one UTC day, as counted in memory. */
+export interface ClientUse {
+  ip: string | null;
+  userAgent: string | null;
+  /** UTC day as days since 1970-01-01. */
+  day: number;
+  firstMs: number;
+  lastMs: number;
+  requests: number;
+}
+
+/** A client of a token as stored: first and last seen, requests over the retention period. */
+export interface TokenClient {
+  ip: string | null;
+  userAgent: string | null;
+  firstSeen: Date;
+  lastSeen: Date;
+  requests: number;
+}
+
+/** A token's use since a day: requests per UTC day (days without requests left out) and its most recent clients. */
+export interface TokenUsageReport {
+  daily: { date: string; requests: number }[];
+  clients: TokenClient[];
+}
+
+/** Several tokens' use since a time, summed (what a revocation or deactivation would stop). */
+export interface UsageSummary {
+  requests: number;
+  /** Distinct clients seen since then, most recent first. */
+  clients: TokenClient[];
+  /** Per token: its requests since then (tokens without any left out). */
+  perToken: Map<number, number>;
 }
 
 export interface TokenStore {
@@ -174,6 +211,8 @@ export interface TokenStore {
   findAuthRecordByHash(tokenHash: string): Promise<TokenAuthRecord | undefined>;
   listByUser(userId: number): Promise<Token[]>;
   listService(filter: { userId?: number }): Promise<Token[]>;
+  /** Every token, of every user, in id order (the access review). */
+  listAll(): Promise<Token[]>;
   /**
    * Renames and/or revokes (a Revocation) or restores (null) in one statement; returns the
    * token as written. Throws NOT_FOUND, NAME_TAKEN.
@@ -193,6 +232,15 @@ export interface TokenStore {
    * (so that two nodes flushing overlapping batches cannot deadlock). Never moves a time back.
    */
   recordUsage(batch: readonly TokenUsage[]): Promise<void>;
+  /**
+   * The token's requests per day from `sinceDay` (YYYY-MM-DD, UTC) on, and its `clientLimit`
+   * most recently seen clients.
+   */
+  usageOf(tokenId: number, sinceDay: string, clientLimit: number): Promise<TokenUsageReport>;
+  /** The requests of these tokens from `sinceDay` on, and their clients last seen at or after `since`. */
+  usageSummary(tokenIds: readonly number[], sinceDay: string, since: Date): Promise<UsageSummary>;
+  /** Drops daily counts before `beforeDay` and clients last seen before `before`; returns how many rows went. */
+  pruneUsage(beforeDay: string, before: Date): Promise<number>;
   countByState(now: Date): Promise<{ active: number; revoked: number; expired: number }>;
 }
 
@@ -270,6 +318,8 @@ export interface AuditQuery extends PageRequest {
   action?: string;
   since?: Date;
   until?: Date;
+  /** Only events written after this one (by id). */
+  afterId?: number;
 }
 
 export interface AuditStore {

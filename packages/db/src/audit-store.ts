@@ -41,6 +41,7 @@ export class KyselyAuditStore implements AuditStore {
     if (q.action !== undefined) base = base.where('action', '=', q.action);
     if (q.since !== undefined) base = base.where('at', '>=', this.traits.time(q.since));
     if (q.until !== undefined) base = base.where('at', '<', this.traits.time(q.until));
+    if (q.afterId !== undefined) base = base.where('id', '>', q.afterId);
     const [rows, count] = await Promise.all([
       base.selectAll().orderBy('id', 'desc').limit(q.limit).offset(q.offset).execute(),
       base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),

@@ -179,6 +179,24 @@ export interface LifecycleNoticesTable {
   sent: Timestamp;
 }
 
+/** Usage insight (migration 2026-12-06T12-00-usage). */
+export interface TokenUsageDailyTable {
+  token_id: number;
+  /** YYYY-MM-DD, UTC. */
+  day: string;
+  requests: number | string;
+}
+
+/** A token's client; ip and user_agent are '' when unknown. */
+export interface TokenClientsTable {
+  token_id: number;
+  ip: string;
+  user_agent: string;
+  first_seen: Timestamp;
+  last_seen: Timestamp;
+  requests: number | string;
+}
+
 export interface Database {
   users: UsersTable;
   teams: TeamsTable;
@@ -196,4 +214,6 @@ export interface Database {
   webhook_deliveries: WebhookDeliveriesTable;
   lifecycle_notices: LifecycleNoticesTable;
   service_account_owners: ServiceAccountOwnersTable;
+  token_usage_daily: TokenUsageDailyTable;
+  token_clients: TokenClientsTable;
 }

@@ -233,23 +233,23 @@ describe.each(DIALECTS)('store contract on $kind', ({ kind, available }) => {
       const t1 = await store.tokens.create(tokenInput(a, 't1'));
       const t2 = await store.tokens.create(tokenInput(a, 't2'));
       await store.tokens.recordUsage([
-        { tokenId: t2.id, atMs: later(2000).getTime(), ip: '10.0.0.2' },
-        { tokenId: t1.id, atMs: later(1000).getTime(), ip: '10.0.0.1' },
+        { tokenId: t2.id, atMs: later(2000).getTime(), ip: '10.0.0.2', clients: [] },
+        { tokenId: t1.id, atMs: later(1000).getTime(), ip: '10.0.0.1', clients: [] },
       ]);
-      await store.tokens.recordUsage([{ tokenId: t1.id, atMs: later(500).getTime(), ip: '10.9.9.9' }]);
+      await store.tokens.recordUsage([{ tokenId: t1.id, atMs: later(500).getTime(), ip: '10.9.9.9', clients: [] }]);
       // A use without a known address keeps the last known one.
-      await store.tokens.recordUsage([{ tokenId: t2.id, atMs: later(3000).getTime(), ip: null }]);
+      await store.tokens.recordUsage([{ tokenId: t2.id, atMs: later(3000).getTime(), ip: null, clients: [] }]);
       const [r1, r2] = [await store.tokens.findById(t1.id), await store.tokens.findById(t2.id)];
       expect(r1?.lastUsed?.toISOString()).toBe(later(1000).toISOString());
       expect(r1?.lastUsedIp).toBe('10.0.0.1');
       expect(r2?.lastUsed?.toISOString()).toBe(later(3000).toISOString());
       expect(r2?.lastUsedIp).toBe('10.0.0.2');
       // Kept to the second, the precision of the API.
-      await store.tokens.recordUsage([{ tokenId: t1.id, atMs: later(4700).getTime(), ip: null }]);
+      await store.tokens.recordUsage([{ tokenId: t1.id, atMs: later(4700).getTime(), ip: null, clients: [] }]);
       expect((await store.tokens.findById(t1.id))?.lastUsed?.toISOString()).toBe(later(4000).toISOString());
       // A large batch goes through in chunks.
       const many = await Promise.all(Array.from({ length: 450 }, (_, i) => store.tokens.create(tokenInput(a, `bulk-${i}`))));
-      await store.tokens.recordUsage(many.map((t) => ({ tokenId: t.id, atMs: later(9000).getTime(), ip: null })));
+      await store.tokens.recordUsage(many.map((t) => ({ tokenId: t.id, atMs: later(9000).getTime(), ip: null, clients: [] })));
       expect((await store.tokens.findById(many[449]!.id))?.lastUsed?.toISOString()).toBe(later(9000).toISOString());
     });
 

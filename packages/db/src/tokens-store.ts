@@ -1,6 +1,6 @@
 import {
-  DomainError, notFound, type NewToken, type NewTokenRecord, type Revocation, type RevokeReason, type Token, type TokenAuthRecord, type TokenPatch,
-  type TokenStore, type TokenType, type TokenUsage,
+  DomainError, notFound, type NewAuditEvent, type NewToken, type NewTokenRecord, type Revocation, type RevokeReason, type Token, type TokenAuthRecord, type TokenPatch,
+  type TokenClient, type TokenStore, type TokenType, type TokenUsage, type TokenUsageReport, type UsageSummary,
 } from '@gatehouse/core';
 import { sql, type Kysely } from 'kysely';
 import { auditRow } from './audit-store.js';
@@ -99,6 +99,93 @@ const USAGE_UPDATE = {
     WHERE t.id = v.id AND (t.last_used IS NULL OR t.last_used < v.at)`,
 };
 
+/**
+ * The request counts of a flush (SPEC §10), beside `last_used`: requests per token and UTC day,
+ * and per token and client (ip + user agent, '' when unknown), added to what is stored. A
+ * client a token never had before also writes a `token.new_ip` audit event, decided by the
+ * insert itself, so that two nodes seeing the same new client write it once. Rows of a token
+ * deleted since its use are skipped (its use no longer matters; a failed write would retry).
+ *
+ * SQLite: per row, in the flush's transaction (the write lock serialises the check and the
+ * insert). PostgreSQL: one statement per chunk, whose client insert reports which rows are new
+ * (`xmax = 0`: inserted, not updated on conflict), with the chunk as three JSON parameters.
+ */
+const COUNTS = {
+  sqlite: {
+    daily: `INSERT INTO token_usage_daily (token_id, day, requests) SELECT id, ?, ? FROM tokens WHERE id = ?
+      ON CONFLICT (token_id, day) DO UPDATE SET requests = requests + excluded.requests`,
+    newClient: `INSERT INTO audit_events (at, actor_user_id, actor_token_id, action, target_type, target_id, ip, user_agent, outcome, details)
+      SELECT ?, t.user_id, t.id, 'token.new_ip', 'token', CAST(t.id AS TEXT), NULLIF(?, ''), NULLIF(?, ''), 'success', json_object('name', t.name)
+        FROM tokens t WHERE t.id = ? AND NOT EXISTS (SELECT 1 FROM token_clients c WHERE c.token_id = t.id AND c.ip = ? AND c.user_agent = ?)`,
+    client: `INSERT INTO token_clients (token_id, ip, user_agent, first_seen, last_seen, requests) SELECT id, ?, ?, ?, ?, ? FROM tokens WHERE id = ?
+      ON CONFLICT (token_id, ip, user_agent) DO UPDATE SET first_seen = min(first_seen, excluded.first_seen),
+        last_seen = max(last_seen, excluded.last_seen), requests = requests + excluded.requests`,
+  },
+  postgres: `WITH used AS (
+      UPDATE tokens AS t SET last_used = v.at, last_used_ip = COALESCE(v.ip, t.last_used_ip)
+        FROM (SELECT (e->>0)::integer AS id, to_timestamp((e->>1)::bigint) AS at, e->>2 AS ip FROM json_array_elements(?::json) AS e) AS v
+       WHERE t.id = v.id AND (t.last_used IS NULL OR t.last_used < v.at)
+      RETURNING t.id
+    ), days AS (
+      INSERT INTO token_usage_daily AS d (token_id, day, requests)
+      SELECT t.id, e->>1, (e->>2)::bigint FROM json_array_elements(?::json) AS e JOIN tokens t ON t.id = (e->>0)::integer
+       ORDER BY 1, 2
+      ON CONFLICT (token_id, day) DO UPDATE SET requests = d.requests + excluded.requests
+      RETURNING d.token_id
+    ), clients AS (
+      INSERT INTO token_clients AS c (token_id, ip, user_agent, first_seen, last_seen, requests)
+      SELECT t.id, e->>1, e->>2, to_timestamp((e->>3)::bigint / 1000.0), to_timestamp((e->>4)::bigint / 1000.0), (e->>5)::bigint
+        FROM json_array_elements(?::json) AS e JOIN tokens t ON t.id = (e->>0)::integer
+       ORDER BY 1, 2, 3
+      ON CONFLICT (token_id, ip, user_agent) DO UPDATE SET first_seen = LEAST(c.first_seen, excluded.first_seen),
+        last_seen = GREATEST(c.last_seen, excluded.last_seen), requests = c.requests + excluded.requests
+      RETURNING c.token_id, c.ip, c.user_agent, c.first_seen, (c.xmax::text = '0') AS inserted
+    )
+    INSERT INTO audit_events (at, actor_user_id, actor_token_id, action, target_type, target_id, ip, user_agent, outcome, details)
+    SELECT n.first_seen, t.user_id, t.id, 'token.new_ip', 'token', t.id::text, NULLIF(n.ip, ''), NULLIF(n.user_agent, ''), 'success',
+           json_build_object('name', t.name)::text
+      FROM clients n JOIN tokens t ON t.id = n.token_id
+     WHERE n.inserted
+     ORDER BY n.token_id, n.ip, n.user_agent`,
+};
+
+const DAY_MS = 86_400_000;
+
+/** YYYY-MM-DD of a UTC day given as days since 1970-01-01. */
+export const dayText = (day: number): string => new Date(day * DAY_MS).toISOString().slice(0, 10);
+
+/** A token's counts of one flush, summed per day and per client (a client may span two days). */
+function countsOf(u: TokenUsage): {
+  days: Map<number, number>;
+  clients: Map<string, { ip: string; userAgent: string; firstMs: number; lastMs: number; requests: number }>;
+} {
+  const days = new Map<number, number>();
+  const clients = new Map<string, { ip: string; userAgent: string; firstMs: number; lastMs: number; requests: number }>();
+  for (const c of u.clients) {
+    days.set(c.day, (days.get(c.day) ?? 0) + c.requests);
+    const ip = c.ip ?? '';
+    const userAgent = c.userAgent ?? '';
+    const key = `${ip}\n${userAgent}`;
+    const seen = clients.get(key);
+    if (seen) {
+      seen.firstMs = Math.min(seen.firstMs, c.firstMs);
+      seen.lastMs = Math.max(seen.lastMs, c.lastMs);
+      seen.requests += c.requests;
+    } else {
+      clients.set(key, { ip, userAgent, firstMs: c.firstMs, lastMs: c.lastMs, requests: c.requests });
+    }
+  }
+  return { days, clients };
+}
+
+const clientOf = (r: { ip: string; user_agent: string; first_seen: string | Date; last_seen: string | Date; requests: number | string }): TokenClient => ({
+  ip: r.ip === '' ? null : r.ip,
+  userAgent: r.user_agent === '' ? null : r.user_agent,
+  firstSeen: toDate(r.first_seen),
+  lastSeen: toDate(r.last_seen),
+  requests: Number(r.requests),
+});
+
 /** SQLite's text of each second in a batch, made once per second (the uses of a flush share a few). */
 function secondsAsText(): (atMs: number) => string {
   let second = NaN;
@@ -138,6 +225,14 @@ export class KyselyTokenStore implements TokenStore {
           for (const u of chunk) {
             const at = text(u.atMs);
             run(USAGE_UPDATE.sqlite, [at, u.ip, u.tokenId, at]);
+            if (u.clients.length === 0) continue;
+            const { days, clients } = countsOf(u);
+            for (const [day, requests] of days) run(COUNTS.sqlite.daily, [dayText(day), requests, u.tokenId]);
+            for (const c of clients.values()) {
+              const first = traits.time(new Date(c.firstMs));
+              run(COUNTS.sqlite.newClient, [first, c.ip, c.userAgent, u.tokenId, c.ip, c.userAgent]);
+              run(COUNTS.sqlite.client, [c.ip, c.userAgent, first, traits.time(new Date(c.lastMs)), c.requests, u.tokenId]);
+            }
           }
           return true;
         });
@@ -147,8 +242,19 @@ export class KyselyTokenStore implements TokenStore {
       };
     } else {
       const update = prepared.prepare('gatehouse_usage', USAGE_UPDATE.postgres);
+      const updateAndCount = prepared.prepare('gatehouse_usage_counts', COUNTS.postgres);
       this.#writeUsage = async (chunk) => {
-        await update([JSON.stringify(chunk.map((u) => [u.tokenId, Math.floor(u.atMs / 1000), u.ip]))]);
+        const used = JSON.stringify(chunk.map((u) => [u.tokenId, Math.floor(u.atMs / 1000), u.ip]));
+        const daily: [number, string, number][] = [];
+        const clients: [number, string, string, number, number, number][] = [];
+        for (const u of chunk) {
+          if (u.clients.length === 0) continue;
+          const counts = countsOf(u);
+          for (const [day, requests] of counts.days) daily.push([u.tokenId, dayText(day), requests]);
+          for (const c of counts.clients.values()) clients.push([u.tokenId, c.ip, c.userAgent, c.firstMs, c.lastMs, c.requests]);
+        }
+        if (daily.length === 0) await update([used]);
+        else await updateAndCount([used, JSON.stringify(daily), JSON.stringify(clients)]);
       };
     }
     const byHashes = AUTH_BY_HASHES[traits.name];
@@ -284,6 +390,10 @@ export class KyselyTokenStore implements TokenStore {
     return (await q.orderBy('t.id').execute()).map(this.#map);
   }
 
+  async listAll(): Promise<Token[]> {
+    return (await this.#select().orderBy('t.id').execute()).map(this.#map);
+  }
+
   async #updated(id: number, numUpdated: bigint): Promise<Token> {
     const token = Number(numUpdated) > 0 ? await this.findById(id) : undefined;
     if (!token) throw notFound('Token');
@@ -345,6 +455,60 @@ export class KyselyTokenStore implements TokenStore {
     if (!this.#writeUsage) throw new Error('last_used is written through the root store, not a transaction');
     const sorted = [...batch].sort((a, b) => a.tokenId - b.tokenId);
     for (let i = 0; i < sorted.length; i += USAGE_CHUNK) await this.#writeUsage(sorted.slice(i, i + USAGE_CHUNK));
+  }
+
+  async usageOf(tokenId: number, sinceDay: string, clientLimit: number): Promise<TokenUsageReport> {
+    const [daily, clients] = await Promise.all([
+      this.db.selectFrom('token_usage_daily').select(['day', 'requests']).where('token_id', '=', tokenId).where('day', '>=', sinceDay).orderBy('day').execute(),
+      this.db
+        .selectFrom('token_clients')
+        .select(['ip', 'user_agent', 'first_seen', 'last_seen', 'requests'])
+        .where('token_id', '=', tokenId)
+        .orderBy('last_seen', 'desc')
+        .orderBy('ip')
+        .orderBy('user_agent')
+        .limit(clientLimit)
+        .execute(),
+    ]);
+    return { daily: daily.map((d) => ({ date: d.day, requests: Number(d.requests) })), clients: clients.map(clientOf) };
+  }
+
+  async usageSummary(tokenIds: readonly number[], sinceDay: string, since: Date): Promise<UsageSummary> {
+    if (tokenIds.length === 0) return { requests: 0, clients: [], perToken: new Map() };
+    const ids = [...tokenIds];
+    const [perToken, clients] = await Promise.all([
+      this.db
+        .selectFrom('token_usage_daily')
+        .select((eb) => ['token_id', eb.fn.sum<number | string>('requests').as('n')])
+        .where('token_id', 'in', ids)
+        .where('day', '>=', sinceDay)
+        .groupBy('token_id')
+        .execute(),
+      this.db
+        .selectFrom('token_clients')
+        .select((eb) => [
+          'ip', 'user_agent', eb.fn.min('first_seen').as('first_seen'), eb.fn.max('last_seen').as('last_seen'), eb.fn.sum<number | string>('requests').as('requests'),
+        ])
+        .where('token_id', 'in', ids)
+        .where('last_seen', '>=', this.traits.time(since))
+        .groupBy(['ip', 'user_agent'])
+        .orderBy('last_seen', 'desc')
+        .execute(),
+    ]);
+    const counts = new Map(perToken.map((r) => [r.token_id, Number(r.n)]));
+    let requests = 0;
+    for (const n of counts.values()) requests += n;
+    return {
+      requests,
+      perToken: counts,
+      clients: clients.map((r) => clientOf(r as Parameters<typeof clientOf>[0])),
+    };
+  }
+
+  async pruneUsage(beforeDay: string, before: Date): Promise<number> {
+    const days = await this.db.deleteFrom('token_usage_daily').where('day', '<', beforeDay).executeTakeFirst();
+    const clients = await this.db.deleteFrom('token_clients').where('last_seen', '<', this.traits.time(before)).executeTakeFirst();
+    return Number(days.numDeletedRows) + Number(clients.numDeletedRows);
   }
 
   async countByState(now: Date): Promise<{ active: number; revoked: number; expired: number }> {

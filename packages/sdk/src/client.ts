@@ -52,6 +52,18 @@ export class GatehouseClient {
 
   /** One API call; `path` starts with /api. Resolves to the parsed JSON (undefined for 204). */
   async request<T>(method: string, path: string, opts: { query?: Query; body?: unknown } = {}): Promise<T> {
+    const res = await this.#send(method, path, 'application/json', opts);
+    if (res.status === 204) return undefined as T;
+    return (await res.json()) as T;
+  }
+
+  /** One API call answered as text (e.g. `format=csv`): the body as the server sent it. */
+  async requestText(method: string, path: string, opts: { query?: Query; accept?: string } = {}): Promise<string> {
+    const res = await this.#send(method, path, opts.accept ?? 'text/plain', opts);
+    return res.text();
+  }
+
+  async #send(method: string, path: string, accept: string, opts: { query?: Query; body?: unknown }): Promise<Response> {
     const url = new URL(this.baseUrl + path);
     for (const [k, v] of Object.entries(opts.query ?? {})) {
       if (v === undefined) continue;
@@ -63,7 +75,7 @@ export class GatehouseClient {
         method,
         headers: {
           authorization: `Bearer ${this.#token}`,
-          accept: 'application/json',
+          accept,
           'user-agent': this.#userAgent,
           ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}),
         },
@@ -74,8 +86,7 @@ export class GatehouseClient {
       throw new GatehouseUnreachableError(this.baseUrl, e);
     }
     if (!res.ok) throw await GatehouseApiError.fromResponse(res);
-    if (res.status === 204) return undefined as T;
-    return (await res.json()) as T;
+    return res;
   }
 
   /**

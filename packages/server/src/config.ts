@@ -25,6 +25,12 @@ export interface Config {
   publicUrl: string | undefined;
   /** Seconds between `last_used` flushes. */
   usageFlushMs: number;
+  /** Count each token's requests per day and per client (SPEC §10); false keeps `last_used` only. */
+  usageCounting: boolean;
+  /** Milliseconds between writes of those counts (at least the `last_used` interval). */
+  usageCountsFlushMs: number;
+  /** Write every audit event of the database as one JSON line to stdout (for a SIEM). */
+  auditStdout: boolean;
   /** Worker processes on this host (node:cluster); 1 = no cluster. */
   workers: number;
   /** Verified tokens kept in memory per process; 0 disables the cache. */
@@ -87,6 +93,9 @@ export const SETTINGS = {
   trustProxy: { env: 'GATEHOUSE_TRUST_PROXY', flag: 'trust-proxy', doc: 'true behind a reverse proxy that sets X-Forwarded-*', default: 'false' },
   publicUrl: { env: 'GATEHOUSE_PUBLIC_URL', flag: 'public-url', doc: 'public origin, e.g. https://gatehouse.example.com' },
   usageFlushMs: { env: 'GATEHOUSE_USAGE_FLUSH_MS', doc: 'milliseconds between last_used flushes', default: '1000' },
+  usageCounting: { env: 'GATEHOUSE_USAGE_COUNTING', doc: "count each token's requests per day and per client (false = last_used only)", default: 'true' },
+  auditStdout: { env: 'GATEHOUSE_AUDIT_STDOUT', doc: 'true: every audit event as one JSON line on stdout, about a second after it is written, by whichever node (turn it on in one process)', default: 'false' },
+  usageCountsFlushMs: { env: 'GATEHOUSE_USAGE_COUNTS_FLUSH_MS', doc: 'milliseconds between writes of those counts (each costs the database more than a last_used)', default: '60000' },
   tokenCacheSize: { env: 'GATEHOUSE_TOKEN_CACHE_SIZE', doc: 'verified tokens kept in memory per process, about 0.6 KB each (0 disables)', default: '50000' },
   workers: { env: 'GATEHOUSE_WORKERS', flag: 'workers', doc: 'server processes on this host sharing the port (node:cluster)', default: '1' },
   limitLoginIp: { env: 'GATEHOUSE_LIMIT_LOGIN_IP', doc: 'login attempts per client IP, as count/window (e.g. 30/1m; off = no limit)', default: '30/1m' },
@@ -212,6 +221,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     trustProxy: bool('GATEHOUSE_TRUST_PROXY', raw('trustProxy')!),
     publicUrl: publicUrl?.replace(/\/$/, ''),
     usageFlushMs: int('GATEHOUSE_USAGE_FLUSH_MS', raw('usageFlushMs')!, 10, 60_000),
+    usageCounting: bool('GATEHOUSE_USAGE_COUNTING', raw('usageCounting')!),
+    auditStdout: bool('GATEHOUSE_AUDIT_STDOUT', raw('auditStdout')!),
+    usageCountsFlushMs: int('GATEHOUSE_USAGE_COUNTS_FLUSH_MS', raw('usageCountsFlushMs')!, 10, 3_600_000),
     workers: int('GATEHOUSE_WORKERS', raw('workers')!, 1, 64),
     tokenCacheSize: int('GATEHOUSE_TOKEN_CACHE_SIZE', raw('tokenCacheSize')!, 0, 10_000_000),
     limitLoginIp: rateLimit('GATEHOUSE_LIMIT_LOGIN_IP', raw('limitLoginIp') ?? 'off'),

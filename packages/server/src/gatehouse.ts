@@ -9,6 +9,7 @@ import { FixedWindowLimiter } from './http/abuse-limits.js';
 import { AuthFailureLog } from './http/auth-failure-log.js';
 import type { AppContext } from './http/context.js';
 import { createLogger, type LogSetting } from './http/logging.js';
+import { AuditStdout } from './audit-stdout.js';
 import { Jobs } from './jobs.js';
 import { LifecycleJobs } from './lifecycle-jobs.js';
 import { webhookUrlGuard } from './webhooks/destination.js';
@@ -148,10 +149,11 @@ export function wireGatehouse(parts: GatehouseParts): Gatehouse {
     cache.setEnabled(healthy);
     datastoreLists.setEnabled(healthy);
   });
-  const usage = new UsageBuffer();
+  const usage = new UsageBuffer(config.usageCounting);
   const log = createLogger(parts.logger, config.logLevel);
   const failures = new AuthFailureLog(clock);
-  const jobs = new Jobs({ store, usage, failures, log }, config.usageFlushMs);
+  const auditStdout = config.auditStdout ? new AuditStdout(store.audit) : undefined;
+  const jobs = new Jobs({ store, usage, failures, log, clock, auditStdout }, config.usageFlushMs, config.usageCountsFlushMs);
   const lifecycle = new LifecycleJobs({ deps, log, allowPrivate: config.webhookAllowPrivate }, config.schedulerIntervalMs);
   deps.onOutboxWritten = lifecycle.kick;
   return {

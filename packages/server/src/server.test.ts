@@ -154,6 +154,24 @@ describe('the real process (built server)', () => {
     }
   });
 
+  it('--workers 2 with GATEHOUSE_AUDIT_STDOUT: each audit event is one JSON line on stdout, once', async () => {
+    const server = await spawnServer({ env: { GATEHOUSE_WORKERS: '2', GATEHOUSE_LOG_LEVEL: 'warn', GATEHOUSE_AUDIT_STDOUT: 'true', GATEHOUSE_MAX_EVENT_LOOP_DELAY_MS: '0' } });
+    try {
+      const json = { 'content-type': 'application/json' };
+      const login = await fetch(`${server.baseUrl}/api/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ email: server.adminEmail, password: server.adminPassword }) });
+      const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+      expect((await fetch(`${server.baseUrl}/api/teams`, { method: 'POST', headers: { ...json, cookie }, body: JSON.stringify({ name: 'Stdout Team' }) })).status).toBe(200);
+      const lines = () => server.output().split('\n').filter((l) => l.includes('"type":"audit"') && l.includes('"action":"team.created"'));
+      await vi.waitFor(() => expect(lines()).toHaveLength(1), { timeout: 10_000, interval: 100 });
+      // Both workers have had more rounds since (each second): still once.
+      await new Promise((r) => setTimeout(r, 2500));
+      expect(lines()).toHaveLength(1);
+      expect(JSON.parse(lines()[0]!)).toMatchObject({ type: 'audit', action: 'team.created', target_type: 'team', outcome: 'success', details: { name: 'Stdout Team' } });
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('--workers 2 on SQLite: a revocation is answered only once every worker has applied it, so no kept-alive connection sees the token accepted after', async () => {
     const cluster = await twoWorkersOneStopped();
     try {

@@ -68,6 +68,14 @@ describe.skipIf(missing !== null)('browser journeys', () => {
     await page.getByRole('menuitem', { name: action, exact: true }).click();
   };
 
+  /** Revoke asks first, saying what the token is used for (SPEC §10). */
+  const revokeConfirmed = async (name: string) => {
+    await rowAction(name, 'Revoke');
+    const dialog = page.getByRole('dialog', { name: 'Revoke Token' });
+    await dialog.getByTestId('blast-radius').waitFor();
+    await dialog.getByRole('button', { name: 'Revoke', exact: true }).click();
+  };
+
   const expectToast = async (text: string) => {
     await page.getByText(text, { exact: true }).first().waitFor();
   };
@@ -320,7 +328,7 @@ describe.skipIf(missing !== null)('browser journeys', () => {
   });
 
   it('revoke → the API answers 401 → restore → revoke → delete with confirmation', async () => {
-    await rowAction('laptop-cli', 'Revoke');
+    await revokeConfirmed('laptop-cli');
     await expectToast('User token successfully revoked');
     await tokenRow('laptop-cli').getByText('Revoked').waitFor();
     expect((await apiAs(personalToken, '/users/me')).status).toBe(401);
@@ -331,7 +339,7 @@ describe.skipIf(missing !== null)('browser journeys', () => {
     await tokenRow('laptop-cli').getByText('Active').waitFor();
     expect((await apiAs(personalToken, '/users/me')).status).toBe(200);
 
-    await rowAction('laptop-cli', 'Revoke');
+    await revokeConfirmed('laptop-cli');
     await tokenRow('laptop-cli').getByText('Revoked').waitFor();
     await rowAction('laptop-cli', 'Delete');
     const confirm = page.getByRole('dialog', { name: 'Delete Token' });
@@ -343,7 +351,7 @@ describe.skipIf(missing !== null)('browser journeys', () => {
     await tokenRow('laptop-cli').waitFor({ state: 'detached' });
     expect((await apiAs(personalToken, '/users/me')).status).toBe(401);
 
-    await rowAction('svc-token-prod', 'Revoke');
+    await revokeConfirmed('svc-token-prod');
     await expectToast('Service token successfully revoked');
     expect((await apiAs(serviceToken, '/datastores')).status).toBe(401);
   });

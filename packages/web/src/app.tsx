@@ -16,6 +16,9 @@ const SettingsPage = lazy(() => import('./pages/settings/settings-page'));
 const ConnectionsTab = lazy(() => import('./features/datastores/connections-tab'));
 const SecurityTab = lazy(() => import('./features/security/security-tab'));
 const TokensTab = lazy(() => import('./features/tokens/tokens-tab'));
+const TokenPage = lazy(() => import('./features/usage/token-page'));
+const AccessReviewTab = lazy(() => import('./features/usage/access-review-tab'));
+const AuditTab = lazy(() => import('./features/usage/audit-tab'));
 const PoliciesTab = lazy(() => import('./features/lifecycle/policies-tab'));
 const WebhooksTab = lazy(() => import('./features/lifecycle/webhooks-tab'));
 const NotFoundPage = lazy(() => import('./pages/not-found-page'));
@@ -57,6 +60,9 @@ export function AppRoutes() {
             <Route path="connections" element={<ConnectionsTab />} />
             <Route path="security" element={<SecurityTab />} />
             <Route path="tokens" element={<TokensTab />} />
+            <Route path="tokens/:id" element={<TokenPage />} />
+            <Route path="access-review" element={<AccessReviewTab />} />
+            <Route path="audit" element={<AuditTab />} />
             <Route path="policies" element={<PoliciesTab />} />
             <Route path="webhooks" element={<WebhooksTab />} />
           </Route>

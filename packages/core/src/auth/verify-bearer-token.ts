@@ -92,8 +92,8 @@ export class TokenAuthenticator {
 
   constructor(private readonly deps: TokenAuthenticatorDeps) {}
 
-  /** Verifies an `Authorization` header value (RFC 6750 §2.1). */
-  verify(header: string | undefined, ip: string | null): BearerVerification | Promise<BearerVerification> {
+  /** Verifies an `Authorization` header value (RFC 6750 §2.1); a use is counted for its client (`ip`, `userAgent`). */
+  verify(header: string | undefined, ip: string | null, userAgent: string | null = null): BearerVerification | Promise<BearerVerification> {
     // Warm path: the usual header form and a token already verified (or lastingly refused),
     // found before the header is even parsed.
     let warmToken: string | undefined;
@@ -101,19 +101,19 @@ export class TokenAuthenticator {
     if (header !== undefined && header.startsWith('Bearer ')) {
       warmToken = header.slice(7);
       tokenKey = hash('sha256', warmToken, 'base64');
-      const known = this.#known(tokenKey, ip);
+      const known = this.#known(tokenKey, ip, userAgent);
       if (known !== undefined) return known;
     }
     const token = parseBearerHeader(header);
     if (typeof token !== 'string') return { valid: false, reason: token.reason };
     // The same key as the warm path's, unless the header had another form ("bearer  x").
-    return this.#verifyNew(token, token === warmToken ? tokenKey! : hash('sha256', token, 'base64'), ip);
+    return this.#verifyNew(token, token === warmToken ? tokenKey! : hash('sha256', token, 'base64'), ip, userAgent);
   }
 
   /** Verifies a token itself, e.g. one a service sends to introspection: the same decision and cache. */
   verifyToken(token: string, ip: string | null): BearerVerification | Promise<BearerVerification> {
     const tokenKey = hash('sha256', token, 'base64');
-    return this.#known(tokenKey, ip) ?? this.#verifyNew(token, tokenKey, ip);
+    return this.#known(tokenKey, ip, null) ?? this.#verifyNew(token, tokenKey, ip, null);
   }
 
   /**
@@ -122,17 +122,17 @@ export class TokenAuthenticator {
    * of the token (a third of an HMAC's cost); the store's key is the peppered HMAC, computed
    * only on a miss.
    */
-  #known(tokenKey: string, ip: string | null): BearerVerification | undefined {
+  #known(tokenKey: string, ip: string | null, userAgent: string | null): BearerVerification | undefined {
     const nowMs = this.deps.clock.nowMs();
     const cached = this.deps.cache.get(tokenKey, nowMs);
     if (cached) {
-      this.deps.usage.record(cached.token!.id, nowMs, ip);
+      this.deps.usage.record(cached.token!.id, nowMs, ip, userAgent);
       return { valid: true, principal: cached };
     }
     return this.#refused.get(tokenKey);
   }
 
-  #verifyNew(token: string, tokenKey: string, ip: string | null): BearerVerification | Promise<BearerVerification> {
+  #verifyNew(token: string, tokenKey: string, ip: string | null, userAgent: string | null): BearerVerification | Promise<BearerVerification> {
     const { clock, cache, keyring } = this.deps;
     const parts = splitJwt(token);
     if (!parts) return this.#refuse(tokenKey, 'MALFORMED');
@@ -145,7 +145,7 @@ export class TokenAuthenticator {
     const jwt = verifyJwt(keyring, token, new Date(clock.nowMs()), key);
     if (!jwt.ok) return this.#refuse(tokenKey, jwt.reason);
     if (this.#headerKeys.size < 64) this.#headerKeys.set(parts[0], jwt.key);
-    return this.#lookup(hashToken(jwt.key, token), tokenKey, ip, cache.epoch);
+    return this.#lookup(hashToken(jwt.key, token), tokenKey, ip, userAgent, cache.epoch);
   }
 
   #refuse(cacheKey: string, reason: AuthFailureReason): BearerVerification {
@@ -157,7 +157,7 @@ export class TokenAuthenticator {
     return refusal;
   }
 
-  async #lookup(storeHash: string, cacheKey: string, ip: string | null, epoch: number): Promise<BearerVerification> {
+  async #lookup(storeHash: string, cacheKey: string, ip: string | null, userAgent: string | null, epoch: number): Promise<BearerVerification> {
     const { tokens, users, clock, cache, usage } = this.deps;
     const record = await tokens.findAuthRecordByHash(storeHash);
     let nowMs = clock.nowMs();
@@ -175,7 +175,7 @@ export class TokenAuthenticator {
     if (!user.active) return { valid: false, reason: 'USER_INACTIVE' };
     const principal = principalFromRecord(record, user);
     cache.set(cacheKey, principal, nowMs, epoch);
-    usage.record(record.tokenId, nowMs, ip);
+    usage.record(record.tokenId, nowMs, ip, userAgent);
     return { valid: true, principal };
   }
 }

@@ -146,7 +146,7 @@ export function apiRequestHooks(
           return send(reply, 429, 'RATE_LIMITED', `Too many invalid tokens from this address; retry in ${wait} s`);
         }
       }
-      const result = ctx.authenticator.verify(header, request.ip);
+      const result = ctx.authenticator.verify(header, request.ip, request.headers['user-agent'] ?? null);
       if (result instanceof Promise) {
         result.then((r) => onResult(r, scimRoute, send, request, reply, done), (err: Error) => done(err));
       } else {

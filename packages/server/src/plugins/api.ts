@@ -2,6 +2,7 @@ import fastifyCookie from '@fastify/cookie';
 import type { Gatehouse } from '../gatehouse.js';
 import { apiRequestHooks, type RequestLog } from '../fast-path/index.js';
 import type { App } from '../http/context.js';
+import { accessReviewRoutes } from '../routes/access-review.js';
 import { auditEventsRoutes } from '../routes/audit-events.js';
 import { authRoutes } from '../routes/auth.js';
 import { connectionsRoutes } from '../routes/connections.js';
@@ -9,6 +10,7 @@ import { datastoresRoutes } from '../routes/datastores.js';
 import { healthRoutes } from '../routes/health.js';
 import { introspectRoutes } from '../routes/introspect.js';
 import { teamsRoutes } from '../routes/teams.js';
+import { tokenUsageRoutes } from '../routes/token-usage.js';
 import { userTokensRoutes } from '../routes/user-tokens.js';
 import { usersRoutes } from '../routes/users.js';
 import { policyRoutes } from '../routes/policy.js';
@@ -39,8 +41,8 @@ export async function apiScope(api: App, { gatehouse, requestLog }: { gatehouse:
     await authRoutes(sessions, gatehouse);
   });
   for (const routes of [
-    healthRoutes, usersRoutes, teamsRoutes, userTokensRoutes, datastoresRoutes, connectionsRoutes, auditEventsRoutes, introspectRoutes, scimRoutes,
-    policyRoutes, webhooksRoutes, handoverRoutes, ownersRoutes,
+    healthRoutes, usersRoutes, teamsRoutes, userTokensRoutes, tokenUsageRoutes, accessReviewRoutes, datastoresRoutes, connectionsRoutes, auditEventsRoutes,
+    introspectRoutes, scimRoutes, policyRoutes, webhooksRoutes, handoverRoutes, ownersRoutes,
   ]) {
     await routes(api, gatehouse);
   }

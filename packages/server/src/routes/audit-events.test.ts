@@ -1,3 +1,4 @@
+import { parse } from 'csv-parse/sync';
 import { expect, it } from 'vitest';
 import { describeOnEachDatabase } from '../test-support/test-app.js';
 
@@ -40,5 +41,22 @@ describeOnEachDatabase('audit log', (app) => {
     expect((await t.request({ method: 'GET', url: `/api/audit-events?since=yesterday`, token: t.adminToken })).statusCode).toBe(422);
     const manager = await t.makeUser({ role: 'Manager' });
     expect((await t.request({ method: 'GET', url: '/api/audit-events', token: manager.token })).statusCode).toBe(403);
+  });
+
+  it('exports every event the filters select as CSV, not one page', async () => {
+    const t = app();
+    const sa = await t.makeUser({ type: 'Service', role: 'Admin' });
+    for (let i = 0; i < 3; i++) await t.request({ method: 'POST', url: '/api/teams', token: sa.token, payload: { name: `Csv, "team" ${i}` } });
+    const res = await t.request({ method: 'GET', url: `/api/audit-events?format=csv&size=1&token_id=${sa.tokenId}`, token: t.adminToken });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(res.headers['content-disposition']).toBe('attachment; filename="gatehouse-audit-2026-06-01.csv"');
+    const [header, ...rows] = parse(res.body) as string[][];
+    expect(header).toEqual(['id', 'at', 'action', 'outcome', 'actor_user_id', 'actor_token_id', 'target_type', 'target_id', 'ip', 'user_agent', 'details']);
+    expect(rows.map((r) => [r[2], r[3], r[4], r[5], JSON.parse(r[10]!).name])).toEqual(
+      [2, 1, 0].map((i) => ['team.created', 'success', String(sa.id), String(sa.tokenId), `Csv, "team" ${i}`]),
+    );
+    const manager = await t.makeUser({ role: 'Manager' });
+    expect((await t.request({ method: 'GET', url: '/api/audit-events?format=csv', token: manager.token })).statusCode).toBe(403);
   });
 });

@@ -110,6 +110,8 @@ export async function startMockApi(distDir: string) {
       tokens.push(t);
       return send(res, 200, { ...wireToken(t), bearer_token: secret });
     }
+    // The mock counts no usage: every token is "not used".
+    if (/^\/api\/(user-tokens|users)\/\d+\/blast-radius$/.test(p)) return send(res, 200, { days: 7, tokens: 1, requests: 0, clients: [], last_used: null, text: 'not used in the last 90 days' });
     const tm = /^\/api\/user-tokens\/(\d+)$/.exec(p);
     if (tm) {
       const t = tokens.find((x) => x.id === Number(tm[1]));

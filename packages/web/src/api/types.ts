@@ -5,6 +5,7 @@
  */
 export { ROLES, roleAtLeast } from '@gatehouse/sdk/roles';
 export type {
+  AuditEvent,
   Connection,
   ConnectionInput,
   CreatedToken,

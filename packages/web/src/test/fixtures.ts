@@ -13,6 +13,7 @@ export function me(role: Me['role'] = 'Admin'): Me {
     active: true,
     created: '2025-01-01T00:00:00Z',
     created_by_id: null,
+    provisioned_by: 'local',
     last_login: null,
     token: null,
   };
@@ -32,7 +33,10 @@ export function token(over: Partial<Token> & { id: number; name: string }): Toke
     last_used: null,
     last_used_ip: null,
     revoked_at: null,
+    revoked_by_id: null,
+    revoke_reason: null,
     user: { id: 1, user_id: 'ada@example.com', name: 'Ada Admin', user_type: 'Human' },
+    previous_secret_expires_at: null,
     ...over,
   };
 }

@@ -31,13 +31,21 @@ export async function serveCluster(config: Readonly<Config>): Promise<void> {
   // Workers start with the server's V8 flags, whatever the primary was started with.
   cluster.setupPrimary({ execArgv: withV8Flags(process.execArgv) });
   let stopping = false;
-  const fork = (): Worker => cluster.fork(setupToken ? { [CLUSTER_SETUP_TOKEN_ENV]: setupToken } : {});
+  // GATEHOUSE_AUDIT_STDOUT follows the shared audit table: one worker writes it, or each line would come once per worker.
+  let auditWorker: Worker | undefined;
+  const fork = (): Worker => {
+    const writesAudit = config.auditStdout && auditWorker === undefined;
+    const worker = cluster.fork({ ...(setupToken ? { [CLUSTER_SETUP_TOKEN_ENV]: setupToken } : {}), ...(config.auditStdout ? { GATEHOUSE_AUDIT_STDOUT: String(writesAudit) } : {}) });
+    if (writesAudit) auditWorker = worker;
+    return worker;
+  };
   const relays = new ChangeRelays<Worker>({ workers: () => Object.values(cluster.workers ?? {}), warn: (msg) => log.warn(msg) });
   cluster.on('message', (from, message: unknown) => {
     if (isClusterMessage(message)) relays.onMessage(from, message);
   });
   cluster.on('exit', (worker, code, signal) => {
     relays.onExit(worker);
+    if (worker === auditWorker) auditWorker = undefined;
     if (stopping) return;
     log.info(`worker ${worker.process.pid} exited (${signal ?? code}); starting another`);
     fork();

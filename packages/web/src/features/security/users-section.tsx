@@ -36,6 +36,7 @@ import { RelativeTime } from '../../components/time';
 import { HumanUserModal, EditUserModal } from './user-modals';
 import { HandoverModal } from '../lifecycle/handover-modal';
 import { ServiceUserWizard } from './service-user-wizard';
+import { BlastRadiusNotice } from '../usage/blast-radius';
 
 const PAGE_SIZE = 20;
 type TypeFilter = 'all' | 'Human' | 'Service';
@@ -256,8 +257,13 @@ export function UsersSection({ isAdmin, meId }: { isAdmin: boolean; meId: number
           deactivate.mutate(deactivating.id, withNotices(`${deactivating.name} deactivated`, 'Could not deactivate', () => setDeactivating(null)))
         }
       >
-        Deactivate <b>{deactivating?.name}</b> ({deactivating?.user_id})? Every token of the account is
-        revoked at once and {deactivating?.user_type === 'Service' ? 'automations using it stop working' : 'the person can no longer log in'}.
+        <Stack gap="sm">
+          <span>
+            Deactivate <b>{deactivating?.name}</b> ({deactivating?.user_id})? Every token of the account is
+            revoked at once and {deactivating?.user_type === 'Service' ? 'automations using it stop working' : 'the person can no longer log in'}.
+          </span>
+          <BlastRadiusNotice target={deactivating ? { user: deactivating.id } : null} what="Their tokens" />
+        </Stack>
       </ConfirmModal>
       <ConfirmModal
         opened={revoking !== null}
@@ -268,8 +274,13 @@ export function UsersSection({ isAdmin, meId }: { isAdmin: boolean; meId: number
         onClose={() => setRevoking(null)}
         onConfirm={() => revoking && void revokeAll(revoking)}
       >
-        Revoke every token of <b>{revoking?.name}</b>? Requests using them fail immediately. You can
-        restore single tokens afterwards from the Tokens tab.
+        <Stack gap="sm">
+          <span>
+            Revoke every token of <b>{revoking?.name}</b>? Requests using them fail immediately. You can
+            restore single tokens afterwards from the Tokens tab.
+          </span>
+          <BlastRadiusNotice target={revoking ? { user: revoking.id } : null} what="Their tokens" />
+        </Stack>
       </ConfirmModal>
     </Paper>
   );

@@ -73,13 +73,21 @@ describe('Tokens tab', () => {
     expect(screen.queryByText('svc-token-prod')).toBeNull();
   });
 
-  it('revokes a personal token with the "User token" toast', async () => {
+  it('revokes a personal token after a confirmation that says what it is used for, with the "User token" toast', async () => {
     const { user, api } = setup('Admin', [
       { method: 'PUT', path: '/api/user-tokens/1', body: { ...personalTokens[0], active: false } },
+      {
+        path: '/api/user-tokens/1/blast-radius',
+        body: { days: 7, tokens: 1, requests: 1204, clients: [], last_used: null, text: 'used 1,204 times by 2 clients in the last 7 days: 10.0.0.5 python-requests/2.32, 10.0.0.9 qualytics-cli/1.0.4' },
+      },
     ]);
     await screen.findByRole('table', { name: 'Tokens' });
     await user.click(screen.getByRole('button', { name: 'Actions for token laptop-cli' }));
     await user.click(await screen.findByRole('menuitem', { name: 'Revoke' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Revoke Token' });
+    expect(await within(dialog).findByText('Used 1,204 times by 2 clients in the last 7 days: 10.0.0.5 python-requests/2.32, 10.0.0.9 qualytics-cli/1.0.4.')).toBeTruthy();
+    expect(api.calls.some((c) => c.method === 'PUT')).toBe(false);
+    await user.click(within(dialog).getByRole('button', { name: 'Revoke' }));
     expect(await screen.findByText('User token successfully revoked')).toBeTruthy();
     expect(api.calls.find((c) => c.method === 'PUT')?.body).toEqual({ revoke: true });
   });
@@ -142,6 +150,8 @@ describe('Tokens tab', () => {
     await screen.findByRole('table', { name: 'Tokens' });
     await user.click(screen.getByRole('button', { name: 'Actions for token laptop-cli' }));
     await user.click(await screen.findByRole('menuitem', { name: 'Revoke' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Revoke Token' });
+    await user.click(within(dialog).getByRole('button', { name: 'Revoke' }));
     expect(await screen.findByText('Not allowed to change this token')).toBeTruthy();
   });
 

@@ -16,9 +16,11 @@ import { IconKey, IconPlus, IconSearch } from '@tabler/icons-react';
 import { useMemo, useState } from 'react';
 import { useOwnTokens, useServiceTokens, useTokenAction, type TokenAction } from '../../api/hooks';
 import type { Token } from '../../api/types';
+import { ConfirmModal } from '../../components/confirm-modal';
 import { PageHeader } from '../../components/page-header';
 import { ErrorState } from '../../components/states';
 import { useSession } from '../auth/require-auth';
+import { BlastRadiusNotice } from '../usage/blast-radius';
 import { GenerateTokenModal } from './generate-token-modal';
 import { TokensTable } from './tokens-table';
 
@@ -45,6 +47,7 @@ export default function TokensTab() {
   const [search, setSearch] = useState('');
   const [generating, generate] = useDisclosure(false);
   const [toDelete, setToDelete] = useState<Token | null>(null);
+  const [toRevoke, setToRevoke] = useState<Token | null>(null);
   const [busyId, setBusyId] = useState<number | null>(null);
 
   const tokens = useMemo(() => {
@@ -72,6 +75,7 @@ export default function TokensTab() {
         onSuccess: () => {
           notifications.show({ color: 'green', message: actionToast(token, act) });
           setToDelete(null);
+          setToRevoke(null);
         },
         onError: (error) => {
           notifications.show({
@@ -87,6 +91,7 @@ export default function TokensTab() {
 
   const onAction = (token: Token, act: TokenAction) => {
     if (act === 'delete') setToDelete(token);
+    else if (act === 'revoke') setToRevoke(token);
     else run(token, act);
   };
 
@@ -178,6 +183,23 @@ export default function TokensTab() {
       </Paper>
 
       <GenerateTokenModal opened={generating} onClose={generate.close} isAdmin={isAdmin} />
+
+      <ConfirmModal
+        opened={toRevoke !== null}
+        title="Revoke Token"
+        confirmLabel="Revoke"
+        loading={action.isPending}
+        onClose={() => setToRevoke(null)}
+        onConfirm={() => toRevoke && run(toRevoke, 'revoke')}
+      >
+        <Stack gap="sm">
+          <span>
+            Revoke the token <b>{toRevoke?.name}</b>
+            {toRevoke ? ` of ${toRevoke.user.name}` : ''}? Requests using it fail at once, on every server.
+          </span>
+          <BlastRadiusNotice target={toRevoke ? { token: toRevoke.id } : null} what="This token" />
+        </Stack>
+      </ConfirmModal>
 
       <Modal
         opened={toDelete !== null}

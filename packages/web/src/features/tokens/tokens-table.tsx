@@ -1,4 +1,5 @@
-import { Badge, Group, Menu, Stack, Text, Tooltip } from '@mantine/core';
+import { Anchor, Badge, Group, Menu, Stack, Text, Tooltip } from '@mantine/core';
+import { Link } from 'react-router';
 import { IconPlayerPlay, IconBan, IconTrash, IconRobot, IconUser } from '@tabler/icons-react';
 import type { Token } from '../../api/types';
 import type { TokenAction } from '../../api/hooks';
@@ -30,9 +31,11 @@ const columnsAt = (now: number): Column<Token>[] => [
     header: 'Name',
     cell: (t) => (
       <Group gap={8} wrap="nowrap">
-        <Text size="sm" fw={600}>
-          {t.name}
-        </Text>
+        <Anchor component={Link} to={`/settings/tokens/${t.id}`} underline="hover" title="Usage and details">
+          <Text size="sm" fw={600} c="inherit">
+            {t.name}
+          </Text>
+        </Anchor>
         {t.scim_endpoints_only ? (
           <Tooltip label="Restricted to the SCIM endpoints">
             <Badge size="xs" variant="outline" color="violet" tabIndex={0}>

@@ -1,5 +1,5 @@
 import { Tabs } from '@mantine/core';
-import { IconClockShield, IconKey, IconPlugConnected, IconShieldLock, IconWebhook } from '@tabler/icons-react';
+import { IconClockShield, IconHistory, IconKey, IconListCheck, IconPlugConnected, IconShieldLock, IconWebhook } from '@tabler/icons-react';
 import { Suspense, useEffect } from 'react';
 import { Outlet, useLocation, useNavigate } from 'react-router';
 import { PageHeader } from '../../components/page-header';
@@ -11,6 +11,8 @@ const TABS = [
   { value: 'connections', label: 'Connections', icon: IconPlugConnected, min: 'Member' },
   { value: 'security', label: 'Security', icon: IconShieldLock, min: 'Manager' },
   { value: 'tokens', label: 'Tokens', icon: IconKey, min: 'Member' },
+  { value: 'access-review', label: 'Access review', icon: IconListCheck, min: 'Admin' },
+  { value: 'audit', label: 'Audit', icon: IconHistory, min: 'Admin' },
   { value: 'policies', label: 'Policies', icon: IconClockShield, min: 'Admin' },
   { value: 'webhooks', label: 'Webhooks', icon: IconWebhook, min: 'Admin' },
 ] as const;
