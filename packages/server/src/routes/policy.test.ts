@@ -65,8 +65,10 @@ describeOnEachDatabase('policy (SPEC §9)', (app) => {
       const rotate = await t.request({ method: 'POST', url: `/api/user-tokens/${member.tokenId}/rotate`, token: member.token });
       expect(rotate.statusCode).toBe(422);
       expect(rotate.json().detail).toContain('max_expiry_days.Personal');
-      // Existing tokens that break the new policy keep working (the access review reports them).
+      // Existing tokens that break the new policy keep working; the access review reports them.
       expect((await t.request({ method: 'GET', url: '/api/users/me', token: member.token })).statusCode).toBe(200);
+      const review = (await t.request({ method: 'GET', url: `/api/access-review?format=json&owner=${encodeURIComponent(member.userId)}`, token: t.adminToken })).json() as Array<{ id: number; policy_violations: string[] }>;
+      expect(review.find((r) => r.id === member.tokenId)?.policy_violations).toContain('never expires (max_expiry_days.Personal: 30)');
     } finally {
       await putPolicy(t, NO_LIMITS_POLICY);
     }
