@@ -7,7 +7,7 @@
 //   npm run bench                       # full run (≈ 10–15 min)
 //   npm run bench -- --quick            # small stores and short runs, to try the script
 //   npm run bench -- --only sqlite --rounds 5 --duration 8
-//   npm run bench -- --scenarios c,store  # some of: a b c d e outbox webhook f f100k rss usage propagation store (nothing written)
+//   npm run bench -- --scenarios c,store  # some of: a b c d e outbox webhook f f100k rss usage propagation store scim (nothing written)
 //   npm run bench -- --no-write         # a full run that leaves BENCHMARKS.md alone
 import { execSync } from 'node:child_process';
 import { createServer as createHttpServer } from 'node:http';
@@ -19,6 +19,7 @@ import pg from 'pg';
 import { V8_FLAGS } from '@gatehouse/server/v8-flags';
 import { freePort, load, median, rssMB, sleep, startProcess } from './lib.mjs';
 import { seed } from './seed.mjs';
+import { scimRequests, seedScimUsers } from './scim.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -421,9 +422,39 @@ function report() {
   return lines.join('\n');
 }
 
+/**
+ * SCIM at scale (issue 20, item 9): 100,000 provisioned people; each request kind measured on its
+ * own, one request at a time as a provisioning client sends them: p99 latency and server CPU per
+ * request. Filters and paging run in the database.
+ */
+const SCIM_USERS = QUICK ? 10_000 : 100_000;
+async function benchScim(dialect) {
+  const db = await prepareDatabase(dialect, 'scim');
+  const t0 = Date.now();
+  const token = await seedScimUsers({ ...db, secret: SECRET, users: SCIM_USERS });
+  log(`${dialect}: seeded ${SCIM_USERS.toLocaleString()} SCIM users in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  await vacuum(dialect, db);
+  const gh = await startGatehouse(db);
+  try {
+    const headers = { authorization: `Bearer ${token}` };
+    for (const [name, path] of scimRequests(SCIM_USERS)) {
+      const first = await fetch(`${gh.url}${path}`, { headers });
+      const body = await first.json();
+      if (first.status !== 200) throw new Error(`${name}: ${first.status} ${JSON.stringify(body)}`);
+      await load({ url: `${gh.url}${path}`, headers, pid: gh.pid, duration: 1, connections: 1 });
+      await compare(dialect, `SCIM ${SCIM_USERS.toLocaleString()} users: ${name} (${body.totalResults} matches, ${body.itemsPerPage} per page)`, gh, null, () =>
+        load({ url: `${gh.url}${path}`, headers, pid: gh.pid, duration: DURATION, connections: 1 }));
+    }
+  } finally {
+    await gh.stop();
+    await db.drop();
+  }
+}
+
 const dialects = args.only ? [args.only] : ['sqlite', 'postgres'];
 const started = new Date();
-for (const d of dialects) await benchDialect(d);
+for (const d of dialects) if (!args.scenarios || args.scenarios.split(',').some((s) => s !== 'scim')) await benchDialect(d);
+for (const d of dialects) if (want('scim')) await benchScim(d);
 const table = report();
 console.log(`\n${table}\n`);
 

@@ -22,6 +22,7 @@ export * from './use-cases/manage-datastores.js';
 export * from './use-cases/manage-connections.js';
 export * from './datastores/list-cache.js';
 export * from './use-cases/sessions.js';
+export * from './use-cases/sso-sign-in.js';
 export * from './use-cases/bootstrap.js';
 export * from './use-cases/audit-log.js';
 export * from './lifecycle/model.js';

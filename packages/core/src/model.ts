@@ -33,12 +33,32 @@ export interface User {
   /** SCIM `name.givenName` / `name.familyName`, kept beside the display `name`. */
   givenName?: string | null;
   familyName?: string | null;
+  /** SCIM `name.formatted` as the identity provider sent it; null = built from the parts. */
+  formattedName?: string | null;
+  /** Every e-mail SCIM stored (exactly one primary, mirrored in `email`); null = `email` alone. */
+  emails?: UserEmail[] | null;
+  /** The OpenID Connect identity the user signs in with (SPEC §8); null until linked. */
+  oidc?: OidcIdentity | null;
   /** SCIM `meta.lastModified`; `null` = not changed through SCIM since `created`. */
   lastModified?: Date | null;
   /** SPEC §7: SCIM may change only what it provisioned, and never a local Admin. */
   provisionedBy: ProvisionedBy;
   /** Set while deactivated; SCIM may not reactivate a user an Admin deactivated. */
   deactivatedBy: DeactivatedBy | null;
+}
+
+/** One value of SCIM's `emails` (RFC 7643 §4.1.2), stored as sent. */
+export interface UserEmail {
+  value: string;
+  type: string | null;
+  display: string | null;
+  primary: boolean;
+}
+
+/** An OpenID Connect identity: the subject is unique per issuer (OIDC Core §2). */
+export interface OidcIdentity {
+  issuer: string;
+  subject: string;
 }
 
 /** The short form embedded in tokens and team listings. */

@@ -1,10 +1,11 @@
 import type {
-  AuditEvent, Connection, Datastore, DeactivatedBy, NewAuditEvent, Page, PageRequest, ProvisionedBy, Revocation, Team, Token, TokenType, User, UserRef, UserType,
+  AuditEvent, Connection, Datastore, DeactivatedBy, NewAuditEvent, Page, OidcIdentity, PageRequest, ProvisionedBy, Revocation, Team, Token, TokenType, User, UserEmail, UserRef, UserType,
 } from './model.js';
 import type { Role } from './roles.js';
 import type {
   ClaimedDelivery, DeliveryOutcome, LifecyclePolicy, OutboxEntry, WebhookDelivery, WebhookEndpoint,
 } from './lifecycle/model.js';
+import type { Filter as ScimFilter } from './scim/filter.js';
 
 /*
  * Storage ports, shaped by the domain rather than generic CRUD. Implementations live in
@@ -21,6 +22,7 @@ import type {
 
 export interface NewUser {
   userId: string;
+  /** Stored lower-cased. */
   email: string | null;
   name: string;
   type: UserType;
@@ -33,6 +35,10 @@ export interface NewUser {
   externalId?: string | null;
   givenName?: string | null;
   familyName?: string | null;
+  formattedName?: string | null;
+  emails?: UserEmail[] | null;
+  /** The OpenID identity of a person created at their first sign-in (JIT). */
+  oidc?: OidcIdentity | null;
   /** `local` unless an identity provider creates the user over SCIM. */
   provisionedBy?: ProvisionedBy;
 }
@@ -48,6 +54,10 @@ export interface UserPatch {
   externalId?: string | null;
   givenName?: string | null;
   familyName?: string | null;
+  formattedName?: string | null;
+  emails?: UserEmail[] | null;
+  /** Links (or, with null, unlinks) the user's OpenID identity; USER_EXISTS if another user has it. */
+  oidc?: OidcIdentity | null;
   lastModified?: Date;
   /** Set with `active: false`, cleared (null) with `active: true`. */
   deactivatedBy?: DeactivatedBy | null;
@@ -75,7 +85,17 @@ export interface UserStore {
   findByUserId(userId: string): Promise<User | undefined>;
   /** The password hash of an active human with this e-mail/user_id (case-insensitive). */
   findPasswordHash(userId: string): Promise<{ user: User; passwordHash: string | null } | undefined>;
+  /** The user linked to this OpenID identity (exact match of issuer and subject). */
+  findByOidcIdentity(identity: OidcIdentity): Promise<User | undefined>;
+  /** Humans whose primary e-mail is this one (case-insensitive), at most `limit` (e-mails are not unique). */
+  findHumansByEmail(email: string, limit: number): Promise<User[]>;
   list(query: UserQuery): Promise<Page<User>>;
+  /**
+   * Humans matching a SCIM filter (RFC 7644 §3.4.2.2; none = all), in id order, one page and the
+   * total, evaluated by the database with the semantics of `scim.matchesFilter` over
+   * `scim.userToScim`. Throws ScimError invalidFilter where that evaluator would.
+   */
+  listScim(filter: ScimFilter | undefined, page: PageRequest): Promise<Page<User>>;
   /** Throws USER_EXISTS when the user_id is taken (case-insensitive). Adds the user to the given teams atomically. */
   create(user: NewUser): Promise<User>;
   /** Applies the patch atomically; `teamIds` replaces the memberships. Throws NOT_FOUND, USER_EXISTS. */

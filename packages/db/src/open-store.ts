@@ -123,6 +123,9 @@ export function openStore(opts: StoreOptions): OpenedStore {
     // 16 MiB of page cache (SQLite's default is 2 MiB): with a million tokens stored, the index
     // pages of the tokens in use no longer fit in 2 MiB and every lookup re-read them from the OS.
     sqlite.pragma('cache_size = -16384');
+    // SQLite's lower() folds ASCII only; SCIM's case-insensitive filters fold as JavaScript does
+    // (the in-memory evaluator's rules), like PostgreSQL's lower() in a UTF-8 database.
+    sqlite.function('unicode_lower', { deterministic: true }, (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : v));
     db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) });
     traits = sqliteTraits;
     prepared = sqlitePrepared(sqlite);

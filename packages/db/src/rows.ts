@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { DeactivatedBy, ProvisionedBy, Role, TeamRef, User, UserRef, UserType } from '@gatehouse/core';
+import type { DeactivatedBy, ProvisionedBy, Role, TeamRef, User, UserEmail, UserRef, UserType } from '@gatehouse/core';
 import { toBool, toDate, toDateOrNull } from './dialect.js';
 import type { Database, UsersTable } from './schema.js';
 
@@ -23,11 +23,35 @@ export function userFromRow(row: UserRow, teams: TeamRef[]): User {
     externalId: row.external_id ?? null,
     givenName: row.given_name ?? null,
     familyName: row.family_name ?? null,
+    formattedName: row.formatted_name ?? null,
+    emails: emailsFromColumn(row.emails ?? null),
+    oidc: row.oidc_issuer && row.oidc_subject ? { issuer: row.oidc_issuer, subject: row.oidc_subject } : null,
     lastModified: toDateOrNull(row.last_modified ?? null),
     provisionedBy: (row.provisioned_by ?? 'local') as ProvisionedBy,
     deactivatedBy: (row.deactivated_by ?? null) as DeactivatedBy | null,
   };
 }
+
+/** The `emails` column (JSON written by emailsToColumn); anything else reads as none. */
+export function emailsFromColumn(raw: string | null): UserEmail[] | null {
+  if (raw === null) return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(parsed)) return null;
+  return parsed.flatMap((e: unknown): UserEmail[] => {
+    if (e === null || typeof e !== 'object') return [];
+    const o = e as Record<string, unknown>;
+    if (typeof o.value !== 'string') return [];
+    return [{ value: o.value, type: typeof o.type === 'string' ? o.type : null, display: typeof o.display === 'string' ? o.display : null, primary: o.primary === true }];
+  });
+}
+
+export const emailsToColumn = (emails: UserEmail[] | null | undefined): string | null =>
+  emails ? JSON.stringify(emails.map((e) => ({ value: e.value, type: e.type, display: e.display, primary: e.primary }))) : null;
 
 export const userRef = (r: { id: number; user_id: string; name: string; user_type: string }): UserRef => ({
   id: r.id,

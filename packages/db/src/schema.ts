@@ -27,6 +27,12 @@ export interface UsersTable {
   /** Integrity (migration 2026-12-06T00-00-integrity). */
   provisioned_by: Generated<string>;
   deactivated_by: string | null;
+  /** Single sign-on and SCIM (migration 2026-12-06T10-00-sso). */
+  oidc_issuer: string | null;
+  oidc_subject: string | null;
+  formatted_name: string | null;
+  /** JSON array of {value, type, display, primary}; null = only `email`, as work and primary. */
+  emails: string | null;
 }
 
 export interface TeamsTable {

@@ -508,6 +508,49 @@ describe.each(DIALECTS)('store contract on $kind', ({ kind, available }) => {
       expect((await store.loginAttempts.countSince('other', new Date(0))).count).toBe(1);
     });
   });
+  describe('single sign-on and SCIM e-mails (migration 2026-12-06T10-00-sso)', () => {
+    const ISSUER = 'https://idp.example.com';
+
+    it('finds a user by its linked OpenID identity, exactly; one identity links one user', async () => {
+      const a = await user('a@x.io');
+      const b = await user('b@x.io');
+      expect(await store.users.findByOidcIdentity({ issuer: ISSUER, subject: 'sub-a' })).toBeUndefined();
+      await store.users.update(a.id, { oidc: { issuer: ISSUER, subject: 'sub-a' } });
+      expect((await store.users.findByOidcIdentity({ issuer: ISSUER, subject: 'sub-a' }))?.id).toBe(a.id);
+      expect((await store.users.findById(a.id))?.oidc).toEqual({ issuer: ISSUER, subject: 'sub-a' });
+      // Subjects are case-sensitive and scoped to their issuer (OIDC Core §2).
+      expect(await store.users.findByOidcIdentity({ issuer: ISSUER, subject: 'SUB-A' })).toBeUndefined();
+      expect(await store.users.findByOidcIdentity({ issuer: 'https://other.example.com', subject: 'sub-a' })).toBeUndefined();
+      await expectCode(store.users.update(b.id, { oidc: { issuer: ISSUER, subject: 'sub-a' } }), 'USER_EXISTS');
+      // The same subject at another issuer is another person.
+      await store.users.update(b.id, { oidc: { issuer: 'https://other.example.com', subject: 'sub-a' } });
+      expect((await store.users.findById(b.id))?.oidc?.issuer).toBe('https://other.example.com');
+    });
+
+    it('finds humans by primary e-mail, case-insensitively, never service accounts', async () => {
+      const a = await user('Person@X.io');
+      await user('robot@service', { type: 'Service' });
+      expect((await store.users.findHumansByEmail('PERSON@x.io', 2)).map((u) => u.id)).toEqual([a.id]);
+      expect(await store.users.findHumansByEmail('robot@service', 2)).toEqual([]);
+      expect(await store.users.findHumansByEmail('nobody@x.io', 2)).toEqual([]);
+    });
+
+    it('keeps every e-mail with type, display and primary, and name.formatted, as written', async () => {
+      const emails = [
+        { value: 'bj@example.com', type: 'work', display: 'Work mail', primary: false },
+        { value: 'babs@home.example', type: 'home', display: null, primary: true },
+      ];
+      const u = await store.users.create({
+        userId: 'bjensen', email: 'babs@home.example', name: 'Babs', type: 'Human', role: 'Member', teamIds: [publicId],
+        passwordHash: null, createdById: null, created: T0, formattedName: 'Ms. Barbara J Jensen III', emails,
+      });
+      expect(u).toMatchObject({ formattedName: 'Ms. Barbara J Jensen III', emails, oidc: null });
+      await store.users.update(u.id, { emails: null, formattedName: null });
+      expect(await store.users.findById(u.id)).toMatchObject({ emails: null, formattedName: null });
+      expect((await user('plain2@x.io')).emails).toBeNull();
+    });
+  });
+
   describe('SCIM attributes (migration 2026-11-29T01-00-scim)', () => {
     it('keeps externalId, name parts and lastModified of users; new rows have none', async () => {
       const plain = await user('plain@x.io');

@@ -1,14 +1,16 @@
-import { DomainError, notFound, type NewUser, type Page, type User, type UserPatch, type UserQuery, type UserStore } from '@gatehouse/core';
-import type { Kysely } from 'kysely';
+import { DomainError, notFound, type NewUser, type OidcIdentity, type PageRequest, type scim, type Page, type User, type UserPatch, type UserQuery, type UserStore } from '@gatehouse/core';
+import { sql, type Kysely } from 'kysely';
+import { scimHumans, scimUserCondition } from './scim-user-filter.js';
 import type { DialectTraits } from './dialect.js';
 import { atomically, type PreparedQueries, type PreparedQuery } from './prepared.js';
-import { pageOf, userFromRow, usersFromRows, teamsOfUsers } from './rows.js';
+import { emailsToColumn, pageOf, userFromRow, usersFromRows, teamsOfUsers } from './rows.js';
 import type { Database } from './schema.js';
 
 /** A user and their teams in one statement, one row per team (in team order). */
 const USER_BY_ID = `
   SELECT u.id, u.user_id, u.email, u.name, u.user_type, u.role, u.active, u.created, u.created_by_id,
-         u.last_login, u.external_id, u.given_name, u.family_name, u.last_modified, u.provisioned_by, u.deactivated_by, g.id, g.name
+         u.last_login, u.external_id, u.given_name, u.family_name, u.last_modified, u.provisioned_by, u.deactivated_by,
+         u.oidc_issuer, u.oidc_subject, u.formatted_name, u.emails, g.id, g.name
     FROM users u
     LEFT JOIN team_members m ON m.user_id = u.id
     LEFT JOIN teams g ON g.id = m.team_id
@@ -19,8 +21,11 @@ const USER_BY_ID = `
 type UserTeamRow = [
   id: number, userId: string, email: string | null, name: string, userType: string, role: string, active: number | boolean, created: string | Date,
   createdById: number | null, lastLogin: string | Date | null, externalId: string | null, givenName: string | null, familyName: string | null,
-  lastModified: string | Date | null, provisionedBy: string, deactivatedBy: string | null, teamId: number | null, teamName: string | null,
+  lastModified: string | Date | null, provisionedBy: string, deactivatedBy: string | null,
+  oidcIssuer: string | null, oidcSubject: string | null, formattedName: string | null, emails: string | null, teamId: number | null, teamName: string | null,
 ];
+
+type ScimFilter = scim.Filter;
 
 export class KyselyUserStore implements UserStore {
   /** A prepared statement: the authenticator reads a token's user through it on a cache miss (null in a transaction). */
@@ -51,11 +56,11 @@ export class KyselyUserStore implements UserStore {
     const rows = await this.#userById([id]);
     const r = rows[0];
     if (r === undefined) return undefined;
-    const teams = r[16] === null ? [] : rows.map((x) => ({ id: x[16]!, name: x[17]! }));
+    const teams = r[20] === null ? [] : rows.map((x) => ({ id: x[20]!, name: x[21]! }));
     return userFromRow({
       id: r[0], user_id: r[1], email: r[2], name: r[3], user_type: r[4], role: r[5], active: r[6], password_hash: null, created: r[7],
       created_by_id: r[8], last_login: r[9], external_id: r[10], given_name: r[11], family_name: r[12], last_modified: r[13],
-      provisioned_by: r[14], deactivated_by: r[15],
+      provisioned_by: r[14], deactivated_by: r[15], oidc_issuer: r[16], oidc_subject: r[17], formatted_name: r[18], emails: r[19],
     }, teams);
   }
 
@@ -75,6 +80,19 @@ export class KyselyUserStore implements UserStore {
     if (!row) return undefined;
     const teams = await teamsOfUsers(this.db, [row.id]);
     return { user: userFromRow(row, teams.get(row.id) ?? []), passwordHash: row.password_hash };
+  }
+
+  async findByOidcIdentity(identity: OidcIdentity): Promise<User | undefined> {
+    const row = await this.db.selectFrom('users').selectAll()
+      .where('oidc_issuer', '=', identity.issuer).where('oidc_subject', '=', identity.subject).executeTakeFirst();
+    return row ? (await usersFromRows(this.db, [row]))[0] : undefined;
+  }
+
+  async findHumansByEmail(email: string, limit: number): Promise<User[]> {
+    // E-mails are stored lower-cased (create and update lower-case them), so the plain index serves this.
+    const rows = await this.db.selectFrom('users').selectAll()
+      .where('email', '=', email.toLowerCase()).where('user_type', '=', 'Human').orderBy('id').limit(limit).execute();
+    return usersFromRows(this.db, rows);
   }
 
   async list(q: UserQuery): Promise<Page<User>> {
@@ -99,6 +117,28 @@ export class KyselyUserStore implements UserStore {
     return pageOf(await usersFromRows(this.db, rows), count.n);
   }
 
+  async listScim(filter: ScimFilter | undefined, page: PageRequest): Promise<Page<User>> {
+    if (!filter) {
+      // Every human, in id order: the page's ids and the count from the (user_type, id) index, not the rows.
+      const humans = this.db.selectFrom('users as u').where('u.user_type', '=', 'Human');
+      const ids = humans.select('u.id').orderBy('u.id').limit(page.limit).offset(page.offset);
+      const rows = page.limit > 0 ? await this.db.selectFrom('users').selectAll().where('id', 'in', ids).orderBy('id').execute() : [];
+      const count = await humans.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      return pageOf(await usersFromRows(this.db, rows), count.n);
+    }
+    // One pass over the filter: the matching ids, materialised once, give the total and the page
+    // (a filter that reads every row, `co` or `emails[…]`, runs once, not once per question).
+    const { rows: found } = await sql<{ total: number | string; id: number | null }>`
+      WITH m AS MATERIALIZED (SELECT u.id FROM users u WHERE ${scimHumans(this.traits)} AND ${scimUserCondition(filter, this.traits)})
+      SELECT t.total, p.id
+        FROM (SELECT count(*) AS total FROM m) t
+        LEFT JOIN (SELECT id FROM m ORDER BY id LIMIT ${page.limit} OFFSET ${page.offset}) p ON 1 = 1
+       ORDER BY p.id`.execute(this.db);
+    const ids = found.flatMap((r) => (r.id === null ? [] : [r.id]));
+    const rows = ids.length > 0 ? await this.db.selectFrom('users').selectAll().where('id', 'in', ids).orderBy('id').execute() : [];
+    return pageOf(await usersFromRows(this.db, rows), found[0]?.total ?? 0);
+  }
+
   async create(u: NewUser): Promise<User> {
     try {
       const id = await atomically(this.db, async (trx) => {
@@ -106,7 +146,7 @@ export class KyselyUserStore implements UserStore {
           .insertInto('users')
           .values({
             user_id: u.userId.toLowerCase(),
-            email: u.email,
+            email: u.email?.toLowerCase() ?? null,
             name: u.name,
             user_type: u.type,
             role: u.role,
@@ -118,6 +158,10 @@ export class KyselyUserStore implements UserStore {
             external_id: u.externalId ?? null,
             given_name: u.givenName ?? null,
             family_name: u.familyName ?? null,
+            formatted_name: u.formattedName ?? null,
+            emails: emailsToColumn(u.emails),
+            oidc_issuer: u.oidc?.issuer ?? null,
+            oidc_subject: u.oidc?.subject ?? null,
             last_modified: null,
             provisioned_by: u.provisionedBy ?? 'local',
             deactivated_by: null,
@@ -145,11 +189,14 @@ export class KyselyUserStore implements UserStore {
           ...(p.name !== undefined ? { name: p.name } : {}),
           ...(p.role !== undefined ? { role: p.role } : {}),
           ...(p.active !== undefined ? { active: this.traits.bool(p.active) } : {}),
-          ...(p.email !== undefined ? { email: p.email } : {}),
+          ...(p.email !== undefined ? { email: p.email?.toLowerCase() ?? null } : {}),
           ...(p.userId !== undefined ? { user_id: p.userId.toLowerCase() } : {}),
           ...(p.externalId !== undefined ? { external_id: p.externalId } : {}),
           ...(p.givenName !== undefined ? { given_name: p.givenName } : {}),
           ...(p.familyName !== undefined ? { family_name: p.familyName } : {}),
+          ...(p.formattedName !== undefined ? { formatted_name: p.formattedName } : {}),
+          ...(p.emails !== undefined ? { emails: emailsToColumn(p.emails) } : {}),
+          ...(p.oidc !== undefined ? { oidc_issuer: p.oidc?.issuer ?? null, oidc_subject: p.oidc?.subject ?? null } : {}),
           ...(p.lastModified !== undefined ? { last_modified: this.traits.time(p.lastModified) } : {}),
           ...(p.deactivatedBy !== undefined ? { deactivated_by: p.deactivatedBy } : {}),
           ...(p.passwordHash !== undefined ? { password_hash: p.passwordHash } : {}),
@@ -165,7 +212,10 @@ export class KyselyUserStore implements UserStore {
         }
       });
     } catch (e) {
-      if (this.traits.isUniqueViolation(e)) throw new DomainError('USER_EXISTS', `A user with the id "${p.userId}" already exists`, 'user_id');
+      if (this.traits.isUniqueViolation(e)) {
+        if (p.userId === undefined && p.oidc) throw new DomainError('USER_EXISTS', 'Another user is already linked to this single sign-on identity', 'oidc');
+        throw new DomainError('USER_EXISTS', `A user with the id "${p.userId}" already exists`, 'user_id');
+      }
       throw e;
     }
   }

@@ -23,9 +23,25 @@ describe('loadConfig', () => {
     [{ GATEHOUSE_TRUST_PROXY: 'maybe' }, /must be true or false/],
     [{ GATEHOUSE_PUBLIC_URL: 'https://x.io/path' }, /must be an origin/],
     [{ GATEHOUSE_MAX_TOKEN_DAYS: '0' }, /from 1 to 3650/],
+    [{ GATEHOUSE_OIDC_ISSUER: 'https://login.example.com' }, /needs GATEHOUSE_OIDC_CLIENT_ID/],
+    [{ GATEHOUSE_OIDC_ISSUER: 'http://login.example.com', GATEHOUSE_OIDC_CLIENT_ID: 'c' }, /must be an https:\/\/ URL \(http:\/\/ only for localhost\)/],
+    [{ GATEHOUSE_OIDC_CLIENT_ID: 'c' }, /need GATEHOUSE_OIDC_ISSUER/],
+    [{ GATEHOUSE_OIDC_ISSUER: 'https://l.example.com', GATEHOUSE_OIDC_CLIENT_ID: 'c', GATEHOUSE_OIDC_SCOPES: 'email profile' }, /must include openid/],
+    [{ GATEHOUSE_PASSWORD_LOGIN: 'off' }, /needs single sign-on/],
+    [{ GATEHOUSE_PASSWORD_LOGIN: 'sometimes' }, /must be on, admins or off/],
   ])('fails at start on %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('single sign-on settings (SPEC §8): off by default; issuer, client and modes when given', () => {
+    expect(loadConfig({})).toMatchObject({ oidcIssuer: undefined, oidcName: 'SSO', oidcScopes: 'openid email profile', oidcJit: false, passwordLogin: 'on' });
+    const c = loadConfig(
+      { GATEHOUSE_OIDC_ISSUER: 'https://login.example.com/tenant/v2.0', GATEHOUSE_OIDC_CLIENT_ID: 'gh', GATEHOUSE_OIDC_CLIENT_SECRET: 's', GATEHOUSE_OIDC_JIT: 'true' },
+      ['--oidc-name', 'Okta', '--password-login', 'admins'],
+    );
+    expect(c).toMatchObject({ oidcIssuer: 'https://login.example.com/tenant/v2.0', oidcClientId: 'gh', oidcClientSecret: 's', oidcName: 'Okta', oidcJit: true, passwordLogin: 'admins' });
+    expect(loadConfig({ GATEHOUSE_OIDC_ISSUER: 'http://localhost:9000', GATEHOUSE_OIDC_CLIENT_ID: 'gh' }).oidcClientSecret).toBeUndefined();
   });
 
   it('refuses unknown flags', () => {

@@ -59,7 +59,22 @@ export interface Config {
   smtpUrl: string | undefined;
   /** The From address of that e-mail. */
   mailFrom: string | undefined;
+  /** OpenID Connect issuer for single sign-on (SPEC §8); undefined = no SSO. */
+  oidcIssuer: string | undefined;
+  oidcClientId: string | undefined;
+  /** undefined = a public client (PKCE alone, no client authentication). */
+  oidcClientSecret: string | undefined;
+  /** The button's label: "Sign in with <name>". */
+  oidcName: string;
+  /** Scopes asked for; always includes `openid`. */
+  oidcScopes: string;
+  /** Create unknown people on their first sign-in (as Members). */
+  oidcJit: boolean;
+  /** Who may sign in with a password: everyone, only local Admins (break-glass), or nobody. */
+  passwordLogin: PasswordLogin;
 }
+
+export type PasswordLogin = 'on' | 'admins' | 'off';
 
 /** At most `max` events per `windowMs` per key (fixed window). */
 /** What the use cases take from the configuration (Deps.policy and Deps.limits). */
@@ -110,6 +125,13 @@ export const SETTINGS = {
   smtpUrl: { env: 'GATEHOUSE_SMTP_URL', doc: 'smtp://host:port or smtps://user:pass@host:port for expiry reminders and idle warnings by e-mail; unset = no e-mail' },
   mailFrom: { env: 'GATEHOUSE_MAIL_FROM', doc: 'From address of that e-mail (required with GATEHOUSE_SMTP_URL)' },
   webhookAllowPrivate: { env: 'GATEHOUSE_WEBHOOK_ALLOW_PRIVATE', doc: 'true lets webhooks go to loopback, private and link-local addresses (checked at each delivery)', default: 'false' },
+  oidcIssuer: { env: 'GATEHOUSE_OIDC_ISSUER', flag: 'oidc-issuer', doc: 'OpenID Connect issuer URL for single sign-on (discovery at /.well-known/openid-configuration); unset = no SSO' },
+  oidcClientId: { env: 'GATEHOUSE_OIDC_CLIENT_ID', flag: 'oidc-client-id', doc: 'client id registered at the identity provider (redirect URI <public URL>/api/auth/oidc/callback)' },
+  oidcClientSecret: { env: 'GATEHOUSE_OIDC_CLIENT_SECRET', doc: 'client secret; unset = a public client (PKCE only)' },
+  oidcName: { env: 'GATEHOUSE_OIDC_NAME', flag: 'oidc-name', doc: 'label of the login button: "Sign in with <name>"', default: 'SSO' },
+  oidcScopes: { env: 'GATEHOUSE_OIDC_SCOPES', flag: 'oidc-scopes', doc: 'scopes asked of the identity provider (openid is required)', default: 'openid email profile' },
+  oidcJit: { env: 'GATEHOUSE_OIDC_JIT', flag: 'oidc-jit', doc: 'true creates unknown people on their first SSO sign-in, as Members', default: 'false' },
+  passwordLogin: { env: 'GATEHOUSE_PASSWORD_LOGIN', flag: 'password-login', doc: 'on, admins (only local Admins may use a password: the break-glass path) or off', default: 'on' },
 } as const satisfies Record<keyof Config, Setting>;
 
 export class ConfigError extends Error {
@@ -208,6 +230,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
   const mailFrom = raw('mailFrom');
   if (smtpUrl !== undefined && !/^smtps?:\/\/[^/]+/.test(smtpUrl)) throw new ConfigError('GATEHOUSE_SMTP_URL must be smtp://host:port or smtps://host:port');
   if (smtpUrl !== undefined && mailFrom === undefined) throw new ConfigError('GATEHOUSE_MAIL_FROM is required with GATEHOUSE_SMTP_URL');
+  const sso = oidcSettings(raw);
   return Object.freeze({
     host: raw('host')!,
     port: int('GATEHOUSE_PORT', raw('port')!, 0, 65535),
@@ -238,7 +261,52 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     webhookAllowPrivate: bool('GATEHOUSE_WEBHOOK_ALLOW_PRIVATE', raw('webhookAllowPrivate')!),
     smtpUrl,
     mailFrom,
+    ...sso,
   });
+}
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** The single sign-on settings (SPEC §8), checked together: nonsense fails at start. */
+function oidcSettings(raw: (key: keyof Config) => string | undefined): Pick<Config, 'oidcIssuer' | 'oidcClientId' | 'oidcClientSecret' | 'oidcName' | 'oidcScopes' | 'oidcJit' | 'passwordLogin'> {
+  const issuer = raw('oidcIssuer');
+  const clientId = raw('oidcClientId');
+  const clientSecret = raw('oidcClientSecret');
+  if (issuer !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(issuer);
+    } catch {
+      throw new ConfigError(`GATEHOUSE_OIDC_ISSUER must be a URL such as https://login.example.com, got "${issuer}"`);
+    }
+    // Plain HTTP only to this machine (a test or local provider); anything else must be HTTPS.
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname))) {
+      throw new ConfigError('GATEHOUSE_OIDC_ISSUER must be an https:// URL (http:// only for localhost)');
+    }
+    if (clientId === undefined) throw new ConfigError('GATEHOUSE_OIDC_ISSUER needs GATEHOUSE_OIDC_CLIENT_ID');
+  } else if (clientId !== undefined || clientSecret !== undefined) {
+    throw new ConfigError('GATEHOUSE_OIDC_CLIENT_ID and GATEHOUSE_OIDC_CLIENT_SECRET need GATEHOUSE_OIDC_ISSUER');
+  }
+  const scopes = raw('oidcScopes')!.trim().split(/\s+/);
+  if (!scopes.includes('openid')) throw new ConfigError(`GATEHOUSE_OIDC_SCOPES must include openid, got "${scopes.join(' ')}"`);
+  const name = raw('oidcName')!.trim();
+  if (name.length === 0 || name.length > 50) throw new ConfigError('GATEHOUSE_OIDC_NAME must be 1 to 50 characters');
+  const passwordLogin = raw('passwordLogin')!;
+  if (passwordLogin !== 'on' && passwordLogin !== 'admins' && passwordLogin !== 'off') {
+    throw new ConfigError(`GATEHOUSE_PASSWORD_LOGIN must be on, admins or off, got "${passwordLogin}"`);
+  }
+  if (passwordLogin !== 'on' && issuer === undefined) {
+    throw new ConfigError(`GATEHOUSE_PASSWORD_LOGIN=${passwordLogin} needs single sign-on (GATEHOUSE_OIDC_ISSUER): nobody else could sign in`);
+  }
+  return {
+    oidcIssuer: issuer,
+    oidcClientId: clientId,
+    oidcClientSecret: clientSecret,
+    oidcName: name,
+    oidcScopes: scopes.join(' '),
+    oidcJit: bool('GATEHOUSE_OIDC_JIT', raw('oidcJit')!),
+    passwordLogin,
+  };
 }
 
 /** `--help` text for the settings. */

@@ -7,3 +7,4 @@ export * from './resources.js';
 export * from './list.js';
 export * from './users.js';
 export * from './groups.js';
+export * from './search.js';

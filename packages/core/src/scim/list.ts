@@ -47,3 +47,14 @@ export function listResponse(all: ScimResource[], kind: ResourceKind, q: ScimLis
     Resources: page.map((r) => project(r, CORE_SCHEMA[kind], q.attributes, q.excludedAttributes)),
   };
 }
+
+/** A page the database already filtered and paged, projected (§3.4.2.4: startIndex as asked). */
+export function pageResponse(page: ScimResource[], total: number, kind: ResourceKind, q: ScimListQuery, parsed = readListQuery(q)): ScimListResponse {
+  return {
+    schemas: [LIST_RESPONSE],
+    totalResults: total,
+    itemsPerPage: page.length,
+    startIndex: parsed.startIndex,
+    Resources: page.map((r) => project(r, CORE_SCHEMA[kind], q.attributes, q.excludedAttributes)),
+  };
+}

@@ -69,8 +69,27 @@ function isMultiValued(kind: ResourceKind, attr: string, current: unknown): bool
 }
 
 function sameValue(a: unknown, b: unknown): boolean {
-  if (isObject(a) && isObject(b) && getProp(a, 'value') !== undefined) return getProp(a, 'value') === getProp(b, 'value');
+  if (isObject(a) && isObject(b) && getProp(a, 'value') !== undefined) {
+    const x = getProp(a, 'value');
+    const y = getProp(b, 'value');
+    return typeof x === 'string' && typeof y === 'string' ? x.toLowerCase() === y.toLowerCase() : x === y;
+  }
   return JSON.stringify(a) === JSON.stringify(b);
+}
+
+const isTrue = (v: unknown) => v === true || (typeof v === 'string' && v.trim().toLowerCase() === 'true');
+
+/**
+ * RFC 7644 §3.5.2: when an operation sets `primary` to true on a value of a multi-valued
+ * attribute, every other value of it loses `primary` (RFC 7643 §2.4: at most one is primary).
+ */
+function keepOnePrimary(items: unknown[], chosen: readonly unknown[]): unknown[] {
+  const winner = [...chosen].reverse().find((c) => isObject(c) && isTrue(getProp(c, 'primary')));
+  if (winner === undefined) return items;
+  return items.map((item) => {
+    if (item === winner || !isObject(item) || !isTrue(getProp(item, 'primary'))) return item;
+    return { ...item, [keyOf(item, 'primary', 'User')]: false };
+  });
 }
 
 /** Merges sub-attributes into a complex value (RFC 7644 §3.5.2.1/§3.5.2.3: unspecified ones stay). */
@@ -127,16 +146,23 @@ function applyOne(resource: JsonObject, kind: ResourceKind, op: PatchOpName, pat
       const implied = op === 'add' ? impliedByFilter(path.filter, kind, path.attr) : undefined;
       if (!implied) throw noTarget(`${where}: the filter of "${path.attr}" matches no value`);
       const created = path.sub === undefined ? merge(implied, value, kind, path.attr) : { ...implied, [keyOf(implied, path.sub, kind, path.attr)]: clone(value) };
-      scope[key] = [...items, created];
+      scope[key] = keepOnePrimary([...items, created], [created]);
       return;
     }
-    scope[key] = items.map((item) => {
+    const changed: unknown[] = [];
+    const next = items.map((item) => {
       if (!matched.includes(item)) return item;
-      if (path.sub === undefined) return merge(item, value, kind, path.attr);
-      const obj: JsonObject = isObject(item) ? { ...item } : {};
-      obj[keyOf(obj, path.sub, kind, path.attr)] = clone(value);
-      return obj;
+      let out: unknown;
+      if (path.sub === undefined) out = merge(item, value, kind, path.attr);
+      else {
+        const obj: JsonObject = isObject(item) ? { ...item } : {};
+        obj[keyOf(obj, path.sub, kind, path.attr)] = clone(value);
+        out = obj;
+      }
+      changed.push(out);
+      return out;
     });
+    scope[key] = keepOnePrimary(next, changed);
     return;
   }
 
@@ -178,9 +204,18 @@ function applyOne(resource: JsonObject, kind: ResourceKind, op: PatchOpName, pat
       scope[key] = clone(given);
       return;
     }
-    // add: new values join the existing ones; a value already there is not duplicated.
-    const items: unknown[] = Array.isArray(current) ? [...current] : [];
-    for (const v of given) if (!items.some((item) => sameValue(item, v))) items.push(clone(v));
+    // add (RFC 7644 §3.5.2.1): new values join the existing ones; a value already there is
+    // updated with what the new one says (e.g. made primary), not duplicated.
+    let items: unknown[] = Array.isArray(current) ? [...current] : [];
+    const added: unknown[] = [];
+    for (const v of given) {
+      const at = items.findIndex((item) => sameValue(item, v));
+      const next = at >= 0 && isObject(items[at]) && isObject(v) ? merge(items[at], v, kind, path.attr) : clone(v);
+      if (at >= 0) items[at] = next;
+      else items.push(next);
+      added.push(next);
+    }
+    items = keepOnePrimary(items, added);
     scope[key] = items;
     return;
   }

@@ -1,4 +1,4 @@
-import type { Team, User } from '../model.js';
+import type { Team, User, UserEmail } from '../model.js';
 import { invalidValue } from './errors.js';
 import { getProp } from './filter.js';
 import { GROUP_SCHEMA, USER_SCHEMA } from './schemas.js';
@@ -13,22 +13,28 @@ export type ScimResource = Record<string, unknown>;
 /** RFC 3339 without milliseconds, as the rest of the API. */
 const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-const fullName = (u: Pick<User, 'givenName' | 'familyName'>) => [u.givenName, u.familyName].filter((p) => p).join(' ');
+/** The e-mails SCIM shows: those stored, or (rows from before they were) `email` as the primary work address. */
+function emailsOf(u: User): UserEmail[] {
+  if (u.emails) return u.emails;
+  return u.email ? [{ value: u.email, type: 'work', display: null, primary: true }] : [];
+}
 
-/** A user as a SCIM User. `baseUrl` ends in `/scim/v2`. */
+/** A user as a SCIM User. `baseUrl` ends in `/scim/v2`. Unassigned attributes are left out (RFC 7643 §2.5). */
 export function userToScim(u: User, baseUrl: string): ScimResource {
-  const name: Record<string, string> = { formatted: fullName(u) || u.name };
-  if (u.givenName) name.givenName = u.givenName;
+  const name: Record<string, string> = {};
+  if (u.formattedName) name.formatted = u.formattedName;
   if (u.familyName) name.familyName = u.familyName;
+  if (u.givenName) name.givenName = u.givenName;
+  const emails = emailsOf(u).map((e) => ({ value: e.value, ...(e.type !== null ? { type: e.type } : {}), ...(e.display !== null ? { display: e.display } : {}), primary: e.primary }));
   return {
     schemas: [USER_SCHEMA],
     id: String(u.id),
     ...(u.externalId ? { externalId: u.externalId } : {}),
     userName: u.userId,
-    name,
+    ...(Object.keys(name).length > 0 ? { name } : {}),
     displayName: u.name,
     active: u.active,
-    emails: u.email ? [{ value: u.email, type: 'work', primary: true }] : [],
+    ...(emails.length > 0 ? { emails } : {}),
     groups: u.teams.map((t) => ({ value: String(t.id), $ref: `${baseUrl}/Groups/${t.id}`, display: t.name, type: 'direct' })),
     meta: {
       resourceType: 'User',
@@ -85,11 +91,53 @@ export interface ScimUserState {
   externalId: string | null;
   givenName: string | null;
   familyName: string | null;
-  /** Gatehouse's `name`. */
+  /** `name.formatted` as sent; null when not sent (it is never derived). */
+  formattedName: string | null;
+  /** Gatehouse's `name`: displayName, else name.formatted, else given and family names, else userName. */
   displayName: string;
-  email: string;
+  /** Every e-mail as sent; null = none sent and none derived (`email` alone, legacy shape). */
+  emails: UserEmail[] | null;
+  /** Gatehouse's `email`: the primary value, else the first work one, else the first; null = none. */
+  email: string | null;
   /** Absent from the body: a PUT keeps the current value (RFC 7644 §3.5.1), a POST creates an active user. */
   active: boolean | undefined;
+}
+
+export interface ReadUserOptions {
+  /**
+   * With no `emails` attribute at all, a userName that is an e-mail address is the e-mail (POST
+   * and PUT: identity providers that map only userName). Not after a PATCH: an `emails` removed
+   * by the PATCH stays removed.
+   */
+  emailFromUserName: boolean;
+}
+
+function readEmails(emails: unknown): UserEmail[] {
+  if (!Array.isArray(emails)) throw invalidValue('emails must be an array');
+  const out: UserEmail[] = [];
+  emails.forEach((e, i) => {
+    if (e === null || typeof e !== 'object' || Array.isArray(e)) throw invalidValue(`emails[${i}] must be an object`);
+    const value = optString(e, 'value', `emails[${i}].value`);
+    if (value === null) return;
+    if (!EMAIL.test(value)) throw invalidValue(`emails[${i}].value must be an e-mail address`);
+    const primary = getProp(e, 'primary');
+    const item: UserEmail = {
+      value,
+      type: optString(e, 'type', `emails[${i}].type`),
+      display: optString(e, 'display', `emails[${i}].display`),
+      primary: primary === undefined || primary === null ? false : readBoolean(primary, `emails[${i}].primary`),
+    };
+    // The same address twice (case-insensitive, RFC 7643 §4.1.2) is kept once, its flags merged.
+    const same = out.find((o) => o.value.toLowerCase() === value.toLowerCase());
+    if (same) {
+      same.primary ||= item.primary;
+      same.type ??= item.type;
+      same.display ??= item.display;
+    } else out.push(item);
+  });
+  // RFC 7643 §2.4: the primary value appears no more than once.
+  if (out.filter((e) => e.primary).length > 1) throw invalidValue('emails: at most one value may be primary');
+  return out;
 }
 
 /**
@@ -97,35 +145,31 @@ export interface ScimUserState {
  * are ignored, as identity providers send many by default.
  * @throws ScimError invalidValue naming the attribute
  */
-export function readUser(body: unknown): ScimUserState {
+export function readUser(body: unknown, opts: ReadUserOptions = { emailFromUserName: true }): ScimUserState {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw invalidValue('The body must be a SCIM User object');
+  // RFC 7643 §4.1.1: userName is any non-empty string, unique without regard to case (Okta,
+  // OneLogin and JumpCloud may send plain user names such as "bjensen").
   const userName = optString(body, 'userName');
   if (userName === null) throw invalidValue('userName is required');
   // `<slug>@service` ids are service accounts', which are not SCIM's (SPEC §7).
   if (/@service$/i.test(userName)) throw invalidValue('userName must not end in "@service": such ids belong to service accounts');
-  if (!EMAIL.test(userName)) throw invalidValue('userName must be an e-mail address (map it to the user principal name or mail in your identity provider)');
   const name = getProp(body, 'name');
   if (name !== undefined && name !== null && (typeof name !== 'object' || Array.isArray(name))) throw invalidValue('name must be an object');
   const givenName = optString(name, 'givenName', 'name.givenName');
   const familyName = optString(name, 'familyName', 'name.familyName');
-  const formatted = optString(name, 'formatted', 'name.formatted');
-  const displayName = optString(body, 'displayName') ?? formatted ?? ([givenName, familyName].filter((p) => p).join(' ') || userName);
+  const formattedName = optString(name, 'formatted', 'name.formatted');
+  const displayName = optString(body, 'displayName') ?? formattedName ?? ([givenName, familyName].filter((p) => p).join(' ') || userName);
   if (displayName.length > 100) throw invalidValue('displayName must be at most 100 characters');
 
-  const emails = getProp(body, 'emails');
-  let email = userName;
-  if (emails !== undefined && emails !== null) {
-    if (!Array.isArray(emails)) throw invalidValue('emails must be an array');
-    const values = emails.map((e, i) => {
-      const value = optString(e, 'value', `emails[${i}].value`);
-      const primary = getProp(e, 'primary');
-      return { value, primary: primary === undefined || primary === null ? false : readBoolean(primary, `emails[${i}].primary`), type: optString(e, 'type', `emails[${i}].type`) };
-    }).filter((e) => e.value !== null);
-    const chosen = values.find((e) => e.primary) ?? values.find((e) => e.type?.toLowerCase() === 'work') ?? values[0];
-    if (chosen?.value) {
-      if (!EMAIL.test(chosen.value)) throw invalidValue('emails: the primary value must be an e-mail address');
-      email = chosen.value;
-    }
+  const rawEmails = getProp(body, 'emails');
+  let emails: UserEmail[] | null = rawEmails === undefined || rawEmails === null ? null : readEmails(rawEmails);
+  let email: string | null = null;
+  if (emails && emails.length > 0) {
+    email = (emails.find((e) => e.primary) ?? emails.find((e) => e.type?.toLowerCase() === 'work') ?? emails[0]!).value;
+  } else if (emails === null && opts.emailFromUserName && EMAIL.test(userName)) {
+    email = userName;
+  } else {
+    emails ??= [];
   }
   const active = getProp(body, 'active');
   return {
@@ -133,8 +177,10 @@ export function readUser(body: unknown): ScimUserState {
     externalId: optString(body, 'externalId'),
     givenName,
     familyName,
+    formattedName,
     displayName,
-    email: email.toLowerCase(),
+    emails,
+    email: email?.toLowerCase() ?? null,
     active: active === undefined || active === null ? undefined : readBoolean(active, 'active'),
   };
 }

@@ -55,26 +55,26 @@ export const COMMON_ATTRIBUTES: AttributeDef[] = [
   }),
 ];
 
-const multiRef = (what: string, refTypes: string[], mutable: Mutability) =>
+const multiRef = (what: string, refTypes: string[], mutable: Mutability, types: string[]) =>
   [
     attr('value', 'string', `The id of the ${what}.`, { caseExact: true, mutability: mutable }),
     attr('$ref', 'reference', `The URI of the ${what}.`, { caseExact: true, mutability: mutable, referenceTypes: refTypes }),
     attr('display', 'string', `The display name of the ${what}.`, { mutability: 'readOnly' }),
-    attr('type', 'string', 'The kind of reference.', { mutability: mutable }),
+    attr('type', 'string', 'The kind of reference.', { mutability: mutable, canonicalValues: types }),
   ];
 
 export const USER_ATTRIBUTES: AttributeDef[] = [
-  attr('userName', 'string', "The user's e-mail address: Gatehouse's user_id. Case-insensitive and unique.", { required: true, uniqueness: 'server' }),
+  attr('userName', 'string', "Gatehouse's user_id: any non-empty string (an e-mail address or a plain user name), unique without regard to case.", { required: true, uniqueness: 'server' }),
   attr('name', 'complex', "The components of the user's name.", {
     subAttributes: [
-      attr('formatted', 'string', 'The full name.'),
+      attr('formatted', 'string', 'The full name, as sent (never derived from the parts).'),
       attr('familyName', 'string', 'The family name.'),
       attr('givenName', 'string', 'The given name.'),
     ],
   }),
   attr('displayName', 'string', "The name shown in Gatehouse (the user's name)."),
   attr('active', 'boolean', 'false disables the user at once: sessions end and tokens stop working.'),
-  attr('emails', 'complex', "The user's e-mail address (one is kept).", {
+  attr('emails', 'complex', "The user's e-mail addresses, all kept; the primary one (else the first work one, else the first) is Gatehouse's e-mail.", {
     multiValued: true,
     subAttributes: [
       attr('value', 'string', 'The e-mail address.'),
@@ -86,7 +86,7 @@ export const USER_ATTRIBUTES: AttributeDef[] = [
   attr('groups', 'complex', "The teams the user is in. Change membership through Groups.", {
     multiValued: true,
     mutability: 'readOnly',
-    subAttributes: multiRef('group', ['Group'], 'readOnly'),
+    subAttributes: multiRef('group', ['Group'], 'readOnly', ['direct', 'indirect']),
   }),
 ];
 
@@ -94,7 +94,8 @@ export const GROUP_ATTRIBUTES: AttributeDef[] = [
   attr('displayName', 'string', 'The name of the team. Unique.', { required: true, uniqueness: 'server' }),
   attr('members', 'complex', 'The users in the team (service accounts are not listed and never removed through SCIM).', {
     multiValued: true,
-    subAttributes: multiRef('member', ['User'], 'immutable'),
+    // RFC 7643 §8.7.1: members.type's canonical values are User and Group.
+    subAttributes: multiRef('member', ['User', 'Group'], 'immutable', ['User', 'Group']),
   }),
 ];
 

@@ -7,15 +7,17 @@ import { PUBLIC_TEAM, type User } from '../model.js';
 import { requirePermission } from '../policies.js';
 import { ADMINS_LOCK } from '../use-cases/manage-users.js';
 import type { StoreTransaction, UserPatch } from '../ports.js';
-import { simpleEquality } from './filter.js';
-import { listResponse, readListQuery, type ScimListQuery, type ScimListResponse } from './list.js';
+import { mutability } from './errors.js';
+import { getProp } from './filter.js';
+import { pageResponse, readListQuery, type ScimListQuery, type ScimListResponse } from './list.js';
 import { applyPatch, parsePatchBody } from './patch.js';
 import { readUser, userToScim, type ScimResource, type ScimUserState } from './resources.js';
 
 /*
  * SCIM Users (RFC 7644 §3) over Gatehouse's humans. Service accounts are not SCIM's: they are
  * neither listed nor reachable here. Users created here are Human, role Member, in Public,
- * `provisioned_by: scim`, and without a password (they cannot log in until an Admin sets one).
+ * `provisioned_by: scim`, and without a password: they sign in through the identity provider
+ * (single sign-on, SPEC §8), linked by their verified e-mail at the first sign-in.
  * Every change is one atomic write audited as done by the SCIM token (`actor`), `via: "scim"`.
  *
  * SCIM stays in its lane (SPEC §7): it deprovisions any user it provisioned (Admins included),
@@ -60,18 +62,10 @@ export async function scimGetUser(s: ScimScope, id: string): Promise<ScimResourc
 export async function scimListUsers(s: ScimScope, query: ScimListQuery): Promise<ScimListResponse> {
   allowed(s);
   const parsed = readListQuery(query);
-  const eq = parsed.filter ? simpleEquality(parsed.filter) : undefined;
-  let users: User[];
-  if (eq?.attr === 'username') {
-    // The lookup every identity provider makes before creating a user: one indexed read.
-    const u = await s.deps.store.users.findByUserId(eq.value);
-    users = u ? [u] : [];
-  } else {
-    // FIXME(scim-scale): filters other than userName eq are evaluated in memory over all humans.
-    users = (await s.deps.store.users.list({ type: 'Human', offset: 0, limit: 1_000_000 })).items;
-  }
-  const resources = users.filter((u) => u.type === 'Human').map((u) => userToScim(u, s.baseUrl));
-  return listResponse(resources, 'User', query, parsed);
+  // The database filters and pages (SPEC §4): `userName eq` is an indexed lookup, other filters
+  // one page and one count, never every user in memory.
+  const page = await s.deps.store.users.listScim(parsed.filter, { offset: parsed.startIndex - 1, limit: parsed.count });
+  return pageResponse(page.items.map((u) => userToScim(u, s.baseUrl)), page.total, 'User', query, parsed);
 }
 
 export async function scimCreateUser(s: ScimScope, body: unknown): Promise<ScimResource> {
@@ -94,6 +88,8 @@ export async function scimCreateUser(s: ScimScope, body: unknown): Promise<ScimR
       externalId: state.externalId,
       givenName: state.givenName,
       familyName: state.familyName,
+      formattedName: state.formattedName,
+      emails: state.emails,
       provisionedBy: 'scim',
     });
     if (!active) await tx.users.update(created.id, { active: false, deactivatedBy: 'scim' });
@@ -123,10 +119,19 @@ async function applyState(s: ScimScope, { tx, audit, publish, emit }: Change, us
   };
   const active = state.active ?? user.active;
   set('userId', 'userName', state.userName, user.userId);
-  set('email', 'emails', state.email, user.email);
+  // A body without `emails` (POST/PUT shape, e-mail taken from userName) leaves stored e-mails alone.
+  const keepEmails = state.emails === null && Boolean(user.emails);
+  if (!keepEmails) set('email', 'emails', state.email, user.email);
   set('name', 'displayName', state.displayName, user.name);
   set('givenName', 'name.givenName', state.givenName, user.givenName ?? null);
   set('familyName', 'name.familyName', state.familyName, user.familyName ?? null);
+  set('formattedName', 'name.formatted', state.formattedName, user.formattedName ?? null);
+  // Rows from before e-mails were stored show `email` as the one work address: resending that changes nothing.
+  const shownEmails = user.emails ?? (user.email ? [{ value: user.email, type: 'work', display: null, primary: true }] : []);
+  if (state.emails !== null && JSON.stringify(state.emails) !== JSON.stringify(user.emails ?? null) && JSON.stringify(state.emails) !== JSON.stringify(shownEmails)) {
+    patch.emails = state.emails;
+    if (!changed.includes('emails')) changed.push('emails');
+  }
   set('externalId', 'externalId', state.externalId, user.externalId ?? null);
   set('active', 'active', active, user.active);
   if (changed.length === 0) return user;
@@ -152,10 +157,12 @@ async function applyState(s: ScimScope, { tx, audit, publish, emit }: Change, us
   return {
     ...user,
     userId: state.userName,
-    email: state.email,
+    email: keepEmails ? user.email : state.email,
     name: state.displayName,
     givenName: state.givenName,
     familyName: state.familyName,
+    formattedName: state.formattedName,
+    emails: keepEmails ? (user.emails ?? null) : state.emails,
     externalId: state.externalId,
     active,
     deactivatedBy: patch.active === undefined ? user.deactivatedBy : (patch.deactivatedBy ?? null),
@@ -178,7 +185,11 @@ export async function scimPatchUser(s: ScimScope, id: string, body: unknown): Pr
   const user = await commitChange(s.deps, s.actor, async (change) => {
     const current = await findHuman(change.tx, id);
     const after = applyPatch(userToScim(current, s.baseUrl), ops, 'User', READ_ONLY);
-    return applyState(s, change, current, readUser(after));
+    // RFC 7644 §3.5.2: an operation must suit the attribute's state. `active` has no default to
+    // fall back to: removing it would leave the account's state undefined (and must never
+    // reactivate anyone, SPEC §4); replace it with true or false instead.
+    if (getProp(after, 'active') === undefined) throw mutability('"active" cannot be removed: replace it with true or false');
+    return applyState(s, change, current, readUser(after, { emailFromUserName: false }));
   });
   return userToScim(user, s.baseUrl);
 }

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Actor, Principal } from '../auth/principal.js';
-import { commitChange } from '../change.js';
+import { commitChange, type Change } from '../change.js';
 import { audit, type Deps } from '../deps.js';
 import { DomainError, notFound, RateLimitedError } from '../errors.js';
 import type { User } from '../model.js';
@@ -27,6 +27,11 @@ export interface ClientInfo {
 export interface LoginInput extends ClientInfo {
   email: string;
   password: string;
+  /**
+   * SPEC §8 `GATEHOUSE_PASSWORD_LOGIN=admins`: only local Admins may use a password (the
+   * break-glass path when single sign-on is down); everyone else is refused with FORBIDDEN.
+   */
+  onlyLocalAdmins?: boolean;
 }
 
 /**
@@ -80,23 +85,46 @@ export async function login(deps: Deps, input: LoginInput): Promise<{ user: User
     });
     throw new DomainError('INVALID_CREDENTIALS', 'Invalid e-mail or password');
   }
-  const now = deps.clock.now();
-  const sessionId = randomBytes(32).toString('base64url');
-  const actor: Actor = { principal: { user, token: null }, ip: input.ip, userAgent: input.userAgent };
-  await commitChange(deps, actor, async ({ tx, audit: record }) => {
-    if (attemptId !== null) await tx.loginAttempts.remove(attemptId);
-    const id = await tx.sessions.create({
-      idHash: hashSessionId(deps, sessionId),
-      userId: user.id,
-      created: now,
-      expires: new Date(now.getTime() + SESSION_TTL_MS),
-      ip: input.ip,
-      userAgent: input.userAgent,
+  if (input.onlyLocalAdmins && !(user.role === 'Admin' && user.provisionedBy === 'local')) {
+    await audit(deps, null, {
+      action: 'auth.login_failed', targetType: 'user', targetId: String(user.id), actorUserId: user.id,
+      ip: input.ip, userAgent: input.userAgent, outcome: 'failure', details: { email, reason: 'password_login_admins_only' },
     });
-    await tx.users.recordLogin(user.id, now);
-    record({ action: 'auth.login', targetType: 'user', targetId: String(user.id), details: { session_id: id } });
+    throw new DomainError('FORBIDDEN', 'Password sign-in is reserved for local Admins here: sign in with single sign-on');
+  }
+  const actor: Actor = { principal: { user, token: null }, ip: input.ip, userAgent: input.userAgent };
+  const { sessionId, now } = await commitChange(deps, actor, async (change) => {
+    if (attemptId !== null) await change.tx.loginAttempts.remove(attemptId);
+    return openSession(deps, change, user, input);
   });
   return { user: { ...user, lastLogin: now }, sessionId };
+}
+
+/**
+ * Opens a browser session for a user who has just proved who they are (password or single
+ * sign-on), inside the caller's change: the session row, `last_login`, and the `auth.login`
+ * event (with `details`). Returns the cookie's value, which only its hash is stored under.
+ */
+export async function openSession(
+  deps: Deps,
+  { tx, audit: record }: Pick<Change, 'tx' | 'audit'>,
+  user: User,
+  client: ClientInfo,
+  details: Record<string, unknown> = {},
+): Promise<{ sessionId: string; now: Date }> {
+  const now = deps.clock.now();
+  const sessionId = randomBytes(32).toString('base64url');
+  const id = await tx.sessions.create({
+    idHash: hashSessionId(deps, sessionId),
+    userId: user.id,
+    created: now,
+    expires: new Date(now.getTime() + SESSION_TTL_MS),
+    ip: client.ip,
+    userAgent: client.userAgent,
+  });
+  await tx.users.recordLogin(user.id, now);
+  record({ action: 'auth.login', targetType: 'user', targetId: String(user.id), details: { ...details, session_id: id } });
+  return { sessionId, now };
 }
 
 /**

@@ -6,6 +6,7 @@ import { accessReviewRoutes } from '../routes/access-review.js';
 import { auditEventsRoutes } from '../routes/audit-events.js';
 import { authRoutes } from '../routes/auth.js';
 import { connectionsRoutes } from '../routes/connections.js';
+import { oidcRoutes } from '../routes/oidc.js';
 import { datastoresRoutes } from '../routes/datastores.js';
 import { healthRoutes } from '../routes/health.js';
 import { introspectRoutes } from '../routes/introspect.js';
@@ -39,6 +40,7 @@ export async function apiScope(api: App, { gatehouse, requestLog }: { gatehouse:
   await api.register(async (sessions: App) => {
     await sessions.register(fastifyCookie, { hook: false });
     await authRoutes(sessions, gatehouse);
+    await oidcRoutes(sessions, gatehouse);
   });
   for (const routes of [
     healthRoutes, usersRoutes, teamsRoutes, userTokensRoutes, tokenUsageRoutes, accessReviewRoutes, datastoresRoutes, connectionsRoutes, auditEventsRoutes,

@@ -1,4 +1,4 @@
-import { completeSetup, endOtherOwnSessions, endOwnSession, listOwnSessions, login, logout, checkPassword } from '@gatehouse/core';
+import { DomainError, completeSetup, endOtherOwnSessions, endOwnSession, listOwnSessions, login, logout, checkPassword } from '@gatehouse/core';
 import { Type } from 'typebox';
 import { SESSION_COOKIE, sessionCookieOf } from '../http/session-cookie.js';
 import { actorOf, type App, type AppContext } from '../http/context.js';
@@ -6,7 +6,8 @@ import { errorResponses, IdParams, SessionSchema, sessionToWire, UserSchema, use
 import { SESSION_TTL_MS } from '@gatehouse/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
-function setSessionCookie(request: FastifyRequest, reply: FastifyReply, sessionId: string): void {
+/** The session cookie (SameSite=Strict: no other site can make the browser send it). */
+export function setSessionCookie(request: FastifyRequest, reply: FastifyReply, sessionId: string): void {
   reply.setCookie(SESSION_COOKIE, sessionId, {
     httpOnly: true,
     sameSite: 'strict',
@@ -32,13 +33,17 @@ export async function authRoutes(app: App, ctx: AppContext): Promise<void> {
       summary: 'Log in with e-mail and password',
       description: 'For people only (service accounts never log in). Sets the session cookie used by the web UI.',
       body: Credentials,
-      response: { 200: Type.Object({ user: UserSchema }), ...errorResponses(401, 422, 429) },
+      response: { 200: Type.Object({ user: UserSchema }), ...errorResponses(401, 403, 422, 429) },
     },
   }, async (request, reply) => {
+    if (ctx.config.passwordLogin === 'off') {
+      throw new DomainError('FORBIDDEN', `Password sign-in is turned off here: sign in with ${ctx.config.oidcName}`);
+    }
     const { user, sessionId } = await login(deps, {
       ...request.body,
       ip: request.ip,
       userAgent: request.headers['user-agent'] ?? null,
+      onlyLocalAdmins: ctx.config.passwordLogin === 'admins',
     });
     setSessionCookie(request, reply, sessionId);
     return { user: userToWire(user) };

@@ -46,7 +46,8 @@ describeOnEachDatabase('SCIM conformance: Microsoft Entra ID', (app) => {
         name: { givenName: 'Adele', familyName: 'Vance', formatted: 'Adele Vance' },
         displayName: 'Adele Vance',
         active: true,
-        emails: [{ value: 'adele.vance@contoso.example', type: 'work', primary: true }],
+        // Stored as sent (RFC 7643 §4.1.2: readWrite); Gatehouse's own e-mail is lower-cased.
+        emails: [{ value: 'Adele.Vance@contoso.example', type: 'work', primary: true }],
         groups: [{ display: 'Public' }],
         meta: { resourceType: 'User', created: '2026-06-01T10:00:00Z', lastModified: '2026-06-01T10:00:00Z', location: `http://localhost:80/api/scim/v2/Users/${user.id}` },
       });

@@ -41,7 +41,9 @@ describeOnEachDatabase('SCIM errors', (app) => {
       const t = app();
       const idp = await scimClient(t);
       expectScimError(await idp.post('/Users', { schemas: [USER], displayName: 'No userName' }), 400, 'invalidValue');
-      expectScimError(await idp.post('/Users', { schemas: [USER], userName: 'not-an-email' }), 400, 'invalidValue');
+      expectScimError(await idp.post('/Users', { schemas: [USER], userName: '   ' }), 400, 'invalidValue');
+      expectScimError(await idp.post('/Users', { schemas: [USER], userName: 'bjensen', emails: [{ value: 'not-an-email' }] }), 400, 'invalidValue');
+      expectScimError(await idp.post('/Users', { schemas: [USER], userName: 'bjensen', emails: [{ value: 'a@x.io', primary: true }, { value: 'b@x.io', primary: true }] }), 400, 'invalidValue');
       expectScimError(await idp.post('/Users', { schemas: [USER], userName: 'x@y.z', active: 'maybe' }), 400, 'invalidValue');
       expectScimError(await idp.post('/Users', { schemas: [USER], userName: 'x@y.z', name: 'flat' }), 400, 'invalidValue');
       expectScimError(await idp.post('/Groups', { schemas: [GROUP], displayName: 'G', members: [{ value: 'nobody' }] }), 400, 'invalidValue');

@@ -200,6 +200,10 @@ export async function scimRoutes(app: App, ctx: AppContext): Promise<void> {
       return scim.schemaResource(kind, baseUrl(request));
     });
 
+    // Every resource type at once (RFC 7644 §3.4.3).
+    scope.post('/.search', op('searchScim', 'Search users and groups at once (the query in the body)', { body: SearchRequest, response: ListResponse }), async (request) =>
+      scim.scimSearchAll(scopeOf(request), searchQuery(request.body)));
+
     // Users
     scope.get('/Users', op('listScimUsers', 'List or filter users', { query: ListQuery, response: ListResponse }), async (request) => scim.scimListUsers(scopeOf(request), listQuery(request.query as Query)));
     scope.post('/Users/.search', op('searchScimUsers', 'Search users (the query in the body)', { body: SearchRequest, response: ListResponse }), async (request) => scim.scimListUsers(scopeOf(request), searchQuery(request.body)));

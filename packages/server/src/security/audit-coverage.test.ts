@@ -43,6 +43,7 @@ const READS: Record<string, string> = {
   'POST /api/introspect': 'reads a token’s state; refused tokens are security events (auth.failed), covered by integrity.test',
   'POST /api/scim/v2/Users/.search': 'a SCIM query (RFC 7644 §3.4.3)',
   'POST /api/scim/v2/Groups/.search': 'a SCIM query (RFC 7644 §3.4.3)',
+  'POST /api/scim/v2/.search': 'a SCIM query over every resource type (RFC 7644 §3.4.3)',
 };
 
 const json = (payload: unknown) => ({ payload: payload as object });

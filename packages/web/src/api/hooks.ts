@@ -22,6 +22,7 @@ import type {
 export const keys = {
   me: ['me'] as const,
   setup: ['auth', 'setup'] as const,
+  authConfig: ['auth', 'config'] as const,
   tokens: ['tokens'] as const,
   ownTokens: ['tokens', 'own'] as const,
   serviceTokens: ['tokens', 'service'] as const,
@@ -38,6 +39,21 @@ export function useMe() {
   return useQuery({
     queryKey: keys.me,
     queryFn: () => api<Me>('/users/me', { quiet401: true }),
+    retry: false,
+    staleTime: 60_000,
+  });
+}
+
+/** How people sign in here (SPEC §8): password mode and the single sign-on button, if any. */
+export interface AuthConfig {
+  password_login: 'on' | 'admins' | 'off';
+  sso: { name: string } | null;
+}
+
+export function useAuthConfig() {
+  return useQuery({
+    queryKey: keys.authConfig,
+    queryFn: () => api<AuthConfig>('/auth/config', { quiet401: true }),
     retry: false,
     staleTime: 60_000,
   });

@@ -52,6 +52,28 @@ describe('LoginPage', () => {
     expect(loggedIn).toBe(true);
   });
 
+  it('offers "Sign in with <name>" when single sign-on is set up, keeping `next`', async () => {
+    mockFetch([...anonymous, { path: '/api/auth/config', body: { password_login: 'on', sso: { name: 'Okta' } } }]);
+    renderWithApp(<LoginPage />, { route: `/login?next=${encodeURIComponent('/settings/tokens')}` });
+    const link = await screen.findByRole('link', { name: 'Sign in with Okta' });
+    expect(link.getAttribute('href')).toBe('/api/auth/oidc/login?next=%2Fsettings%2Ftokens');
+    expect(screen.getByRole('textbox', { name: 'E-mail' })).toBeTruthy();
+  });
+
+  it('password login off: only the single sign-on button', async () => {
+    mockFetch([...anonymous, { path: '/api/auth/config', body: { password_login: 'off', sso: { name: 'Entra ID' } } }]);
+    renderWithApp(<LoginPage />, { route: '/login' });
+    await screen.findByRole('link', { name: 'Sign in with Entra ID' });
+    expect(screen.queryByRole('textbox', { name: 'E-mail' })).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Log in' })).toBeNull();
+  });
+
+  it('words a refused single sign-on from its code, never from text in the URL', async () => {
+    mockFetch([...anonymous, { path: '/api/auth/config', body: { password_login: 'on', sso: { name: 'Okta' } } }]);
+    renderWithApp(<LoginPage />, { route: '/login?sso_error=deactivated' });
+    expect((await screen.findByRole('alert')).textContent).toBe('Your Gatehouse account is deactivated. Ask your administrator.');
+  });
+
   it('only follows same-origin paths after login', () => {
     expect(safeNext('/settings/tokens')).toBe('/settings/tokens');
     expect(safeNext('//evil.example/x')).toBe('/');
