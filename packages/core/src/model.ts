@@ -98,6 +98,8 @@ export interface Token {
   revokedById: number | null;
   revokeReason: RevokeReason | null;
   user: UserRef;
+  /** After a rotation with a grace period: until when the previous secret still works (null: it does not). */
+  previousSecretExpiresAt?: Date | null;
 }
 
 /** Why a token was revoked (SPEC §7); only `owner` revocations may be undone by the owner. */

@@ -62,6 +62,8 @@ export interface Token {
   revoked_by_id: number | null;
   revoke_reason: RevokeReason | null;
   user: UserRef;
+  /** After a rotation with `grace_hours`: until when the previous secret works (null: it does not). */
+  previous_secret_expires_at: string | null;
 }
 
 export type RevokeReason = 'owner' | 'admin' | 'incident' | 'user_deactivated' | 'idle' | 'leaked' | 'rotated';
@@ -209,6 +211,13 @@ export interface CreateTokenInput {
   /** 1–3650, or null for never (if the server's policy allows). */
   expires_in_days?: number | null;
   scim_endpoints_only?: boolean;
+}
+
+export interface RotateOptions {
+  /** 1–3650, or null for never (if policy allows); absent = the token's original lifetime. */
+  expires_in_days?: number | null;
+  /** 0–168: hours the previous secret keeps working; 0 or absent = it stops at once. */
+  grace_hours?: number;
 }
 
 export interface TeamInput {

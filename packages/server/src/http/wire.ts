@@ -61,6 +61,7 @@ export const TokenSchema = Type.Object({
   revoked_by_id: Nullable(Type.Integer({ description: 'who revoked it (null while active)' })),
   revoke_reason: Type.Union([Type.Enum([...REVOKE_REASONS]), Type.Null()], { description: 'why it was revoked; the owner may restore only an "owner" revocation of their own' }),
   user: UserRefSchema,
+  previous_secret_expires_at: Nullable({ ...DateTime, description: 'after a rotation with grace_hours: until when the previous secret works' }),
 });
 
 export const CreatedTokenSchema = Type.Object({
@@ -217,6 +218,7 @@ export function tokenToWire(t: Token): WireToken {
     revoked_by_id: t.revokedById,
     revoke_reason: t.revokeReason,
     user: userRefToWire(t.user),
+    previous_secret_expires_at: isoOrNull(t.previousSecretExpiresAt ?? null),
   };
 }
 

@@ -1,6 +1,7 @@
 import { Anchor, Checkbox, Select, Stack, Text, TextInput } from '@mantine/core';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
+import { useTokenLifetimes } from '../lifecycle/api';
 import type { UserListing } from '../../api/types';
 import { formatDay } from '../../lib/format';
 import { EXPIRATION_CHOICES, expiresInDays } from '../../lib/token-status';
@@ -93,6 +94,14 @@ export function TokenFormFields({
   const [accountSearch, setAccountSearch] = useState('');
   const searching = accountSearch !== '' && !accountOptions.some((o) => o.label === accountSearch);
   const noAccounts = !locked && !serviceAccountsLoading && !searching && serviceAccounts?.length === 0;
+  // Only the lifetimes the policy allows for this type (SPEC §9); unknown policy = every choice.
+  const lifetimes = useTokenLifetimes();
+  const maxDays = lifetimes.data?.[locked ? 'Service' : values.type] ?? null;
+  const allowed = EXPIRATION_CHOICES.filter((c) => (c.days === null ? maxDays === null : maxDays === null || c.days <= maxDays)).map(({ value, label }) => ({ value, label }));
+  const choices = allowed.length > 0 || maxDays === null ? allowed : [{ value: String(maxDays), label: `${maxDays} days` }];
+  useEffect(() => {
+    if (choices.length > 0 && !choices.some((c) => c.value === values.expiration)) onChange({ expiration: choices[0]!.value });
+  }, [choices, values.expiration, onChange]);
 
   return (
     <Stack gap="md">
@@ -163,11 +172,11 @@ export function TokenFormFields({
       <Select
         label="Expiration"
         required
-        data={EXPIRATION_CHOICES.map(({ value, label }) => ({ value, label }))}
+        data={choices}
         value={values.expiration}
         onChange={(v) => onChange({ expiration: v ?? '30' })}
         allowDeselect={false}
-        description={expirationHint(values.expiration)}
+        description={`${expirationHint(values.expiration)}${maxDays !== null ? ` Policy: at most ${maxDays} days.` : ''}`}
         error={errors.expiration}
         disabled={disabled}
       />
