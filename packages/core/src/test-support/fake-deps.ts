@@ -59,7 +59,11 @@ export function fakeDeps(opts: { users?: User[]; tokens?: Token[]; maxLifetimeDa
     teams: { findByNames: async (names: readonly string[]) => names.map((name, i) => ({ id: i + 1, name, description: null, created: clock.now(), users: [] })) },
     tokens: {
       findById: async (id: number) => tokens.get(id),
-      listByUser: async (userId: number) => [...tokens.values()].filter((t) => t.user.id === userId).map((t) => ({ ...t })),
+      // One page holds every token of an owner: enough for the use cases that read them all.
+      list: async (q: { scope: { ownerId?: number } }) => {
+        const items = [...tokens.values()].filter((t) => t.user.id === q.scope.ownerId).map((t) => ({ ...t }));
+        return { items, total: items.length, totalExact: true, next: null, prev: null };
+      },
       create: vi.fn(async (t: { owner: Token['user']; name: string; type: Token['type']; scimEndpointsOnly: boolean; expiration: Date | null; created: Date; createdById: number | null }, recordOf?: (id: number) => { audit: NewAuditEvent; events?: readonly OutboxEntry[] }) => {
         const token: Token = {
           id: nextTokenId++, name: t.name, type: t.type, scimEndpointsOnly: t.scimEndpointsOnly, expiration: t.expiration, created: t.created, createdById: t.createdById,
