@@ -7,9 +7,10 @@
 //   npm run bench                       # full run (≈ 10–15 min)
 //   npm run bench -- --quick            # small stores and short runs, to try the script
 //   npm run bench -- --only sqlite --rounds 5 --duration 8
-//   npm run bench -- --scenarios c,store  # some of: a b c d e f f100k rss usage propagation store scim lists (nothing written)
+//   npm run bench -- --scenarios c,store  # some of: a b c d e outbox webhook f f100k rss usage propagation store scim lists (nothing written)
 //   npm run bench -- --no-write         # a full run that leaves BENCHMARKS.md alone
 import { execFileSync, execSync } from 'node:child_process';
+import { createServer as createHttpServer } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -78,6 +79,8 @@ async function startGatehouse(db, extraEnv = {}) {
     GATEHOUSE_PORT: String(port), GATEHOUSE_DATA_DIR: db.dataDir, GATEHOUSE_SECRET: SECRET, GATEHOUSE_LOG_LEVEL: 'info',
     // Abuse limits would turn the issuance and invalid-token floods into 429s: measure the work itself.
     GATEHOUSE_LIMIT_TOKEN_CREATE: 'off', GATEHOUSE_LIMIT_INVALID_TOKEN: 'off',
+    // The webhook scenarios' receiver runs on this machine.
+    GATEHOUSE_WEBHOOK_ALLOW_PRIVATE: 'true',
     ...(db.databaseUrl ? { GATEHOUSE_DATABASE_URL: db.databaseUrl } : {}), ...extraEnv,
   }, async () => (await fetch(`${url}/healthz`)).ok, 'gatehouse');
   return { ...proc, url, pid: proc.child.pid };
@@ -190,6 +193,7 @@ async function benchDialect(dialect) {
           headers: { authorization: `Bearer ${seeded.adminToken}`, 'content-type': 'application/json' },
           next: () => ({ body: JSON.stringify({ name: `bench-${r}-${n++}`, expires_in_days: 30 }) }),
         }));
+      if (want('outbox') || want('webhook')) await lifecycleScenarios(dialect, gh, seeded);
       if (want('f')) await compare(dialect, 'f. datastores, Member of 3 teams, 1,000 stored', gh, base, (t) => load({ ...target(t, '/api/datastores'), headers: { authorization: `Bearer ${seeded.memberToken}` } }));
       if (want('rss')) {
         results.push({ dialect, scenario: `RSS with ${STORE_TOKENS.toLocaleString()} tokens stored, right after the scenarios above`, rssMB: rssMB(gh.pid) });
@@ -299,6 +303,76 @@ async function vacuum(dialect, db) {
   d.exec('ANALYZE');
   d.pragma('wal_checkpoint(TRUNCATE)');
   d.close();
+}
+
+/** A webhook receiver in this process: answers 204 and calls `onEvent(body, receivedAt)`. */
+async function startReceiver(onEvent) {
+  const server = createHttpServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      onEvent(body, performance.now());
+      res.writeHead(204).end();
+    });
+  });
+  const port = await freePort();
+  await new Promise((r) => server.listen(port, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${port}/hook`, close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }) };
+}
+
+/**
+ * SPEC §9's figures: what the outbox costs token issuance (an endpoint subscribed to
+ * token.created, so that each issuance writes its delivery and triggers a send, against none
+ * subscribed, alternately), and how soon a revocation's webhook reaches a receiver on this
+ * machine after the revocation is answered.
+ */
+async function lifecycleScenarios(dialect, gh, seeded) {
+  const auth = { authorization: `Bearer ${seeded.adminToken}`, 'content-type': 'application/json' };
+  const waiting = new Map(); // token id → resolve(receivedAt)
+  const receiver = await startReceiver((body, at) => {
+    const event = JSON.parse(body);
+    waiting.get(event.data?.token?.id)?.(at);
+  });
+  try {
+    const hook = await (await fetch(`${gh.url}/api/webhooks`, { method: 'POST', headers: auth, body: JSON.stringify({ url: receiver.url, events: ['token.created', 'token.revoked'] }) })).json();
+    const setActive = (active) => fetch(`${gh.url}/api/webhooks/${hook.id}`, { method: 'PUT', headers: auth, body: JSON.stringify({ active }) });
+    if (want('outbox')) {
+      let n = 0;
+      const issue = (r) => load({
+        url: `${gh.url}/api/user-tokens`, method: 'POST', pid: gh.pid, duration: DURATION, connections: 10,
+        headers: auth, next: () => ({ body: JSON.stringify({ name: `outbox-${r}-${n++}`, expires_in_days: 30 }) }),
+      });
+      const subscribed = { name: 'subscribed' };
+      const none = { name: 'none' };
+      await compare(dialect, 'outbox: issuance with a webhook subscribed to token.created (baseline: none subscribed)', subscribed, none, async (t, r) => {
+        await setActive(t === subscribed);
+        return issue(r);
+      });
+      await setActive(true);
+    }
+    if (want('webhook')) {
+      const times = [];
+      for (let i = 0; i < (QUICK ? 30 : 200); i++) {
+        const created = await (await fetch(`${gh.url}/api/user-tokens`, { method: 'POST', headers: auth, body: JSON.stringify({ name: `hook-${Date.now()}-${i}` }) })).json();
+        await sleep(20); // its token.created delivery is out of the way
+        const arrived = new Promise((resolve) => waiting.set(created.id, resolve));
+        const res = await fetch(`${gh.url}/api/user-tokens/${created.id}`, { method: 'PUT', headers: auth, body: JSON.stringify({ revoke: true }) });
+        const answered = performance.now();
+        if (res.status !== 200) throw new Error(`revocation answered ${res.status}`);
+        const at = await Promise.race([arrived, sleep(10_000).then(() => NaN)]);
+        waiting.delete(created.id);
+        if (Number.isNaN(at)) throw new Error('the token.revoked webhook did not arrive within 10 s');
+        times.push(Math.max(0, at - answered));
+      }
+      times.sort((x, y) => x - y);
+      const p = (q) => times[Math.min(times.length - 1, Math.floor(q * times.length))];
+      results.push({ dialect, scenario: 'token.revoked webhook received after the revocation was answered', p50: p(0.5), p99: p(0.99), max: times.at(-1) });
+      log(`${dialect} webhook after revocation: p50 ${p(0.5).toFixed(1)} ms, p99 ${p(0.99).toFixed(1)} ms, max ${times.at(-1).toFixed(1)} ms`);
+    }
+    await fetch(`${gh.url}/api/webhooks/${hook.id}`, { method: 'DELETE', headers: auth });
+  } finally {
+    await receiver.close();
+  }
 }
 
 /** Two nodes on one PostgreSQL: time from a revocation answered by A to its refusal by B. */

@@ -134,6 +134,23 @@ describe.skipIf(!built).each(DIALECTS)('gatehouse CLI against a real server [$ki
     expect(json).toMatchObject({ user_id: 'admin@example.com', token: { name: 'cli-tests' } });
   });
 
+  it('tokens rotate --self: a service token renews itself with a grace period; the old secret works until then', { timeout: 120_000 }, async () => {
+    const run = as(admin);
+    const sa = JSON.parse((await run('service-accounts', 'create', '--name', 'Self Rotator', '--role', 'member', '--json')).stdout);
+    const secret = (await run('tokens', 'create', '--name', 'renewing', '--user', String(sa.id), '--expires-in-days', '30')).stdout.trim();
+    const robot = as({ ...admin, GATEHOUSE_TOKEN: secret });
+    const rotated = await robot('tokens', 'rotate', '--self', '--grace-hours', '2', '--json');
+    expect(rotated.code, rotated.stderr).toBe(0);
+    const body = JSON.parse(rotated.stdout);
+    expect(body.previous_secret_expires_at).toEqual(expect.any(String));
+    expect((await robot('whoami')).code).toBe(0);
+    expect((await as({ ...admin, GATEHOUSE_TOKEN: body.bearer_token })('whoami', '--json')).stdout).toContain('self_rotator@service');
+    const both = await run('tokens', 'rotate', '7', '--self');
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('give a token id, or --self (not both)');
+    expect((await run('tokens', 'rotate', '--self', '--grace-hours', '169')).stderr).toContain('--grace-hours must be an integer from 0 to 168');
+  });
+
   it('service account → service token → revoke (exit 3 with the reason) → restore → rotate → revoke → delete → delete the account', { timeout: 120_000 }, async () => {
     const run = as(admin);
     const created = await run('service-accounts', 'create', '--name', 'Pipeline Automation', '--role', 'editor', '--json');

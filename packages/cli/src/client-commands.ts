@@ -27,10 +27,12 @@ export interface ClientCommand {
   usage: string;
   examples: string[];
   options?: Options;
-  /** Positional arguments: their names, all required. */
+  /** Positional arguments: their names, all required (unless `argsOptional`: then all or none). */
   args?: string[];
   /** Takes any number of positional arguments instead (e.g. paths). */
   variadic?: boolean;
+  /** The positional arguments may all be left out (e.g. `tokens rotate --self`). */
+  argsOptional?: true;
   run(ctx: Ctx): Promise<number>;
 }
 
@@ -82,6 +84,11 @@ export function explain(e: unknown): CliError {
 
 const intArg = (raw: string, what: string): number => {
   if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new UsageError(`${what} must be a positive integer id, got "${raw}"`);
+  return Number(raw);
+};
+
+const graceHours = (raw: string): number => {
+  if (!/^\d{1,3}$/.test(raw) || Number(raw) > 168) throw new UsageError(`--grace-hours must be an integer from 0 to 168, got "${raw}"`);
   return Number(raw);
 };
 
@@ -314,14 +321,28 @@ Gatehouse page where you approve a Personal token for this computer, received on
   tokenAction('delete', 'Deletes a revoked token (revoke it first).', 'deleted'),
   {
     name: 'tokens rotate',
-    summary: 'Issues a new secret for a token and prints it once; the old secret stops at once.',
-    usage: 'tokens rotate <id> [--expires-in-days <1-3650|never>]',
+    summary:
+      'Issues a new secret for a token and prints it once; the old secret stops at once, or after --grace-hours. With --self, the token the command runs with rotates itself (automation, service accounts included).',
+    usage: 'tokens rotate <id> | --self [--expires-in-days <1-3650|never>] [--grace-hours <0-168>]',
     args: ['id'],
-    options: { 'expires-in-days': { type: 'string' } },
-    examples: ['gatehouse tokens rotate 42', 'NEW=$(gatehouse tokens rotate 42 --expires-in-days 90)'],
+    argsOptional: true,
+    options: { 'expires-in-days': { type: 'string' }, 'grace-hours': { type: 'string' }, self: { type: 'boolean' } },
+    examples: [
+      'gatehouse tokens rotate 42',
+      'NEW=$(gatehouse tokens rotate 42 --expires-in-days 90)',
+      'GATEHOUSE_TOKEN=$NEW_OLD gatehouse tokens rotate --self --grace-hours 24 --json',
+    ],
     async run(ctx) {
+      const self = ctx.values.self === true;
+      if (self === (ctx.positionals.length === 1)) throw new UsageError('give a token id, or --self (not both)');
       const days = parseDays(ctx.values['expires-in-days'] as string | undefined);
-      const rotated = await ctx.client().tokens.rotate(intArg(ctx.positionals[0]!, 'id'), days !== undefined ? { expires_in_days: days } : {});
+      const grace = ctx.values['grace-hours'] as string | undefined;
+      const opts = {
+        ...(days !== undefined ? { expires_in_days: days } : {}),
+        ...(grace !== undefined ? { grace_hours: graceHours(grace) } : {}),
+      };
+      const gh = ctx.client();
+      const rotated = self ? await gh.tokens.rotateSelf(opts) : await gh.tokens.rotate(intArg(ctx.positionals[0]!, 'id'), opts);
       return printCreatedToken(ctx, rotated, 'Rotated');
     },
   },
@@ -502,7 +523,7 @@ export async function runClientCommand(cmd: ClientCommand, argv: string[], io: I
     return EXIT.OK;
   }
   const want = cmd.args?.length ?? 0;
-  if (!cmd.variadic && parsed.positionals.length !== want) {
+  if (!cmd.variadic && parsed.positionals.length !== want && !(cmd.argsOptional && parsed.positionals.length === 0)) {
     throw new UsageError(want === 0 ? `unexpected argument "${parsed.positionals[0]}"` : `expected ${cmd.args!.map((a) => `<${a}>`).join(' ')}`, commandHelp(cmd));
   }
   let client: GatehouseClient | undefined;

@@ -5,6 +5,8 @@ import type { DatastoreListCache } from './datastores/list-cache.js';
 import type { NewAuditEvent } from './model.js';
 import type { Store } from './ports.js';
 import type { Keyring } from './tokens/keyring.js';
+import type { WebhookUrlGuard } from './lifecycle/webhooks.js';
+import type { Mailer } from './lifecycle/mail.js';
 
 /** Hashes and checks passwords (Argon2id in the server). */
 export interface PasswordHasher {
@@ -38,6 +40,12 @@ export interface Deps {
   changes: AuthChangeBus;
   policy: TokenPolicy;
   limits: UseCaseLimits;
+  /** Checks a webhook destination when it is saved (SPEC §9); none = any http(s) URL. */
+  webhookUrlGuard?: WebhookUrlGuard;
+  /** Told after a change that wrote webhook events has committed (the server starts delivering at once). */
+  onOutboxWritten?: () => void;
+  /** E-mail to token owners (SPEC §9: GATEHOUSE_SMTP_URL); none = no mail. */
+  mailer?: Mailer;
   /** Pages of datastore lists kept in step with `changes`; none = every list is read from the store. */
   datastoreLists?: DatastoreListCache;
 }

@@ -103,6 +103,8 @@ export interface Token {
   scopes?: Scope[] | null;
   /** SPEC §11: the CIDRs it may be used from; null (or absent) = anywhere. */
   allowedIps?: string[] | null;
+  /** After a rotation with a grace period: until when the previous secret still works (null: it does not). */
+  previousSecretExpiresAt?: Date | null;
 }
 
 /** Why a token was revoked (SPEC §7); only `owner` revocations may be undone by the owner. */

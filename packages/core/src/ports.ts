@@ -4,6 +4,9 @@ import type {
 } from './model.js';
 import type { Role } from './roles.js';
 import type { ListPage, ListRequest } from './listing.js';
+import type {
+  ClaimedDelivery, DeliveryOutcome, LifecyclePolicy, OutboxEntry, WebhookDelivery, WebhookEndpoint,
+} from './lifecycle/model.js';
 import type { Filter as ScimFilter } from './scim/filter.js';
 
 /*
@@ -153,6 +156,12 @@ export interface NewToken {
   allowedIps?: string[] | null;
 }
 
+/** What is written with a new token: its audit event and its webhook events. */
+export interface NewTokenRecord {
+  audit: NewAuditEvent;
+  events?: readonly OutboxEntry[];
+}
+
 export interface TokenPatch {
   name?: string;
   /** Replaces the allowlist (null = anywhere). */
@@ -224,11 +233,12 @@ export interface UsageSummary {
 
 export interface TokenStore {
   /**
-   * Throws NAME_TAKEN when the user already has a token of that name. The audit event made by
-   * `audit(id)` is written in the same transaction: a token never exists without its record,
-   * even if the process dies between the two writes.
+   * Throws NAME_TAKEN when the user already has a token of that name. The audit event (and the
+   * webhook events, to the outbox as WebhookStore.enqueue writes them) made by `record(id)` are
+   * written in the same transaction: a token never exists without its record, even if the
+   * process dies between the writes.
    */
-  create(token: NewToken, audit?: (tokenId: number) => NewAuditEvent): Promise<Token>;
+  create(token: NewToken, record?: (tokenId: number) => NewTokenRecord): Promise<Token>;
   findById(id: number): Promise<Token | undefined>;
   findAuthRecordByHash(tokenHash: string): Promise<TokenAuthRecord | undefined>;
   /**
@@ -243,8 +253,12 @@ export interface TokenStore {
    * token as written. Throws NOT_FOUND, NAME_TAKEN.
    */
   update(id: number, patch: TokenPatch): Promise<Token>;
-  /** Replaces the secret of a token (rotation); the old hash stops matching at once. */
-  replaceSecret(id: number, secret: { tokenHash: string; jti: string; kid: string; expiration: Date | null }): Promise<Token>;
+  /**
+   * Replaces the secret of a token (rotation). The old hash stops matching at once, or, with
+   * `previousUntil`, keeps matching until then (never past the token's expiration): a
+   * rotation's grace period. A secret kept from an earlier rotation is dropped.
+   */
+  replaceSecret(id: number, secret: { tokenHash: string; jti: string; kid: string; expiration: Date | null; previousUntil?: Date | null }): Promise<Token>;
   delete(id: number): Promise<void>;
   /** Revokes every active token of the user; returns the ids revoked. */
   revokeAllOfUser(userId: number, revocation: Revocation): Promise<number[]>;
@@ -424,6 +438,93 @@ export interface LoginAttemptStore {
   remove(id: number): Promise<void>;
 }
 
+/** The lifecycle policy (SPEC §9): one document. */
+export interface PolicyStore {
+  /** The stored policy, or undefined before an Admin first sets one. */
+  get(): Promise<LifecyclePolicy | undefined>;
+  /** Replaces the policy (last write wins). */
+  put(policy: LifecyclePolicy, at: Date): Promise<void>;
+}
+
+export interface NewWebhookEndpoint {
+  url: string;
+  description: string | null;
+  events: string[];
+  secret: string;
+  created: Date;
+  createdById: number | null;
+}
+
+export interface WebhookEndpointPatch {
+  url?: string;
+  description?: string | null;
+  events?: string[];
+  active?: boolean;
+}
+
+/**
+ * Webhook endpoints and the outbox of their deliveries (SPEC §9).
+ *
+ * Concurrency promises:
+ * - `enqueue` writes in the caller's transaction: a change and its deliveries commit together;
+ * - `claimDue` never hands one delivery to two callers while a claim holds (PostgreSQL: the due
+ *   rows are locked FOR UPDATE SKIP LOCKED and marked claimed in one statement, so nodes polling
+ *   together take disjoint rows; SQLite: one write transaction at a time);
+ * - `recordAttempt` writes only while the caller's claim is still the row's claim, so a run that
+ *   outlived its claim cannot overwrite the outcome of the run that took the row over.
+ */
+export interface WebhookStore {
+  create(endpoint: NewWebhookEndpoint): Promise<WebhookEndpoint>;
+  findById(id: number): Promise<WebhookEndpoint | undefined>;
+  list(): Promise<WebhookEndpoint[]>;
+  /** Throws NOT_FOUND. */
+  update(id: number, patch: WebhookEndpointPatch): Promise<WebhookEndpoint>;
+  /** Deletes the endpoint and its deliveries. Throws NOT_FOUND. */
+  delete(id: number): Promise<void>;
+  /** One pending delivery of each entry per active endpoint subscribed to its type, due at `at`. */
+  enqueue(entries: readonly OutboxEntry[], at: Date): Promise<void>;
+  /** One pending delivery of `entry` to this endpoint (test events, redeliveries), due at `at`. */
+  enqueueTo(endpointId: number, entry: OutboxEntry, at: Date): Promise<WebhookDelivery>;
+  /** Newest first. */
+  listDeliveries(endpointId: number, page: PageRequest): Promise<Page<WebhookDelivery>>;
+  findDelivery(endpointId: number, id: number): Promise<WebhookDelivery | undefined>;
+  /** Up to `limit` pending deliveries due at `now` and not claimed, each claimed until `until`; oldest first. */
+  claimDue(now: Date, until: Date, limit: number): Promise<ClaimedDelivery[]>;
+  /** Records an attempt of a claimed delivery (attempts + 1) and releases the claim; false if the claim was lost. */
+  recordAttempt(delivery: Pick<ClaimedDelivery, 'id' | 'claimedUntil'>, outcome: DeliveryOutcome): Promise<boolean>;
+}
+
+/**
+ * What the lifecycle jobs scan and claim (SPEC §9). The scans answer token ids only: each job
+ * reads the token again inside the change that acts on it, so that a token changed between the
+ * scan and the change is judged as it is then.
+ */
+export interface LifecycleStore {
+  /**
+   * Active (not revoked) tokens whose expiration is in (`after`, `until`], soonest first;
+   * `withoutNotice`: only those with no notice whose kind starts with it.
+   */
+  tokensExpiringBetween(after: Date, until: Date, limit: number, withoutNotice?: string): Promise<number[]>;
+  /**
+   * Active tokens of this type, not expired at `now`, last used (or, never used, created) at or
+   * before `activeBefore`: the idle ones. `warned`: only those not yet warned since their last
+   * use (`false`), or only those warned since their last use at or before a time (a Date).
+   */
+  idleTokens(type: TokenType, activeBefore: Date, now: Date, limit: number, warned: false | Date): Promise<number[]>;
+  /**
+   * Records that the notice `kind` was sent for the token; false when it already was. The one
+   * guard of reminders and warnings: two processes scanning together send each notice once.
+   * Idle warnings have kinds starting `idle_warning:`.
+   */
+  claimNotice(tokenId: number, kind: string, at: Date): Promise<boolean>;
+  /** When the notice `kind` was sent for the token, if it was. */
+  noticeSent(tokenId: number, kind: string): Promise<Date | undefined>;
+  /** The ids of the people set as owners of a service account, ascending (empty: none set). */
+  ownersOf(accountId: number): Promise<number[]>;
+  /** Replaces the owners of a service account. */
+  setOwners(accountId: number, ownerIds: readonly number[]): Promise<void>;
+}
+
 /** The stores as seen inside one transaction (authentication's batched reads and writes stay outside). */
 export interface StoreTransaction {
   users: UserStore;
@@ -434,6 +535,9 @@ export interface StoreTransaction {
   audit: AuditStore;
   sessions: SessionStore;
   loginAttempts: LoginAttemptStore;
+  policy: PolicyStore;
+  webhooks: WebhookStore;
+  lifecycle: LifecycleStore;
   /**
    * Serialises the transactions that take the same key until they end: the guard of a
    * read-then-write decision (last active Admin, first-Admin setup, a login counter, a name).
@@ -453,6 +557,9 @@ export interface Store {
   audit: AuditStore;
   sessions: SessionStore;
   loginAttempts: LoginAttemptStore;
+  policy: PolicyStore;
+  webhooks: WebhookStore;
+  lifecycle: LifecycleStore;
   /**
    * Runs `fn` as one atomic write: everything done through `tx` commits together, or nothing
    * does when `fn` throws (the error is rethrown). Inside `fn`, use `tx` only — on SQLite the

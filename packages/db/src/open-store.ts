@@ -8,6 +8,7 @@ import pg from 'pg';
 import { KyselyAuditStore } from './audit-store.js';
 import { KyselyConnectionStore } from './connections-store.js';
 import { KyselyDatastoreStore } from './datastores-store.js';
+import { KyselyLifecycleStore, KyselyPolicyStore, KyselyWebhookStore } from './lifecycle-store.js';
 import { mapDriverError, postgresTraits, sqliteTraits, type DialectTraits } from './dialect.js';
 import { migrationProvider } from './migrations/index.js';
 import { postgresPrepared, sqlitePrepared, withStatementCache, type PreparedQueries } from './prepared.js';
@@ -75,6 +76,9 @@ function storesOver(db: Kysely<Database>, traits: DialectTraits, prepared: Prepa
     audit: guarded(new KyselyAuditStore(db, traits), mapError),
     sessions: guarded(new KyselySessionStore(db, traits), mapError),
     loginAttempts: guarded(new KyselyLoginAttemptStore(db, traits), mapError),
+    policy: guarded(new KyselyPolicyStore(db, traits), mapError),
+    webhooks: guarded(new KyselyWebhookStore(db, traits), mapError),
+    lifecycle: guarded(new KyselyLifecycleStore(db, traits), mapError),
   };
 }
 

@@ -71,6 +71,9 @@ export interface TokensTable {
   /** Token restrictions (migration 2026-12-06T13-00-token-restrictions): space-separated scopes, comma-separated CIDRs. */
   scopes: string | null;
   allowed_ips: string | null;
+  /** Lifecycle (migration 2026-12-06T11-00-lifecycle), rotation with overlap: the previous secret, valid until previous_secret_expires_at. */
+  previous_token_hash?: string | null;
+  previous_secret_expires_at?: Timestamp | null;
 }
 
 export interface DatastoresTable {
@@ -140,6 +143,51 @@ export interface AuditEventsTable {
   details: string | null;
 }
 
+/** Lifecycle (migration 2026-12-06T11-00-lifecycle). */
+export interface LifecyclePolicyTable {
+  id: number;
+  document: string;
+  updated: Timestamp;
+}
+
+export interface WebhookEndpointsTable {
+  id: Generated<number>;
+  url: string;
+  description: string | null;
+  /** JSON array of event types, or ["*"]. */
+  events: string;
+  secret: string;
+  active: Bool;
+  created: Timestamp;
+  created_by_id: number | null;
+}
+
+export interface WebhookDeliveriesTable {
+  id: Generated<number>;
+  endpoint_id: number;
+  message_id: string;
+  event_type: string;
+  payload: string;
+  status: string;
+  attempts: Generated<number>;
+  last_status_code: number | null;
+  last_error: string | null;
+  next_attempt_at: Timestamp;
+  claimed_until: Timestamp | null;
+  created: Timestamp;
+}
+
+export interface ServiceAccountOwnersTable {
+  account_id: number;
+  owner_id: number;
+}
+
+export interface LifecycleNoticesTable {
+  token_id: number;
+  kind: string;
+  sent: Timestamp;
+}
+
 /** Usage insight (migration 2026-12-06T12-00-usage). */
 export interface TokenUsageDailyTable {
   token_id: number;
@@ -170,6 +218,11 @@ export interface Database {
   sessions: SessionsTable;
   audit_events: AuditEventsTable;
   login_attempts: LoginAttemptsTable;
+  lifecycle_policy: LifecyclePolicyTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  lifecycle_notices: LifecycleNoticesTable;
+  service_account_owners: ServiceAccountOwnersTable;
   token_usage_daily: TokenUsageDailyTable;
   token_clients: TokenClientsTable;
 }

@@ -171,8 +171,8 @@ describe.each(DIALECTS)('store contract on $kind', ({ kind, available }) => {
         at: later(2), actorUserId: a.id, actorTokenId: null, action: 'token.created', targetType: 'token', targetId: String(tokenId),
         ip: '10.0.0.1', userAgent: 'ua', outcome: 'success' as const, details: { name: 'ci' },
       });
-      const t = await store.tokens.create(tokenInput(a, 'ci'), event);
-      await expectCode(store.tokens.create(tokenInput(a, 'ci'), event), 'NAME_TAKEN');
+      const t = await store.tokens.create(tokenInput(a, 'ci'), (id) => ({ audit: event(id) }));
+      await expectCode(store.tokens.create(tokenInput(a, 'ci'), (id) => ({ audit: event(id) })), 'NAME_TAKEN');
       const events = await store.audit.list({ limit: 10, action: 'token.created', actorUserId: a.id });
       expect(events.items.map((e) => [e.targetId, e.ip, e.details])).toEqual([[String(t.id), '10.0.0.1', { name: 'ci' }]]);
     });

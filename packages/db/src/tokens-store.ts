@@ -1,9 +1,10 @@
 import {
-  DomainError, notFound, type ListPage, type NewAuditEvent, type NewToken, type Revocation, type RevokeReason, type Token, type TokenAuthRecord, type TokenPatch,
-  type Scope, type TokenClient, type TokenQuery, type TokenStore, type TokenType, type TokenUsage, type TokenUsageReport, type UsageSummary,
+  DomainError, notFound, type ListPage, type NewAuditEvent, type NewToken, type NewTokenRecord, type Revocation, type RevokeReason, type Token, type TokenAuthRecord,
+  type Scope, type TokenPatch, type TokenClient, type TokenQuery, type TokenStore, type TokenType, type TokenUsage, type TokenUsageReport, type UsageSummary,
 } from '@gatehouse/core';
 import { sql, type Kysely } from 'kysely';
 import { auditRow } from './audit-store.js';
+import { enqueueOn, fanOut } from './outbox.js';
 import { toBool, toDate, toDateOrNull, type DialectTraits } from './dialect.js';
 import { keysetPage, type KeysetOrder } from './keyset.js';
 import { LookupBatcher } from './lookup-batcher.js';
@@ -20,12 +21,30 @@ const AUTH_SELECT = `
   SELECT t.id, t.name, t.token_type, t.scim_endpoints_only, t.expiration, t.revoked_at, t.user_id, t.token_hash, t.scopes, t.allowed_ips
     FROM tokens t`;
 /**
+ * A previous secret during a rotation's grace period (SPEC §9) authenticates as its token, with
+ * the grace period's end as its expiration (or the token's, if sooner): the same checks, and the
+ * cache keeps it no longer than that, and the token's scopes and IP allowlist. Its own partial
+ * index keeps the probe cheap.
+ */
+const PREVIOUS_SELECT = `
+  SELECT t.id, t.name, t.token_type, t.scim_endpoints_only,
+         CASE WHEN t.expiration IS NULL OR t.expiration > t.previous_secret_expires_at THEN t.previous_secret_expires_at ELSE t.expiration END,
+         t.revoked_at, t.user_id, t.previous_token_hash, t.scopes, t.allowed_ips
+    FROM tokens t`;
+/**
  * The lookups of one event-loop turn in one statement (see LookupBatcher), the hashes passed as
  * one parameter: an array on PostgreSQL, a JSON array on SQLite.
  */
 const AUTH_BY_HASHES = {
-  postgres: { sql: `${AUTH_SELECT} WHERE t.token_hash = ANY(?::text[])`, hashes: (h: string[]) => h },
-  sqlite: { sql: `${AUTH_SELECT} WHERE t.token_hash IN (SELECT value FROM json_each(?))`, hashes: (h: string[]) => JSON.stringify(h) },
+  postgres: {
+    sql: `${AUTH_SELECT} WHERE t.token_hash = ANY(?::text[]) UNION ALL ${PREVIOUS_SELECT} WHERE t.previous_token_hash = ANY(?::text[])`,
+    hashes: (h: string[]) => h,
+  },
+  sqlite: {
+    sql: `${AUTH_SELECT} WHERE t.token_hash IN (SELECT value FROM json_each(?))
+      UNION ALL ${PREVIOUS_SELECT} WHERE t.previous_token_hash IN (SELECT value FROM json_each(?))`,
+    hashes: (h: string[]) => JSON.stringify(h),
+  },
 };
 
 /** A row of AUTH_SELECT, in its column order. */
@@ -71,6 +90,7 @@ interface TokenRow {
   u_user_id: string;
   u_name: string;
   u_type: string;
+  previous_secret_expires_at?: string | Date | null;
 }
 
 /** Rows written per statement (per transaction on SQLite) when flushing `last_used`: short write locks. */
@@ -253,7 +273,8 @@ export class KyselyTokenStore implements TokenStore {
     const authRows = prepared.prepare<AuthRow>('gatehouse_auth_by_hashes', byHashes.sql);
     this.#authByHash = new LookupBatcher(async (hashes) => {
       const records = new Map<string, TokenAuthRecord>();
-      for (const row of await authRows([byHashes.hashes(hashes)])) records.set(row[7], authRecordFromRow(row));
+      const param = byHashes.hashes(hashes);
+      for (const row of await authRows([param, param])) records.set(row[7], authRecordFromRow(row));
       return records;
     });
   }
@@ -267,7 +288,7 @@ export class KyselyTokenStore implements TokenStore {
     return q.select([
       't.id', 't.name', 't.token_type', 't.scim_endpoints_only', 't.expiration', 't.created', 't.created_by_id',
       't.last_used', 't.last_used_ip', 't.revoked_at', 't.revoked_by_id', 't.revoke_reason', 't.scopes', 't.allowed_ips', 'u.id as u_id', 'u.user_id as u_user_id', 'u.name as u_name',
-      'u.user_type as u_type',
+      'u.user_type as u_type', 't.previous_secret_expires_at',
     ]);
   }
 
@@ -287,11 +308,12 @@ export class KyselyTokenStore implements TokenStore {
     user: userRef({ id: r.u_id, user_id: r.u_user_id, name: r.u_name, user_type: r.u_type }),
     scopes: scopesFromText(r.scopes),
     allowedIps: ipsFromText(r.allowed_ips),
+    previousSecretExpiresAt: toDateOrNull(r.previous_secret_expires_at ?? null),
   });
 
-  async create(t: NewToken, audit?: (tokenId: number) => NewAuditEvent): Promise<Token> {
+  async create(t: NewToken, record?: (tokenId: number) => NewTokenRecord): Promise<Token> {
     try {
-      const id = this.#insertPrepared(t, audit) ?? (await this.#insertThroughBuilder(t, audit));
+      const id = this.#insertPrepared(t, record) ?? (await this.#insertThroughBuilder(t, record));
       // The token as stored, without reading it back.
       return {
         id,
@@ -309,6 +331,7 @@ export class KyselyTokenStore implements TokenStore {
         user: t.owner,
         scopes: t.scopes ?? null,
         allowedIps: t.allowedIps ?? null,
+        previousSecretExpiresAt: null,
       };
     } catch (e) {
       if (this.traits.isUniqueViolation(e)) {
@@ -341,19 +364,27 @@ export class KyselyTokenStore implements TokenStore {
     };
   }
 
-  /** SQLite: the token and its audit event in one transaction of prepared statements (undefined elsewhere). */
-  #insertPrepared(t: NewToken, audit?: (tokenId: number) => NewAuditEvent): number | undefined {
+  /** SQLite: the token, its audit event and its outbox entries in one transaction of prepared statements (undefined elsewhere). */
+  #insertPrepared(t: NewToken, record?: (tokenId: number) => NewTokenRecord): number | undefined {
     return this.#writeTransaction?.((run) => {
       const id = run(...insertRow('tokens', this.#tokenRow(t)));
-      if (audit) run(...insertRow('audit_events', auditRow(this.traits, audit(id))));
+      if (record) {
+        const { audit, events = [] } = record(id);
+        run(...insertRow('audit_events', auditRow(this.traits, audit)));
+        for (const e of events) run(...fanOut(this.traits, e, t.created));
+      }
       return id;
     });
   }
 
-  async #insertThroughBuilder(t: NewToken, audit?: (tokenId: number) => NewAuditEvent): Promise<number> {
+  async #insertThroughBuilder(t: NewToken, record?: (tokenId: number) => NewTokenRecord): Promise<number> {
     const row = await atomically(this.db, async (trx) => {
       const inserted = await trx.insertInto('tokens').values(this.#tokenRow(t)).returning('id').executeTakeFirstOrThrow();
-      if (audit) await trx.insertInto('audit_events').values(auditRow(this.traits, audit(inserted.id))).execute();
+      if (record) {
+        const { audit, events = [] } = record(inserted.id);
+        await trx.insertInto('audit_events').values(auditRow(this.traits, audit)).execute();
+        await enqueueOn(trx, this.traits, events, t.created);
+      }
       return inserted;
     });
     return row.id;
@@ -430,10 +461,16 @@ export class KyselyTokenStore implements TokenStore {
     }
   }
 
-  async replaceSecret(id: number, s: { tokenHash: string; jti: string; kid: string; expiration: Date | null }): Promise<Token> {
+  async replaceSecret(id: number, s: { tokenHash: string; jti: string; kid: string; expiration: Date | null; previousUntil?: Date | null }): Promise<Token> {
+    const keep = s.previousUntil ?? null;
     const r = await this.db
       .updateTable('tokens')
-      .set({ token_hash: s.tokenHash, jti: s.jti, kid: s.kid, expiration: s.expiration ? this.traits.time(s.expiration) : null })
+      .set({
+        // The right-hand side reads the row as it was: the secret being replaced.
+        previous_token_hash: keep ? sql<string>`token_hash` : null,
+        previous_secret_expires_at: keep ? this.traits.time(keep) : null,
+        token_hash: s.tokenHash, jti: s.jti, kid: s.kid, expiration: s.expiration ? this.traits.time(s.expiration) : null,
+      })
       .where('id', '=', id)
       .executeTakeFirst();
     return this.#updated(id, r.numUpdatedRows);

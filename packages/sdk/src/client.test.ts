@@ -73,6 +73,12 @@ describeLive('GatehouseClient against a real server', (live) => {
 
     const rotated = await gh.tokens.rotate(tok.id);
     expect(rotated.bearer_token).not.toBe(tok.bearer_token);
+    // The robot renews its own credential, keeping the old one for an hour.
+    const renewing = new GatehouseClient({ url: live().url, token: rotated.bearer_token });
+    const renewed = await renewing.tokens.rotateSelf({ grace_hours: 1 });
+    expect(renewed).toMatchObject({ id: tok.id, previous_secret_expires_at: expect.any(String) });
+    expect((await renewing.me()).user_id).toBe('sdk_robot@service');
+    expect((await new GatehouseClient({ url: live().url, token: renewed.bearer_token }).me()).user_id).toBe('sdk_robot@service');
     await expect(robot.me()).rejects.toMatchObject({ status: 401 });
     expect((await new GatehouseClient({ url: live().url, token: rotated.bearer_token }).me()).user_id).toBe('sdk_robot@service');
 

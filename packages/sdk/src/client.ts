@@ -1,7 +1,8 @@
 import { GatehouseApiError, GatehouseUnreachableError } from './errors.js';
 import type {
   AuditEvent, AuditQuery, CreatedToken, CreateHumanInput, CreateServiceAccountInput, CreateTokenInput, Connection, ConnectionInput, CursorPage, Datastore,
-  DatastoreInput, DatastoreQuery, Introspection, LeakReportItem, LeakVerdict, Me, Page, PageParams, Team, TeamInput, Token, TokenListQuery, UpdateUserInput, User,
+  DatastoreInput, DatastoreQuery, Introspection, LeakReportItem, LeakVerdict, Me, Page, PageParams, RotateOptions, Team, TeamInput, Token, TokenListQuery,
+  UpdateUserInput, User,
   UserListing, UserType,
 } from './types.js';
 
@@ -208,9 +209,17 @@ export class GatehouseClient {
     revoke: (id: number): Promise<Token> => this.request('PUT', `/api/user-tokens/${id}`, { body: { revoke: true } }),
     restore: (id: number): Promise<Token> => this.request('PUT', `/api/user-tokens/${id}`, { body: { revoke: false } }),
     rename: (id: number, name: string): Promise<Token> => this.request('PUT', `/api/user-tokens/${id}`, { body: { name } }),
-    /** A new secret; the old one stops at once. Without `expires_in_days`, the original lifetime. */
-    rotate: (id: number, opts: { expires_in_days?: number | null } = {}): Promise<CreatedToken> =>
+    /**
+     * A new secret; the old one stops at once, or after `grace_hours` (0–168). Without
+     * `expires_in_days`, the original lifetime.
+     */
+    rotate: (id: number, opts: RotateOptions = {}): Promise<CreatedToken> =>
       this.request('POST', `/api/user-tokens/${id}/rotate`, { body: opts }),
+    /**
+     * The client's own token rotates itself (automation renewing its credential; service
+     * accounts may). Use the returned `bearer_token` from now on (a new client with that token).
+     */
+    rotateSelf: (opts: RotateOptions = {}): Promise<CreatedToken> => this.request('POST', '/api/user-tokens/self/rotate', { body: opts }),
     /** Revoked tokens only. */
     delete: (id: number): Promise<void> => this.request('DELETE', `/api/user-tokens/${id}`),
   };

@@ -66,6 +66,8 @@ export interface Token {
   scopes: Scope[] | null;
   /** The IPv4/IPv6 CIDRs it may be used from; null = anywhere. */
   allowed_ips: string[] | null;
+  /** After a rotation with `grace_hours`: until when the previous secret works (null: it does not). */
+  previous_secret_expires_at: string | null;
 }
 
 /** Token scopes (SPEC §11): `read` (safe methods only) or a resource scope; `…:write` includes `…:read`. */
@@ -227,6 +229,13 @@ export interface CreateTokenInput {
   scopes?: Scope[] | null;
   /** IPv4/IPv6 CIDRs the token may be used from; absent or null = anywhere. */
   allowed_ips?: string[] | null;
+}
+
+export interface RotateOptions {
+  /** 1–3650, or null for never (if policy allows); absent = the token's original lifetime. */
+  expires_in_days?: number | null;
+  /** 0–168: hours the previous secret keeps working; 0 or absent = it stops at once. */
+  grace_hours?: number;
 }
 
 export interface TeamInput {

@@ -54,6 +54,14 @@ export interface Config {
   requestTimeoutMs: number;
   /** Public keys (ECDSA P-256, PEM) whose signed leak reports POST /api/leaks accepts (SPEC §11); empty = Admin tokens only. */
   leakReportKeys: ReadonlyArray<{ keyIdentifier: string; pem: string }>;
+  /** Milliseconds between rounds of the lifecycle jobs (reminders, idle revocation, webhook deliveries). */
+  schedulerIntervalMs: number;
+  /** Deliver webhooks to loopback, private and link-local addresses too. */
+  webhookAllowPrivate: boolean;
+  /** smtp://host:port or smtps://… for lifecycle e-mail; undefined = no e-mail. */
+  smtpUrl: string | undefined;
+  /** The From address of that e-mail. */
+  mailFrom: string | undefined;
   /** OpenID Connect issuer for single sign-on (SPEC §8); undefined = no SSO. */
   oidcIssuer: string | undefined;
   oidcClientId: string | undefined;
@@ -117,6 +125,10 @@ export const SETTINGS = {
   maxHeapMb: { env: 'GATEHOUSE_MAX_HEAP_MB', doc: 'answer 503 + Retry-After while the JS heap in use exceeds this many MiB (unset = 90 % of the limit, 0 = never)' },
   requestTimeoutMs: { env: 'GATEHOUSE_REQUEST_TIMEOUT_MS', doc: 'longest time to receive a request, in ms (headers: at most 10 s)', default: '30000' },
   leakReportKeys: { env: 'GATEHOUSE_LEAK_REPORT_KEYS', doc: 'JSON list of {key_identifier, key} ECDSA P-256 PEM public keys whose signed reports POST /api/leaks accepts (GitHub secret scanning); unset = Admin tokens only' },
+  schedulerIntervalMs: { env: 'GATEHOUSE_SCHEDULER_INTERVAL_MS', doc: 'milliseconds between rounds of the lifecycle jobs (reminders, idle revocation, webhook deliveries)', default: '60000' },
+  smtpUrl: { env: 'GATEHOUSE_SMTP_URL', doc: 'smtp://host:port or smtps://user:pass@host:port for expiry reminders and idle warnings by e-mail; unset = no e-mail' },
+  mailFrom: { env: 'GATEHOUSE_MAIL_FROM', doc: 'From address of that e-mail (required with GATEHOUSE_SMTP_URL)' },
+  webhookAllowPrivate: { env: 'GATEHOUSE_WEBHOOK_ALLOW_PRIVATE', doc: 'true lets webhooks go to loopback, private and link-local addresses (checked at each delivery)', default: 'false' },
   oidcIssuer: { env: 'GATEHOUSE_OIDC_ISSUER', flag: 'oidc-issuer', doc: 'OpenID Connect issuer URL for single sign-on (discovery at /.well-known/openid-configuration); unset = no SSO' },
   oidcClientId: { env: 'GATEHOUSE_OIDC_CLIENT_ID', flag: 'oidc-client-id', doc: 'client id registered at the identity provider (redirect URI <public URL>/api/auth/oidc/callback)' },
   oidcClientSecret: { env: 'GATEHOUSE_OIDC_CLIENT_SECRET', doc: 'client secret; unset = a public client (PKCE only)' },
@@ -248,6 +260,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     throw new ConfigError('GATEHOUSE_PUBLIC_URL must be an origin such as https://gatehouse.example.com');
   }
   const maxTokenDays = raw('maxTokenDays');
+  const smtpUrl = raw('smtpUrl');
+  const mailFrom = raw('mailFrom');
+  if (smtpUrl !== undefined && !/^smtps?:\/\/[^/]+/.test(smtpUrl)) throw new ConfigError('GATEHOUSE_SMTP_URL must be smtp://host:port or smtps://host:port');
+  if (smtpUrl !== undefined && mailFrom === undefined) throw new ConfigError('GATEHOUSE_MAIL_FROM is required with GATEHOUSE_SMTP_URL');
   const sso = oidcSettings(raw);
   return Object.freeze({
     host: raw('host')!,
@@ -276,6 +292,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     maxHeapMb: raw('maxHeapMb') === undefined ? undefined : int('GATEHOUSE_MAX_HEAP_MB', raw('maxHeapMb')!, 0, 1_000_000),
     requestTimeoutMs: int('GATEHOUSE_REQUEST_TIMEOUT_MS', raw('requestTimeoutMs')!, 100, 600_000),
     leakReportKeys: leakReportKeys(raw('leakReportKeys')),
+    schedulerIntervalMs: int('GATEHOUSE_SCHEDULER_INTERVAL_MS', raw('schedulerIntervalMs')!, 50, 86_400_000),
+    webhookAllowPrivate: bool('GATEHOUSE_WEBHOOK_ALLOW_PRIVATE', raw('webhookAllowPrivate')!),
+    smtpUrl,
+    mailFrom,
     ...sso,
   });
 }

@@ -11,6 +11,9 @@ import type { AppContext } from './http/context.js';
 import { createLogger, type LogSetting } from './http/logging.js';
 import { AuditStdout } from './audit-stdout.js';
 import { Jobs } from './jobs.js';
+import { LifecycleJobs } from './lifecycle-jobs.js';
+import { webhookUrlGuard } from './webhooks/destination.js';
+import { smtpMailer } from './mail.js';
 import { createMetrics } from './metrics.js';
 import { argon2Passwords } from './passwords.js';
 import { loadKeyring } from './secrets.js';
@@ -127,6 +130,8 @@ export function wireGatehouse(parts: GatehouseParts): Gatehouse {
     passwords: parts.passwords ?? argon2Passwords(),
     changes,
     ...useCaseSettings(config),
+    webhookUrlGuard: webhookUrlGuard(config.webhookAllowPrivate),
+    ...(config.smtpUrl && config.mailFrom ? { mailer: smtpMailer(config.smtpUrl, config.mailFrom) } : {}),
   };
   const cache = new TokenCache(config.tokenCacheSize, { admitOnSecondUse: true });
   const datastoreLists = new DatastoreListCache();
@@ -149,6 +154,8 @@ export function wireGatehouse(parts: GatehouseParts): Gatehouse {
   const failures = new AuthFailureLog(clock);
   const auditStdout = config.auditStdout ? new AuditStdout(store.audit) : undefined;
   const jobs = new Jobs({ store, usage, failures, log, clock, auditStdout }, config.usageFlushMs, config.usageCountsFlushMs);
+  const lifecycle = new LifecycleJobs({ deps, log, allowPrivate: config.webhookAllowPrivate }, config.schedulerIntervalMs);
+  deps.onOutboxWritten = lifecycle.kick;
   return {
     config,
     log,
@@ -164,7 +171,9 @@ export function wireGatehouse(parts: GatehouseParts): Gatehouse {
     routes: [],
     secretGenerated: parts.secretGenerated ?? false,
     jobs,
+    lifecycle,
     async close() {
+      await lifecycle.stop();
       await jobs.stop();
       unsubscribe();
     },

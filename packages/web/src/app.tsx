@@ -19,6 +19,8 @@ const TokensTab = lazy(() => import('./features/tokens/tokens-tab'));
 const TokenPage = lazy(() => import('./features/usage/token-page'));
 const AccessReviewTab = lazy(() => import('./features/usage/access-review-tab'));
 const AuditTab = lazy(() => import('./features/usage/audit-tab'));
+const PoliciesTab = lazy(() => import('./features/lifecycle/policies-tab'));
+const WebhooksTab = lazy(() => import('./features/lifecycle/webhooks-tab'));
 const NotFoundPage = lazy(() => import('./pages/not-found-page'));
 
 /** A 401 from any call ends the session in the UI: back to login, then back here. */
@@ -61,6 +63,8 @@ export function AppRoutes() {
             <Route path="tokens/:id" element={<TokenPage />} />
             <Route path="access-review" element={<AccessReviewTab />} />
             <Route path="audit" element={<AuditTab />} />
+            <Route path="policies" element={<PoliciesTab />} />
+            <Route path="webhooks" element={<WebhooksTab />} />
           </Route>
           <Route path="*" element={<NotFoundPage />} />
         </Route>

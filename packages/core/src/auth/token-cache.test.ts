@@ -30,6 +30,24 @@ describe('TokenCache', () => {
     expect(c.size).toBe(0);
   });
 
+  it('a token cached under two secrets (a rotation\'s grace period) loses both when it changes', () => {
+    const c = new TokenCache();
+    c.set('old', principal(1, 10, 5000), 0, c.epoch);
+    c.set('new', principal(1, 10), 0, c.epoch);
+    c.set('other', principal(2, 10), 0, c.epoch);
+    expect(c.get('old', 1)?.token?.id).toBe(1);
+    c.apply({ kind: 'token', tokenId: 1 });
+    expect([c.get('old', 1), c.get('new', 1)]).toEqual([undefined, undefined]);
+    expect(c.get('other', 1)?.token?.id).toBe(2);
+    // Evicting one of the two first still leaves the other to the token's invalidation.
+    c.set('old', principal(1, 10, 5000), 0, c.epoch);
+    c.set('new', principal(1, 10), 0, c.epoch);
+    c.apply({ kind: 'user', userId: 99 });
+    expect(c.get('old', 5000)).toBeUndefined(); // past the old secret's expiry
+    c.apply({ kind: 'token', tokenId: 1 });
+    expect(c.get('new', 1)).toBeUndefined();
+  });
+
   it('caps entries by TTL and by the token expiry', () => {
     const c = new TokenCache(10, { ttlMs: 1000 });
     c.set('ttl', principal(1, 1), 0, c.epoch);

@@ -25,6 +25,11 @@ interface UserEntry {
 export class TokenCache {
   readonly #entries = new Map<string, Entry>();
   readonly #hashByToken = new Map<number, string>();
+  /**
+   * Further hashes cached for one token: during a rotation's grace period its previous secret
+   * and its new one both authenticate, and a change to the token must drop both.
+   */
+  readonly #moreHashesByToken = new Map<number, string[]>();
   readonly #hashesByUser = new Map<number, Set<string>>();
   /**
    * Users of verified tokens, apart from the tokens: a never-seen token of a known user costs a
@@ -118,7 +123,16 @@ export class TokenCache {
       if (oldest !== undefined) this.#remove(oldest);
     }
     this.#entries.set(hash, { principal, validUntil });
-    if (principal.token) this.#hashByToken.set(principal.token.id, hash);
+    if (principal.token) {
+      const id = principal.token.id;
+      const cached = this.#hashByToken.get(id);
+      if (cached !== undefined && cached !== hash) {
+        const more = this.#moreHashesByToken.get(id);
+        if (more) more.push(cached);
+        else this.#moreHashesByToken.set(id, [cached]);
+      }
+      this.#hashByToken.set(id, hash);
+    }
     let set = this.#hashesByUser.get(principal.user.id);
     if (!set) this.#hashesByUser.set(principal.user.id, (set = new Set()));
     set.add(hash);
@@ -130,7 +144,10 @@ export class TokenCache {
     if (change.kind === 'all') return this.clear();
     if (change.kind === 'token') {
       const hash = this.#hashByToken.get(change.tokenId);
+      const more = this.#moreHashesByToken.get(change.tokenId);
       if (hash !== undefined) this.#remove(hash);
+      if (more) for (const h of more) this.#remove(h);
+      this.#moreHashesByToken.delete(change.tokenId);
       return;
     }
     this.#users.delete(change.userId);
@@ -142,6 +159,7 @@ export class TokenCache {
     this.#epoch++;
     this.#entries.clear();
     this.#hashByToken.clear();
+    this.#moreHashesByToken.clear();
     this.#hashesByUser.clear();
     this.#users.clear();
   }
@@ -156,7 +174,16 @@ export class TokenCache {
     const e = this.#entries.get(hash);
     if (!e) return;
     this.#entries.delete(hash);
-    if (e.principal.token) this.#hashByToken.delete(e.principal.token.id);
+    if (e.principal.token) {
+      const id = e.principal.token.id;
+      if (this.#hashByToken.get(id) === hash) this.#hashByToken.delete(id);
+      const more = this.#moreHashesByToken.get(id);
+      if (more) {
+        const rest = more.filter((h) => h !== hash);
+        if (rest.length > 0) this.#moreHashesByToken.set(id, rest);
+        else this.#moreHashesByToken.delete(id);
+      }
+    }
     const set = this.#hashesByUser.get(e.principal.user.id);
     if (set) {
       set.delete(hash);

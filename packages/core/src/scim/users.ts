@@ -1,5 +1,6 @@
 import type { Actor } from '../auth/principal.js';
 import { commitChange, type Change } from '../change.js';
+import { emitUserDeactivated } from '../lifecycle/departure.js';
 import type { Deps } from '../deps.js';
 import { DomainError, notFound } from '../errors.js';
 import { PUBLIC_TEAM, type User } from '../model.js';
@@ -107,7 +108,7 @@ export async function scimCreateUser(s: ScimScope, body: unknown): Promise<ScimR
  * Writes a new state of a user read inside the change: one store update, its sessions ended on
  * deactivation, the caches told, one audit event.
  */
-async function applyState(s: ScimScope, { tx, audit, publish }: Change, user: User, state: ScimUserState): Promise<User> {
+async function applyState(s: ScimScope, { tx, audit, publish, emit }: Change, user: User, state: ScimUserState): Promise<User> {
   const patch: UserPatch = {};
   const changed: string[] = [];
   const set = <K extends keyof UserPatch>(key: K, scimName: string, next: UserPatch[K], current: unknown) => {
@@ -144,6 +145,7 @@ async function applyState(s: ScimScope, { tx, audit, publish }: Change, user: Us
   // last-Admin guards, so that those count the Admins as they are after it.
   if (patch.active === false && user.role === 'Admin') await tx.lock(ADMINS_LOCK);
   const lastModified = s.deps.clock.now();
+  if (patch.active === false) await emitUserDeactivated({ tx, emit }, user, lastModified, 'scim');
   await tx.users.update(user.id, { ...patch, lastModified });
   // Deactivation ends sessions now; tokens stop at once because every node drops the user from
   // its token cache and the store says the user is inactive (SPEC §2). Tokens are not revoked,

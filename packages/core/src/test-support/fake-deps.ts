@@ -4,6 +4,7 @@ import type { Actor } from '../auth/principal.js';
 import { ManualClock } from '../clock.js';
 import type { Deps } from '../deps.js';
 import type { NewAuditEvent, Token, User } from '../model.js';
+import type { OutboxEntry } from '../lifecycle/model.js';
 import type { Store, StoreTransaction } from '../ports.js';
 import { createKeyring } from '../tokens/keyring.js';
 
@@ -37,6 +38,8 @@ export function fakeDeps(opts: { users?: User[]; tokens?: Token[]; maxLifetimeDa
   const users = new Map((opts.users ?? []).map((u) => [u.id, { ...u }]));
   const tokens = new Map((opts.tokens ?? []).map((t) => [t.id, { ...t }]));
   const audit: NewAuditEvent[] = [];
+  /** Webhook events written to the outbox (SPEC §9). */
+  const outbox: OutboxEntry[] = [];
   const published: AuthChange[] = [];
   const writes: string[] = [];
   let nextTokenId = 100;
@@ -56,13 +59,22 @@ export function fakeDeps(opts: { users?: User[]; tokens?: Token[]; maxLifetimeDa
     teams: { findByNames: async (names: readonly string[]) => names.map((name, i) => ({ id: i + 1, name, description: null, created: clock.now(), users: [] })) },
     tokens: {
       findById: async (id: number) => tokens.get(id),
-      create: vi.fn(async (t: { owner: Token['user']; name: string; type: Token['type']; scimEndpointsOnly: boolean; expiration: Date | null; created: Date; createdById: number | null }, auditOf?: (id: number) => NewAuditEvent) => {
+      // One page holds every token of an owner: enough for the use cases that read them all.
+      list: async (q: { scope: { ownerId?: number } }) => {
+        const items = [...tokens.values()].filter((t) => t.user.id === q.scope.ownerId).map((t) => ({ ...t }));
+        return { items, total: items.length, totalExact: true, next: null, prev: null };
+      },
+      create: vi.fn(async (t: { owner: Token['user']; name: string; type: Token['type']; scimEndpointsOnly: boolean; expiration: Date | null; created: Date; createdById: number | null }, recordOf?: (id: number) => { audit: NewAuditEvent; events?: readonly OutboxEntry[] }) => {
         const token: Token = {
           id: nextTokenId++, name: t.name, type: t.type, scimEndpointsOnly: t.scimEndpointsOnly, expiration: t.expiration, created: t.created, createdById: t.createdById,
           lastUsed: null, lastUsedIp: null, revokedAt: null, revokedById: null, revokeReason: null, user: t.owner,
         };
         tokens.set(token.id, token);
-        if (auditOf) audit.push(auditOf(token.id));
+        if (recordOf) {
+          const record = recordOf(token.id);
+          audit.push(record.audit);
+          outbox.push(...(record.events ?? []));
+        }
         return token;
       }),
       update: vi.fn(async (id: number, patch: { name?: string; revocation?: { at: Date; byId: number | null; reason: Token['revokeReason'] } | null }) => {
@@ -85,16 +97,20 @@ export function fakeDeps(opts: { users?: User[]; tokens?: Token[]; maxLifetimeDa
     },
     sessions: { deleteAllOfUser: vi.fn(async (_userId: number, _exceptId?: number) => 2) },
     audit: { append: vi.fn(async (events: readonly NewAuditEvent[]) => void audit.push(...events)) },
+    policy: { get: async () => undefined },
+    webhooks: { enqueue: vi.fn(async (entries: readonly OutboxEntry[]) => void outbox.push(...entries)) },
   };
 
   const store = {
     ...tx,
     transaction: async <T>(fn: (t: StoreTransaction) => Promise<T>): Promise<T> => {
       const before = audit.length;
+      const outboxBefore = outbox.length;
       try {
         return await fn(tx as unknown as StoreTransaction);
       } catch (e) {
         audit.length = before;
+        outbox.length = outboxBefore;
         throw e;
       }
     },
@@ -109,5 +125,5 @@ export function fakeDeps(opts: { users?: User[]; tokens?: Token[]; maxLifetimeDa
     policy: { maxLifetimeDays: opts.maxLifetimeDays ?? null },
     limits: { loginFailuresPerAccount: null },
   };
-  return { deps, clock, users, tokens, audit, published, writes, tx };
+  return { deps, clock, users, tokens, audit, outbox, published, writes, tx };
 }

@@ -1,4 +1,6 @@
 import type { Seek } from '../listing.js';
+import { currentPolicy } from '../lifecycle/policy.js';
+import { policyViolations } from '../lifecycle/violations.js';
 import type { Actor } from '../auth/principal.js';
 import type { Deps } from '../deps.js';
 import type { Token, TokenType, User } from '../model.js';
@@ -35,7 +37,7 @@ export interface AccessReviewFilter {
 export async function accessReview(deps: Deps, actor: Actor, filter: AccessReviewFilter = {}): Promise<AccessReviewRow[]> {
   requirePermission(actor, 'manageUsers', 'review every token');
   const nowMs = deps.clock.nowMs();
-  const [tokens, users] = await Promise.all([deps.store.tokens.listAll(), allUsers(deps)]);
+  const [tokens, users, policy] = await Promise.all([deps.store.tokens.listAll(), allUsers(deps), currentPolicy(deps.store)]);
   const byId = new Map(users.map((u) => [u.id, u]));
   const owner = filter.owner?.toLowerCase();
   const rows: AccessReviewRow[] = [];
@@ -51,12 +53,13 @@ export async function accessReview(deps: Deps, actor: Actor, filter: AccessRevie
     if (filter.idleDays !== undefined && !(idleDays > filter.idleDays)) continue;
     const status = token.revokedAt !== null ? 'revoked' : token.expiration !== null && token.expiration.getTime() <= nowMs ? 'expired' : 'active';
     const createdBy = token.createdById === null ? null : (byId.get(token.createdById)?.userId ?? null);
-    rows.push({ token, owner: user, createdBy, status, idleDays, policyViolations: violations(deps, token, user, status) });
+    const broken = [...violations(deps, token, user, status), ...policyViolations(token, policy, new Date(nowMs))];
+    rows.push({ token, owner: user, createdBy, status, idleDays, policyViolations: broken });
   }
   return rows;
 }
 
-/** What an active token breaks of the current policy, as short stable strings. */
+/** What an active token breaks of the server's own settings, as short stable strings (the lifecycle policy's: policyViolations). */
 function violations(deps: Deps, token: Token, owner: User, status: AccessReviewRow['status']): string[] {
   if (status !== 'active') return [];
   const found: string[] = [];

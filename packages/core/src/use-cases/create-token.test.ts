@@ -15,19 +15,19 @@ describe('expirationFor', () => {
     [undefined, null, null],
     [90, 90, '2026-08-30T10:00:00.000Z'],
   ] as const)('%s days (policy max %s) → %s', (days, max, expected) => {
-    const { deps } = fakeDeps({ maxLifetimeDays: max });
-    expect(expirationFor(deps, days)?.toISOString() ?? null).toBe(expected);
+    const { deps } = fakeDeps();
+    expect(expirationFor(deps, days, { days: max, limit: 'max_expiry_days.Personal' })?.toISOString() ?? null).toBe(expected);
   });
 
   it.each([
     [0, null, 'expires_in_days: must be an integer from 1 to 3650, or null for never'],
     [3651, null, 'expires_in_days: must be an integer from 1 to 3650, or null for never'],
     [1.5, null, 'expires_in_days: must be an integer from 1 to 3650, or null for never'],
-    [null, 90, 'expires_in_days: tokens must expire within 90 days by policy'],
-    [91, 90, 'expires_in_days: must be at most 90 days by policy'],
+    [null, 90, 'expires_in_days: tokens must expire within 90 days by policy (max_expiry_days.Personal)'],
+    [91, 90, 'expires_in_days: must be at most 90 days by policy (max_expiry_days.Personal)'],
   ] as const)('%s days (policy max %s) is refused: %s', (days, max, message) => {
-    const { deps } = fakeDeps({ maxLifetimeDays: max });
-    expect(() => expirationFor(deps, days)).toThrow(message);
+    const { deps } = fakeDeps();
+    expect(() => expirationFor(deps, days, { days: max, limit: 'max_expiry_days.Personal' })).toThrow(message);
   });
 });
 

@@ -8,6 +8,8 @@ import { isAdmin, requirePermission, requireTokenManager } from '../policies.js'
 import { parseAllowedIps } from '../tokens/ip-allowlist.js';
 import { hashToken, mintJwt } from '../tokens/jwt.js';
 import { parseScopes, scopesWithin, scopeString, type Scope } from '../tokens/scopes.js';
+import { outboxEntry } from '../lifecycle/outbox.js';
+import { currentPolicy, maxExpiryFor } from '../lifecycle/policy.js';
 
 export interface CreateTokenInput {
   name: string;
@@ -30,17 +32,22 @@ export interface CreatedToken {
 
 export const MAX_TOKEN_DAYS = 3650;
 
-/** The expiration of a token created now for `days` days, within the configured policy. */
-export function expirationFor(deps: Deps, days: number | null | undefined, field = 'expires_in_days'): Date | null {
-  const max = deps.policy.maxLifetimeDays;
+/**
+ * The expiration of a token created now for `days` days, within `max` (maxExpiryFor: the
+ * stricter of the server's setting and the lifecycle policy for the token's type). A refusal
+ * names the limit, so that the caller knows which setting to ask an Admin about.
+ */
+export function expirationFor(
+  deps: Pick<Deps, 'clock'>, days: number | null | undefined, max: { days: number | null; limit: string }, field = 'expires_in_days',
+): Date | null {
   if (days === null || days === undefined) {
-    if (max !== null) throw invalidInput(field, `tokens must expire within ${max} days by policy`);
+    if (max.days !== null) throw invalidInput(field, `tokens must expire within ${max.days} days by policy (${max.limit})`);
     return null;
   }
   if (!Number.isInteger(days) || days < 1 || days > MAX_TOKEN_DAYS) {
     throw invalidInput(field, `must be an integer from 1 to ${MAX_TOKEN_DAYS}, or null for never`);
   }
-  if (max !== null && days > max) throw invalidInput(field, `must be at most ${max} days by policy`);
+  if (max.days !== null && days > max.days) throw invalidInput(field, `must be at most ${max.days} days by policy (${max.limit})`);
   return new Date(deps.clock.now().getTime() + days * DAY_MS);
 }
 
@@ -88,7 +95,8 @@ export async function createToken(deps: Deps, actor: Actor, input: CreateTokenIn
 /**
  * Mints and stores a token for `owner`, audited as done by `actor` (null: the operator's
  * break-glass command on the server's machine, which answers to no role). Callers decide who
- * may; this only checks the expiration against policy.
+ * may; this only checks the expiration against policy. Its audit event and its `token.created`
+ * webhook event are written with it.
  */
 export async function issueToken(
   deps: Deps,
@@ -100,7 +108,7 @@ export async function issueToken(
   const name = normaliseName(input.name);
   const type: TokenType = owner.type === 'Service' ? 'Service' : 'Personal';
   const scim = input.scimEndpointsOnly === true;
-  const expiration = expirationFor(deps, input.expiresInDays);
+  const expiration = expirationFor(deps, input.expiresInDays, maxExpiryFor(deps, await currentPolicy(deps.store), type));
   const now = deps.clock.now();
   const minted = mintJwt(deps.keyring, {
     sub: owner.userId,
@@ -124,12 +132,13 @@ export async function issueToken(
     kid: minted.kid,
     scopes: input.scopes ?? null,
     allowedIps: input.allowedIps ?? null,
-  }, (id) => auditEvent(deps, actor, {
+  }, (id) => ({ audit: auditEvent(deps, actor, {
     action: 'token.created',
     targetType: 'token',
     targetId: String(id),
     details: { name, type, owner_id: owner.id, scim_endpoints_only: scim, expiration: expiration?.toISOString() ?? null,
       ...(input.scopes ? { scopes: input.scopes } : {}), ...(input.allowedIps ? { allowed_ips: input.allowedIps } : {}), ...details },
-  }));
+  }), events: [outboxEntry({ type: 'token.created', data: { token: { id, name, type, expiration: expiration?.toISOString() ?? null, scim_endpoints_only: scim }, user: { id: owner.id, user_id: owner.userId } } }, now)] }));
+  deps.onOutboxWritten?.();
   return { token, bearerToken: minted.token };
 }

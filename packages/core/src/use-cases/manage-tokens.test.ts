@@ -64,6 +64,19 @@ describe('updateToken', () => {
     expect(b.audit).toEqual([expect.objectContaining({ action: 'token.revoked', details: { name: 'laptop', reason: 'admin' } })]);
   });
 
+  it('a revocation puts token.revoked (with its reason) in the outbox, in the change; a refused one puts nothing', async () => {
+    const { deps, outbox } = fakeDeps({ users: [owner, admin], tokens: [token()] });
+    await updateToken(deps, actorOf(admin), 9, { revoke: true });
+    expect(outbox.map((e) => [e.type, JSON.parse(e.payload)])).toEqual([[
+      'token.revoked',
+      { type: 'token.revoked', timestamp: '2026-06-01T10:00:00.000Z', data: { token: expect.objectContaining({ id: 9, name: 'laptop' }), user: { id: 1, user_id: 'u1@x.io' }, reason: 'admin' } },
+    ]]);
+    expect(outbox[0]!.messageId).toMatch(/^msg_[0-9a-f]{32}$/);
+    const refused = fakeDeps({ users: [owner, human(3)], tokens: [token()] });
+    expect(await codeOf(updateToken(refused.deps, actorOf(human(3)), 9, { revoke: true }))).toBe('NOT_FOUND');
+    expect(refused.outbox).toEqual([]);
+  });
+
   it('a rename and a revocation are one write, two events, one publication', async () => {
     const { deps, tx, audit, published } = fakeDeps({ users: [owner], tokens: [token()] });
     await updateToken(deps, actorOf(owner), 9, { name: 'old laptop', revoke: true });

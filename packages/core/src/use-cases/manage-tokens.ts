@@ -5,12 +5,13 @@ import type { Deps } from '../deps.js';
 import { DomainError, invalidInput, notFound } from '../errors.js';
 import type { RevokeReason, Token } from '../model.js';
 import { canSeeToken, requirePermission, requireTokenAction } from '../policies.js';
-import type { StoreTransaction, TokenPatch, TokenQuery, TokenSort } from '../ports.js';
+import type { StoreTransaction, TokenPatch, TokenQuery, TokenSort, TokenStore } from '../ports.js';
 import type { ListPage, ListRequest, Seek } from '../listing.js';
 import { parseAllowedIps } from '../tokens/ip-allowlist.js';
 import { hashToken, mintJwt } from '../tokens/jwt.js';
 import { expirationFor, type CreatedToken } from './create-token.js';
 import { normaliseName } from '../names.js';
+import { currentPolicy, maxExpiryFor } from '../lifecycle/policy.js';
 
 /** One token the actor may see (owner or Admin), else NOT_FOUND. */
 export async function getToken(deps: Deps, actor: Actor, id: number): Promise<Token> {
@@ -68,7 +69,28 @@ export function tokenBatches(deps: Deps, actor: Actor, input: Omit<TokenListInpu
   };
 }
 
+/**
+ * Every token of one user, in id order, read a keyset page at a time (a person holds a handful;
+ * a service account may hold thousands). For changes that act on all of them.
+ */
+export async function tokensOfUser(tokens: Pick<TokenStore, 'list'>, userId: number): Promise<Token[]> {
+  const all: Token[] = [];
+  let seek: Seek = { offset: 0 };
+  for (;;) {
+    const page = await tokens.list({ scope: { ownerId: userId }, limit: 1000, seek, sort: { by: 'id', desc: false }, total: false });
+    all.push(...page.items);
+    if (!page.next) return all;
+    seek = { after: page.next };
+  }
+}
+
 const targetOf = (t: Token) => ({ targetType: 'token', targetId: String(t.id) });
+
+/** A token as webhook events describe it (never its secret). */
+export const tokenData = (t: Token) => ({
+  token: { id: t.id, name: t.name, type: t.type, expiration: t.expiration?.toISOString() ?? null, last_used: t.lastUsed?.toISOString() ?? null },
+  user: { id: t.user.id, user_id: t.user.userId },
+});
 
 /** `owner` when the owner revokes their own token, else `admin`. */
 const reasonFor = (actor: Actor, token: Token): RevokeReason => (token.user.id === actor.principal.user.id ? 'owner' : 'admin');
@@ -92,7 +114,7 @@ export async function updateToken(deps: Deps, actor: Actor, id: number, input: U
   }
   const name = input.name !== undefined ? normaliseName(input.name) : undefined;
   const allowedIps = input.allowedIps !== undefined ? parseAllowedIps(input.allowedIps, 'allowed_ips') : undefined;
-  return commitChange(deps, actor, async ({ tx, audit, publish }) => {
+  return commitChange(deps, actor, async ({ tx, audit, publish, emit }) => {
     const token = await visibleToken(tx, actor, id);
     const patch: TokenPatch = {};
     if (name !== undefined) {
@@ -116,6 +138,7 @@ export async function updateToken(deps: Deps, actor: Actor, id: number, input: U
         const reason = reasonFor(actor, token);
         patch.revocation = { at: deps.clock.now(), byId: actor.principal.user.id, reason };
         audit({ action: 'token.revoked', ...targetOf(token), details: { name: token.name, reason } });
+        emit({ type: 'token.revoked', data: { ...tokenData(token), reason } });
       }
     }
     if (input.revoke === false) {
@@ -124,6 +147,7 @@ export async function updateToken(deps: Deps, actor: Actor, id: number, input: U
       if (token.revokedAt !== null) {
         patch.revocation = null;
         audit({ action: 'token.restored', ...targetOf(token), details: { name: token.name, revoke_reason: token.revokeReason } });
+        emit({ type: 'token.restored', data: tokenData(token) });
       }
     }
     if (patch.name === undefined && patch.revocation === undefined && patch.allowedIps === undefined) return token;
@@ -148,12 +172,13 @@ export function renameToken(deps: Deps, actor: Actor, id: number, name: string):
 
 /** Deletes a revoked token; an active one must be revoked first (409). */
 export async function deleteToken(deps: Deps, actor: Actor, id: number): Promise<void> {
-  await commitChange(deps, actor, async ({ tx, audit, publish }) => {
+  await commitChange(deps, actor, async ({ tx, audit, publish, emit }) => {
     const token = await visibleToken(tx, actor, id);
     requireTokenAction(actor, token, 'delete');
     if (token.revokedAt === null) throw new DomainError('TOKEN_ACTIVE', 'The token is active: revoke it first, then delete it');
     await tx.tokens.delete(id);
     audit({ action: 'token.deleted', ...targetOf(token), details: { name: token.name } });
+    emit({ type: 'token.deleted', data: tokenData(token) });
     publish({ kind: 'token', tokenId: id });
   });
 }
@@ -163,33 +188,73 @@ export function originalLifetimeDays(token: Pick<Token, 'created' | 'expiration'
   return token.expiration === null ? null : Math.max(1, Math.round((token.expiration.getTime() - token.created.getTime()) / DAY_MS));
 }
 
-/**
- * Issues a new secret for an active token; the old one stops at once. The new expiration is
- * `expiresInDays` from now if given, else the token's original lifetime from now.
- */
-export async function rotateToken(deps: Deps, actor: Actor, id: number, input: { expiresInDays?: number | null }): Promise<CreatedToken> {
-  return commitChange(deps, actor, async (change) => rotateInside(deps, actor, change, await visibleToken(change.tx, actor, id), input));
+export interface RotateInput {
+  expiresInDays?: number | null;
+  /** 0–168: how long the previous secret keeps working (SPEC §9); 0 or absent = it stops at once. */
+  graceHours?: number;
 }
 
-async function rotateInside(deps: Deps, actor: Actor, { tx, audit, publish }: Change, token: Token, input: { expiresInDays?: number | null }): Promise<CreatedToken> {
-  requireTokenAction(actor, token, 'rotate');
+export const MAX_GRACE_HOURS = 168;
+
+/**
+ * Issues a new secret for an active token. The old one stops at once, or with `graceHours`
+ * keeps working until `previous_secret_expires_at` (on every node: it is the old secret's
+ * expiration wherever it is checked). The new expiration is `expiresInDays` from now if given,
+ * else the token's original lifetime from now, within policy either way.
+ */
+export async function rotateToken(deps: Deps, actor: Actor, id: number, input: RotateInput): Promise<CreatedToken> {
+  return commitChange(deps, actor, async (change) => {
+    const token = await visibleToken(change.tx, actor, id);
+    requireTokenAction(actor, token, 'rotate');
+    return rotateInside(deps, change, token, input);
+  });
+}
+
+/**
+ * POST /api/user-tokens/self/rotate: the token that authenticates the call rotates itself — the
+ * one thing a service account's credential may do to a token (SPEC §7), so that automation can
+ * renew its own credential within policy.
+ */
+export async function rotateOwnToken(deps: Deps, actor: Actor, input: RotateInput): Promise<CreatedToken> {
+  const own = actor.principal.token;
+  if (!own) throw new DomainError('FORBIDDEN', 'Only a token can rotate itself: call this with the token to rotate (Authorization: Bearer …)');
+  return commitChange(deps, actor, async (change) => {
+    const token = await change.tx.tokens.findById(own.id);
+    if (!token) throw notFound('Token');
+    return rotateInside(deps, change, token, input);
+  });
+}
+
+async function rotateInside(deps: Deps, { tx, audit, publish, emit }: Change, token: Token, input: RotateInput): Promise<CreatedToken> {
   if (token.revokedAt !== null) throw new DomainError('TOKEN_REVOKED', 'A revoked token cannot be rotated: restore it first');
-  const expiration = expirationFor(deps, input.expiresInDays !== undefined ? input.expiresInDays : originalLifetimeDays(token));
+  const graceHours = input.graceHours ?? 0;
+  if (!Number.isInteger(graceHours) || graceHours < 0 || graceHours > MAX_GRACE_HOURS) {
+    throw invalidInput('grace_hours', `must be an integer from 0 to ${MAX_GRACE_HOURS}`);
+  }
+  const max = maxExpiryFor(deps, await currentPolicy(tx), token.type);
+  const expiration = expirationFor(deps, input.expiresInDays !== undefined ? input.expiresInDays : originalLifetimeDays(token), max);
+  const now = deps.clock.now();
   const minted = mintJwt(deps.keyring, {
     sub: token.user.userId,
     uid: token.user.id,
-    iat: deps.clock.now(),
+    iat: now,
     exp: expiration,
     token_type: token.type,
     ...(token.scimEndpointsOnly ? { scim: true as const } : {}),
   });
+  // The previous secret never outlives the token's own (old) expiration.
+  let previousUntil: Date | null = graceHours > 0 ? new Date(now.getTime() + graceHours * 3_600_000) : null;
+  if (previousUntil && token.expiration && token.expiration < previousUntil) previousUntil = token.expiration;
   const rotated = await tx.tokens.replaceSecret(token.id, {
     tokenHash: hashToken(deps.keyring.signing, minted.token),
     jti: minted.jti,
     kid: minted.kid,
     expiration,
+    previousUntil,
   });
-  audit({ action: 'token.rotated', ...targetOf(token), details: { name: token.name, expiration: expiration?.toISOString() ?? null } });
+  const previous = previousUntil?.toISOString() ?? null;
+  audit({ action: 'token.rotated', ...targetOf(token), details: { name: token.name, expiration: expiration?.toISOString() ?? null, grace_hours: graceHours, previous_secret_expires_at: previous } });
+  emit({ type: 'token.rotated', data: { ...tokenData(rotated), previous_secret_expires_at: previous } });
   publish({ kind: 'token', tokenId: token.id });
-  return { token: rotated, bearerToken: minted.token };
+  return { token: { ...rotated, previousSecretExpiresAt: previousUntil }, bearerToken: minted.token };
 }

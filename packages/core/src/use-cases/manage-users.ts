@@ -1,4 +1,6 @@
 import type { Actor } from '../auth/principal.js';
+import { emitUserDeactivated } from '../lifecycle/departure.js';
+import { tokenData, tokensOfUser } from './manage-tokens.js';
 import { commitChange, type Change } from '../change.js';
 import type { Deps } from '../deps.js';
 import { DomainError, invalidInput, notFound } from '../errors.js';
@@ -168,7 +170,7 @@ export async function updateUser(deps: Deps, actor: Actor, id: number, input: Up
   const name = input.name !== undefined ? normaliseName(input.name) : undefined;
   if (input.password !== undefined) checkPassword(input.password);
   const passwordHash = input.password !== undefined ? await deps.passwords.hash(input.password) : undefined;
-  return commitChange(deps, actor, async ({ tx, audit, publish }) => {
+  return commitChange(deps, actor, async ({ tx, audit, publish, emit }) => {
     if (input.role !== undefined || input.active !== undefined) await tx.lock(ADMINS_LOCK);
     const user = await userInside(tx, id);
     if (passwordHash !== undefined && user.type === 'Service') throw invalidInput('password', 'service accounts never log in with a password');
@@ -186,6 +188,7 @@ export async function updateUser(deps: Deps, actor: Actor, id: number, input: Up
       ...(passwordHash !== undefined ? { passwordHash } : {}),
       lastModified: deps.clock.now(),
     };
+    if (deactivating && user.type === 'Human') await emitUserDeactivated({ tx, emit }, user, deps.clock.now(), 'api');
     await tx.users.update(id, patch);
     let sessionsEnded = 0;
     if (deactivating) sessionsEnded = await tx.sessions.deleteAllOfUser(id);
@@ -220,9 +223,11 @@ const ownSessionOf = (actor: Actor, userId: number): number | undefined =>
  */
 export async function revokeUserTokens(deps: Deps, actor: Actor, id: number): Promise<number[]> {
   requirePermission(actor, 'manageUsers', 'revoke tokens of other users');
-  return commitChange(deps, actor, async ({ tx, audit, publish }) => {
+  return commitChange(deps, actor, async ({ tx, audit, publish, emit }) => {
     await userInside(tx, id);
+    const before = await tokensOfUser(tx.tokens, id);
     const ids = await tx.tokens.revokeAllOfUser(id, { at: deps.clock.now(), byId: actor.principal.user.id, reason: 'incident' });
+    for (const t of before.filter((x) => ids.includes(x.id))) emit({ type: 'token.revoked', data: { ...tokenData(t), reason: 'incident' } });
     const sessionsEnded = await tx.sessions.deleteAllOfUser(id);
     audit({ action: 'user.tokens_revoked', targetType: 'user', targetId: String(id), details: { token_ids: ids, sessions_ended: sessionsEnded } });
     publish({ kind: 'user', userId: id });
@@ -244,14 +249,17 @@ export async function endUserSessions(deps: Deps, actor: Actor, id: number): Pro
 /** DELETE /api/users/{id}: deactivates the user, ends their sessions and revokes all their tokens (reason `user_deactivated`). */
 export async function deactivateUser(deps: Deps, actor: Actor, id: number): Promise<void> {
   requirePermission(actor, 'manageUsers', 'delete users');
-  await commitChange(deps, actor, async ({ tx, audit, publish }) => {
+  await commitChange(deps, actor, async ({ tx, audit, publish, emit }) => {
     await tx.lock(ADMINS_LOCK);
     const user = await userInside(tx, id);
     await guardLastAdmin(tx, user, { role: user.role, active: false });
     const now = deps.clock.now();
+    if (user.active && user.type === 'Human') await emitUserDeactivated({ tx, emit }, user, now, 'api');
+    const before = await tokensOfUser(tx.tokens, id);
     await tx.users.update(id, { active: false, deactivatedBy: 'admin', lastModified: now });
     const sessionsEnded = await tx.sessions.deleteAllOfUser(id);
     const ids = await tx.tokens.revokeAllOfUser(id, { at: now, byId: actor.principal.user.id, reason: 'user_deactivated' });
+    for (const t of before.filter((x) => ids.includes(x.id))) emit({ type: 'token.revoked', data: { ...tokenData(t), reason: 'user_deactivated' } });
     audit({ action: 'user.deleted', targetType: 'user', targetId: String(id), details: { token_ids_revoked: ids, sessions_ended: sessionsEnded } });
     publish({ kind: 'user', userId: id });
   });

@@ -4,6 +4,7 @@ import { commitChange } from '../change.js';
 import type { Deps } from '../deps.js';
 import { DomainError } from '../errors.js';
 import { hashToken, keyForHeader, splitJwt, verifyJwt } from '../tokens/jwt.js';
+import { tokenData } from './manage-tokens.js';
 
 /** One secret found in public (GitHub's secret-scanning partner payload, SPEC §11). */
 export interface LeakReportItem {
@@ -35,7 +36,7 @@ export const MAX_LEAK_REPORT_ITEMS = 1000;
 /**
  * POST /api/leaks: every reported string that is a token of this server — its signature checks
  * out with a key of the keyring (expired or not), and it is stored — is revoked with reason
- * `leaked`, audited as `token.leaked`, and dropped from every node's cache before the answer;
+ * `leaked`, audited and sent to webhooks as `token.leaked`, and dropped from every node's cache before the answer;
  * everything else is a false positive. An already revoked token is a true positive that
  * changes nothing.
  */
@@ -52,7 +53,7 @@ export async function reportLeaks(deps: Deps, reporter: LeakReporter, items: rea
       verdicts.push({ tokenHash, tokenType, label: 'false_positive' });
       continue;
     }
-    await commitChange(deps, reporter.actor, async ({ tx, audit, publish }) => {
+    await commitChange(deps, reporter.actor, async ({ tx, audit, publish, emit }) => {
       const token = await tx.tokens.findById(tokenId);
       if (!token || token.revokedAt !== null) return;
       await tx.tokens.update(token.id, { revocation: { at: deps.clock.now(), byId: reporter.actor?.principal.user.id ?? null, reason: 'leaked' } });
@@ -62,6 +63,8 @@ export async function reportLeaks(deps: Deps, reporter: LeakReporter, items: rea
         targetId: String(token.id),
         details: { name: token.name, owner_id: token.user.id, via: reporter.via, url: item.url ?? null, source: item.source ?? null, reporter_ip: reporter.ip },
       });
+      // The webhook event goes in the outbox of the same transaction as the revocation.
+      emit({ type: 'token.leaked', data: { ...tokenData(token), reason: 'leaked', url: item.url ?? null, source: item.source ?? null } });
       publish({ kind: 'token', tokenId: token.id });
     });
     verdicts.push({ tokenHash, tokenType, label: 'true_positive' });

@@ -5,6 +5,7 @@ import * as tokensFillfactor from './2026-11-29T02-00-tokens-fillfactor.js';
 import * as tokenHashCollation from './2026-11-29T03-00-token-hash-collation.js';
 import * as integrity from './2026-12-06T00-00-integrity.js';
 import * as sso from './2026-12-06T10-00-sso.js';
+import * as lifecycle from './2026-12-06T11-00-lifecycle.js';
 import * as usage from './2026-12-06T12-00-usage.js';
 import * as tokenRestrictions from './2026-12-06T13-00-token-restrictions.js';
 import * as connections from './2026-12-06T14-00-connections.js';
@@ -18,6 +19,7 @@ export const migrations: Record<string, Migration> = {
   '2026-11-29T03-00-token-hash-collation': tokenHashCollation,
   '2026-12-06T00-00-integrity': integrity,
   '2026-12-06T10-00-sso': sso,
+  '2026-12-06T11-00-lifecycle': lifecycle,
   '2026-12-06T12-00-usage': usage,
   '2026-12-06T13-00-token-restrictions': tokenRestrictions,
   '2026-12-06T14-00-connections': connections,

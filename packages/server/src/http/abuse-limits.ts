@@ -13,8 +13,8 @@ import { sendError } from './errors.js';
  *   per account are counted by the login use case itself, in the database (core: sessions.ts),
  *   so that concurrent guesses cannot race the count and every node counts alike.
  * - POST /api/auth/setup: attempts per client IP (guessing the one-time setup token).
- * - Token issuance — POST /api/user-tokens, POST /api/user-tokens/:id/rotate and the CLI's
- *   browser login (POST /api/cli/authorize) — per user, one budget for the three (the API
+ * - Token issuance — POST /api/user-tokens, POST /api/user-tokens/:id/rotate, …/self/rotate and
+ *   the CLI's browser login (POST /api/cli/authorize) — per user, one budget for them all (the API
  *   routes' authentication hook has run before route hooks, so their principal is known; the
  *   CLI login page is authenticated by its session, looked up for the key).
  * - Refused bearer tokens per IP: `InvalidTokenLimiter`, used by the authentication hook.
@@ -46,6 +46,7 @@ export async function registerAbuseLimits(
   const issuanceKey: Record<string, (req: FastifyRequest) => Promise<string>> = {
     'POST /api/user-tokens': async (req) => `user:${req.principal?.user.id ?? req.ip}`,
     'POST /api/user-tokens/:id/rotate': async (req) => `user:${req.principal?.user.id ?? req.ip}`,
+    'POST /api/user-tokens/self/rotate': async (req) => `user:${req.principal?.user.id ?? req.ip}`,
     'POST /api/cli/authorize': async (req) => `user:${(await opts.sessionUserId(req)) ?? req.ip}`,
   };
 

@@ -6,6 +6,7 @@ import type { Config } from '../config.js';
 import type { FixedWindowLimiter } from './abuse-limits.js';
 import type { AuthFailureLog } from './auth-failure-log.js';
 import type { Metrics, RouteRecorder } from '../metrics.js';
+import type { LifecycleJobs } from '../lifecycle-jobs.js';
 
 /** What the routes and hooks of one app share. */
 export interface AppContext {
@@ -24,6 +25,8 @@ export interface AppContext {
   setupToken: { current: string | null };
   /** Every route of the app as it was added, with its protection (the tests walk them all). */
   routes: Array<{ method: string; url: string; auth: AuthMode; scope: RouteScope | null }>;
+  /** Reminders, idle revocation and webhook deliveries (lifecycle-jobs.ts). */
+  lifecycle: LifecycleJobs;
 }
 
 /**

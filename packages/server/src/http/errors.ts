@@ -88,7 +88,8 @@ export function describeValidation(errors: AjvError[], context: string): { field
   if (!e) return { field: context, message: 'is invalid' };
   const path = e.instancePath.replace(/^\//, '').replace(/\//g, '.');
   const missing = e.keyword === 'required' ? String(e.params.missingProperty) : undefined;
-  const field = missing ?? (path || context);
+  // A nested missing field is named with its parent (`idle_revoke_days.Service`).
+  const field = missing !== undefined ? (path ? `${path}.${missing}` : missing) : path || context;
   let message = e.message ?? 'is invalid';
   if (missing) message = 'is required';
   else if (e.keyword === 'not' && e.schemaPath?.endsWith('/additionalProperties/not')) message = 'is not supported';

@@ -15,6 +15,10 @@ import { teamsRoutes } from '../routes/teams.js';
 import { tokenUsageRoutes } from '../routes/token-usage.js';
 import { userTokensRoutes } from '../routes/user-tokens.js';
 import { usersRoutes } from '../routes/users.js';
+import { policyRoutes } from '../routes/policy.js';
+import { webhooksRoutes } from '../routes/webhooks.js';
+import { handoverRoutes } from '../routes/handover.js';
+import { ownersRoutes } from '../routes/owners.js';
 import { scimRoutes } from '../scim/routes.js';
 
 const toArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
@@ -44,7 +48,10 @@ export async function apiScope(api: App, { gatehouse, requestLog }: { gatehouse:
     await authRoutes(sessions, gatehouse);
     await oidcRoutes(sessions, gatehouse);
   });
-  for (const routes of [healthRoutes, usersRoutes, teamsRoutes, userTokensRoutes, tokenUsageRoutes, accessReviewRoutes, datastoresRoutes, connectionsRoutes, auditEventsRoutes, introspectRoutes, leaksRoutes, scimRoutes]) {
+  for (const routes of [
+    healthRoutes, usersRoutes, teamsRoutes, userTokensRoutes, tokenUsageRoutes, accessReviewRoutes, datastoresRoutes, connectionsRoutes, auditEventsRoutes,
+    introspectRoutes, leaksRoutes, scimRoutes, policyRoutes, webhooksRoutes, handoverRoutes, ownersRoutes,
+  ]) {
     await routes(api, gatehouse);
   }
 }

@@ -15,6 +15,8 @@ const TAGS = [
   { name: 'audit', description: 'The audit log of every change and refusal' },
   { name: 'scim', description: 'SCIM 2.0 provisioning (RFC 7643, RFC 7644) for identity providers, with a SCIM administration token' },
   { name: 'health', description: 'Liveness and readiness probes' },
+  { name: 'policy', description: 'The token lifecycle policy: lifetimes, idle revocation, expiry reminders' },
+  { name: 'webhooks', description: 'Signed webhooks (Standard Webhooks) for token and user events, their deliveries and redelivery' },
 ];
 
 /**

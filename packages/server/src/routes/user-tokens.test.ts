@@ -217,7 +217,7 @@ describeOnEachDatabase('token lifetime policy', (app) => {
     const t = app();
     const never = await t.request({ method: 'POST', url: '/api/user-tokens', token: t.adminToken, payload: { name: 'never', expires_in_days: null } });
     expect(never.statusCode).toBe(422);
-    expect(never.json()).toMatchObject({ field: 'expires_in_days', detail: 'expires_in_days: tokens must expire within 90 days by policy' });
+    expect(never.json()).toMatchObject({ field: 'expires_in_days', detail: 'expires_in_days: tokens must expire within 90 days by policy (GATEHOUSE_MAX_TOKEN_DAYS)' });
     const long = await t.request({ method: 'POST', url: '/api/user-tokens', token: t.adminToken, payload: { name: 'long', expires_in_days: 91 } });
     expect(long.statusCode).toBe(422);
     const ok = await t.request({ method: 'POST', url: '/api/user-tokens', token: t.adminToken, payload: { name: 'ok', expires_in_days: 90 } });

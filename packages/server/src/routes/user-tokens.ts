@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import {
-  createToken, deleteToken, getToken, listTokens, MAX_ALLOWED_IPS, rotateToken, SCOPES, tokenBatches, updateToken, type Actor, type CreatedToken, type Deps, type Token,
-  type TokenListInput, type TokenSort,
+  createToken, deleteToken, getToken, listTokens, MAX_ALLOWED_IPS, rotateOwnToken, rotateToken, SCOPES, tokenBatches, updateToken, type Actor, type CreatedToken,
+  type Deps, type RotateInput, type Token, type TokenListInput, type TokenSort,
 } from '@gatehouse/core';
 import { Type } from 'typebox';
 import type { FastifyReply } from 'fastify';
@@ -31,7 +31,7 @@ const CREATED_TOKEN_EXAMPLES = {
     value: {
       id: 456, name: 'api-production', type: 'Service', active: true, scim_endpoints_only: false,
       expiration: '2026-11-05T12:34:56Z', created: '2025-11-05T12:34:56Z', created_by_id: 1,
-      last_used: null, last_used_ip: null, revoked_at: null, revoked_by_id: null, revoke_reason: null,
+      last_used: null, last_used_ip: null, revoked_at: null, revoked_by_id: null, revoke_reason: null, previous_secret_expires_at: null,
       bearer_token: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9...',
       user: { id: 123, user_id: 'api_access@service', name: 'API Access', user_type: 'Service' },
       scopes: null, allowed_ips: null,
@@ -197,27 +197,50 @@ export async function userTokensRoutes(app: App, { deps }: AppContext): Promise<
     }));
   });
 
+  const RotateBody = Type.Object({
+    expires_in_days: Type.Optional(ExpiresInDays),
+    grace_hours: Type.Optional(Type.Integer({ minimum: 0, maximum: 168, description: 'hours the previous secret keeps working (0–168, default 0: it stops at once)' })),
+  });
+  const rotateInput = (b: { expires_in_days?: number | null; grace_hours?: number }): RotateInput => ({
+    ...(b.expires_in_days !== undefined ? { expiresInDays: b.expires_in_days } : {}),
+    ...(b.grace_hours !== undefined ? { graceHours: b.grace_hours } : {}),
+  });
+  // The body is optional: a bare POST rotates with the token's original lifetime.
+  const emptyBody = (request: { body: unknown }, _reply: unknown, done: () => void) => {
+    request.body ??= {};
+    done();
+  };
+
   app.post('/api/user-tokens/:id/rotate', {
     config: { scope: 'tokens:write' },
-    // The body is optional: a bare POST rotates with the token's original lifetime.
-    preValidation: (request, _reply, done) => {
-      request.body ??= {};
-      done();
-    },
+    preValidation: emptyBody,
     schema: {
       operationId: 'rotateUserToken',
       tags: ['tokens'],
       summary: 'Rotate a token',
-      description: 'A new secret for the token, in this response only; the old secret stops working at once. Its owner or an Admin. '
-        + 'Without `expires_in_days`, the token keeps its original lifetime from now.',
+      description: 'A new secret for the token, in this response only; the old secret stops working at once, or with `grace_hours` (0–168) '
+        + 'keeps working until `previous_secret_expires_at`. Its owner or an Admin. Without `expires_in_days`, the token keeps its original lifetime from now.',
       params: IdParams,
-      body: Type.Object({ expires_in_days: Type.Optional(ExpiresInDays) }),
+      body: RotateBody,
       response: { 200: CreatedTokenSchema, ...errorResponses(403, 409) },
     },
-  }, async (request) => {
-    const days = request.body.expires_in_days;
-    return created(await rotateToken(deps, actorOf(request), request.params.id, days !== undefined ? { expiresInDays: days } : {}));
-  });
+  }, async (request) => created(await rotateToken(deps, actorOf(request), request.params.id, rotateInput(request.body))));
+
+  // A static segment: Fastify matches it before /api/user-tokens/:id/rotate.
+  app.post('/api/user-tokens/self/rotate', {
+    // Minting a secret is managing a token: a `read` (or datastores-only) token may not renew itself.
+    config: { scope: 'tokens:write' },
+    preValidation: emptyBody,
+    schema: {
+      operationId: 'rotateOwnToken',
+      tags: ['tokens'],
+      summary: 'Rotate the calling token',
+      description: 'The token that authenticates the call rotates itself (automation renewing its own credential; service accounts may), within policy. '
+        + 'A session has no token to rotate (403).',
+      body: RotateBody,
+      response: { 200: CreatedTokenSchema, ...errorResponses(403, 409) },
+    },
+  }, async (request) => created(await rotateOwnToken(deps, actorOf(request), rotateInput(request.body))));
 
   app.delete('/api/user-tokens/:id', {
     config: { scope: 'tokens:write' },

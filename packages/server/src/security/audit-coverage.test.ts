@@ -382,6 +382,116 @@ const CASES: Record<string, Case> = {
   },
 };
 
+/** A webhook endpoint that refuses connections at once (the suite allows private destinations). */
+async function webhook(t: TestApp): Promise<number> {
+  const res = await t.request({ method: 'POST', url: '/api/webhooks', token: t.adminToken, ...json({ url: 'http://127.0.0.1:9/audit', events: ['webhook.test'] }) });
+  return res.json().id as number;
+}
+
+const NO_LIMITS_POLICY = { max_expiry_days: { Personal: null, Service: null }, idle_revoke_days: { Personal: null, Service: null }, expiry_reminder_days: [30, 7, 1] };
+
+Object.assign(CASES, {
+  'PUT /api/policy': {
+    async prepare(t) {
+      const m = await member(t);
+      return {
+        request: { method: 'PUT', url: '/api/policy', token: t.adminToken, ...json(NO_LIMITS_POLICY) },
+        expect: { action: 'policy.updated', targetType: 'policy', targetId: '1', actorUserId: t.adminId },
+        refusal: { method: 'PUT', url: '/api/policy', token: m.token, ...json(NO_LIMITS_POLICY) },
+      };
+    },
+  },
+  'POST /api/webhooks': {
+    async prepare(t) {
+      const m = await member(t);
+      const body = json({ url: 'http://127.0.0.1:9/audit', events: ['webhook.test'] });
+      return {
+        request: { method: 'POST', url: '/api/webhooks', token: t.adminToken, ...body },
+        expect: { action: 'webhook.created', targetType: 'webhook', actorUserId: t.adminId },
+        targetOf: idOf,
+        refusal: { method: 'POST', url: '/api/webhooks', token: m.token, ...body },
+      };
+    },
+  },
+  'PUT /api/webhooks/:id': {
+    async prepare(t) {
+      const [m, id] = [await member(t), await webhook(t)];
+      return {
+        request: { method: 'PUT', url: `/api/webhooks/${id}`, token: t.adminToken, ...json({ active: false }) },
+        expect: { action: 'webhook.updated', targetType: 'webhook', targetId: String(id), actorUserId: t.adminId },
+        refusal: { method: 'PUT', url: `/api/webhooks/${id}`, token: m.token, ...json({ active: true }) },
+      };
+    },
+  },
+  'DELETE /api/webhooks/:id': {
+    async prepare(t) {
+      const [m, id] = [await member(t), await webhook(t)];
+      return {
+        request: { method: 'DELETE', url: `/api/webhooks/${id}`, token: t.adminToken },
+        expect: { action: 'webhook.deleted', targetType: 'webhook', targetId: String(id), actorUserId: t.adminId },
+        refusal: { method: 'DELETE', url: `/api/webhooks/${id}`, token: m.token },
+      };
+    },
+  },
+  'POST /api/webhooks/:id/test': {
+    async prepare(t) {
+      const [m, id] = [await member(t), await webhook(t)];
+      return {
+        request: { method: 'POST', url: `/api/webhooks/${id}/test`, token: t.adminToken },
+        expect: { action: 'webhook.tested', targetType: 'webhook', targetId: String(id), actorUserId: t.adminId },
+        refusal: { method: 'POST', url: `/api/webhooks/${id}/test`, token: m.token },
+      };
+    },
+  },
+  'POST /api/webhooks/:id/deliveries/:delivery_id/redeliver': {
+    async prepare(t) {
+      const [m, id] = [await member(t), await webhook(t)];
+      const delivery = (await t.request({ method: 'POST', url: `/api/webhooks/${id}/test`, token: t.adminToken })).json().id as number;
+      const url = `/api/webhooks/${id}/deliveries/${delivery}/redeliver`;
+      return {
+        request: { method: 'POST', url, token: t.adminToken },
+        expect: { action: 'webhook.redelivered', targetType: 'webhook', targetId: String(id), actorUserId: t.adminId },
+        refusal: { method: 'POST', url, token: m.token },
+      };
+    },
+  },
+  'POST /api/user-tokens/self/rotate': {
+    async prepare(t) {
+      const m = await member(t);
+      return {
+        request: { method: 'POST', url: '/api/user-tokens/self/rotate', token: m.token, ...json({ grace_hours: 1 }) },
+        expect: { action: 'token.rotated', targetType: 'token', targetId: String(m.tokenId), actorUserId: m.id },
+        // A session is no token: nothing to rotate.
+        refusal: { method: 'POST', url: '/api/user-tokens/self/rotate', cookie: m.cookie, ...json({}) },
+      };
+    },
+  },
+  'PUT /api/users/:id/owners': {
+    async prepare(t) {
+      const [owner, m] = [await member(t), await member(t)];
+      const robot = await t.makeUser({ type: 'Service' });
+      return {
+        request: { method: 'PUT', url: `/api/users/${robot.id}/owners`, token: t.adminToken, ...json({ owner_ids: [owner.id] }) },
+        expect: { action: 'user.owners_updated', targetType: 'user', targetId: String(robot.id), actorUserId: t.adminId },
+        refusal: { method: 'PUT', url: `/api/users/${robot.id}/owners`, token: m.token, ...json({ owner_ids: [m.id] }) },
+      };
+    },
+  },
+  'POST /api/users/:id/handover': {
+    async prepare(t) {
+      const [leaver, m] = [await member(t), await member(t)];
+      await t.request({ method: 'GET', url: '/api/users/me', token: leaver.token });
+      await t.server.app.flushUsage();
+      const robot = await t.makeUser({ type: 'Service' });
+      return {
+        request: { method: 'POST', url: `/api/users/${leaver.id}/handover`, token: t.adminToken, ...json({ service_account_id: robot.id }) },
+        expect: { action: 'user.handover', targetType: 'user', targetId: String(leaver.id), actorUserId: t.adminId },
+        refusal: { method: 'POST', url: `/api/users/${leaver.id}/handover`, token: m.token, ...json({ service_account_id: robot.id }) },
+      };
+    },
+  },
+} satisfies Record<string, Case>);
+
 /** Covered by its own suite below: its success needs an installation without users. */
 const SETUP = 'POST /api/auth/setup';
 
@@ -443,7 +553,7 @@ describeOnEachDatabase('audit coverage: one audit event per change, none for a r
       }
     }
   });
-});
+}, { GATEHOUSE_WEBHOOK_ALLOW_PRIVATE: 'true' });
 
 describe.each(['sqlite', 'postgres'] as const)('audit coverage: first-Admin setup [%s]', (kind) => {
   it('writes one user.created event, done by the system via setup; a closed setup writes none', async (ctx) => {

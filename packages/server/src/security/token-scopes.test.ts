@@ -71,6 +71,25 @@ const NEEDS: Record<string, RouteScope> = {
   'DELETE /api/scim/v2/Groups/:id': 'teams:write',
   'POST /api/scim/v2/.search': 'users:read',
   'POST /api/leaks': 'tokens:write',
+  // Renewing its own secret is managing a token: not for a `read` token.
+  'POST /api/user-tokens/self/rotate': 'tokens:write',
+  // The lifecycle policy and webhooks govern tokens (lifetimes, token events).
+  'GET /api/policy': 'tokens:read',
+  'GET /api/policy/lifetimes': 'tokens:read',
+  'PUT /api/policy': 'tokens:write',
+  'GET /api/webhooks': 'tokens:read',
+  'POST /api/webhooks': 'tokens:write',
+  'GET /api/webhooks/:id': 'tokens:read',
+  'PUT /api/webhooks/:id': 'tokens:write',
+  'DELETE /api/webhooks/:id': 'tokens:write',
+  'POST /api/webhooks/:id/test': 'tokens:write',
+  'GET /api/webhooks/:id/deliveries': 'tokens:read',
+  'POST /api/webhooks/:id/deliveries/:delivery_id/redeliver': 'tokens:write',
+  'GET /api/users/:id/owners': 'users:read',
+  'PUT /api/users/:id/owners': 'users:write',
+  'GET /api/users/:id/handover': 'users:read',
+  // Handover mints Service tokens' secrets: a token-making scope.
+  'POST /api/users/:id/handover': 'tokens:write',
 };
 
 /** Whether a token with the single scope `s` may call a route needing `need` (written out, not computed by the code under test). */

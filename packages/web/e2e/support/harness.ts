@@ -63,6 +63,7 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+/** `env`: settings for the real server (the mock ignores them). */
 export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
   if (USE_MOCK) {
     const { startMockApi } = await import('./mock-api.js');

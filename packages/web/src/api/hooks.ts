@@ -129,6 +129,14 @@ export function useTokenPage(filter: TokenPageFilter) {
   });
 }
 
+/**
+ * The signed-in person's own tokens, unpaged (a person holds a handful; service tokens are not
+ * included): for the expiring-soon banner.
+ */
+export function useOwnTokens() {
+  return useQuery({ queryKey: [...keys.tokens, 'own-all'], queryFn: () => api<Token[]>('/user-tokens') });
+}
+
 export function useCreateToken() {
   const qc = useQueryClient();
   return useMutation({

@@ -15,6 +15,7 @@ import {
 import { useDisclosure } from '@mantine/hooks';
 import { IconChevronDown, IconDatabase, IconLogout, IconSettings } from '@tabler/icons-react';
 import { Link, Outlet, useLocation, useNavigate } from 'react-router';
+import { ExpiringTokensBanner } from '../features/lifecycle/expiring-banner';
 import { useLogout } from '../api/hooks';
 import { useSession } from '../features/auth/require-auth';
 import { Brand } from './brand';
@@ -130,6 +131,7 @@ export default function AppLayout() {
 
       <AppShell.Main bg="var(--gh-page-bg)">
         <Box px={{ base: 'md', sm: 32 }} py={{ base: 'md', sm: 28 }} maw={1280}>
+          <ExpiringTokensBanner />
           <Outlet />
         </Box>
       </AppShell.Main>

@@ -27,7 +27,17 @@ export type ExpirationValue = (typeof EXPIRATION_CHOICES)[number]['value'];
 
 export function expiresInDays(value: string): number | null {
   const choice = EXPIRATION_CHOICES.find((c) => c.value === value);
-  return choice ? choice.days : 30;
+  if (choice) return choice.days;
+  // A policy's own limit, offered when it is shorter than every usual choice.
+  return /^\d{1,4}$/.test(value) ? Number(value) : 30;
+}
+
+/** Days until an active token expires, when that is within `withinDays` (an "expiring soon" badge); else null. */
+export function expiringSoon(token: Pick<Token, 'active' | 'expiration'>, now = Date.now(), withinDays = 7): number | null {
+  if (!token.active || token.expiration === null) return null;
+  const ms = new Date(token.expiration).getTime() - now;
+  if (ms <= 0 || ms > withinDays * 86_400_000) return null;
+  return Math.ceil(ms / 86_400_000);
 }
 
 /** A file name for the downloaded token: the token's name, made safe for every file system. */

@@ -38,6 +38,7 @@ export function token(over: Partial<Token> & { id: number; name: string }): Toke
     user: { id: 1, user_id: 'ada@example.com', name: 'Ada Admin', user_type: 'Human' },
     scopes: null,
     allowed_ips: null,
+    previous_secret_expires_at: null,
     ...over,
   };
 }

@@ -36,6 +36,7 @@ import { TeamBadges } from '../../components/team-badges';
 import { withNotices } from '../../lib/notices';
 import { RelativeTime } from '../../components/time';
 import { HumanUserModal, EditUserModal } from './user-modals';
+import { HandoverModal } from '../lifecycle/handover-modal';
 import { ServiceUserWizard } from './service-user-wizard';
 import { BlastRadiusNotice } from '../usage/blast-radius';
 
@@ -115,6 +116,7 @@ export function UsersSection({ isAdmin, meId }: { isAdmin: boolean; meId: number
   const [wizard, wizardCtl] = useDisclosure(false);
   const [addHuman, addHumanCtl] = useDisclosure(false);
   const [editing, setEditing] = useState<User | null>(null);
+  const [handingOver, setHandingOver] = useState<User | null>(null);
   const [deactivating, setDeactivating] = useState<User | null>(null);
   const [revoking, setRevoking] = useState<User | null>(null);
   const [revokeBusy, setRevokeBusy] = useState(false);
@@ -223,9 +225,16 @@ export function UsersSection({ isAdmin, meId }: { isAdmin: boolean; meId: number
                             Deactivate
                           </Menu.Item>
                         ) : (
-                          <Menu.Item leftSection={<IconUserCheck size={16} />} onClick={() => reactivate(u)}>
-                            Reactivate
-                          </Menu.Item>
+                          <>
+                            <Menu.Item leftSection={<IconUserCheck size={16} />} onClick={() => reactivate(u)}>
+                              Reactivate
+                            </Menu.Item>
+                            {u.user_type === 'Human' ? (
+                              <Menu.Item leftSection={<IconRobot size={16} />} onClick={() => setHandingOver(u)}>
+                                Hand over automation
+                              </Menu.Item>
+                            ) : null}
+                          </>
                         )}
                       </>
                     ),
@@ -241,6 +250,7 @@ export function UsersSection({ isAdmin, meId }: { isAdmin: boolean; meId: number
 
       <ServiceUserWizard opened={wizard} onClose={wizardCtl.close} />
       <HumanUserModal opened={addHuman} onClose={addHumanCtl.close} />
+      <HandoverModal user={handingOver} onClose={() => setHandingOver(null)} />
       <EditUserModal user={editing} onClose={() => setEditing(null)} />
       <ConfirmModal
         opened={deactivating !== null}

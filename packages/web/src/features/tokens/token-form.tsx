@@ -1,7 +1,8 @@
 import { Anchor, Button, Checkbox, Select, SimpleGrid, Stack, Text, Textarea, TextInput } from '@mantine/core';
 import { IconChevronDown, IconChevronRight } from '@tabler/icons-react';
-import { useId, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import { Link } from 'react-router';
+import { useTokenLifetimes } from '../lifecycle/api';
 import type { CreateTokenBody, Scope, UserListing } from '../../api/types';
 import { formatDay } from '../../lib/format';
 import { EXPIRATION_CHOICES, expiresInDays } from '../../lib/token-status';
@@ -123,6 +124,14 @@ export function TokenFormFields({
   const [accountSearch, setAccountSearch] = useState('');
   const searching = accountSearch !== '' && !accountOptions.some((o) => o.label === accountSearch);
   const noAccounts = !locked && !serviceAccountsLoading && !searching && serviceAccounts?.length === 0;
+  // Only the lifetimes the policy allows for this type (SPEC §9); unknown policy = every choice.
+  const lifetimes = useTokenLifetimes();
+  const maxDays = lifetimes.data?.[locked ? 'Service' : values.type] ?? null;
+  const allowed = EXPIRATION_CHOICES.filter((c) => (c.days === null ? maxDays === null : maxDays === null || c.days <= maxDays)).map(({ value, label }) => ({ value, label }));
+  const choices = allowed.length > 0 || maxDays === null ? allowed : [{ value: String(maxDays), label: `${maxDays} days` }];
+  useEffect(() => {
+    if (choices.length > 0 && !choices.some((c) => c.value === values.expiration)) onChange({ expiration: choices[0]!.value });
+  }, [choices, values.expiration, onChange]);
 
   return (
     <Stack gap="md">
@@ -193,11 +202,11 @@ export function TokenFormFields({
       <Select
         label="Expiration"
         required
-        data={EXPIRATION_CHOICES.map(({ value, label }) => ({ value, label }))}
+        data={choices}
         value={values.expiration}
         onChange={(v) => onChange({ expiration: v ?? '30' })}
         allowDeselect={false}
-        description={expirationHint(values.expiration)}
+        description={`${expirationHint(values.expiration)}${maxDays !== null ? ` Policy: at most ${maxDays} days.` : ''}`}
         error={errors.expiration}
         disabled={disabled}
       />

@@ -6,7 +6,7 @@ import type { TokenAction } from '../../api/hooks';
 import { createdColumn, DataTable, type Column } from '../../components/data-table';
 import { RelativeTime } from '../../components/time';
 import { formatDay, formatExact, formatRelative } from '../../lib/format';
-import { STATUS_COLOR, tokenStatus } from '../../lib/token-status';
+import { expiringSoon, STATUS_COLOR, tokenStatus } from '../../lib/token-status';
 
 function Expiration({ iso }: { iso: string | null }) {
   if (!iso) {
@@ -69,10 +69,18 @@ const columnsAt = (now: number): Column<Token>[] => [
     header: 'Status',
     cell: (t) => {
       const status = tokenStatus(t, now);
+      const soon = expiringSoon(t, now);
       return (
-        <Badge color={STATUS_COLOR[status]} variant="light">
-          {status}
-        </Badge>
+        <>
+          <Badge color={STATUS_COLOR[status]} variant="light">
+            {status}
+          </Badge>
+          {soon !== null ? (
+            <Badge color="yellow" variant="light" ml={6} title={`Expires in ${soon} day${soon === 1 ? '' : 's'}: rotate it`}>
+              Expires in {soon}d
+            </Badge>
+          ) : null}
+        </>
       );
     },
   },

@@ -1,5 +1,5 @@
 import { Tabs } from '@mantine/core';
-import { IconHistory, IconKey, IconListCheck, IconPlugConnected, IconShieldLock } from '@tabler/icons-react';
+import { IconClockShield, IconHistory, IconKey, IconListCheck, IconPlugConnected, IconShieldLock, IconWebhook } from '@tabler/icons-react';
 import { Suspense, useEffect } from 'react';
 import { Outlet, useLocation, useNavigate } from 'react-router';
 import { PageHeader } from '../../components/page-header';
@@ -13,6 +13,8 @@ const TABS = [
   { value: 'tokens', label: 'Tokens', icon: IconKey, min: 'Member' },
   { value: 'access-review', label: 'Access review', icon: IconListCheck, min: 'Admin' },
   { value: 'audit', label: 'Audit', icon: IconHistory, min: 'Admin' },
+  { value: 'policies', label: 'Policies', icon: IconClockShield, min: 'Admin' },
+  { value: 'webhooks', label: 'Webhooks', icon: IconWebhook, min: 'Admin' },
 ] as const;
 
 export default function SettingsPage() {

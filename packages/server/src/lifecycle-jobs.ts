@@ -1,0 +1,175 @@
+import { mailNotices, runLifecycleRound, type ClaimedDelivery, type DeliveryOutcome, type Deps } from '@gatehouse/core';
+import type { Logger } from 'pino';
+import { sendWebhook, type AttemptResult } from './webhooks/sender.js';
+
+/*
+ * The lifecycle jobs of SPEC §9, and how they run exactly once with any number of processes.
+ *
+ * One mechanism on both databases: every serving process (each `--workers` worker, each node
+ * on PostgreSQL) runs a round every GATEHOUSE_SCHEDULER_INTERVAL_MS, and every unit of work is
+ * claimed in the database before it is done, so that processes polling together never do the
+ * same unit twice:
+ * - a webhook delivery is claimed with a lease (`claimed_until`): on PostgreSQL the due rows are
+ *   locked FOR UPDATE SKIP LOCKED and marked in one transaction, so two nodes take disjoint
+ *   rows; on SQLite every write transaction holds the file's write lock from BEGIN IMMEDIATE.
+ *   The outcome is written only while the lease is still the caller's (WebhookStore);
+ * - a reminder or warning is claimed by inserting its (token, kind) notice, in the transaction
+ *   that emits its event: a second process's insert finds the row and sends nothing;
+ * - an idle revocation is the revocation's own guarded write (only an active token changes).
+ * Why not a leader (advisory lock) or the cluster's primary alone: claims need no election and
+ * no failover, and a revocation made by a worker reaches its siblings through the worker's own
+ * change bus (the primary has none).
+ *
+ * A change that writes to the outbox also starts a delivery round at once on its own process
+ * (`kick`), so an event reaches its receivers within moments of the answer, not of the next round.
+ */
+
+/** Retry delays after each failed attempt (the Standard Webhooks schedule): ~27.6 h in all, then `failed`. */
+export const RETRY_DELAYS_MS = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000] as const;
+/** SPEC §9: each attempt gets 10 s. */
+export const DELIVERY_TIMEOUT_MS = 10_000;
+/**
+ * A claim outlives any attempt (twice the timeout), so that a claimed row is never sent twice at
+ * once; a process killed mid-attempt leaves its claim, which others take over when it ends.
+ */
+export const CLAIM_MS = 2 * DELIVERY_TIMEOUT_MS;
+const BATCH = 50;
+
+export interface LifecycleJobParts {
+  /** The use cases' dependencies: the store and the clock the jobs judge time by. */
+  deps: Deps;
+  log: Logger;
+  allowPrivate: boolean;
+  /** The time written into signatures; the wall clock (receivers compare it with theirs). */
+  signingClock?: () => Date;
+  /** Sends one attempt (tests may replace it). */
+  send?: typeof sendWebhook;
+}
+
+/** The outcome of an attempt: delivered on 2xx, else retried on the schedule, then failed. */
+export function outcomeOf(result: AttemptResult, attemptsBefore: number, now: Date): DeliveryOutcome {
+  const ok = result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300;
+  if (ok) return { status: 'delivered', statusCode: result.statusCode, error: null, nextAttemptAt: now };
+  const delay = RETRY_DELAYS_MS[attemptsBefore];
+  return {
+    status: delay === undefined ? 'failed' : 'pending',
+    statusCode: result.statusCode,
+    error: result.error ?? `HTTP ${result.statusCode}`,
+    nextAttemptAt: new Date(now.getTime() + (delay ?? 0)),
+  };
+}
+
+export class LifecycleJobs {
+  #timer: NodeJS.Timeout | undefined;
+  #delivering: Promise<number> | null = null;
+  #again = false;
+  #stopped = false;
+  /**
+   * Whether any endpoint exists, as of this process's last round or its own change to the
+   * endpoints: a kick without one would only cost token issuance a query. An endpoint created on
+   * another node is seen at this node's next round.
+   */
+  #endpoints = true;
+
+  constructor(
+    private readonly parts: LifecycleJobParts,
+    private readonly everyMs: number,
+  ) {}
+
+  /** Starts the rounds (idempotent); they never keep the process alive. */
+  start(): void {
+    if (this.#timer) return;
+    this.#stopped = false;
+    this.#timer = setInterval(() => void this.runOnce(), this.everyMs);
+    this.#timer.unref();
+  }
+
+  /** Stops the rounds and waits for a delivery round in flight. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.#delivering?.catch(() => 0);
+  }
+
+  /** One round of every job now. Never throws (it logs). */
+  readonly runOnce = async (): Promise<void> => {
+    const { deps, log } = this.parts;
+    try {
+      this.#endpoints = (await deps.store.webhooks.list()).length > 0;
+      const { notices, ...round } = await runLifecycleRound(deps);
+      if (round.expiring + round.expired + round.idleWarnings + round.idleRevoked > 0) log.info({ round }, 'lifecycle jobs');
+      // After the commit, once per notice (the process that claimed it): at most once, unlike events.
+      await mailNotices(deps, notices, (err) => log.warn({ err }, 'could not send a lifecycle e-mail'));
+    } catch (err) {
+      this.#endpoints = true;
+      log.warn({ err }, 'lifecycle jobs failed; will retry next round');
+    }
+    await this.deliverDue();
+  };
+
+  /** The endpoints changed on this process. */
+  readonly endpointsChanged = (): void => {
+    this.#endpoints = true;
+  };
+
+  /** A change wrote to the outbox: deliver now (once more after a round in flight). */
+  readonly kick = (): void => {
+    if (this.#stopped || !this.#endpoints) return;
+    if (this.#delivering) {
+      this.#again = true;
+      return;
+    }
+    void this.deliverDue();
+  };
+
+  /** Sends the due deliveries this process can claim, until none is left; answers how many were attempted. */
+  deliverDue(): Promise<number> {
+    if (this.#delivering) {
+      this.#again = true;
+      return this.#delivering;
+    }
+    const run = (async () => {
+      let attempted = 0;
+      try {
+        do {
+          this.#again = false;
+          for (;;) {
+            const n = await this.#deliverBatch();
+            attempted += n;
+            if (n < BATCH) break;
+          }
+        } while (this.#again && !this.#stopped);
+      } catch (err) {
+        this.parts.log.warn({ err }, 'webhook delivery round failed; will retry');
+      }
+      return attempted;
+    })();
+    this.#delivering = run;
+    void run.finally(() => {
+      if (this.#delivering === run) this.#delivering = null;
+    });
+    return run;
+  }
+
+  async #deliverBatch(): Promise<number> {
+    const { store, clock } = this.parts.deps;
+    const now = clock.now();
+    const claimed = await store.webhooks.claimDue(now, new Date(now.getTime() + CLAIM_MS), BATCH);
+    await Promise.all(claimed.map((d) => this.#attempt(d)));
+    return claimed.length;
+  }
+
+  async #attempt(d: ClaimedDelivery): Promise<void> {
+    const { deps: { store, clock }, log, allowPrivate } = this.parts;
+    const send = this.parts.send ?? sendWebhook;
+    const result = await send(
+      { url: d.url, secret: d.secret, messageId: d.messageId, payload: d.payload },
+      { allowPrivate, timeoutMs: DELIVERY_TIMEOUT_MS, now: this.parts.signingClock?.() ?? new Date() },
+    );
+    const outcome = outcomeOf(result, d.attempts, clock.now());
+    if (outcome.status !== 'delivered') log.info({ delivery: d.id, endpoint: d.endpointId, status: result.statusCode, error: result.error }, 'webhook attempt failed');
+    const recorded = await store.webhooks.recordAttempt(d, outcome);
+    if (!recorded) log.warn({ delivery: d.id }, 'webhook delivery outlived its claim; its outcome was not recorded');
+  }
+}
