@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname as osHostname } from 'node:os';
 import { parseArgs } from 'node:util';
-import { baseUrlOf, GatehouseApiError, GatehouseClient, GatehouseUnreachableError, ROLES, type Page, type PageWindow, type Role, type Token, type User } from '@gatehouse/sdk';
+import { baseUrlOf, GatehouseApiError, GatehouseClient, GatehouseUnreachableError, ROLES, type LeakVerdict, type Page, type PageWindow, type Role, type Scope, type Token, type User } from '@gatehouse/sdk';
 import { configPath, readSavedLogin, writeSavedLogin } from './config-file.js';
 import { CliError, EXIT, parseDays, readAll, UsageError, type Io } from './io.js';
 import { details, printJson, progress, table, when, type Column } from './output.js';
@@ -29,6 +29,9 @@ export interface ClientCommand {
   options?: Options;
   /** Positional arguments: their names, all required (unless `argsOptional`: then all or none). */
   args?: string[];
+  /** Takes any number of positional arguments instead (e.g. paths). */
+  variadic?: boolean;
+  /** The positional arguments may all be left out (e.g. `tokens rotate --self`). */
   argsOptional?: true;
   run(ctx: Ctx): Promise<number>;
 }
@@ -204,6 +207,7 @@ Gatehouse page where you approve a Personal token for this computer, received on
         ['user', me.user_id], ['name', me.name], ['type', me.user_type], ['role', me.role], ['teams', me.teams],
         ['token', me.token ? `${me.token.name} (id ${me.token.id}, ${me.token.type})` : null],
         ['expires', me.token ? (me.token.expiration ?? 'never') : null],
+        ['scopes', me.token ? (me.token.scopes?.join(' ') ?? 'all (its role)') : null],
         ['server', ctx.client().baseUrl],
       ]));
       return EXIT.OK;
@@ -281,15 +285,24 @@ Gatehouse page where you approve a Personal token for this computer, received on
   {
     name: 'tokens create',
     summary: 'Creates a token and prints it once: a Personal token for you, or with --user a Service token for a service account (Admin).',
-    usage: 'tokens create --name <name> [--user <service account id|user_id>] [--expires-in-days <1-3650|never>] [--scim]',
-    options: { name: { type: 'string' }, user: { type: 'string' }, 'expires-in-days': { type: 'string' }, scim: { type: 'boolean' } },
+    usage: 'tokens create --name <name> [--user <service account id|user_id>] [--expires-in-days <1-3650|never>] [--scim] [--scope <scope>]... [--allowed-ip <cidr>]...',
+    options: {
+      name: { type: 'string' }, user: { type: 'string' }, 'expires-in-days': { type: 'string' }, scim: { type: 'boolean' },
+      scope: { type: 'string', multiple: true }, 'allowed-ip': { type: 'string', multiple: true },
+    },
     examples: [
       'gatehouse tokens create --name laptop --expires-in-days 30',
+      'gatehouse tokens create --name dashboards --scope read --expires-in-days 90',
+      'gatehouse tokens create --name etl --user nightly_etl@service --scope datastores:write --allowed-ip 10.0.0.0/8',
       'TOKEN=$(gatehouse tokens create --name ci --user pipeline_automation@service --expires-in-days 90)',
       'gatehouse tokens create --name okta-scim --scim --expires-in-days 365 --json',
     ],
     async run(ctx) {
       const { name, user, scim } = ctx.values;
+      // Repeatable, and comma-separated lists too (--scope datastores:read,teams:read); the server validates.
+      const listOf = (v: unknown) => (Array.isArray(v) ? v.flatMap((s: string) => s.split(',')).map((s) => s.trim()).filter(Boolean) : undefined);
+      const scopes = listOf(ctx.values.scope) as Scope[] | undefined;
+      const allowedIps = listOf(ctx.values['allowed-ip']);
       if (typeof name !== 'string') throw new UsageError('--name is required');
       const days = parseDays(ctx.values['expires-in-days'] as string | undefined);
       const created = await ctx.client().tokens.create({
@@ -297,6 +310,8 @@ Gatehouse page where you approve a Personal token for this computer, received on
         ...(typeof user === 'string' ? { user_id: /^\d+$/.test(user) ? Number(user) : user } : {}),
         ...(days !== undefined ? { expires_in_days: days } : {}),
         ...(scim === true ? { scim_endpoints_only: true } : {}),
+        ...(scopes ? { scopes } : {}),
+        ...(allowedIps ? { allowed_ips: allowedIps } : {}),
       });
       return printCreatedToken(ctx, created, 'Created');
     },
@@ -388,6 +403,42 @@ Gatehouse page where you approve a Personal token for this computer, received on
     },
   },
   {
+    name: 'scan',
+    summary: 'Finds Gatehouse tokens in files and directories (or, with --git, in a repository\'s history) and prints file:line; exit 1 when any is found.',
+    usage: 'scan [PATH]... [--git] [--report]',
+    variadic: true,
+    options: { git: { type: 'boolean' }, report: { type: 'boolean' } },
+    examples: [
+      'gatehouse scan                       # the current directory; exit 1 if a token is found',
+      'gatehouse scan config/ deploy.env',
+      'gatehouse scan --git .               # every commit of every branch',
+      'gatehouse scan --report .            # and revoke what it finds (POST /api/leaks, Admin token)',
+    ],
+    async run(ctx) {
+      const { scanFiles, scanGitHistory, identify, printFindings } = await import('./scan.js');
+      const paths = ctx.positionals.length > 0 ? ctx.positionals : ['.'];
+      const findings = ctx.values.git === true
+        ? (await Promise.all(paths.map((p) => scanGitHistory(p)))).flat()
+        : await scanFiles(paths, process.cwd());
+      if (findings.length === 0) return printFindings(ctx.io, ctx.json, findings);
+      // Which tokens these are, when a server is configured (--url/--token, GATEHOUSE_*, saved login).
+      let client: GatehouseClient | undefined;
+      try {
+        client = ctx.client();
+      } catch (e) {
+        if (ctx.values.report === true) throw e;
+      }
+      if (client) {
+        await identify(client, findings).catch((e: unknown) => ctx.io.stderr.write(`gatehouse: could not identify the tokens: ${explain(e).message}\n`));
+      }
+      let verdicts: LeakVerdict[] | undefined;
+      if (ctx.values.report === true && client) {
+        verdicts = await client.reportLeaks(findings.map((f) => ({ token: f.token, type: 'gatehouse_token', url: f.location, source: f.source === 'git' ? 'commit' : 'file' })));
+      }
+      return printFindings(ctx.io, ctx.json, findings, verdicts);
+    },
+  },
+  {
     name: 'review',
     summary: 'The access review (Admin): every token with its owner, last use, idle days, status and policy violations, as CSV or JSON.',
     usage: 'review [--format csv|json] [--type Personal|Service] [--owner <user id>] [--idle-days <n>] [--never-used] [--never-expires] [--owner-deactivated]',
@@ -472,7 +523,7 @@ export async function runClientCommand(cmd: ClientCommand, argv: string[], io: I
     return EXIT.OK;
   }
   const want = cmd.args?.length ?? 0;
-  if (parsed.positionals.length !== want && !(cmd.argsOptional && parsed.positionals.length === 0)) {
+  if (!cmd.variadic && parsed.positionals.length !== want && !(cmd.argsOptional && parsed.positionals.length === 0)) {
     throw new UsageError(want === 0 ? `unexpected argument "${parsed.positionals[0]}"` : `expected ${cmd.args!.map((a) => `<${a}>`).join(' ')}`, commandHelp(cmd));
   }
   let client: GatehouseClient | undefined;

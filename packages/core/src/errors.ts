@@ -9,6 +9,8 @@ export const ERROR_CODES = [
   'INVALID_CREDENTIALS', // login failed
   'FORBIDDEN', // authenticated, but the role or token scope does not allow it
   'SCIM_TOKEN_NOT_ALLOWED', // a SCIM administration token on a non-SCIM route
+  'INSUFFICIENT_SCOPE', // the token's scopes do not include what the route needs (RFC 6750 §3.1)
+  'IP_NOT_ALLOWED', // the token's IP allowlist does not include the client's address
   'CSRF_REJECTED',
   'NOT_FOUND',
   'NAME_TAKEN',

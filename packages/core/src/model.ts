@@ -1,4 +1,5 @@
 import type { Role } from './roles.js';
+import type { Scope } from './tokens/scopes.js';
 
 export type UserType = 'Human' | 'Service';
 export type TokenType = 'Personal' | 'Service';
@@ -98,6 +99,10 @@ export interface Token {
   revokedById: number | null;
   revokeReason: RevokeReason | null;
   user: UserRef;
+  /** SPEC §11: what the token may do within its owner's role; null (or absent) = all of it. */
+  scopes?: Scope[] | null;
+  /** SPEC §11: the CIDRs it may be used from; null (or absent) = anywhere. */
+  allowedIps?: string[] | null;
   /** After a rotation with a grace period: until when the previous secret still works (null: it does not). */
   previousSecretExpiresAt?: Date | null;
 }

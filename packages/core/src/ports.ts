@@ -1,3 +1,4 @@
+import type { Scope } from './tokens/scopes.js';
 import type {
   AuditEvent, Connection, Datastore, DeactivatedBy, NewAuditEvent, Page, OidcIdentity, PageRequest, ProvisionedBy, Revocation, Team, Token, TokenType, User, UserEmail, UserRef, UserType,
 } from './model.js';
@@ -150,6 +151,9 @@ export interface NewToken {
   tokenHash: string;
   jti: string;
   kid: string;
+  /** SPEC §11; null or absent = unrestricted. */
+  scopes?: Scope[] | null;
+  allowedIps?: string[] | null;
 }
 
 /** What is written with a new token: its audit event and its webhook events. */
@@ -160,6 +164,8 @@ export interface NewTokenRecord {
 
 export interface TokenPatch {
   name?: string;
+  /** Replaces the allowlist (null = anywhere). */
+  allowedIps?: string[] | null;
   /** A Revocation revokes; null restores. */
   revocation?: Revocation | null;
 }
@@ -173,6 +179,9 @@ export interface TokenAuthRecord {
   expiration: Date | null;
   revokedAt: Date | null;
   userId: number;
+  /** SPEC §11; null or absent = unrestricted. */
+  scopes?: Scope[] | null;
+  allowedIps?: string[] | null;
 }
 
 /**

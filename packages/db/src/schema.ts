@@ -68,6 +68,9 @@ export interface TokensTable {
   /** Integrity (migration 2026-12-06T00-00-integrity). */
   revoked_by_id: number | null;
   revoke_reason: string | null;
+  /** Token restrictions (migration 2026-12-06T13-00-token-restrictions): space-separated scopes, comma-separated CIDRs. */
+  scopes: string | null;
+  allowed_ips: string | null;
   /** Lifecycle (migration 2026-12-06T11-00-lifecycle), rotation with overlap: the previous secret, valid until previous_secret_expires_at. */
   previous_token_hash?: string | null;
   previous_secret_expires_at?: Timestamp | null;

@@ -129,6 +129,17 @@ describe.each(DIALECTS)('store contract on $kind', ({ kind, available }) => {
       expect(await store.tokens.findAuthRecordByHash('nope')).toBeUndefined();
     });
 
+    it('keeps a token\'s scopes and IP allowlist (SPEC §11): on create, in its auth record, and through an allowlist change', async () => {
+      const u = await user('narrow@example.com');
+      const t = await store.tokens.create(tokenInput(u, 'narrow', { tokenHash: 'narrow-hash', scopes: ['datastores:read', 'teams:write'], allowedIps: ['10.0.0.0/8', '2001:db8::/32'] }));
+      expect(await store.tokens.findById(t.id)).toEqual(t);
+      expect(t).toMatchObject({ scopes: ['datastores:read', 'teams:write'], allowedIps: ['10.0.0.0/8', '2001:db8::/32'] });
+      expect(await store.tokens.findAuthRecordByHash('narrow-hash')).toMatchObject({ scopes: ['datastores:read', 'teams:write'], allowedIps: ['10.0.0.0/8', '2001:db8::/32'] });
+      expect(await store.tokens.update(t.id, { allowedIps: null })).toMatchObject({ scopes: ['datastores:read', 'teams:write'], allowedIps: null });
+      const plain = await store.tokens.create(tokenInput(u, 'plain', { tokenHash: 'plain-hash' }));
+      expect(await store.tokens.findById(plain.id)).toMatchObject({ scopes: null, allowedIps: null });
+    });
+
     it('answers concurrent lookups each with its own record (batched into one statement)', async () => {
       const teamA = await store.teams.create({ name: 'A', description: null, userIds: [], created: T0 });
       const teamB = await store.teams.create({ name: 'B', description: null, userIds: [], created: T0 });

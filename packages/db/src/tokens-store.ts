@@ -1,6 +1,6 @@
 import {
   DomainError, notFound, type ListPage, type NewAuditEvent, type NewToken, type NewTokenRecord, type Revocation, type RevokeReason, type Token, type TokenAuthRecord,
-  type TokenPatch, type TokenClient, type TokenQuery, type TokenStore, type TokenType, type TokenUsage, type TokenUsageReport, type UsageSummary,
+  type Scope, type TokenPatch, type TokenClient, type TokenQuery, type TokenStore, type TokenType, type TokenUsage, type TokenUsageReport, type UsageSummary,
 } from '@gatehouse/core';
 import { sql, type Kysely } from 'kysely';
 import { auditRow } from './audit-store.js';
@@ -18,17 +18,18 @@ import type { Database } from './schema.js';
  * not a join over the user and their teams (the many tokens of a service account share a user).
  */
 const AUTH_SELECT = `
-  SELECT t.id, t.name, t.token_type, t.scim_endpoints_only, t.expiration, t.revoked_at, t.user_id, t.token_hash
+  SELECT t.id, t.name, t.token_type, t.scim_endpoints_only, t.expiration, t.revoked_at, t.user_id, t.token_hash, t.scopes, t.allowed_ips
     FROM tokens t`;
 /**
  * A previous secret during a rotation's grace period (SPEC §9) authenticates as its token, with
  * the grace period's end as its expiration (or the token's, if sooner): the same checks, and the
- * cache keeps it no longer than that. Its own partial index keeps the probe cheap.
+ * cache keeps it no longer than that, and the token's scopes and IP allowlist. Its own partial
+ * index keeps the probe cheap.
  */
 const PREVIOUS_SELECT = `
   SELECT t.id, t.name, t.token_type, t.scim_endpoints_only,
          CASE WHEN t.expiration IS NULL OR t.expiration > t.previous_secret_expires_at THEN t.previous_secret_expires_at ELSE t.expiration END,
-         t.revoked_at, t.user_id, t.previous_token_hash
+         t.revoked_at, t.user_id, t.previous_token_hash, t.scopes, t.allowed_ips
     FROM tokens t`;
 /**
  * The lookups of one event-loop turn in one statement (see LookupBatcher), the hashes passed as
@@ -49,8 +50,14 @@ const AUTH_BY_HASHES = {
 /** A row of AUTH_SELECT, in its column order. */
 type AuthRow = [
   tokenId: number, tokenName: string, tokenType: string, scim: number | boolean, expiration: string | Date | null, revokedAt: string | Date | null,
-  userId: number, tokenHash: string,
+  userId: number, tokenHash: string, scopes: string | null, allowedIps: string | null,
 ];
+
+/** The columns' text forms of a token's restrictions (null = unrestricted). */
+const scopesFromText = (s: string | null): Scope[] | null => (s === null ? null : (s.split(' ') as Scope[]));
+const ipsFromText = (s: string | null): string[] | null => (s === null ? null : s.split(','));
+const scopesToText = (s: readonly Scope[] | null | undefined): string | null => (s ? s.join(' ') : null);
+const ipsToText = (s: readonly string[] | null | undefined): string | null => (s ? s.join(',') : null);
 
 const authRecordFromRow = (r: AuthRow): TokenAuthRecord => ({
   tokenId: r[0],
@@ -60,6 +67,8 @@ const authRecordFromRow = (r: AuthRow): TokenAuthRecord => ({
   expiration: toDateOrNull(r[4]),
   revokedAt: toDateOrNull(r[5]),
   userId: r[6],
+  scopes: scopesFromText(r[8]),
+  allowedIps: ipsFromText(r[9]),
 });
 
 interface TokenRow {
@@ -75,6 +84,8 @@ interface TokenRow {
   revoked_at: string | Date | null;
   revoked_by_id: number | null;
   revoke_reason: string | null;
+  scopes: string | null;
+  allowed_ips: string | null;
   u_id: number;
   u_user_id: string;
   u_name: string;
@@ -276,7 +287,7 @@ export class KyselyTokenStore implements TokenStore {
   #columns(q: any) {
     return q.select([
       't.id', 't.name', 't.token_type', 't.scim_endpoints_only', 't.expiration', 't.created', 't.created_by_id',
-      't.last_used', 't.last_used_ip', 't.revoked_at', 't.revoked_by_id', 't.revoke_reason', 'u.id as u_id', 'u.user_id as u_user_id', 'u.name as u_name',
+      't.last_used', 't.last_used_ip', 't.revoked_at', 't.revoked_by_id', 't.revoke_reason', 't.scopes', 't.allowed_ips', 'u.id as u_id', 'u.user_id as u_user_id', 'u.name as u_name',
       'u.user_type as u_type', 't.previous_secret_expires_at',
     ]);
   }
@@ -295,6 +306,8 @@ export class KyselyTokenStore implements TokenStore {
     revokedById: r.revoked_by_id,
     revokeReason: r.revoke_reason as RevokeReason | null,
     user: userRef({ id: r.u_id, user_id: r.u_user_id, name: r.u_name, user_type: r.u_type }),
+    scopes: scopesFromText(r.scopes),
+    allowedIps: ipsFromText(r.allowed_ips),
     previousSecretExpiresAt: toDateOrNull(r.previous_secret_expires_at ?? null),
   });
 
@@ -316,6 +329,8 @@ export class KyselyTokenStore implements TokenStore {
         revokedById: null,
         revokeReason: null,
         user: t.owner,
+        scopes: t.scopes ?? null,
+        allowedIps: t.allowedIps ?? null,
         previousSecretExpiresAt: null,
       };
     } catch (e) {
@@ -344,6 +359,8 @@ export class KyselyTokenStore implements TokenStore {
       kid: t.kid,
       revoked_by_id: null,
       revoke_reason: null,
+      scopes: scopesToText(t.scopes),
+      allowed_ips: ipsToText(t.allowedIps),
     };
   }
 
@@ -431,6 +448,7 @@ export class KyselyTokenStore implements TokenStore {
   async update(id: number, patch: TokenPatch): Promise<Token> {
     const set = {
       ...(patch.name !== undefined ? { name: patch.name } : {}),
+      ...(patch.allowedIps !== undefined ? { allowed_ips: ipsToText(patch.allowedIps) } : {}),
       ...(patch.revocation !== undefined ? this.#revocationSet(patch.revocation) : {}),
     };
     if (Object.keys(set).length === 0) return this.#updated(id, 1n);

@@ -21,14 +21,15 @@ describe('wire types', () => {
 describe('dependencies', () => {
   const importsOf = (file: string) => [...readFileSync(file, 'utf8').matchAll(/^(?:import|export)[^'"]*from '([^']+)'/gm)].map((m) => m[1]!);
 
-  it("the shipped SDK imports nothing but node: built-ins, itself and core's role ladder (no fastify, kysely, pg)", () => {
+  it("the shipped SDK imports nothing but node: built-ins, itself, core's role ladder and core's token pattern (no fastify, kysely, pg)", () => {
     const shipped = readdirSync(here).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !f.endsWith('.conformance.ts'));
     const imports = shipped.flatMap((f) => importsOf(resolve(here, f)));
-    expect(new Set(imports.filter((i) => !i.startsWith('./') && !i.startsWith('node:')))).toEqual(new Set(['@gatehouse/core/roles']));
+    expect(new Set(imports.filter((i) => !i.startsWith('./') && !i.startsWith('node:')))).toEqual(new Set(['@gatehouse/core/roles', '@gatehouse/core/recognise']));
   });
 
-  it("core's role ladder, which the SDK and the browser load, imports nothing", () => {
+  it("core's role ladder and token pattern, which the SDK and the browser load, import nothing", () => {
     expect(importsOf(resolve(here, '../../core/src/roles.ts'))).toEqual([]);
+    expect(importsOf(resolve(here, '../../core/src/tokens/recognise.ts'))).toEqual([]);
   });
 });
 

@@ -1,7 +1,8 @@
 import { GatehouseApiError, GatehouseUnreachableError } from './errors.js';
 import type {
   AuditEvent, AuditQuery, CreatedToken, CreateHumanInput, CreateServiceAccountInput, CreateTokenInput, Connection, ConnectionInput, CursorPage, Datastore,
-  DatastoreInput, DatastoreQuery, Introspection, Me, Page, PageParams, RotateOptions, Team, TeamInput, Token, TokenListQuery, UpdateUserInput, User,
+  DatastoreInput, DatastoreQuery, Introspection, LeakReportItem, LeakVerdict, Me, Page, PageParams, RotateOptions, Team, TeamInput, Token, TokenListQuery,
+  UpdateUserInput, User,
   UserListing, UserType,
 } from './types.js';
 
@@ -148,6 +149,14 @@ export class GatehouseClient {
   /** POST /api/introspect (RFC 7662): needs a Manager or Admin token. See also `createVerifier`. */
   introspect(token: string, opts: { clientIp?: string } = {}): Promise<Introspection> {
     return this.request('POST', '/api/introspect', { body: { token, ...(opts.clientIp ? { client_ip: opts.clientIp } : {}) } });
+  }
+
+  /**
+   * POST /api/leaks (Admin, scope tokens:write): each reported token of this server is revoked at
+   * once with reason `leaked`; the answer labels each entry, in the order sent.
+   */
+  reportLeaks(items: LeakReportItem[]): Promise<LeakVerdict[]> {
+    return this.request('POST', '/api/leaks', { body: items });
   }
 
   readonly users = {

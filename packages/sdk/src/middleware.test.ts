@@ -64,6 +64,25 @@ describeLive('gatehouseAuth middleware', (live) => {
     await app.close();
   });
 
+  it('scope: a scoped token without the scope the service needs is refused with 403 and the RFC 6750 challenge; write grants read; unrestricted tokens pass', async () => {
+    const { url, introspectToken, adminToken, t } = live();
+    const app = Fastify();
+    app.decorateRequest('gatehouse', undefined);
+    app.addHook('onRequest', gatehouseAuth({ url, token: introspectToken, scope: 'datastores:read' }).fastify);
+    app.get('/data', async (request) => ({ scope: (request as unknown as RequestLike).gatehouse!.scope }));
+    const teamsOnly = await t.makeToken(adminToken, { name: `teams-${Math.random()}`, scopes: ['teams:read'] });
+    const writer = await t.makeToken(adminToken, { name: `writer-${Math.random()}`, scopes: ['datastores:write'] });
+    const get = (token: string) => app.inject({ method: 'GET', url: '/data', headers: { authorization: `Bearer ${token}` } });
+
+    const refused = await get(teamsOnly.bearer_token);
+    expect(refused.statusCode).toBe(403);
+    expect(refused.headers['www-authenticate']).toBe('Bearer realm="gatehouse", error="insufficient_scope", scope="datastores:read"');
+    expect(refused.json()).toMatchObject({ code: 'SCOPE' });
+    expect((await get(writer.bearer_token)).json()).toEqual({ scope: 'datastores:write' });
+    expect((await get(adminToken)).json()).toEqual({ scope: 'api' });
+    await app.close();
+  });
+
   it('Gatehouse down → 503 with Retry-After (fail closed)', async () => {
     const app = await expressLike(gatehouseAuth({ url: 'http://127.0.0.1:9', token: 'x', timeoutMs: 1000 }).express);
     servers.push(app.server);

@@ -35,8 +35,9 @@ export interface GatehouseAuth {
   readonly verifier: Verifier;
 }
 
-/** RFC 6750 §3: the challenge with every 401; `invalid_token` when a token was given. */
+/** RFC 6750 §3: the challenge with every 401 (`invalid_token` when a token was given) and with a missing scope (§3.1). */
 function challenge(f: VerifyFailure): string | undefined {
+  if (f.reason === 'SCOPE') return `Bearer realm="gatehouse", error="insufficient_scope", scope="${f.scope}"`;
   if (f.status !== 401) return undefined;
   return f.reason === 'MISSING' ? 'Bearer realm="gatehouse"' : `Bearer realm="gatehouse", error="invalid_token", error_description="${f.detail.replace(/["\\]/g, '')}"`;
 }

@@ -35,7 +35,7 @@ export interface User {
 
 export interface Me extends User {
   /** The token the call was made with (null for a browser session). */
-  token: { id: number; name: string; type: string; scim_endpoints_only: boolean; expiration: string | null } | null;
+  token: { id: number; name: string; type: string; scim_endpoints_only: boolean; expiration: string | null; scopes: string[] | null } | null;
 }
 
 export interface UserListing {
@@ -62,9 +62,22 @@ export interface Token {
   revoked_by_id: number | null;
   revoke_reason: RevokeReason | null;
   user: UserRef;
+  /** What the token may do within its owner's role (SPEC §11); null = all of it. */
+  scopes: Scope[] | null;
+  /** The IPv4/IPv6 CIDRs it may be used from; null = anywhere. */
+  allowed_ips: string[] | null;
   /** After a rotation with `grace_hours`: until when the previous secret works (null: it does not). */
   previous_secret_expires_at: string | null;
 }
+
+/** Token scopes (SPEC §11): `read` (safe methods only) or a resource scope; `…:write` includes `…:read`. */
+export type Scope =
+  | 'read'
+  | 'datastores:read' | 'datastores:write'
+  | 'users:read' | 'users:write'
+  | 'teams:read' | 'teams:write'
+  | 'tokens:read' | 'tokens:write'
+  | 'audit:read';
 
 export type RevokeReason = 'owner' | 'admin' | 'incident' | 'user_deactivated' | 'idle' | 'leaked' | 'rotated';
 
@@ -159,6 +172,7 @@ export interface Introspection {
   token_type?: TokenType;
   scope?: string;
   token_id?: number;
+  token_name?: string;
   user_id?: string;
   uid?: number;
   user_type?: UserType;
@@ -211,6 +225,10 @@ export interface CreateTokenInput {
   /** 1–3650, or null for never (if the server's policy allows). */
   expires_in_days?: number | null;
   scim_endpoints_only?: boolean;
+  /** Absent or null = everything the owner's role allows. */
+  scopes?: Scope[] | null;
+  /** IPv4/IPv6 CIDRs the token may be used from; absent or null = anywhere. */
+  allowed_ips?: string[] | null;
 }
 
 export interface RotateOptions {
@@ -263,4 +281,20 @@ export interface AuditQuery extends PageParams {
   action?: string;
   since?: string;
   until?: string;
+}
+
+/** One secret found in public (GitHub's secret-scanning partner format, SPEC §11). */
+export interface LeakReportItem {
+  token: string;
+  type?: string;
+  url?: string;
+  source?: string;
+}
+
+/** The answer of POST /api/leaks for one reported entry. */
+export interface LeakVerdict {
+  /** SHA-256 of the reported string, hex. */
+  token_hash: string;
+  token_type: string;
+  label: 'true_positive' | 'false_positive';
 }

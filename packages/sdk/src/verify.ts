@@ -15,7 +15,10 @@ export interface GatehousePrincipal {
   teams: string[];
   tokenId: number;
   tokenType: TokenType;
-  /** "api", or "scim" for SCIM administration tokens. */
+  /**
+   * The token's scopes, space-separated (SPEC §11: e.g. "datastores:read teams:read"); "api"
+   * (or "scim" for SCIM administration tokens) when unrestricted.
+   */
   scope: string;
   /** Expiry, seconds since the epoch; undefined = never. */
   exp: number | undefined;
@@ -25,6 +28,7 @@ export interface GatehousePrincipal {
 export type VerifyFailure =
   | { valid: false; reason: 'MISSING' | 'MALFORMED' | 'INACTIVE'; status: 401; detail: string }
   | { valid: false; reason: 'SCIM_TOKEN' | 'ROLE'; status: 403; detail: string }
+  | { valid: false; reason: 'SCOPE'; status: 403; detail: string; scope: string }
   | { valid: false; reason: 'UNAVAILABLE'; status: 503; detail: string };
 
 /** A failed verification is a value, not an exception (only broken configuration throws). */
@@ -45,6 +49,12 @@ export interface VerifierOptions {
   minRole?: Role;
   /** Accept SCIM administration tokens (default false: they are for SCIM endpoints only). */
   allowScim?: boolean;
+  /**
+   * The scope a caller's token must grant (SPEC §11), e.g. "datastores:read": a scoped token
+   * without it is refused with 403 (`…:write` grants `…:read`; `read` grants every `…:read`).
+   * Unrestricted tokens pass (their role still counts: see minRole).
+   */
+  scope?: string;
   fetch?: typeof fetch;
   /** Epoch ms; injected by tests. */
   now?: () => number;
@@ -65,6 +75,15 @@ export interface Verifier {
   invalidate(token: string): void;
   clear(): void;
   readonly cacheSize: number;
+}
+
+/** Whether a token's scopes (introspection's `scope`) grant `needed` (SPEC §11). */
+export function scopeGrants(tokenScope: string, needed: string): boolean {
+  if (tokenScope === 'api' || tokenScope === 'scim') return true;
+  const have = tokenScope.split(' ');
+  if (have.includes(needed)) return true;
+  if (!needed.endsWith(':read')) return false;
+  return have.includes('read') || have.includes(`${needed.slice(0, -5)}:write`);
 }
 
 const keyOf = (token: string): string => createHash('sha256').update(token).digest('base64url');
@@ -114,6 +133,9 @@ export function createVerifier(opts: VerifierOptions): Verifier {
     }
     if (opts.minRole && !roleAtLeast(principal.role, opts.minRole)) {
       return { valid: false, reason: 'ROLE', status: 403, detail: `This needs the role ${opts.minRole} or higher (yours: ${principal.role})` };
+    }
+    if (opts.scope && !scopeGrants(principal.scope, opts.scope)) {
+      return { valid: false, reason: 'SCOPE', status: 403, detail: `This token's scopes do not include ${opts.scope}`, scope: opts.scope };
     }
     return { valid: true, principal };
   };
@@ -194,7 +216,7 @@ const shared = new Map<string, Verifier>();
  * const r = await verifyToken(request.headers.get('authorization') ?? undefined, { url, token });
  */
 export function verifyToken(authorization: string | undefined, opts: VerifierOptions): Promise<VerifyResult> {
-  const id = `${baseUrlOf(opts.url)}\0${keyOf(opts.token)}\0${opts.minRole ?? ''}\0${opts.allowScim ? 1 : 0}`;
+  const id = `${baseUrlOf(opts.url)}\0${keyOf(opts.token)}\0${opts.minRole ?? ''}\0${opts.allowScim ? 1 : 0}\0${opts.scope ?? ''}`;
   let v = shared.get(id);
   if (!v) shared.set(id, (v = createVerifier(opts)));
   return v.verify(authorization);

@@ -1,4 +1,5 @@
 import type { Deps } from '@gatehouse/core';
+import { createPublicKey } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 
@@ -51,6 +52,8 @@ export interface Config {
   maxHeapMb: number | undefined;
   /** Longest time to receive a whole request (ms); headers must arrive within min(this, 10 s). */
   requestTimeoutMs: number;
+  /** Public keys (ECDSA P-256, PEM) whose signed leak reports POST /api/leaks accepts (SPEC §11); empty = Admin tokens only. */
+  leakReportKeys: ReadonlyArray<{ keyIdentifier: string; pem: string }>;
   /** Milliseconds between rounds of the lifecycle jobs (reminders, idle revocation, webhook deliveries). */
   schedulerIntervalMs: number;
   /** Deliver webhooks to loopback, private and link-local addresses too. */
@@ -121,6 +124,7 @@ export const SETTINGS = {
   maxEventLoopDelayMs: { env: 'GATEHOUSE_MAX_EVENT_LOOP_DELAY_MS', doc: 'answer 503 + Retry-After while the event loop lags more than this (0 = never)', default: '1000' },
   maxHeapMb: { env: 'GATEHOUSE_MAX_HEAP_MB', doc: 'answer 503 + Retry-After while the JS heap in use exceeds this many MiB (unset = 90 % of the limit, 0 = never)' },
   requestTimeoutMs: { env: 'GATEHOUSE_REQUEST_TIMEOUT_MS', doc: 'longest time to receive a request, in ms (headers: at most 10 s)', default: '30000' },
+  leakReportKeys: { env: 'GATEHOUSE_LEAK_REPORT_KEYS', doc: 'JSON list of {key_identifier, key} ECDSA P-256 PEM public keys whose signed reports POST /api/leaks accepts (GitHub secret scanning); unset = Admin tokens only' },
   schedulerIntervalMs: { env: 'GATEHOUSE_SCHEDULER_INTERVAL_MS', doc: 'milliseconds between rounds of the lifecycle jobs (reminders, idle revocation, webhook deliveries)', default: '60000' },
   smtpUrl: { env: 'GATEHOUSE_SMTP_URL', doc: 'smtp://host:port or smtps://user:pass@host:port for expiry reminders and idle warnings by e-mail; unset = no e-mail' },
   mailFrom: { env: 'GATEHOUSE_MAIL_FROM', doc: 'From address of that e-mail (required with GATEHOUSE_SMTP_URL)' },
@@ -178,6 +182,36 @@ export function rateLimit(name: string, raw: string): RateLimit | null {
     throw new ConfigError(`${name} must be count/window such as 30/1m (window in s, m or h) or off, got "${raw}"`);
   }
   return { max: Number(m[1]), windowMs: Number(m[2]) * UNIT_MS[m[3]!]! };
+}
+
+/** GATEHOUSE_LEAK_REPORT_KEYS: `[{"key_identifier": "…", "key": "-----BEGIN PUBLIC KEY-----…"}]`, each an ECDSA P-256 public key. */
+function leakReportKeys(raw: string | undefined): Config['leakReportKeys'] {
+  if (raw === undefined) return [];
+  const name = 'GATEHOUSE_LEAK_REPORT_KEYS';
+  let list: unknown;
+  try {
+    list = JSON.parse(raw);
+  } catch {
+    throw new ConfigError(`${name} must be a JSON list of {"key_identifier", "key"} objects`);
+  }
+  if (!Array.isArray(list)) throw new ConfigError(`${name} must be a JSON list of {"key_identifier", "key"} objects`);
+  return Object.freeze(list.map((entry: unknown, i) => {
+    const e = entry as Record<string, unknown> | null;
+    if (typeof e?.key_identifier !== 'string' || e.key_identifier === '' || typeof e.key !== 'string') {
+      throw new ConfigError(`${name}[${i}] needs a non-empty "key_identifier" and a PEM "key"`);
+    }
+    let details: { type: string; curve: string | undefined };
+    try {
+      const key = createPublicKey(e.key);
+      details = { type: key.asymmetricKeyType ?? '', curve: key.asymmetricKeyDetails?.namedCurve };
+    } catch {
+      throw new ConfigError(`${name}[${i}] ("${e.key_identifier}"): "key" is not a PEM public key`);
+    }
+    if (details.type !== 'ec' || details.curve !== 'prime256v1') {
+      throw new ConfigError(`${name}[${i}] ("${e.key_identifier}"): the key must be ECDSA P-256 (prime256v1)`);
+    }
+    return Object.freeze({ keyIdentifier: e.key_identifier, pem: e.key });
+  }));
 }
 
 function bool(name: string, raw: string): boolean {
@@ -257,6 +291,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     maxEventLoopDelayMs: int('GATEHOUSE_MAX_EVENT_LOOP_DELAY_MS', raw('maxEventLoopDelayMs')!, 0, 600_000),
     maxHeapMb: raw('maxHeapMb') === undefined ? undefined : int('GATEHOUSE_MAX_HEAP_MB', raw('maxHeapMb')!, 0, 1_000_000),
     requestTimeoutMs: int('GATEHOUSE_REQUEST_TIMEOUT_MS', raw('requestTimeoutMs')!, 100, 600_000),
+    leakReportKeys: leakReportKeys(raw('leakReportKeys')),
     schedulerIntervalMs: int('GATEHOUSE_SCHEDULER_INTERVAL_MS', raw('schedulerIntervalMs')!, 50, 86_400_000),
     webhookAllowPrivate: bool('GATEHOUSE_WEBHOOK_ALLOW_PRIVATE', raw('webhookAllowPrivate')!),
     smtpUrl,

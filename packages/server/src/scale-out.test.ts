@@ -68,6 +68,21 @@ describe.skipIf(!pgAvailable)('two nodes on one PostgreSQL', () => {
     await within(async () => (await call(b, t.bearer_token)).statusCode === 401);
   });
 
+  it('a leak reported on A (POST /api/leaks) is refused by B', async () => {
+    const t = await warmToken('leaked-on-github');
+    const report = await on(a, 'POST', '/api/leaks', [{ token: t.bearer_token, type: 'gatehouse_token', url: 'https://example.com/x', source: 'content' }]);
+    expect(report.json()[0].label).toBe('true_positive');
+    expect((await call(a, t.bearer_token)).statusCode).toBe(401);
+    await within(async () => (await call(b, t.bearer_token)).statusCode === 401);
+  });
+
+  it("an IP allowlist set on A applies to B's cached token", async () => {
+    const t = await warmToken('narrowed');
+    await on(a, 'PUT', `/api/user-tokens/${t.id}`, { allowed_ips: ['10.0.0.0/8'] });
+    await within(async () => (await call(b, t.bearer_token)).statusCode === 403);
+    expect((await call(b, t.bearer_token)).json().code).toBe('IP_NOT_ALLOWED');
+  });
+
   it('a rotation on A kills the old secret on B', async () => {
     const t = await warmToken('rotate-me');
     await on(a, 'POST', `/api/user-tokens/${t.id}/rotate`, {});

@@ -4,6 +4,8 @@ import type { TokenAuthRecord, TokenStore, UserStore } from '../ports.js';
 import { hash } from 'node:crypto';
 import { hashToken, keyForHeader, splitJwt, verifyJwt } from '../tokens/jwt.js';
 import type { Keyring, SigningKey } from '../tokens/keyring.js';
+import { allowlistOf } from '../tokens/ip-allowlist.js';
+import { scopeMask } from '../tokens/scopes.js';
 import type { Principal } from './principal.js';
 import type { TokenCache } from './token-cache.js';
 import type { UsageBuffer } from './usage-buffer.js';
@@ -47,6 +49,9 @@ export function principalFromRecord(r: TokenAuthRecord, user: User): Principal {
       type: r.type,
       scimEndpointsOnly: r.scimEndpointsOnly,
       expiration: r.expiration,
+      scopes: r.scopes ?? null,
+      scopeMask: scopeMask(r.scopes),
+      allowedIps: r.allowedIps ? allowlistOf(r.allowedIps) : null,
     },
   };
 }

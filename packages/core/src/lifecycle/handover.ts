@@ -6,6 +6,7 @@ import { DomainError, invalidInput, notFound } from '../errors.js';
 import { userRefOf, type Token, type User } from '../model.js';
 import { requirePermission } from '../policies.js';
 import { hashToken, mintJwt } from '../tokens/jwt.js';
+import { routeScopeMask, scopeAllows, scopeMask, scopesWithin, scopeString } from '../tokens/scopes.js';
 import { createServiceAccount, type CreateServiceAccountInput } from '../use-cases/manage-users.js';
 import type { CreatedToken } from '../use-cases/create-token.js';
 import { tokensOfUser } from '../use-cases/manage-tokens.js';
@@ -58,6 +59,12 @@ export type HandoverTarget = { serviceAccountId: number } | { serviceAccount: Cr
 export async function handOver(deps: Deps, actor: Actor, id: number, target: HandoverTarget): Promise<{ serviceAccount: User; tokens: CreatedToken[] }> {
   requirePermission(actor, 'manageUsers', 'hand over automation');
   await personInside(deps.store, id);
+  // Called with a scoped token (SPEC §11), the handover stays within its scopes: the route needs
+  // tokens:write, creating the account users:write too, and no token gets a right its maker lacks.
+  const makerScopes = actor.principal.token?.scopes ?? null;
+  if (!('serviceAccountId' in target) && !scopeAllows(scopeMask(makerScopes), routeScopeMask('users:write'))) {
+    throw new DomainError('INSUFFICIENT_SCOPE', 'Creating the service account needs the users:write scope', 'service_account');
+  }
   // A new account is created first, in a change of its own (its id is what the tokens need).
   const accountId = 'serviceAccountId' in target ? target.serviceAccountId : (await createServiceAccount(deps, actor, target.serviceAccount)).id;
   return commitChange(deps, actor, async ({ tx, audit, emit }) => {
@@ -70,6 +77,11 @@ export async function handOver(deps: Deps, actor: Actor, id: number, target: Han
     const max = maxExpiryFor(deps, await currentPolicy(tx), 'Service');
     const issued: CreatedToken[] = [];
     for (const { token } of candidates) {
+      // The same restrictions as the token it replaces (the same automation, from the same places).
+      const scopes = token.scopes ?? makerScopes;
+      if (!scopesWithin(scopes, makerScopes)) {
+        throw new DomainError('INSUFFICIENT_SCOPE', `A token with scopes ${scopeString(makerScopes ?? [])} cannot hand over the token "${token.name}", which has more rights`, 'scopes');
+      }
       let expiration = token.expiration;
       if (max.days !== null) {
         const latest = new Date(now.getTime() + max.days * DAY_MS);
@@ -79,6 +91,7 @@ export async function handOver(deps: Deps, actor: Actor, id: number, target: Han
       const created = await tx.tokens.create({
         owner: userRefOf(account), name: token.name, type: 'Service', scimEndpointsOnly: false, expiration, created: now,
         createdById: actor.principal.user.id, tokenHash: hashToken(deps.keyring.signing, minted.token), jti: minted.jti, kid: minted.kid,
+        scopes: scopes ? [...scopes] : null, allowedIps: token.allowedIps ?? null,
       });
       emit({ type: 'token.created', data: { token: { id: created.id, name: created.name, type: 'Service', expiration: expiration?.toISOString() ?? null }, user: { id: account.id, user_id: account.userId }, handover_from: { user_id: id, token_id: token.id } } });
       issued.push({ token: created, bearerToken: minted.token });

@@ -16,7 +16,7 @@ describe('mintJwt', () => {
     const token = mint(new Date('2026-07-01T00:00:00Z'));
     const [h, p] = token.split('.').slice(0, 2).map((s) => JSON.parse(Buffer.from(s, 'base64url').toString()));
     expect(h).toEqual({ alg: 'HS256', typ: 'JWT', kid: 'k1' });
-    expect(p).toEqual({ sub: 'svc@service', uid: 7, jti: expect.stringMatching(/^[\w-]{24}$/), iat: NOW.getTime() / 1000, exp: Date.parse('2026-07-01T00:00:00Z') / 1000, token_type: 'Service' });
+    expect(p).toEqual({ iss: 'gatehouse', sub: 'svc@service', uid: 7, jti: expect.stringMatching(/^[\w-]{24}$/), iat: NOW.getTime() / 1000, exp: Date.parse('2026-07-01T00:00:00Z') / 1000, token_type: 'Service' });
     expect(token.startsWith('eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVC')).toBe(true);
   });
 

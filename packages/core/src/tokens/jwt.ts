@@ -9,6 +9,8 @@ import type { Keyring, SigningKey } from './keyring.js';
  */
 
 export interface TokenClaims {
+  /** `gatehouse`, first in every token minted since SPEC §11, so that the token is recognisable in text (tokens/recognise.ts). */
+  iss?: typeof ISSUER;
   sub: string;
   uid: number;
   jti: string;
@@ -23,6 +25,9 @@ export type JwtFailure = 'MALFORMED' | 'BAD_ALG' | 'UNKNOWN_KID' | 'BAD_SIGNATUR
 export type JwtVerification =
   | { ok: true; claims: TokenClaims; key: SigningKey }
   | { ok: false; reason: JwtFailure };
+
+/** The `iss` of every token Gatehouse mints. */
+export const ISSUER = 'gatehouse';
 
 /** Longest token we look at; ours are about 300 characters. */
 export const MAX_TOKEN_LENGTH = 4096;
@@ -47,7 +52,10 @@ export function mintJwt(
 ): MintedJwt {
   const key = keyring.signing;
   const jti = randomBytes(18).toString('base64url');
+  // Key order is part of the format: header {alg, typ, kid}, claims starting {"iss":"gatehouse","sub"
+  // — the fixed prefixes TOKEN_PATTERN looks for.
   const payload: TokenClaims = {
+    iss: ISSUER,
     sub: claims.sub,
     uid: claims.uid,
     jti,
@@ -108,6 +116,7 @@ function parseClaims(segment: string): TokenClaims | undefined {
   if (typeof c !== 'object' || c === null || Array.isArray(c)) return undefined;
   const p = c as Record<string, unknown>;
   const ok =
+    (p.iss === undefined || p.iss === ISSUER) &&
     typeof p.sub === 'string' &&
     Number.isSafeInteger(p.uid) &&
     typeof p.jti === 'string' &&

@@ -5,7 +5,9 @@ import { DomainError, invalidInput, notFound } from '../errors.js';
 import { userRefOf, type Token, type TokenType, type User } from '../model.js';
 import { normaliseName } from '../names.js';
 import { isAdmin, requirePermission, requireTokenManager } from '../policies.js';
+import { parseAllowedIps } from '../tokens/ip-allowlist.js';
 import { hashToken, mintJwt } from '../tokens/jwt.js';
+import { parseScopes, scopesWithin, scopeString, type Scope } from '../tokens/scopes.js';
 import { outboxEntry } from '../lifecycle/outbox.js';
 import { currentPolicy, maxExpiryFor } from '../lifecycle/policy.js';
 
@@ -16,6 +18,10 @@ export interface CreateTokenInput {
   /** 1–3650, or null/absent for a token that never expires (if policy allows). */
   expiresInDays?: number | null;
   scimEndpointsOnly?: boolean;
+  /** SPEC §11: absent or null = all that the owner's role allows. Validated here (unknown at the edge). */
+  scopes?: unknown;
+  /** SPEC §11: IPv4/IPv6 CIDRs; absent or null = anywhere. */
+  allowedIps?: unknown;
 }
 
 export interface CreatedToken {
@@ -75,7 +81,15 @@ export async function createToken(deps: Deps, actor: Actor, input: CreateTokenIn
     if (!isAdmin(actor)) throw new DomainError('FORBIDDEN', 'Only Admins may create SCIM administration tokens');
     if (owner.role !== 'Admin') throw invalidInput('scim_endpoints_only', 'a SCIM administration token needs an Admin owner');
   }
-  return issueToken(deps, actor, owner, { name, expiresInDays: input.expiresInDays, scimEndpointsOnly: scim });
+  const allowedIps = parseAllowedIps(input.allowedIps, 'allowed_ips');
+  // A token made with a scoped token gets no right its maker lacks: it inherits the maker's
+  // scopes when none are asked for, and may only narrow them.
+  const makerScopes = actor.principal.token?.scopes ?? null;
+  const scopes = parseScopes(input.scopes, 'scopes') ?? (makerScopes ? [...makerScopes] : null);
+  if (!scopesWithin(scopes, makerScopes)) {
+    throw new DomainError('INSUFFICIENT_SCOPE', `A token with scopes ${scopeString(makerScopes ?? [])} cannot create a token with more rights`, 'scopes');
+  }
+  return issueToken(deps, actor, owner, { name, expiresInDays: input.expiresInDays, scimEndpointsOnly: scim, scopes, allowedIps });
 }
 
 /**
@@ -88,7 +102,7 @@ export async function issueToken(
   deps: Deps,
   actor: Actor | null,
   owner: User,
-  input: { name: string; expiresInDays?: number | null | undefined; scimEndpointsOnly?: boolean },
+  input: { name: string; expiresInDays?: number | null | undefined; scimEndpointsOnly?: boolean; scopes?: Scope[] | null; allowedIps?: string[] | null },
   details: Record<string, unknown> = {},
 ): Promise<CreatedToken> {
   const name = normaliseName(input.name);
@@ -116,11 +130,14 @@ export async function issueToken(
     tokenHash: hashToken(deps.keyring.signing, minted.token),
     jti: minted.jti,
     kid: minted.kid,
+    scopes: input.scopes ?? null,
+    allowedIps: input.allowedIps ?? null,
   }, (id) => ({ audit: auditEvent(deps, actor, {
     action: 'token.created',
     targetType: 'token',
     targetId: String(id),
-    details: { name, type, owner_id: owner.id, scim_endpoints_only: scim, expiration: expiration?.toISOString() ?? null, ...details },
+    details: { name, type, owner_id: owner.id, scim_endpoints_only: scim, expiration: expiration?.toISOString() ?? null,
+      ...(input.scopes ? { scopes: input.scopes } : {}), ...(input.allowedIps ? { allowed_ips: input.allowedIps } : {}), ...details },
   }), events: [outboxEntry({ type: 'token.created', data: { token: { id, name, type, expiration: expiration?.toISOString() ?? null, scim_endpoints_only: scim }, user: { id: owner.id, user_id: owner.userId } } }, now)] }));
   deps.onOutboxWritten?.();
   return { token, bearerToken: minted.token };

@@ -7,6 +7,7 @@ import type { RevokeReason, Token } from '../model.js';
 import { canSeeToken, requirePermission, requireTokenAction } from '../policies.js';
 import type { StoreTransaction, TokenPatch, TokenQuery, TokenSort, TokenStore } from '../ports.js';
 import type { ListPage, ListRequest, Seek } from '../listing.js';
+import { parseAllowedIps } from '../tokens/ip-allowlist.js';
 import { hashToken, mintJwt } from '../tokens/jwt.js';
 import { expirationFor, type CreatedToken } from './create-token.js';
 import { normaliseName } from '../names.js';
@@ -98,6 +99,8 @@ export interface UpdateTokenInput {
   name?: string;
   /** true revokes, false restores. */
   revoke?: boolean;
+  /** SPEC §11: replaces the token's IP allowlist (null = anywhere); unknown until validated here. */
+  allowedIps?: unknown;
 }
 
 /**
@@ -106,8 +109,11 @@ export interface UpdateTokenInput {
  * restoring an active token. Who may do what: `requireTokenAction` (SPEC §7).
  */
 export async function updateToken(deps: Deps, actor: Actor, id: number, input: UpdateTokenInput): Promise<Token> {
-  if (input.name === undefined && input.revoke === undefined) throw invalidInput('revoke', 'give "revoke" (true or false) or "name"');
+  if (input.name === undefined && input.revoke === undefined && input.allowedIps === undefined) {
+    throw invalidInput('revoke', 'give "revoke" (true or false), "name" or "allowed_ips"');
+  }
   const name = input.name !== undefined ? normaliseName(input.name) : undefined;
+  const allowedIps = input.allowedIps !== undefined ? parseAllowedIps(input.allowedIps, 'allowed_ips') : undefined;
   return commitChange(deps, actor, async ({ tx, audit, publish, emit }) => {
     const token = await visibleToken(tx, actor, id);
     const patch: TokenPatch = {};
@@ -116,6 +122,14 @@ export async function updateToken(deps: Deps, actor: Actor, id: number, input: U
       if (name !== token.name) {
         patch.name = name;
         audit({ action: 'token.renamed', ...targetOf(token), details: { from: token.name, to: name } });
+      }
+    }
+    if (allowedIps !== undefined) {
+      // Narrowing or widening where a token works is the owner's (or an Admin's) to decide, like its name.
+      requireTokenAction(actor, token, 'rename');
+      if (JSON.stringify(allowedIps) !== JSON.stringify(token.allowedIps ?? null)) {
+        patch.allowedIps = allowedIps;
+        audit({ action: 'token.restricted', ...targetOf(token), details: { name: token.name, allowed_ips: allowedIps } });
       }
     }
     if (input.revoke === true) {
@@ -136,7 +150,7 @@ export async function updateToken(deps: Deps, actor: Actor, id: number, input: U
         emit({ type: 'token.restored', data: tokenData(token) });
       }
     }
-    if (patch.name === undefined && patch.revocation === undefined) return token;
+    if (patch.name === undefined && patch.revocation === undefined && patch.allowedIps === undefined) return token;
     publish({ kind: 'token', tokenId: id });
     return tx.tokens.update(id, patch);
   });

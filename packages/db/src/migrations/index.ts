@@ -7,6 +7,7 @@ import * as integrity from './2026-12-06T00-00-integrity.js';
 import * as sso from './2026-12-06T10-00-sso.js';
 import * as lifecycle from './2026-12-06T11-00-lifecycle.js';
 import * as usage from './2026-12-06T12-00-usage.js';
+import * as tokenRestrictions from './2026-12-06T13-00-token-restrictions.js';
 import * as connections from './2026-12-06T14-00-connections.js';
 import * as listIndexes from './2026-12-06T15-00-list-indexes.js';
 
@@ -20,6 +21,7 @@ export const migrations: Record<string, Migration> = {
   '2026-12-06T10-00-sso': sso,
   '2026-12-06T11-00-lifecycle': lifecycle,
   '2026-12-06T12-00-usage': usage,
+  '2026-12-06T13-00-token-restrictions': tokenRestrictions,
   '2026-12-06T14-00-connections': connections,
   '2026-12-06T15-00-list-indexes': listIndexes,
 };

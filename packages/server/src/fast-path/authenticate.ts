@@ -1,4 +1,4 @@
-import { authenticateSession, type AuthFailureReason, type BearerVerification, type Principal } from '@gatehouse/core';
+import { authenticateSession, routeScopeMask, type AuthFailureReason, type BearerVerification, type Principal, type RouteScope } from '@gatehouse/core';
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { FixedWindowLimiter } from '../http/abuse-limits.js';
 import type { AppContext, AuthMode } from '../http/context.js';
@@ -62,8 +62,42 @@ function refuse(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, r
 
 const SCIM_ONLY = 'The SCIM endpoints accept SCIM administration tokens only';
 
-/** Token scope rules (SPEC §1): SCIM tokens reach SCIM routes only, and SCIM routes only SCIM tokens. */
-function admit(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, principal: Principal, scimRoute: boolean): boolean {
+/** RFC 6750 §3.1: the challenge of a token that lacks the route's scope, made once per route. */
+const scopeChallenge = (scope: RouteScope): string =>
+  `Bearer realm="gatehouse", error="insufficient_scope", error_description="The token's scopes do not include ${scope}", scope="${scope}"`;
+
+/** What a route needs of a token beyond being valid (SPEC §11), decided once per route. */
+interface RouteNeeds {
+  scimRoute: boolean;
+  scope: RouteScope;
+  /** routeScopeMask(scope): 0 = any token. */
+  scopeMask: number;
+  challenge: string;
+}
+
+/**
+ * Token rules: SCIM tokens reach SCIM routes only, and SCIM routes only SCIM tokens (SPEC §1);
+ * a token with an IP allowlist only from those addresses, and a scoped token only on the routes
+ * its scopes cover (SPEC §11). The allowlist comes first: a token used from elsewhere learns
+ * nothing about its scopes.
+ */
+function admit(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, principal: Principal, needs: RouteNeeds): boolean {
+  const scimRoute = needs.scimRoute;
+  const token = principal.token;
+  if (token !== null) {
+    if (token.allowedIps && !token.allowedIps.allows(request.ip)) {
+      ctx.metrics.authFailure('IP_NOT_ALLOWED');
+      ctx.failures.record('IP_NOT_ALLOWED', request.ip, token.id);
+      (scimRoute ? scimRefusal : apiRefusal)(reply, 403, 'IP_NOT_ALLOWED', 'This token may not be used from this address (its IP allowlist)');
+      return false;
+    }
+    if (needs.scopeMask !== 0 && token.scopeMask !== undefined && (token.scopeMask & needs.scopeMask) === 0) {
+      ctx.metrics.authFailure('INSUFFICIENT_SCOPE');
+      reply.header('www-authenticate', needs.challenge);
+      (scimRoute ? scimRefusal : apiRefusal)(reply, 403, 'INSUFFICIENT_SCOPE', `This token's scopes do not include ${needs.scope}, which this route needs`);
+      return false;
+    }
+  }
   const scimToken = principal.token?.scimEndpointsOnly === true;
   if (scimToken && !scimRoute) {
     ctx.metrics.authFailure('SCIM_TOKEN_SCOPE');
@@ -99,7 +133,7 @@ export function apiRequestHooks(
   ctx: AppContext,
   isOverloaded: () => boolean,
   begin: (request: FastifyRequest, record: RouteRecorder) => void,
-): (route: { auth: AuthMode; alwaysServe: boolean; record: RouteRecorder }) => OnRequestHook {
+): (route: { auth: AuthMode; scope: RouteScope; alwaysServe: boolean; record: RouteRecorder }) => OnRequestHook {
   const limiter = ctx.invalidTokens;
 
   const publicRoute = (record: RouteRecorder, checkLoad: boolean): OnRequestHook => (request, reply, done) => {
@@ -109,7 +143,8 @@ export function apiRequestHooks(
     done();
   };
 
-  const authenticated = (record: RouteRecorder, scimRoute: boolean): OnRequestHook => {
+  const authenticated = (record: RouteRecorder, needs: RouteNeeds, signatureAllowed = false): OnRequestHook => {
+    const scimRoute = needs.scimRoute;
     const send = scimRoute ? scimRefusal : apiRefusal;
     return function authenticate(request, reply, done) {
       begin(request, record);
@@ -117,6 +152,8 @@ export function apiRequestHooks(
       if (isOverloaded()) return done(OVERLOADED);
       const header = request.headers.authorization;
 
+      // No token: the route authenticates the request by its signature (and never by a cookie).
+      if (header === undefined && signatureAllowed) return done();
       if (header === undefined) {
         const cookie = sessionCookieOf(request);
         if (cookie === undefined) return refuse(ctx, request, reply, 'MISSING', send);
@@ -131,7 +168,7 @@ export function apiRequestHooks(
         authenticateSession(ctx.deps, cookie, { ip: request.ip, userAgent: request.headers['user-agent'] ?? null }).then(
           (principal) => {
             if (!principal) return refuse(ctx, request, reply, 'MISSING', send);
-            if (admit(ctx, request, reply, principal, scimRoute)) done();
+            if (admit(ctx, request, reply, principal, needs)) done();
           },
           (err: Error) => done(err),
         );
@@ -148,17 +185,20 @@ export function apiRequestHooks(
       }
       const result = ctx.authenticator.verify(header, request.ip, request.headers['user-agent'] ?? null);
       if (result instanceof Promise) {
-        result.then((r) => onResult(r, scimRoute, send, request, reply, done), (err: Error) => done(err));
+        result.then((r) => onResult(r, needs, send, request, reply, done), (err: Error) => done(err));
       } else {
-        onResult(result, scimRoute, send, request, reply, done);
+        onResult(result, needs, send, request, reply, done);
       }
     };
   };
 
-  const onResult = (result: BearerVerification, scimRoute: boolean, send: SendRefusal, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+  const onResult = (result: BearerVerification, needs: RouteNeeds, send: SendRefusal, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
     if (!result.valid) return refuse(ctx, request, reply, result.reason, send, limiter);
-    if (admit(ctx, request, reply, result.principal, scimRoute)) done();
+    if (admit(ctx, request, reply, result.principal, needs)) done();
   };
 
-  return ({ auth, alwaysServe, record }) => (auth === 'public' ? publicRoute(record, !alwaysServe) : authenticated(record, auth === 'scim'));
+  return ({ auth, scope, alwaysServe, record }) =>
+    auth === 'public'
+      ? publicRoute(record, !alwaysServe)
+      : authenticated(record, { scimRoute: auth === 'scim', scope, scopeMask: routeScopeMask(scope), challenge: scopeChallenge(scope) }, auth === 'token-or-signature');
 }

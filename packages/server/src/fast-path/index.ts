@@ -26,7 +26,13 @@
  *      - else the session cookie, with the CSRF origin rule for unsafe methods;
  *    - refuses in the route's format (the API's error body, or a SCIM error on SCIM routes),
  *      with the RFC 6750 challenge, counting the refusal for the invalid-token limiter and for
- *      the audit log's grouped `auth.failed` events.
+ *      the audit log's grouped `auth.failed` events;
+ *    - admits a valid token only on routes it may call (`admit`): SCIM tokens on SCIM routes
+ *      only, a token with an IP allowlist only from its addresses (403 IP_NOT_ALLOWED; the
+ *      answer per address remembered by the parsed list, core/src/tokens/ip-allowlist.ts), and
+ *      a scoped token only where its scopes cover the route's declared `config.scope` (403
+ *      INSUFFICIENT_SCOPE: one AND of the principal's scope mask and the route's, both made
+ *      once: core/src/tokens/scopes.ts).
  * 4. The route's handler (routes/, scim/) calls a core use case and maps its result;
  *    `GET /api/users/me` answers a cached principal with its answer formatted once
  *    (routes/users.ts).

@@ -1,8 +1,13 @@
 import type { AuditStore, AuthFailureReason, Clock } from '@gatehouse/core';
 
+/** Refusals the server decides after the token is verified (it knows the client's address and the route). */
+export type RefusalReason = AuthFailureReason | 'IP_NOT_ALLOWED';
+
 interface FailureGroup {
-  reason: AuthFailureReason;
+  reason: RefusalReason;
   ip: string | null;
+  /** The token refused, when it was a valid one (IP_NOT_ALLOWED). */
+  tokenId: number | null;
   count: number;
   first: Date;
 }
@@ -20,18 +25,20 @@ export class AuthFailureLog {
    * By reason, then by IP: a refused request finds its group without building a key (the IP
    * string is the connection's own, so its hash is computed once per connection).
    */
-  #pending = new Map<AuthFailureReason, Map<string | null, FailureGroup>>();
+  #pending = new Map<RefusalReason, Map<string | null, FailureGroup>>();
   #groups = 0;
 
   constructor(private readonly clock: Clock) {}
 
-  record(reason: AuthFailureReason, ip: string | null): void {
+  record(reason: RefusalReason, ip: string | null, tokenId: number | null = null): void {
     let byIp = this.#pending.get(reason);
     if (byIp === undefined) this.#pending.set(reason, (byIp = new Map()));
-    const group = byIp.get(ip);
+    // A valid token refused is grouped per token too, so that its audit event names it.
+    const key = tokenId === null ? ip : `${ip} ${tokenId}`;
+    const group = byIp.get(key);
     if (group !== undefined) group.count++;
     else if (this.#groups < MAX_GROUPS) {
-      byIp.set(ip, { reason, ip, count: 1, first: this.clock.now() });
+      byIp.set(key, { reason, ip, tokenId, count: 1, first: this.clock.now() });
       this.#groups++;
     }
   }
@@ -45,7 +52,7 @@ export class AuthFailureLog {
       groups.map((g) => ({
         at: g.first,
         actorUserId: null,
-        actorTokenId: null,
+        actorTokenId: g.tokenId,
         action: 'auth.failed',
         targetType: null,
         targetId: null,

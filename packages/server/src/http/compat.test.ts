@@ -152,4 +152,17 @@ describeOnEachDatabase('Qualytics CLI requests', (app) => {
       expect((await t.request({ method: 'GET', url, token: t.adminToken })).json().items.map((d: { name: string }) => d.name)).toEqual(['by-name']);
     }
   });
+  it('a read token (SPEC §11) serves the CLI\'s list and get commands, decodes like any token, and is refused its writes with a detail saying why', async () => {
+    const t = app();
+    await t.request({ method: 'POST', url: '/api/datastores', token: t.adminToken, payload: { name: 'read-me', type: 'snowflake' } });
+    const read = await t.makeToken(t.adminToken, { name: `qualytics-read-${Math.random()}`, scopes: ['read'], expires_in_days: 30 });
+    // The CLI reads exp from the token without verifying it.
+    const claims = JSON.parse(Buffer.from(read.bearer_token.split('.')[1]!, 'base64url').toString()) as { exp: number };
+    expect(claims.exp).toBeGreaterThan(Date.parse('2026-06-01T10:00:00Z') / 1000);
+    for (const url of ['/api/users/me', '/api/datastores?page=1&size=100', '/api/datastores?page=1&size=50&name=read-me', '/api/user-tokens', '/api/teams?page=1&size=100']) {
+      expect([url, (await t.request({ method: 'GET', url, token: read.bearer_token, headers: { 'content-type': 'application/json' } })).statusCode]).toEqual([url, 200]);
+    }
+    const write = await t.request({ method: 'POST', url: '/api/datastores', token: read.bearer_token, payload: { name: 'nope', type: 'snowflake' } });
+    expect([write.statusCode, write.json().detail]).toEqual([403, "This token's scopes do not include datastores:write, which this route needs"]);
+  });
 });

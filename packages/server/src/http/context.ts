@@ -1,4 +1,4 @@
-import type { Actor, Deps, Principal, TokenAuthenticator, TokenCache, UsageBuffer } from '@gatehouse/core';
+import type { Actor, Deps, Principal, RouteScope, TokenAuthenticator, TokenCache, UsageBuffer } from '@gatehouse/core';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
@@ -24,13 +24,17 @@ export interface AppContext {
   /** One-time token for the setup page while no user exists. */
   setupToken: { current: string | null };
   /** Every route of the app as it was added, with its protection (the tests walk them all). */
-  routes: Array<{ method: string; url: string; auth: AuthMode }>;
+  routes: Array<{ method: string; url: string; auth: AuthMode; scope: RouteScope | null }>;
   /** Reminders, idle revocation and webhook deliveries (lifecycle-jobs.ts). */
   lifecycle: LifecycleJobs;
 }
 
-/** How a route is protected: `public`, any authenticated caller (`user`), or SCIM tokens only (`scim`). */
-export type AuthMode = 'public' | 'user' | 'scim';
+/**
+ * How a route is protected: `public`, any authenticated caller (`user`), SCIM tokens only
+ * (`scim`), or `token-or-signature`: a bearer token when an Authorization header is sent, else
+ * the route checks a signature of its own (POST /api/leaks) and `request.principal` stays null.
+ */
+export type AuthMode = 'public' | 'user' | 'scim' | 'token-or-signature';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -43,6 +47,11 @@ declare module 'fastify' {
   }
   interface FastifyContextConfig {
     auth?: AuthMode;
+    /**
+     * The token scope the route needs (SPEC §11), declared on every route that is not public
+     * (the app refuses to start otherwise) and enforced by the auth hook: `none` = any token.
+     */
+    scope?: RouteScope;
     /** On a public route: answers even while the server is overloaded (the liveness probe). */
     alwaysServe?: boolean;
   }

@@ -85,6 +85,12 @@ export const SECURITY_SCHEMES = {
     name: SESSION_COOKIE,
     description: "The web UI's session, set by POST /api/auth/login. Unsafe methods must come from this server's origin (CSRF)",
   },
+  leakReportSignature: {
+    type: 'apiKey',
+    in: 'header',
+    name: 'Github-Public-Key-Signature',
+    description: 'GitHub secret scanning: an ECDSA P-256 signature (base64 DER) of the raw body by the key named in Github-Public-Key-Identifier, one of GATEHOUSE_LEAK_REPORT_KEYS',
+  },
 } as const;
 
 /** Who may call a route, as an operation's `security`: public routes none, SCIM bearer tokens only. */
@@ -92,6 +98,7 @@ const SECURITY: Record<AuthMode, Array<Record<string, string[]>>> = {
   public: [],
   user: [{ bearer: [] }, { session: [] }],
   scim: [{ bearer: [] }],
+  'token-or-signature': [{ bearer: [] }, { leakReportSignature: [] }],
 };
 
 type RouteSchema = Record<string, unknown> & { hide?: boolean; response?: Record<string, unknown> };

@@ -1,5 +1,5 @@
 import type { AuditEvent, Connection, Datastore, SessionInfo, Team, Token, User, UserRef } from '@gatehouse/core';
-import { REVOKE_REASONS, ROLES } from '@gatehouse/core';
+import { REVOKE_REASONS, ROLES, SCOPES } from '@gatehouse/core';
 import { Type, type Static, type TSchema } from 'typebox';
 
 /*
@@ -61,6 +61,8 @@ export const TokenSchema = Type.Object({
   revoked_by_id: Nullable(Type.Integer({ description: 'who revoked it (null while active)' })),
   revoke_reason: Type.Union([Type.Enum([...REVOKE_REASONS]), Type.Null()], { description: 'why it was revoked; the owner may restore only an "owner" revocation of their own' }),
   user: UserRefSchema,
+  scopes: Type.Union([Type.Array(Type.Enum([...SCOPES])), Type.Null()], { description: "what the token may do within its owner's role; null = all of it" }),
+  allowed_ips: Type.Union([Type.Array(Type.String()), Type.Null()], { description: 'the IPv4/IPv6 CIDRs it may be used from; null = anywhere' }),
   previous_secret_expires_at: Nullable({ ...DateTime, description: 'after a rotation with grace_hours: until when the previous secret works' }),
 });
 
@@ -218,6 +220,8 @@ export function tokenToWire(t: Token): WireToken {
     revoked_by_id: t.revokedById,
     revoke_reason: t.revokeReason,
     user: userRefToWire(t.user),
+    scopes: t.scopes ?? null,
+    allowed_ips: t.allowedIps ?? null,
     previous_secret_expires_at: isoOrNull(t.previousSecretExpiresAt ?? null),
   };
 }

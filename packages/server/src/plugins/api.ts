@@ -10,6 +10,7 @@ import { oidcRoutes } from '../routes/oidc.js';
 import { datastoresRoutes } from '../routes/datastores.js';
 import { healthRoutes } from '../routes/health.js';
 import { introspectRoutes } from '../routes/introspect.js';
+import { leaksRoutes } from '../routes/leaks.js';
 import { teamsRoutes } from '../routes/teams.js';
 import { tokenUsageRoutes } from '../routes/token-usage.js';
 import { userTokensRoutes } from '../routes/user-tokens.js';
@@ -34,7 +35,12 @@ const toArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Arra
 export async function apiScope(api: App, { gatehouse, requestLog }: { gatehouse: Gatehouse; requestLog: RequestLog }): Promise<void> {
   const hookFor = apiRequestHooks(gatehouse, api.isOverloaded, requestLog.begin);
   api.addHook('onRoute', (route) => {
-    const hook = hookFor({ auth: route.config?.auth ?? 'user', alwaysServe: route.config?.alwaysServe === true, record: requestLog.recorderFor(route.url) });
+    const hook = hookFor({
+      auth: route.config?.auth ?? 'user',
+      scope: route.config?.scope ?? 'none',
+      alwaysServe: route.config?.alwaysServe === true,
+      record: requestLog.recorderFor(route.url),
+    });
     route.onRequest = [hook, ...toArray(route.onRequest)];
   });
   await api.register(async (sessions: App) => {
@@ -44,7 +50,7 @@ export async function apiScope(api: App, { gatehouse, requestLog }: { gatehouse:
   });
   for (const routes of [
     healthRoutes, usersRoutes, teamsRoutes, userTokensRoutes, tokenUsageRoutes, accessReviewRoutes, datastoresRoutes, connectionsRoutes, auditEventsRoutes,
-    introspectRoutes, scimRoutes, policyRoutes, webhooksRoutes, handoverRoutes, ownersRoutes,
+    introspectRoutes, leaksRoutes, scimRoutes, policyRoutes, webhooksRoutes, handoverRoutes, ownersRoutes,
   ]) {
     await routes(api, gatehouse);
   }

@@ -44,8 +44,11 @@ export const appContext = fp<{ gatehouse: Gatehouse; requestLog: RequestLog }>(
       const isApi = route.url.startsWith('/api/') && !route.url.startsWith('/api/docs');
       const auth = route.config?.auth ?? (isApi ? 'user' : 'public');
       route.config = { ...route.config, auth };
+      const scope = route.config.scope ?? null;
+      // The route → scope table is the routes' own declarations: a protected route without one is a bug, caught at boot.
+      if (auth !== 'public' && scope === null) throw new Error(`${String(route.method)} ${route.url}: a protected route must declare config.scope (SPEC §11)`);
       for (const method of Array.isArray(route.method) ? route.method : [route.method]) {
-        if (method !== 'HEAD') gatehouse.routes.push({ method, url: route.url, auth });
+        if (method !== 'HEAD') gatehouse.routes.push({ method, url: route.url, auth, scope });
       }
     });
     app.setErrorHandler(handleError);

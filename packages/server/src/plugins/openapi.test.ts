@@ -118,12 +118,14 @@ describe('the OpenAPI document', () => {
       expect(doc.components.securitySchemes).toEqual({
         bearer: expect.objectContaining({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }),
         session: expect.objectContaining({ type: 'apiKey', in: 'cookie', name: 'gatehouse_session' }),
+        leakReportSignature: expect.objectContaining({ type: 'apiKey', in: 'header', name: 'Github-Public-Key-Signature' }),
       });
       const security = (path: string, method: string) => doc.paths[path][method].security;
       expect(security('/api/auth/login', 'post')).toEqual([]);
       expect(security('/healthz', 'get')).toEqual([]);
       expect(security('/api/user-tokens', 'post')).toEqual([{ bearer: [] }, { session: [] }]);
       expect(security('/api/scim/v2/Users', 'get')).toEqual([{ bearer: [] }]);
+      expect(security('/api/leaks', 'post')).toEqual([{ bearer: [] }, { leakReportSignature: [] }]);
     });
 
     it('names the server by GATEHOUSE_PUBLIC_URL, and has a licence', () => {

@@ -62,6 +62,7 @@ function toCsv(rows: WireRow[]): string {
 /** The access review (SPEC §10): one row per token, as JSON or CSV. */
 export async function accessReviewRoutes(app: App, { deps }: AppContext): Promise<void> {
   app.get('/api/access-review', {
+    config: { scope: 'tokens:read' },
     schema: {
       operationId: 'getAccessReview',
       tags: ['tokens'],

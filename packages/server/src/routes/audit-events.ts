@@ -12,6 +12,7 @@ const CSV_COLUMNS = ['id', 'at', 'action', 'outcome', 'actor_user_id', 'actor_to
 
 export async function auditEventsRoutes(app: App, { deps }: AppContext): Promise<void> {
   app.get('/api/audit-events', {
+    config: { scope: 'audit:read' },
     schema: {
       operationId: 'listAuditEvents',
       tags: ['audit'],

@@ -90,6 +90,7 @@ export async function authRoutes(app: App, ctx: AppContext): Promise<void> {
   });
 
   app.get('/api/auth/sessions', {
+    config: { scope: 'users:read' },
     schema: {
       operationId: 'listOwnSessions',
       tags: ['auth'],
@@ -100,6 +101,7 @@ export async function authRoutes(app: App, ctx: AppContext): Promise<void> {
   }, async (request) => (await listOwnSessions(deps, actorOf(request))).map(sessionToWire));
 
   app.delete('/api/auth/sessions', {
+    config: { scope: 'users:write' },
     schema: {
       operationId: 'endOtherOwnSessions',
       tags: ['auth'],
@@ -110,6 +112,7 @@ export async function authRoutes(app: App, ctx: AppContext): Promise<void> {
   }, async (request) => ({ ended: await endOtherOwnSessions(deps, actorOf(request)) }));
 
   app.delete('/api/auth/sessions/:id', {
+    config: { scope: 'users:write' },
     schema: {
       operationId: 'endOwnSession',
       tags: ['auth'],

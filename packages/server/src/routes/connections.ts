@@ -15,6 +15,8 @@ const ReadOnlyEchoes = { id: Type.Optional(Type.Unknown()), created: Type.Option
 /** Connections (SPEC §12): where datastores connect; no credentials are ever stored. */
 export async function connectionsRoutes(app: App, { deps }: AppContext): Promise<void> {
   app.get('/api/connections', {
+    // Connections are where datastores live: the datastores scopes cover them (SPEC §11).
+    config: { scope: 'datastores:read' },
     schema: {
       operationId: 'listConnections',
       tags: ['connections'],
@@ -40,10 +42,12 @@ export async function connectionsRoutes(app: App, { deps }: AppContext): Promise
   });
 
   app.get('/api/connections/:id', {
+    config: { scope: 'datastores:read' },
     schema: { operationId: 'getConnection', tags: ['connections'], summary: 'Get a connection', params: IdParams, response: { 200: ConnectionSchema, ...errorResponses(401, 404) } },
   }, async (request) => connectionToWire(await getConnection(deps, actorOf(request), request.params.id)));
 
   app.post('/api/connections', {
+    config: { scope: 'datastores:write' },
     schema: {
       operationId: 'createConnection',
       tags: ['connections'],
@@ -63,6 +67,7 @@ export async function connectionsRoutes(app: App, { deps }: AppContext): Promise
   });
 
   app.put('/api/connections/:id', {
+    config: { scope: 'datastores:write' },
     schema: {
       operationId: 'updateConnection',
       tags: ['connections'],
@@ -83,6 +88,7 @@ export async function connectionsRoutes(app: App, { deps }: AppContext): Promise
   });
 
   app.delete('/api/connections/:id', {
+    config: { scope: 'datastores:write' },
     schema: { operationId: 'deleteConnection', tags: ['connections'], summary: 'Delete a connection', description: 'Editor or above. Refused (409 CONNECTION_IN_USE) while datastores use it.', params: IdParams, response: { 204: Type.Null(), ...errorResponses(401, 403, 404, 409) } },
   }, async (request, reply) => {
     await deleteConnection(deps, actorOf(request), request.params.id);

@@ -65,6 +65,7 @@ function itemsOf(page: Page<Datastore>) {
 export async function datastoresRoutes(app: App, { deps }: AppContext): Promise<void> {
   // Older Qualytics CLI versions page through /api/datastores/listing: the same list.
   for (const url of ['/api/datastores', '/api/datastores/listing']) app.get(url, {
+    config: { scope: 'datastores:read' },
     schema: {
       operationId: 'listDatastores',
       tags: ['datastores'],
@@ -100,10 +101,12 @@ export async function datastoresRoutes(app: App, { deps }: AppContext): Promise<
   });
 
   app.get('/api/datastores/:id', {
+    config: { scope: 'datastores:read' },
     schema: { operationId: 'getDatastore', tags: ['datastores'], summary: 'Get a datastore', description: 'One the caller may not see is answered 404.', params: IdParams, response: { 200: DatastoreSchema, ...errorResponses(401, 404) } },
   }, async (request) => datastoreToWire(await getDatastore(deps, actorOf(request), request.params.id)));
 
   app.post('/api/datastores', {
+    config: { scope: 'datastores:write' },
     schema: {
       operationId: 'createDatastore',
       tags: ['datastores'],
@@ -118,6 +121,7 @@ export async function datastoresRoutes(app: App, { deps }: AppContext): Promise<
   });
 
   app.put('/api/datastores/:id', {
+    config: { scope: 'datastores:write' },
     schema: {
       operationId: 'updateDatastore',
       tags: ['datastores'],
@@ -137,6 +141,7 @@ export async function datastoresRoutes(app: App, { deps }: AppContext): Promise<
   });
 
   app.delete('/api/datastores/:id', {
+    config: { scope: 'datastores:write' },
     schema: { operationId: 'deleteDatastore', tags: ['datastores'], summary: 'Delete a datastore', description: 'Editor or above.', params: IdParams, response: { 204: Type.Null(), ...errorResponses(401, 403, 404) } },
   }, async (request, reply) => {
     await deleteDatastore(deps, actorOf(request), request.params.id);

@@ -56,4 +56,19 @@ describeOnEachDatabase('owner departure: handover', (app) => {
     const member = await t.makeUser();
     expect((await t.request({ method: 'GET', url: `/api/users/${leaver.id}/handover`, token: member.token })).statusCode).toBe(403);
   });
+
+  it("keeps each token's scopes and IP allowlist, and stays within the scopes of the token that calls it (SPEC §11)", async () => {
+    const t = app();
+    const leaver = await t.makeUser();
+    const narrow = await t.makeToken(leaver.token, { name: 'dashboards', scopes: ['datastores:read'], allowed_ips: ['127.0.0.0/8'] });
+    expect((await t.request({ method: 'GET', url: '/api/datastores', token: narrow.bearer_token })).statusCode).toBe(200);
+    await t.server.app.flushUsage();
+    const robot = await t.makeUser({ type: 'Service' });
+    const tokensOnly = await t.makeToken(t.adminToken, { name: 'handover-bot', scopes: ['tokens:write'] });
+    const create = await t.request({ method: 'POST', url: `/api/users/${leaver.id}/handover`, token: tokensOnly.bearer_token, payload: { service_account: { name: `Scoped ${leaver.id}`, role: 'Member' } } });
+    expect([create.statusCode, create.json().code]).toEqual([403, 'INSUFFICIENT_SCOPE']);
+    const moved = await t.request({ method: 'POST', url: `/api/users/${leaver.id}/handover`, token: t.adminToken, payload: { service_account_id: robot.id } });
+    expect(moved.statusCode, moved.body).toBe(200);
+    expect(moved.json().tokens.find((x: { name: string }) => x.name === 'dashboards')).toMatchObject({ scopes: ['datastores:read'], allowed_ips: ['127.0.0.0/8'] });
+  });
 });

@@ -16,6 +16,7 @@ const CandidateSchema = Type.Object({
 /** SPEC §9 owner departure: move a person's automation onto a service account (Admin). */
 export async function handoverRoutes(app: App, { deps }: AppContext): Promise<void> {
   app.get('/api/users/:id/handover', {
+    config: { scope: 'users:read' },
     schema: {
       operationId: 'listHandover',
       tags: ['users'],
@@ -36,6 +37,7 @@ export async function handoverRoutes(app: App, { deps }: AppContext): Promise<vo
   });
 
   app.post('/api/users/:id/handover', {
+    config: { scope: 'tokens:write' },
     schema: {
       operationId: 'handOver',
       tags: ['users'],

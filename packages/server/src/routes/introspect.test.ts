@@ -25,6 +25,7 @@ describeOnEachDatabase('POST /api/introspect (RFC 7662)', (app) => {
         token_type: 'Service',
         scope: 'api',
         token_id: subject.tokenId,
+        token_name: 'svc',
         user_id: 'checked_robot@service',
         uid: subject.id,
         user_type: 'Service',

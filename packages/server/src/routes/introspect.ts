@@ -1,4 +1,4 @@
-import { requireIntrospector, splitJwt, type BearerVerification } from '@gatehouse/core';
+import { requireIntrospector, scopeString, splitJwt, type BearerVerification } from '@gatehouse/core';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
 import { actorOf, type App, type AppContext } from '../http/context.js';
@@ -6,9 +6,10 @@ import { errorResponses, RoleSchema, UserTypeSchema } from '../http/wire.js';
 
 /**
  * RFC 7662 token introspection, for services that accept Gatehouse tokens (the SDK's
- * `verifyToken` / `gatehouseAuth()`). Who may call it is core's rule (`requireIntrospector`).
- * FIXME(introspect-scope): a dedicated per-token "introspect" grant would be narrower than a
- * role; it needs a column on tokens (packages/db).
+ * `verifyToken` / `gatehouseAuth()`). Who may call it is core's rule (`requireIntrospector`); with
+ * scopes (SPEC §11) a scoped caller's token needs `tokens:read` here (the route's config.scope).
+ * FIXME(allowlist-introspection): a token's IP allowlist is checked against the address that
+ * reaches Gatehouse; a service asking here does not pass its own client's address for that.
  */
 
 /** RFC 7662 §2.1: `token` and an optional `token_type_hint`. */
@@ -29,8 +30,9 @@ export const IntrospectionSchema = Type.Object({
   iat: Type.Optional(Type.Integer()),
   jti: Type.Optional(Type.String()),
   token_type: Type.Optional(Type.Enum(['Personal', 'Service'], { description: 'the token_type claim of Gatehouse tokens' })),
-  scope: Type.Optional(Type.String({ description: '"api", or "scim" for SCIM administration tokens' })),
+  scope: Type.Optional(Type.String({ description: 'the token’s scopes, space-separated (SPEC §11); "api" (or "scim" for SCIM administration tokens) when unrestricted' })),
   token_id: Type.Optional(Type.Integer()),
+  token_name: Type.Optional(Type.String({ description: "the token's own name (e.g. for gatehouse scan's findings)" })),
   user_id: Type.Optional(Type.String()),
   uid: Type.Optional(Type.Integer({ description: "the owner's numeric id" })),
   user_type: Type.Optional(UserTypeSchema),
@@ -69,6 +71,7 @@ export async function introspectRoutes(root: App, ctx: AppContext): Promise<void
     });
 
     app.post('/api/introspect', {
+      config: { scope: 'tokens:read' },
       schema: {
         operationId: 'introspectToken',
         tags: ['tokens'],
@@ -104,8 +107,11 @@ export async function introspectRoutes(root: App, ctx: AppContext): Promise<void
         ...(t.expiration ? { exp: Math.floor(t.expiration.getTime() / 1000) } : {}),
         ...claimsOf(token),
         token_type: t.type,
-        scope: t.scimEndpointsOnly ? 'scim' : 'api',
+        // RFC 7662 §2.2: the token's scopes, space-separated; an unrestricted token keeps the
+        // names it always had ('api', or 'scim' for SCIM tokens): everything its role allows.
+        scope: t.scopes ? scopeString(t.scopes) : t.scimEndpointsOnly ? 'scim' : 'api',
         token_id: t.id,
+        token_name: t.name,
         user_id: user.userId,
         uid: user.id,
         user_type: user.type,

@@ -8,6 +8,7 @@ const owners = (users: User[]) => users.map(userRefToWire);
 /** SPEC §9: the people who own a service account (told about its tokens' expiry and idleness). */
 export async function ownersRoutes(app: App, { deps }: AppContext): Promise<void> {
   app.get('/api/users/:id/owners', {
+    config: { scope: 'users:read' },
     schema: {
       operationId: 'getServiceAccountOwners',
       tags: ['users'],
@@ -19,6 +20,7 @@ export async function ownersRoutes(app: App, { deps }: AppContext): Promise<void
   }, async (request) => owners(await getOwners(deps, actorOf(request), request.params.id)));
 
   app.put('/api/users/:id/owners', {
+    config: { scope: 'users:write' },
     schema: {
       operationId: 'setServiceAccountOwners',
       tags: ['users'],

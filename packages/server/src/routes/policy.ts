@@ -16,6 +16,7 @@ export const PolicySchema = Type.Object({
 
 export async function policyRoutes(app: App, { deps }: AppContext): Promise<void> {
   app.get('/api/policy', {
+    config: { scope: 'tokens:read' },
     schema: {
       operationId: 'getPolicy',
       tags: ['policy'],
@@ -27,6 +28,7 @@ export async function policyRoutes(app: App, { deps }: AppContext): Promise<void
 
   // Any signed-in caller: what the Generate Token form may offer (no other part of the policy).
   app.get('/api/policy/lifetimes', {
+    config: { scope: 'tokens:read' },
     schema: {
       operationId: 'getTokenLifetimes',
       tags: ['policy'],
@@ -40,6 +42,7 @@ export async function policyRoutes(app: App, { deps }: AppContext): Promise<void
   });
 
   app.put('/api/policy', {
+    config: { scope: 'tokens:write' },
     schema: {
       operationId: 'setPolicy',
       tags: ['policy'],

@@ -11,6 +11,7 @@ const TeamBody = {
 
 export async function teamsRoutes(app: App, { deps }: AppContext): Promise<void> {
   app.get('/api/teams', {
+    config: { scope: 'teams:read' },
     schema: {
       operationId: 'listTeams',
       tags: ['teams'],
@@ -26,10 +27,12 @@ export async function teamsRoutes(app: App, { deps }: AppContext): Promise<void>
   });
 
   app.get('/api/teams/:id', {
+    config: { scope: 'teams:read' },
     schema: { operationId: 'getTeam', tags: ['teams'], summary: 'Get a team', description: 'Manager or Admin.', params: IdParams, response: { 200: TeamSchema, ...errorResponses(401, 403, 404) } },
   }, async (request) => teamToWire(await getTeam(deps, actorOf(request), request.params.id)));
 
   app.post('/api/teams', {
+    config: { scope: 'teams:write' },
     schema: {
       operationId: 'createTeam',
       tags: ['teams'],
@@ -48,6 +51,7 @@ export async function teamsRoutes(app: App, { deps }: AppContext): Promise<void>
   });
 
   app.put('/api/teams/:id', {
+    config: { scope: 'teams:write' },
     schema: {
       operationId: 'updateTeam',
       tags: ['teams'],
@@ -67,6 +71,7 @@ export async function teamsRoutes(app: App, { deps }: AppContext): Promise<void>
   });
 
   app.delete('/api/teams/:id', {
+    config: { scope: 'teams:write' },
     schema: { operationId: 'deleteTeam', tags: ['teams'], summary: 'Delete a team', description: 'Admin. The Public team cannot be deleted.', params: IdParams, response: { 204: Type.Null(), ...errorResponses(401, 403, 404, 409) } },
   }, async (request, reply) => {
     await deleteTeam(deps, actorOf(request), request.params.id);

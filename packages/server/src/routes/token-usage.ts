@@ -47,6 +47,7 @@ const blastRadiusToWire = (b: BlastRadius) => ({
 /** Usage insight (SPEC §10): a token's requests and clients, and what a destructive action would stop. */
 export async function tokenUsageRoutes(app: App, { deps }: AppContext): Promise<void> {
   app.get('/api/user-tokens/:id/usage', {
+    config: { scope: 'tokens:read' },
     schema: {
       operationId: 'getTokenUsage',
       tags: ['tokens'],
@@ -62,6 +63,7 @@ export async function tokenUsageRoutes(app: App, { deps }: AppContext): Promise<
   });
 
   app.get('/api/user-tokens/:id/blast-radius', {
+    config: { scope: 'tokens:read' },
     schema: {
       operationId: 'getTokenBlastRadius',
       tags: ['tokens'],
@@ -73,6 +75,7 @@ export async function tokenUsageRoutes(app: App, { deps }: AppContext): Promise<
   }, async (request) => blastRadiusToWire(await tokenBlastRadius(deps, actorOf(request), request.params.id)));
 
   app.get('/api/users/:id/blast-radius', {
+    config: { scope: 'users:read' },
     schema: {
       operationId: 'getUserBlastRadius',
       tags: ['users'],

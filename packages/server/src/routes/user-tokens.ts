@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import {
-  createToken, deleteToken, getToken, listTokens, rotateOwnToken, rotateToken, tokenBatches, updateToken, type Actor, type CreatedToken, type Deps,
-  type RotateInput, type Token, type TokenListInput, type TokenSort,
+  createToken, deleteToken, getToken, listTokens, MAX_ALLOWED_IPS, rotateOwnToken, rotateToken, SCOPES, tokenBatches, updateToken, type Actor, type CreatedToken,
+  type Deps, type RotateInput, type Token, type TokenListInput, type TokenSort,
 } from '@gatehouse/core';
 import { Type } from 'typebox';
 import type { FastifyReply } from 'fastify';
@@ -13,6 +13,13 @@ const ExpiresInDays = Type.Union([Type.Integer({ minimum: 1, maximum: 3650 }), T
   description: 'Days until expiry (1–3650); null or absent = never (if policy allows)',
 });
 
+const Scopes = Type.Array(Type.Enum([...SCOPES]), {
+  minItems: 1,
+  description: "SPEC §11: what the token may do within its owner's role: read (safe methods only) or resource scopes; absent or null = everything the role allows",
+});
+const AllowedIps = Type.Union([Type.Array(Type.String({ maxLength: 64 }), { minItems: 1, maxItems: MAX_ALLOWED_IPS }), Type.Null()], {
+  description: 'SPEC §11: IPv4/IPv6 CIDRs (e.g. 203.0.113.0/24, 2001:db8::/32) the token may be used from; null = anywhere',
+});
 /** The seed page's example (generate-service-token): a Service token for a service account. */
 const CREATE_TOKEN_EXAMPLES = {
   serviceToken: { summary: 'A Service token for service account 123, valid one year', value: { name: 'api-production', user_id: 123, expires_in_days: 365 } },
@@ -27,6 +34,7 @@ const CREATED_TOKEN_EXAMPLES = {
       last_used: null, last_used_ip: null, revoked_at: null, revoked_by_id: null, revoke_reason: null, previous_secret_expires_at: null,
       bearer_token: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9...',
       user: { id: 123, user_id: 'api_access@service', name: 'API Access', user_type: 'Service' },
+      scopes: null, allowed_ips: null,
     },
   },
 };
@@ -86,6 +94,7 @@ async function* jsonArray(first: IteratorResult<Token[]>, rest: AsyncIterator<To
 
 export async function userTokensRoutes(app: App, { deps }: AppContext): Promise<void> {
   app.post('/api/user-tokens', {
+    config: { scope: 'tokens:write' },
     schema: {
       operationId: 'createUserToken',
       tags: ['tokens'],
@@ -97,6 +106,8 @@ export async function userTokensRoutes(app: App, { deps }: AppContext): Promise<
         user_id: Type.Optional(Type.Union([Id(), Type.String({ minLength: 1, maxLength: 320 })], { description: 'The service account (its id or user_id) for a Service token; absent = a Personal token for yourself' })),
         expires_in_days: Type.Optional(ExpiresInDays),
         scim_endpoints_only: Type.Optional(Type.Boolean({ description: 'A SCIM administration token: it can call /api/scim/v2 only' })),
+        scopes: Type.Optional(Type.Union([Scopes, Type.Null()])),
+        allowed_ips: Type.Optional(AllowedIps),
       }, { 'x-examples': CREATE_TOKEN_EXAMPLES }),
       response: { 200: Type.Object(CreatedTokenSchema.properties, { 'x-examples': CREATED_TOKEN_EXAMPLES }), ...errorResponses(403, 404, 409) },
     },
@@ -107,10 +118,13 @@ export async function userTokensRoutes(app: App, { deps }: AppContext): Promise<
       ...(b.user_id !== undefined ? { userId: b.user_id } : {}),
       ...(b.expires_in_days !== undefined ? { expiresInDays: b.expires_in_days } : {}),
       ...(b.scim_endpoints_only !== undefined ? { scimEndpointsOnly: b.scim_endpoints_only } : {}),
+      ...(b.scopes !== undefined ? { scopes: b.scopes } : {}),
+      ...(b.allowed_ips !== undefined ? { allowedIps: b.allowed_ips } : {}),
     }));
   });
 
   app.get('/api/user-tokens', {
+    config: { scope: 'tokens:read' },
     schema: {
       operationId: 'listOwnTokens',
       tags: ['tokens'],
@@ -130,6 +144,7 @@ export async function userTokensRoutes(app: App, { deps }: AppContext): Promise<
   });
 
   app.get('/api/user-tokens/service', {
+    config: { scope: 'tokens:read' },
     schema: {
       operationId: 'listServiceTokens',
       tags: ['tokens'],
@@ -146,6 +161,7 @@ export async function userTokensRoutes(app: App, { deps }: AppContext): Promise<
   });
 
   app.get('/api/user-tokens/:id', {
+    config: { scope: 'tokens:read' },
     schema: {
       operationId: 'getUserToken',
       tags: ['tokens'],
@@ -157,6 +173,7 @@ export async function userTokensRoutes(app: App, { deps }: AppContext): Promise<
   }, async (request) => tokenToWire(await getToken(deps, actorOf(request), request.params.id)));
 
   app.put('/api/user-tokens/:id', {
+    config: { scope: 'tokens:write' },
     schema: {
       operationId: 'updateUserToken',
       tags: ['tokens'],
@@ -164,14 +181,19 @@ export async function userTokensRoutes(app: App, { deps }: AppContext): Promise<
       description: '`{"revoke": true}` revokes at once (the next request with it is refused), `{"revoke": false}` restores, `{"name": …}` renames. '
         + 'Its owner or an Admin; service tokens: Admin. An owner restores only a revocation of their own.',
       params: IdParams,
-      body: Type.Object({ revoke: Type.Optional(Type.Boolean()), name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })) }),
+      body: Type.Object({
+        revoke: Type.Optional(Type.Boolean()),
+        name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+        allowed_ips: Type.Optional(AllowedIps),
+      }),
       response: { 200: TokenSchema, ...errorResponses(409) },
     },
   }, async (request) => {
-    const { revoke, name } = request.body;
+    const { revoke, name, allowed_ips } = request.body;
     return tokenToWire(await updateToken(deps, actorOf(request), request.params.id, {
       ...(revoke !== undefined ? { revoke } : {}),
       ...(name !== undefined ? { name } : {}),
+      ...(allowed_ips !== undefined ? { allowedIps: allowed_ips } : {}),
     }));
   });
 
@@ -190,6 +212,7 @@ export async function userTokensRoutes(app: App, { deps }: AppContext): Promise<
   };
 
   app.post('/api/user-tokens/:id/rotate', {
+    config: { scope: 'tokens:write' },
     preValidation: emptyBody,
     schema: {
       operationId: 'rotateUserToken',
@@ -205,6 +228,8 @@ export async function userTokensRoutes(app: App, { deps }: AppContext): Promise<
 
   // A static segment: Fastify matches it before /api/user-tokens/:id/rotate.
   app.post('/api/user-tokens/self/rotate', {
+    // Minting a secret is managing a token: a `read` (or datastores-only) token may not renew itself.
+    config: { scope: 'tokens:write' },
     preValidation: emptyBody,
     schema: {
       operationId: 'rotateOwnToken',
@@ -218,6 +243,7 @@ export async function userTokensRoutes(app: App, { deps }: AppContext): Promise<
   }, async (request) => created(await rotateOwnToken(deps, actorOf(request), rotateInput(request.body))));
 
   app.delete('/api/user-tokens/:id', {
+    config: { scope: 'tokens:write' },
     schema: {
       operationId: 'deleteUserToken',
       tags: ['tokens'],

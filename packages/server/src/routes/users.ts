@@ -25,7 +25,10 @@ const CreateUserBody = Type.Object({
 const MeSchema = Type.Object({
   ...UserSchema.properties,
   token: Nullable(
-    Type.Object({ id: Type.Integer(), name: Type.String(), type: Type.String(), scim_endpoints_only: Type.Boolean(), expiration: Nullable(Type.String({ format: 'date-time' })) }),
+    Type.Object({
+      id: Type.Integer(), name: Type.String(), type: Type.String(), scim_endpoints_only: Type.Boolean(), expiration: Nullable(Type.String({ format: 'date-time' })),
+      scopes: Nullable(Type.Array(Type.String(), { description: "the token's scopes (SPEC §11); null = all its owner's role allows" })),
+    }),
   ),
 });
 /**
@@ -48,7 +51,9 @@ function meToWire(principal: Principal): Static<typeof MeSchema> {
     wire = {
       id: u.id, user_id: u.user_id, user_name: u.user_name, email: u.email, name: u.name, user_type: u.user_type, role: u.role,
       teams: u.teams, active: u.active, created: u.created, created_by_id: u.created_by_id, last_login: u.last_login, provisioned_by: u.provisioned_by,
-      token: token ? { id: token.id, name: token.name, type: token.type, scim_endpoints_only: token.scimEndpointsOnly, expiration: isoOrNull(token.expiration) } : null,
+      token: token
+        ? { id: token.id, name: token.name, type: token.type, scim_endpoints_only: token.scimEndpointsOnly, expiration: isoOrNull(token.expiration), scopes: token.scopes ? [...token.scopes] : null }
+        : null,
     };
     meWire.set(principal, wire);
   }
@@ -57,6 +62,7 @@ function meToWire(principal: Principal): Static<typeof MeSchema> {
 
 export async function usersRoutes(app: App, { deps }: AppContext): Promise<void> {
   app.get('/api/users/me', {
+    config: { scope: 'none' },
     schema: {
       operationId: 'getCurrentUser',
       tags: ['users'],
@@ -69,6 +75,7 @@ export async function usersRoutes(app: App, { deps }: AppContext): Promise<void>
   }, (request) => meToWire(principalOf(request))); // synchronous: no promise on the hottest route
 
   app.get('/api/users', {
+    config: { scope: 'users:read' },
     schema: {
       operationId: 'listUsers',
       tags: ['users'],
@@ -94,6 +101,7 @@ export async function usersRoutes(app: App, { deps }: AppContext): Promise<void>
   });
 
   app.get('/api/users/listing', {
+    config: { scope: 'users:read' },
     schema: {
       operationId: 'listUserSummaries',
       tags: ['users'],
@@ -119,10 +127,12 @@ export async function usersRoutes(app: App, { deps }: AppContext): Promise<void>
   });
 
   app.get('/api/users/:id', {
+    config: { scope: 'users:read' },
     schema: { operationId: 'getUser', tags: ['users'], summary: 'Get a user', description: 'Manager or Admin, or the user themselves.', params: IdParams, response: { 200: UserSchema, ...errorResponses(401, 403, 404) } },
   }, async (request) => userToWire(await getUser(deps, actorOf(request), request.params.id)));
 
   app.post('/api/users', {
+    config: { scope: 'users:write' },
     schema: {
       operationId: 'createUser',
       tags: ['users'],
@@ -147,6 +157,7 @@ export async function usersRoutes(app: App, { deps }: AppContext): Promise<void>
   });
 
   app.put('/api/users/:id', {
+    config: { scope: 'users:write' },
     schema: {
       operationId: 'updateUser',
       tags: ['users'],
@@ -174,6 +185,7 @@ export async function usersRoutes(app: App, { deps }: AppContext): Promise<void>
   });
 
   app.delete('/api/users/:id', {
+    config: { scope: 'users:write' },
     schema: { operationId: 'deactivateUser', tags: ['users'], summary: 'Deactivate a user', description: 'Admin. Revokes all their tokens and ends their sessions; the user is kept for the audit log.', params: IdParams, response: { 204: Type.Null(), ...errorResponses(401, 403, 404, 409) } },
   }, async (request, reply) => {
     await deactivateUser(deps, actorOf(request), request.params.id);
@@ -181,6 +193,7 @@ export async function usersRoutes(app: App, { deps }: AppContext): Promise<void>
   });
 
   app.post('/api/users/:id/revoke-tokens', {
+    config: { scope: 'users:write' },
     schema: {
       operationId: 'revokeUserTokens',
       tags: ['users'],
@@ -195,6 +208,7 @@ export async function usersRoutes(app: App, { deps }: AppContext): Promise<void>
   });
 
   app.delete('/api/users/:id/sessions', {
+    config: { scope: 'users:write' },
     schema: {
       operationId: 'endUserSessions',
       tags: ['users'],

@@ -55,10 +55,12 @@ export async function webhooksRoutes(app: App, ctx: AppContext): Promise<void> {
   const tags = ['webhooks'];
 
   app.get('/api/webhooks', {
+    config: { scope: 'tokens:read' },
     schema: { operationId: 'listWebhooks', tags, summary: 'Webhook endpoints — Admin', response: { 200: Type.Array(WebhookSchema), ...errorResponses(401, 403) } },
   }, async (request) => (await listWebhooks(deps, actorOf(request))).map(webhookToWire));
 
   app.post('/api/webhooks', {
+    config: { scope: 'tokens:write' },
     schema: {
       operationId: 'createWebhook', tags, summary: 'Add a webhook endpoint — Admin (the signing secret is shown once)',
       body: Type.Object({ url: Url, events: Events, description: Description }, { additionalProperties: false }),
@@ -72,10 +74,12 @@ export async function webhooksRoutes(app: App, ctx: AppContext): Promise<void> {
   });
 
   app.get('/api/webhooks/:id', {
+    config: { scope: 'tokens:read' },
     schema: { operationId: 'getWebhook', tags, summary: 'One webhook endpoint — Admin', params: IdParams, response: { 200: WebhookSchema, ...errorResponses(401, 403, 404) } },
   }, async (request) => webhookToWire(await getWebhook(deps, actorOf(request), request.params.id)));
 
   app.put('/api/webhooks/:id', {
+    config: { scope: 'tokens:write' },
     schema: {
       operationId: 'updateWebhook', tags, summary: 'Change a webhook endpoint (url, events, description, active) — Admin',
       params: IdParams,
@@ -95,6 +99,7 @@ export async function webhooksRoutes(app: App, ctx: AppContext): Promise<void> {
   });
 
   app.delete('/api/webhooks/:id', {
+    config: { scope: 'tokens:write' },
     schema: { operationId: 'deleteWebhook', tags, summary: 'Delete a webhook endpoint and its deliveries — Admin', params: IdParams, response: { 204: Type.Null(), ...errorResponses(401, 403, 404) } },
   }, async (request, reply) => {
     await deleteWebhook(deps, actorOf(request), request.params.id);
@@ -102,6 +107,7 @@ export async function webhooksRoutes(app: App, ctx: AppContext): Promise<void> {
   });
 
   app.post('/api/webhooks/:id/test', {
+    config: { scope: 'tokens:write' },
     schema: { operationId: 'testWebhook', tags, summary: 'Send a webhook.test event to this endpoint — Admin', params: IdParams, response: { 200: DeliverySchema, ...errorResponses(401, 403, 404) } },
   }, async (request) => {
     const delivery = await testWebhook(deps, actorOf(request), request.params.id);
@@ -111,6 +117,7 @@ export async function webhooksRoutes(app: App, ctx: AppContext): Promise<void> {
   });
 
   app.get('/api/webhooks/:id/deliveries', {
+    config: { scope: 'tokens:read' },
     schema: {
       operationId: 'listWebhookDeliveries', tags, summary: 'Deliveries to this endpoint, newest first — Admin',
       params: IdParams, querystring: Type.Object(PageQuery),
@@ -123,6 +130,7 @@ export async function webhooksRoutes(app: App, ctx: AppContext): Promise<void> {
   });
 
   app.post('/api/webhooks/:id/deliveries/:delivery_id/redeliver', {
+    config: { scope: 'tokens:write' },
     schema: {
       operationId: 'redeliverWebhook', tags, summary: 'Send a delivery again (same webhook-id and body) — Admin',
       params: Type.Object({ id: Id(), delivery_id: Id() }),

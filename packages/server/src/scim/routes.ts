@@ -1,8 +1,10 @@
+import { routeScopeMask, scopeAllows, type RouteScope } from '@gatehouse/core';
 import { scim, type Actor } from '@gatehouse/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type TSchema } from 'typebox';
 import { actorOf, type App, type AppContext } from '../http/context.js';
 import { ScimErrorSchema } from '../http/openapi.js';
+import { sendScimError } from './errors.js';
 import { parseJsonText } from '../plugins/json-body.js';
 import { handleScimError, SCIM_JSON, scimErrorBody } from './errors.js';
 
@@ -12,7 +14,8 @@ export const SCIM_PREFIX = '/api/scim/v2';
 type Query = Record<string, unknown>;
 
 /** Only a SCIM administration token reaches these routes (the auth hook enforces it). */
-const config = { auth: 'scim' as const };
+/** SCIM routes need a SCIM token, and (SPEC §11) the scope of the resource: Users are users, Groups are teams. */
+const scimConfig = (scope: RouteScope) => ({ auth: 'scim' as const, scope });
 
 /*
  * OpenAPI documentation of the SCIM routes. `Type.Unsafe<unknown>`: the request parts stay
@@ -83,11 +86,13 @@ const IdParams = Type.Object({ id: Type.String({ description: 'The resource id' 
 
 /** A SCIM route's options: SCIM tokens only, and its documentation. */
 function op(operationId: string, summary: string, o: {
+  /** The token scope the operation needs (SPEC §11): Users are users, Groups are teams, discovery none. */
+  scope: RouteScope;
   description?: string; params?: boolean; query?: TSchema; body?: TSchema; status?: 200 | 201 | 204; response?: TSchema; errors?: number[];
 }) {
   const status = o.status ?? 200;
   return {
-    config,
+    config: scimConfig(o.scope),
     schema: {
       operationId,
       summary,
@@ -184,48 +189,55 @@ export async function scimRoutes(app: App, ctx: AppContext): Promise<void> {
       scim.project(resource, scim.CORE_SCHEMA[kind], oneString(q, 'attributes'), oneString(q, 'excludedAttributes'));
 
     // Discovery (RFC 7644 §4)
-    scope.get('/ServiceProviderConfig', op('getScimServiceProviderConfig', 'The service provider configuration', { response: Resource('The features supported (RFC 7643 §5)') }), async (request) => scim.serviceProviderConfig(baseUrl(request)));
+    scope.get('/ServiceProviderConfig', op('getScimServiceProviderConfig', 'The service provider configuration', { scope: 'none', response: Resource('The features supported (RFC 7643 §5)') }), async (request) => scim.serviceProviderConfig(baseUrl(request)));
     const kinds: scim.ResourceKind[] = ['User', 'Group'];
     const listOf = (resources: unknown[]) => ({ schemas: [scim.LIST_RESPONSE], totalResults: resources.length, itemsPerPage: resources.length, startIndex: 1, Resources: resources });
-    scope.get('/ResourceTypes', op('listScimResourceTypes', 'List the resource types (User, Group)', { response: ListResponse }), async (request) => listOf(kinds.map((k) => scim.resourceTypeResource(k, baseUrl(request)))));
-    scope.get<{ Params: { id: string } }>('/ResourceTypes/:id', op('getScimResourceType', 'Get a resource type', { params: true, response: Resource('A resource type (RFC 7643 §6)') }), async (request) => {
+    scope.get('/ResourceTypes', op('listScimResourceTypes', 'List the resource types (User, Group)', { scope: 'none', response: ListResponse }), async (request) => listOf(kinds.map((k) => scim.resourceTypeResource(k, baseUrl(request)))));
+    scope.get<{ Params: { id: string } }>('/ResourceTypes/:id', op('getScimResourceType', 'Get a resource type', { scope: 'none', params: true, response: Resource('A resource type (RFC 7643 §6)') }), async (request) => {
       const kind = kinds.find((k) => k === request.params.id);
       if (!kind) throw new scim.ScimError(404, null, `No resource type ${request.params.id}`);
       return scim.resourceTypeResource(kind, baseUrl(request));
     });
-    scope.get('/Schemas', op('listScimSchemas', 'List the schemas of the resources', { response: ListResponse }), async (request) => listOf(kinds.map((k) => scim.schemaResource(k, baseUrl(request)))));
-    scope.get<{ Params: { id: string } }>('/Schemas/:id', op('getScimSchema', 'Get a schema', { params: true, response: Resource('A schema (RFC 7643 §7)') }), async (request) => {
+    scope.get('/Schemas', op('listScimSchemas', 'List the schemas of the resources', { scope: 'none', response: ListResponse }), async (request) => listOf(kinds.map((k) => scim.schemaResource(k, baseUrl(request)))));
+    scope.get<{ Params: { id: string } }>('/Schemas/:id', op('getScimSchema', 'Get a schema', { scope: 'none', params: true, response: Resource('A schema (RFC 7643 §7)') }), async (request) => {
       const kind = kinds.find((k) => scim.CORE_SCHEMA[k] === request.params.id);
       if (!kind) throw new scim.ScimError(404, null, `No schema ${request.params.id}`);
       return scim.schemaResource(kind, baseUrl(request));
     });
 
     // Every resource type at once (RFC 7644 §3.4.3).
-    scope.post('/.search', op('searchScim', 'Search users and groups at once (the query in the body)', { body: SearchRequest, response: ListResponse }), async (request) =>
-      scim.scimSearchAll(scopeOf(request), searchQuery(request.body)));
+    // Users and groups at once: the route needs users:read, and a scoped token teams:read as well.
+    const groupsRead = routeScopeMask('teams:read');
+    scope.post('/.search', op('searchScim', 'Search users and groups at once (the query in the body)', { scope: 'users:read', body: SearchRequest, response: ListResponse }), async (request, reply) => {
+      const mask = request.principal?.token?.scopeMask;
+      if (mask !== undefined && !scopeAllows(mask, groupsRead)) {
+        return sendScimError(reply, 403, "This token's scopes do not include teams:read, which a search of every resource type needs");
+      }
+      return scim.scimSearchAll(scopeOf(request), searchQuery(request.body));
+    });
 
     // Users
-    scope.get('/Users', op('listScimUsers', 'List or filter users', { query: ListQuery, response: ListResponse }), async (request) => scim.scimListUsers(scopeOf(request), listQuery(request.query as Query)));
-    scope.post('/Users/.search', op('searchScimUsers', 'Search users (the query in the body)', { body: SearchRequest, response: ListResponse }), async (request) => scim.scimListUsers(scopeOf(request), searchQuery(request.body)));
-    scope.post('/Users', op('createScimUser', 'Provision a user', { body: User, status: 201, response: User, errors: [409] }), async (request, reply) => created(reply, await scim.scimCreateUser(scopeOf(request), request.body)));
-    scope.get<{ Params: { id: string } }>('/Users/:id', op('getScimUser', 'Get a user', { params: true, query: ProjectionQuery, response: User }), async (request) =>
+    scope.get('/Users', op('listScimUsers', 'List or filter users', { scope: 'users:read', query: ListQuery, response: ListResponse }), async (request) => scim.scimListUsers(scopeOf(request), listQuery(request.query as Query)));
+    scope.post('/Users/.search', op('searchScimUsers', 'Search users (the query in the body)', { scope: 'users:read', body: SearchRequest, response: ListResponse }), async (request) => scim.scimListUsers(scopeOf(request), searchQuery(request.body)));
+    scope.post('/Users', op('createScimUser', 'Provision a user', { scope: 'users:write', body: User, status: 201, response: User, errors: [409] }), async (request, reply) => created(reply, await scim.scimCreateUser(scopeOf(request), request.body)));
+    scope.get<{ Params: { id: string } }>('/Users/:id', op('getScimUser', 'Get a user', { scope: 'users:read', params: true, query: ProjectionQuery, response: User }), async (request) =>
       projectOne(await scim.scimGetUser(scopeOf(request), request.params.id), 'User', request.query as Query));
-    scope.put<{ Params: { id: string } }>('/Users/:id', op('replaceScimUser', 'Replace a user', { params: true, body: User, response: User, errors: [409] }), async (request) => scim.scimReplaceUser(scopeOf(request), request.params.id, request.body));
-    scope.patch<{ Params: { id: string } }>('/Users/:id', op('patchScimUser', 'Change a user (e.g. deactivate it)', { params: true, body: PatchOp, response: User, errors: [409] }), async (request) => scim.scimPatchUser(scopeOf(request), request.params.id, request.body));
-    scope.delete<{ Params: { id: string } }>('/Users/:id', op('deleteScimUser', 'Deprovision a user', { params: true, status: 204, description: 'The user is deactivated and their tokens revoked; Gatehouse keeps it for the audit log.' }), async (request, reply) => {
+    scope.put<{ Params: { id: string } }>('/Users/:id', op('replaceScimUser', 'Replace a user', { scope: 'users:write', params: true, body: User, response: User, errors: [409] }), async (request) => scim.scimReplaceUser(scopeOf(request), request.params.id, request.body));
+    scope.patch<{ Params: { id: string } }>('/Users/:id', op('patchScimUser', 'Change a user (e.g. deactivate it)', { scope: 'users:write', params: true, body: PatchOp, response: User, errors: [409] }), async (request) => scim.scimPatchUser(scopeOf(request), request.params.id, request.body));
+    scope.delete<{ Params: { id: string } }>('/Users/:id', op('deleteScimUser', 'Deprovision a user', { scope: 'users:write', params: true, status: 204, description: 'The user is deactivated and their tokens revoked; Gatehouse keeps it for the audit log.' }), async (request, reply) => {
       await scim.scimDeleteUser(scopeOf(request), request.params.id);
       return noContent(reply);
     });
 
     // Groups
-    scope.get('/Groups', op('listScimGroups', 'List or filter groups', { query: ListQuery, response: ListResponse }), async (request) => scim.scimListGroups(scopeOf(request), listQuery(request.query as Query)));
-    scope.post('/Groups/.search', op('searchScimGroups', 'Search groups (the query in the body)', { body: SearchRequest, response: ListResponse }), async (request) => scim.scimListGroups(scopeOf(request), searchQuery(request.body)));
-    scope.post('/Groups', op('createScimGroup', 'Provision a group (a team)', { body: Group, status: 201, response: Group, errors: [409] }), async (request, reply) => created(reply, await scim.scimCreateGroup(scopeOf(request), request.body)));
-    scope.get<{ Params: { id: string } }>('/Groups/:id', op('getScimGroup', 'Get a group', { params: true, query: ProjectionQuery, response: Group }), async (request) =>
+    scope.get('/Groups', op('listScimGroups', 'List or filter groups', { scope: 'teams:read', query: ListQuery, response: ListResponse }), async (request) => scim.scimListGroups(scopeOf(request), listQuery(request.query as Query)));
+    scope.post('/Groups/.search', op('searchScimGroups', 'Search groups (the query in the body)', { scope: 'teams:read', body: SearchRequest, response: ListResponse }), async (request) => scim.scimListGroups(scopeOf(request), searchQuery(request.body)));
+    scope.post('/Groups', op('createScimGroup', 'Provision a group (a team)', { scope: 'teams:write', body: Group, status: 201, response: Group, errors: [409] }), async (request, reply) => created(reply, await scim.scimCreateGroup(scopeOf(request), request.body)));
+    scope.get<{ Params: { id: string } }>('/Groups/:id', op('getScimGroup', 'Get a group', { scope: 'teams:read', params: true, query: ProjectionQuery, response: Group }), async (request) =>
       projectOne(await scim.scimGetGroup(scopeOf(request), request.params.id), 'Group', request.query as Query));
-    scope.put<{ Params: { id: string } }>('/Groups/:id', op('replaceScimGroup', 'Replace a group', { params: true, body: Group, response: Group, errors: [409] }), async (request) => scim.scimReplaceGroup(scopeOf(request), request.params.id, request.body));
-    scope.patch<{ Params: { id: string } }>('/Groups/:id', op('patchScimGroup', 'Change a group (e.g. add or remove members)', { params: true, body: PatchOp, response: Group, errors: [409] }), async (request) => scim.scimPatchGroup(scopeOf(request), request.params.id, request.body));
-    scope.delete<{ Params: { id: string } }>('/Groups/:id', op('deleteScimGroup', 'Delete a group (its team)', { params: true, status: 204, errors: [409] }), async (request, reply) => {
+    scope.put<{ Params: { id: string } }>('/Groups/:id', op('replaceScimGroup', 'Replace a group', { scope: 'teams:write', params: true, body: Group, response: Group, errors: [409] }), async (request) => scim.scimReplaceGroup(scopeOf(request), request.params.id, request.body));
+    scope.patch<{ Params: { id: string } }>('/Groups/:id', op('patchScimGroup', 'Change a group (e.g. add or remove members)', { scope: 'teams:write', params: true, body: PatchOp, response: Group, errors: [409] }), async (request) => scim.scimPatchGroup(scopeOf(request), request.params.id, request.body));
+    scope.delete<{ Params: { id: string } }>('/Groups/:id', op('deleteScimGroup', 'Delete a group (its team)', { scope: 'teams:write', params: true, status: 204, errors: [409] }), async (request, reply) => {
       await scim.scimDeleteGroup(scopeOf(request), request.params.id);
       return noContent(reply);
     });

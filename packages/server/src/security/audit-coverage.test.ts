@@ -252,6 +252,18 @@ const CASES: Record<string, Case> = {
       };
     },
   },
+  'POST /api/leaks': {
+    async prepare(t) {
+      const m = await member(t);
+      const leaked = await t.makeToken(t.adminToken, { name: `leaked-${Math.random()}` });
+      const body = { method: 'POST' as const, url: '/api/leaks', ...json([{ token: leaked.bearer_token, type: 'gatehouse_token', url: 'https://example.com/x', source: 'content' }]) };
+      return {
+        request: { ...body, token: t.adminToken },
+        expect: { action: 'token.leaked', targetType: 'token', targetId: String(leaked.id), actorUserId: t.adminId },
+        refusal: { ...body, token: m.token },
+      };
+    },
+  },
   'POST /api/connections': {
     async prepare(t) {
       const [e, m] = [await t.makeUser({ role: 'Editor' }), await member(t)];

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ManualClock, type Role } from '@gatehouse/core';
+import { ManualClock, type Role, type RouteScope } from '@gatehouse/core';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '@gatehouse/db/test-support';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
@@ -144,7 +144,7 @@ export async function createTestApp(kind: 'sqlite' | 'postgres', env: Record<str
 }
 
 /** The routes of a real app, as added (for tests that must cover every route: a new one cannot be left out). */
-export async function collectRoutes(): Promise<Array<{ method: string; url: string; auth: 'public' | 'user' | 'scim' }>> {
+export async function collectRoutes(): Promise<Array<{ method: string; url: string; auth: 'public' | 'user' | 'scim'; scope: RouteScope | null }>> {
   const t = await createTestApp('sqlite');
   try {
     return [...t.server.app.gatehouse.routes];

@@ -19,6 +19,7 @@ export type {
   Page as Paginated,
   CursorPage,
   Role,
+  Scope,
   Team,
   Token,
   TokenType,

@@ -36,6 +36,8 @@ export function token(over: Partial<Token> & { id: number; name: string }): Toke
     revoked_by_id: null,
     revoke_reason: null,
     user: { id: 1, user_id: 'ada@example.com', name: 'Ada Admin', user_type: 'Human' },
+    scopes: null,
+    allowed_ips: null,
     previous_secret_expires_at: null,
     ...over,
   };

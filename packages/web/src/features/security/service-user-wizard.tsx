@@ -9,6 +9,7 @@ import { expiresInDays } from '../../lib/token-status';
 import {
   EMPTY_TOKEN_FORM,
   formFieldOf,
+  restrictionsOf,
   TokenFormFields,
   validateTokenForm,
   type TokenFormErrors,
@@ -94,6 +95,7 @@ export function ServiceUserWizard({ opened, onClose }: { opened: boolean; onClos
         user_id: created.id,
         expires_in_days: expiresInDays(tokenValues.expiration),
         scim_endpoints_only: tokenValues.scim,
+        ...restrictionsOf(tokenValues),
       },
       {
         onSuccess: (t) => {

@@ -165,6 +165,44 @@ describe('GenerateTokenModal', () => {
     expect((await screen.findByRole('alert')).textContent).toContain('Only Admins can create SCIM tokens');
   });
 
+  // Typing two addresses key by key takes a while on a busy machine.
+  it('keeps "Restrict this token" collapsed after the seed\'s five fields, and sends the scopes and IPs chosen there', { timeout: 20_000 }, async () => {
+    const created = { ...token({ id: 43, name: 'dashboards', scopes: ['read'], allowed_ips: ['10.0.0.0/8'] }), bearer_token: JWT };
+    const { user, api } = setup(true, [{ method: 'POST', path: '/api/user-tokens', body: created }]);
+    const toggle = screen.getByRole('button', { name: 'Restrict this token' });
+    expect(toggle.getAttribute('aria-expanded')).toBe('false');
+    expect(before(screen.getByRole('checkbox', { name: /SCIM Administration Token/ }), toggle)).toBe(true);
+    expect(screen.queryByRole('checkbox', { name: /datastores:read/ })).toBeNull();
+
+    await user.type(screen.getByRole('textbox', { name: 'Name' }), 'dashboards');
+    await user.click(toggle);
+    expect(toggle.getAttribute('aria-expanded')).toBe('true');
+    await user.click(screen.getByRole('checkbox', { name: /^read/ }));
+    await user.type(screen.getByRole('textbox', { name: 'Allowed IP addresses' }), '10.0.0.0/8{Enter}2001:db8::/32');
+    await user.click(screen.getByRole('button', { name: 'Generate' }));
+    await screen.findByText(JWT);
+    expect(api.calls.find((c) => c.method === 'POST')?.body).toMatchObject({ name: 'dashboards', scopes: ['read'], allowed_ips: ['10.0.0.0/8', '2001:db8::/32'] });
+    // The reveal says how the token is restricted.
+    expect(screen.getByText('Scopes')).toBeTruthy();
+    expect(screen.getByText('Allowed IPs')).toBeTruthy();
+    expect(screen.getByText('10.0.0.0/8')).toBeTruthy();
+  });
+
+  it('sends no restriction when none is chosen, and shows the server\'s refusal of an address under its field', async () => {
+    const { user, api } = setup(false, [{
+      method: 'POST', path: '/api/user-tokens', status: 422,
+      body: { detail: 'allowed_ips: "10.0.0.0/33" is not an IPv4 or IPv6 CIDR', code: 'INVALID_INPUT', field: 'allowed_ips' },
+    }]);
+    await user.type(screen.getByRole('textbox', { name: 'Name' }), 'plain');
+    await user.click(screen.getByRole('button', { name: 'Generate' }));
+    await waitFor(() => expect(api.calls.filter((c) => c.method === 'POST')).toHaveLength(1));
+    const body = api.calls.find((c) => c.method === 'POST')?.body as Record<string, unknown>;
+    expect('scopes' in body || 'allowed_ips' in body).toBe(false);
+    // The section opens by itself to show where the problem is.
+    expect(await screen.findByText('allowed_ips: "10.0.0.0/33" is not an IPv4 or IPv6 CIDR')).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Restrict this token' }).getAttribute('aria-expanded')).toBe('true');
+  });
+
   it('searches service accounts on the server as the Admin types (50 at most), keeping the one picked', async () => {
     const other = { ...pipeline, id: 8, user_id: 'nightly_etl@service', name: 'Nightly ETL' };
     const { user, api } = setup(true, [

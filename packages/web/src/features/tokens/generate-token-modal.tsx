@@ -9,6 +9,7 @@ import { expiresInDays } from '../../lib/token-status';
 import {
   EMPTY_TOKEN_FORM,
   formFieldOf,
+  restrictionsOf,
   TokenFormFields,
   validateTokenForm,
   type TokenFormErrors,
@@ -81,6 +82,7 @@ export function GenerateTokenModal({
           : {}),
         expires_in_days: expiresInDays(values.expiration),
         ...(isAdmin ? { scim_endpoints_only: values.scim } : {}),
+        ...restrictionsOf(values),
       },
       {
         onSuccess: (token) => setCreated(token),

@@ -1,8 +1,9 @@
-import { Anchor, Checkbox, Select, Stack, Text, TextInput } from '@mantine/core';
-import { useEffect, useState } from 'react';
+import { Anchor, Button, Checkbox, Select, SimpleGrid, Stack, Text, Textarea, TextInput } from '@mantine/core';
+import { IconChevronDown, IconChevronRight } from '@tabler/icons-react';
+import { useEffect, useId, useState } from 'react';
 import { Link } from 'react-router';
 import { useTokenLifetimes } from '../lifecycle/api';
-import type { UserListing } from '../../api/types';
+import type { CreateTokenBody, Scope, UserListing } from '../../api/types';
 import { formatDay } from '../../lib/format';
 import { EXPIRATION_CHOICES, expiresInDays } from '../../lib/token-status';
 
@@ -12,6 +13,10 @@ export interface TokenFormValues {
   serviceUserId: string | null;
   expiration: string;
   scim: boolean;
+  /** SPEC §11: empty = everything the owner's role allows. */
+  scopes: Scope[];
+  /** CIDRs, one per line (or comma-separated); empty = anywhere. */
+  allowedIps: string;
 }
 
 export type TokenFormErrors = Partial<Record<keyof TokenFormValues, string>>;
@@ -22,10 +27,35 @@ export const EMPTY_TOKEN_FORM: TokenFormValues = {
   serviceUserId: null,
   expiration: '30',
   scim: false,
+  scopes: [],
+  allowedIps: '',
 };
+
+/** The scopes offered (SPEC §11), with what each allows. */
+export const SCOPE_CHOICES: Array<{ value: Scope; label: string }> = [
+  { value: 'read', label: 'read — everything, read-only' },
+  { value: 'datastores:read', label: 'datastores:read' },
+  { value: 'datastores:write', label: 'datastores:write' },
+  { value: 'users:read', label: 'users:read' },
+  { value: 'users:write', label: 'users:write' },
+  { value: 'teams:read', label: 'teams:read' },
+  { value: 'teams:write', label: 'teams:write' },
+  { value: 'tokens:read', label: 'tokens:read' },
+  { value: 'tokens:write', label: 'tokens:write' },
+  { value: 'audit:read', label: 'audit:read' },
+];
+
+/** The request's restriction fields: only what the user chose (absent = unrestricted). */
+export function restrictionsOf(v: TokenFormValues): Pick<CreateTokenBody, 'scopes' | 'allowed_ips'> {
+  const ips = v.allowedIps.split(/[\s,]+/).map((s) => s.trim()).filter(Boolean);
+  return { ...(v.scopes.length > 0 ? { scopes: v.scopes } : {}), ...(ips.length > 0 ? { allowed_ips: ips } : {}) };
+}
 
 /** Maps the API's `field` (wire name) to the form field that shows the message. */
 export function formFieldOf(apiField: string | undefined): keyof TokenFormValues | null {
+  // Array fields may name an item (`allowed_ips.1`).
+  if (apiField?.startsWith('allowed_ips')) return 'allowedIps';
+  if (apiField?.startsWith('scopes')) return 'scopes';
   switch (apiField) {
     case 'name':
       return 'name';
@@ -198,6 +228,78 @@ export function TokenFormFields({
           </Text>
           .
         </Text>
+      ) : null}
+      <RestrictionFields values={values} errors={errors} onChange={onChange} disabled={disabled} />
+    </Stack>
+  );
+}
+
+/**
+ * "Restrict this token" (SPEC §11): scopes and an IP allowlist, collapsed under the seed's five
+ * fields so that the common case stays as the seed page has it. Opens by itself when the server
+ * refuses one of its fields.
+ */
+function RestrictionFields({
+  values,
+  errors,
+  onChange,
+  disabled,
+}: {
+  values: TokenFormValues;
+  errors: TokenFormErrors;
+  onChange: (patch: Partial<TokenFormValues>) => void;
+  disabled?: boolean;
+}) {
+  const [toggled, setToggled] = useState(false);
+  const panelId = useId();
+  const open = toggled || Boolean(errors.scopes || errors.allowedIps);
+  const chosen = values.scopes.length + (values.allowedIps.trim() ? 1 : 0);
+  return (
+    <Stack gap="xs">
+      <Button
+        variant="subtle"
+        size="compact-sm"
+        justify="flex-start"
+        px={0}
+        leftSection={open ? <IconChevronDown size={16} /> : <IconChevronRight size={16} />}
+        aria-expanded={open}
+        aria-controls={panelId}
+        onClick={() => setToggled(!open)}
+        style={{ alignSelf: 'flex-start' }}
+      >
+        {chosen > 0 && !open ? 'Restrict this token (restricted)' : 'Restrict this token'}
+      </Button>
+      {open ? (
+        <Stack gap="md" id={panelId} role="group" aria-label="Restrict this token">
+          <Checkbox.Group
+            label="Scopes"
+            description="What the token may do, within its owner's role. None checked = everything the role allows; write includes read."
+            value={values.scopes}
+            onChange={(v) => onChange({ scopes: v as Scope[] })}
+            error={errors.scopes}
+          >
+            {/* `read` on its own line, then each resource's read and write side by side. */}
+            <Checkbox value="read" label={SCOPE_CHOICES[0]!.label} disabled={disabled} mt="xs" />
+            <SimpleGrid cols={2} spacing="xs" mt="xs">
+              {SCOPE_CHOICES.slice(1).map((s) => (
+                <Checkbox key={s.value} value={s.value} label={s.label} disabled={disabled} />
+              ))}
+            </SimpleGrid>
+          </Checkbox.Group>
+          <Textarea
+            label="Allowed IP addresses"
+            description="IPv4 or IPv6 addresses or CIDR ranges, one per line (e.g. 203.0.113.0/24, 2001:db8::/32). Empty = from anywhere."
+            placeholder={'10.0.0.0/8\n2001:db8::/32'}
+            autosize
+            minRows={2}
+            value={values.allowedIps}
+            onChange={(e) => onChange({ allowedIps: e.currentTarget.value })}
+            error={errors.allowedIps}
+            disabled={disabled}
+            spellCheck={false}
+            autoComplete="off"
+          />
+        </Stack>
       ) : null}
     </Stack>
   );

@@ -55,6 +55,9 @@ export function TokenReveal({ token }: { token: CreatedToken }) {
           <Fact label="Type" value={token.type} />
           <Fact label="User" value={token.user.name} />
           <Fact label="Expires" value={token.expiration ? formatDay(token.expiration) : 'Never'} />
+          {/* SPEC §11: shown only for a restricted token, so the seed's four facts stay as they were. */}
+          {token.scopes ? <Fact label="Scopes" value={token.scopes.join(', ')} /> : null}
+          {token.allowed_ips ? <Fact label="Allowed IPs" value={token.allowed_ips.join(', ')} /> : null}
         </SimpleGrid>
       </Paper>
       <Textarea
