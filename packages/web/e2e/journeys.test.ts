@@ -318,7 +318,8 @@ describe.skipIf(missing !== null)('browser journeys', () => {
     await page.getByRole('dialog').waitFor({ state: 'detached' });
 
     await page.getByText('Service tokens', { exact: true }).click();
-    expect(await page.getByRole('radio', { name: 'Service tokens' }).isChecked()).toBe(true);
+    // The filter lives in the URL: the radio follows once the router has navigated.
+    await expect.poll(() => page.getByRole('radio', { name: 'Service tokens' }).isChecked(), { timeout: 15_000 }).toBe(true);
     await tokenRow('svc-token-prod').getByText('Active').waitFor();
     // The server answers the Service page (the previous page stays, dimmed, until then).
     await tokenRow('laptop-cli').waitFor({ state: 'detached' });
