@@ -154,6 +154,8 @@ export interface NewToken {
   /** SPEC §11; null or absent = unrestricted. */
   scopes?: Scope[] | null;
   allowedIps?: string[] | null;
+  /** SPEC §9: the token's own idle limit; null or absent = its type's policy alone. */
+  idleRevokeDays?: number | null;
 }
 
 /** What is written with a new token: its audit event and its webhook events. */
@@ -166,6 +168,8 @@ export interface TokenPatch {
   name?: string;
   /** Replaces the allowlist (null = anywhere). */
   allowedIps?: string[] | null;
+  /** Replaces the token's own idle limit (null = its type's policy alone). */
+  idleRevokeDays?: number | null;
   /** A Revocation revokes; null restores. */
   revocation?: Revocation | null;
 }
@@ -495,6 +499,16 @@ export interface WebhookStore {
 }
 
 /**
+ * Tokens of one type sharing one idle limit of `days`: with `policy`, those the type's policy
+ * limit applies to (no own limit, or an own one not shorter); else those whose own limit is `days`.
+ */
+export interface IdleLimitGroup {
+  type: TokenType;
+  days: number;
+  policy: boolean;
+}
+
+/**
  * What the lifecycle jobs scan and claim (SPEC §9). The scans answer token ids only: each job
  * reads the token again inside the change that acts on it, so that a token changed between the
  * scan and the change is judged as it is then.
@@ -506,11 +520,13 @@ export interface LifecycleStore {
    */
   tokensExpiringBetween(after: Date, until: Date, limit: number, withoutNotice?: string): Promise<number[]>;
   /**
-   * Active tokens of this type, not expired at `now`, last used (or, never used, created) at or
+   * Active tokens of the group, not expired at `now`, last used (or, never used, created) at or
    * before `activeBefore`: the idle ones. `warned`: only those not yet warned since their last
    * use (`false`), or only those warned since their last use at or before a time (a Date).
    */
-  idleTokens(type: TokenType, activeBefore: Date, now: Date, limit: number, warned: false | Date): Promise<number[]>;
+  idleTokens(group: IdleLimitGroup, activeBefore: Date, now: Date, limit: number, warned: false | Date): Promise<number[]>;
+  /** The distinct own idle limits (`idle_revoke_days`) of active tokens, by type. */
+  idleLimitsInUse(): Promise<Array<{ type: TokenType; days: number }>>;
   /**
    * Records that the notice `kind` was sent for the token; false when it already was. The one
    * guard of reminders and warnings: two processes scanning together send each notice once.

@@ -1,5 +1,5 @@
 import {
-  notFound, type ClaimedDelivery, type LifecycleStore, type TokenType, type DeliveryOutcome, type DeliveryStatus, type LifecyclePolicy, type NewWebhookEndpoint,
+  notFound, type ClaimedDelivery, type IdleLimitGroup, type LifecycleStore, type TokenType, type DeliveryOutcome, type DeliveryStatus, type LifecyclePolicy, type NewWebhookEndpoint,
   type OutboxEntry, type Page, type PageRequest, type PolicyStore, type WebhookDelivery, type WebhookEndpoint, type WebhookEndpointPatch,
   type WebhookStore,
 } from '@gatehouse/core';
@@ -211,13 +211,16 @@ export class KyselyLifecycleStore implements LifecycleStore {
     return (await q.orderBy('t.expiration').limit(limit).execute()).map((r) => r.id);
   }
 
-  async idleTokens(type: TokenType, activeBefore: Date, now: Date, limit: number, warned: false | Date): Promise<number[]> {
+  async idleTokens(group: IdleLimitGroup, activeBefore: Date, now: Date, limit: number, warned: false | Date): Promise<number[]> {
     const t = this.traits;
     const rows = await this.db
       .selectFrom('tokens as t')
       .select('t.id')
       .where('t.revoked_at', 'is', null)
-      .where('t.token_type', '=', type)
+      .where('t.token_type', '=', group.type)
+      .where((eb) => (group.policy
+        ? eb.or([eb('t.idle_revoke_days', 'is', null), eb('t.idle_revoke_days', '>=', group.days)])
+        : eb('t.idle_revoke_days', '=', group.days)))
       .where((eb) => eb.or([eb('t.expiration', 'is', null), eb('t.expiration', '>', t.time(now))]))
       .where((eb) => eb(eb.fn.coalesce('t.last_used', 't.created'), '<=', t.time(activeBefore)))
       .where(({ eb, not, exists, selectFrom }) => {
@@ -235,6 +238,19 @@ export class KyselyLifecycleStore implements LifecycleStore {
       .limit(limit)
       .execute();
     return rows.map((r) => r.id);
+  }
+
+  async idleLimitsInUse(): Promise<Array<{ type: TokenType; days: number }>> {
+    const rows = await this.db
+      .selectFrom('tokens')
+      .select(['token_type', 'idle_revoke_days'])
+      .where('revoked_at', 'is', null)
+      .where('idle_revoke_days', 'is not', null)
+      .groupBy(['token_type', 'idle_revoke_days'])
+      .orderBy('token_type')
+      .orderBy('idle_revoke_days')
+      .execute();
+    return rows.map((r) => ({ type: r.token_type as TokenType, days: Number(r.idle_revoke_days) }));
   }
 
   async claimNotice(tokenId: number, kind: string, at: Date): Promise<boolean> {

@@ -91,6 +91,7 @@ interface TokenRow {
   u_name: string;
   u_type: string;
   previous_secret_expires_at?: string | Date | null;
+  idle_revoke_days?: number | null;
 }
 
 /** Rows written per statement (per transaction on SQLite) when flushing `last_used`: short write locks. */
@@ -288,7 +289,7 @@ export class KyselyTokenStore implements TokenStore {
     return q.select([
       't.id', 't.name', 't.token_type', 't.scim_endpoints_only', 't.expiration', 't.created', 't.created_by_id',
       't.last_used', 't.last_used_ip', 't.revoked_at', 't.revoked_by_id', 't.revoke_reason', 't.scopes', 't.allowed_ips', 'u.id as u_id', 'u.user_id as u_user_id', 'u.name as u_name',
-      'u.user_type as u_type', 't.previous_secret_expires_at',
+      'u.user_type as u_type', 't.previous_secret_expires_at', 't.idle_revoke_days',
     ]);
   }
 
@@ -309,6 +310,7 @@ export class KyselyTokenStore implements TokenStore {
     scopes: scopesFromText(r.scopes),
     allowedIps: ipsFromText(r.allowed_ips),
     previousSecretExpiresAt: toDateOrNull(r.previous_secret_expires_at ?? null),
+    idleRevokeDays: r.idle_revoke_days ?? null,
   });
 
   async create(t: NewToken, record?: (tokenId: number) => NewTokenRecord): Promise<Token> {
@@ -332,6 +334,7 @@ export class KyselyTokenStore implements TokenStore {
         scopes: t.scopes ?? null,
         allowedIps: t.allowedIps ?? null,
         previousSecretExpiresAt: null,
+        idleRevokeDays: t.idleRevokeDays ?? null,
       };
     } catch (e) {
       if (this.traits.isUniqueViolation(e)) {
@@ -361,6 +364,7 @@ export class KyselyTokenStore implements TokenStore {
       revoke_reason: null,
       scopes: scopesToText(t.scopes),
       allowed_ips: ipsToText(t.allowedIps),
+      idle_revoke_days: t.idleRevokeDays ?? null,
     };
   }
 
@@ -449,6 +453,7 @@ export class KyselyTokenStore implements TokenStore {
     const set = {
       ...(patch.name !== undefined ? { name: patch.name } : {}),
       ...(patch.allowedIps !== undefined ? { allowed_ips: ipsToText(patch.allowedIps) } : {}),
+      ...(patch.idleRevokeDays !== undefined ? { idle_revoke_days: patch.idleRevokeDays } : {}),
       ...(patch.revocation !== undefined ? this.#revocationSet(patch.revocation) : {}),
     };
     if (Object.keys(set).length === 0) return this.#updated(id, 1n);
