@@ -202,6 +202,8 @@ export interface CreateServiceAccountInput {
   name: string;
   role: Role;
   teams?: string[];
+  /** The people told about its tokens (ids of people); absent or empty = the Admin who creates it. */
+  owner_ids?: number[];
 }
 
 export interface CreateHumanInput {
