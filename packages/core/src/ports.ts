@@ -496,6 +496,11 @@ export interface WebhookStore {
   claimDue(now: Date, until: Date, limit: number): Promise<ClaimedDelivery[]>;
   /** Records an attempt of a claimed delivery (attempts + 1) and releases the claim; false if the claim was lost. */
   recordAttempt(delivery: Pick<ClaimedDelivery, 'id' | 'claimedUntil'>, outcome: DeliveryOutcome): Promise<boolean>;
+  /**
+   * recordAttempt for several deliveries in one transaction (a delivery round's outcomes);
+   * answers, in order, whether each was recorded (its claim still held).
+   */
+  recordAttempts(attempts: ReadonlyArray<{ delivery: Pick<ClaimedDelivery, 'id' | 'claimedUntil'>; outcome: DeliveryOutcome }>): Promise<boolean[]>;
 }
 
 /**

@@ -171,9 +171,24 @@ export class KyselyWebhookStore implements WebhookStore {
       });
   }
 
-  async recordAttempt(d: Pick<ClaimedDelivery, 'id' | 'claimedUntil'>, o: DeliveryOutcome): Promise<boolean> {
+  recordAttempt(d: Pick<ClaimedDelivery, 'id' | 'claimedUntil'>, o: DeliveryOutcome): Promise<boolean> {
+    return this.#record(this.db, d, o);
+  }
+
+  async recordAttempts(attempts: ReadonlyArray<{ delivery: Pick<ClaimedDelivery, 'id' | 'claimedUntil'>; outcome: DeliveryOutcome }>): Promise<boolean[]> {
+    if (attempts.length === 0) return [];
+    if (attempts.length === 1) return [await this.#record(this.db, attempts[0]!.delivery, attempts[0]!.outcome)];
+    // One transaction for the round: one commit (one fsync, one SQLite write lock) instead of one per delivery.
+    return atomically(this.db, async (trx) => {
+      const recorded: boolean[] = [];
+      for (const a of attempts) recorded.push(await this.#record(trx, a.delivery, a.outcome));
+      return recorded;
+    });
+  }
+
+  async #record(db: Kysely<Database>, d: Pick<ClaimedDelivery, 'id' | 'claimedUntil'>, o: DeliveryOutcome): Promise<boolean> {
     const t = this.traits;
-    const res = await this.db
+    const res = await db
       .updateTable('webhook_deliveries')
       .set({
         status: o.status,
