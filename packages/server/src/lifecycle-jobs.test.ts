@@ -3,7 +3,9 @@ import { DAY_MS, runLifecycleRound } from '@gatehouse/core';
 import { SMTPServer } from 'smtp-server';
 import { DIALECTS } from '@gatehouse/db/test-support';
 import { Webhook } from 'standardwebhooks';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Logger } from 'pino';
+import { KICK_BURST, KICK_COALESCE_MS, LifecycleJobs } from './lifecycle-jobs.js';
 import { startReceiver } from './test-support/webhook-receiver.js';
 import { createTestApp, type TestApp } from './test-support/test-app.js';
 
@@ -231,5 +233,39 @@ describe.each(DIALECTS)('lifecycle e-mail through SMTP [$kind]', ({ kind, availa
     expect(about('hourly')).toEqual([[[member.userId], 'Gatehouse: token "hourly" expires in 2 days']]);
     expect(mails.find((m) => m.subject.includes('laptop'))!.body).toContain(`gatehouse tokens rotate ${personal.id} --grace-hours 24`);
     expect(mails.every((m) => !m.body.includes('eyJ'))).toBe(true); // never a secret
+  });
+});
+
+describe('delivery kicks (issuance under load)', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('events now and then are delivered at once; a stream of them shares a few rounds per 150 ms', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'performance'] });
+    const claims: number[] = [];
+    const store = { webhooks: { claimDue: async () => (claims.push(performance.now()), []), recordAttempts: async () => [] } };
+    const deps = { store, clock: { now: () => new Date() } } as unknown as ConstructorParameters<typeof LifecycleJobs>[0]['deps'];
+    const log = { info() {}, warn() {} } as unknown as Logger;
+    const jobs = new LifecycleJobs({ deps, log, allowPrivate: true }, 60_000);
+    const t0 = performance.now();
+    // A stream: 50 events over 100 ms. The first KICK_BURST go out at once, the rest share one round.
+    for (let i = 0; i < 50; i++) {
+      jobs.kick();
+      await vi.advanceTimersByTimeAsync(2);
+    }
+    expect(claims).toEqual(Array.from({ length: KICK_BURST }, (_, i) => t0 + 2 * i));
+    await vi.advanceTimersByTimeAsync(KICK_COALESCE_MS - 100 - 1);
+    expect(claims).toHaveLength(KICK_BURST);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(claims).toHaveLength(KICK_BURST + 1);
+    expect(claims.at(-1)).toBe(t0 + KICK_COALESCE_MS);
+    // Quiet again: the next event goes out at once.
+    await vi.advanceTimersByTimeAsync(1000);
+    jobs.kick();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(claims.at(-1)).toBe(t0 + KICK_COALESCE_MS + 1000);
+    expect(claims).toHaveLength(KICK_BURST + 2);
+    await jobs.stop();
   });
 });

@@ -20,7 +20,8 @@ export interface Mailer {
 export type TokenNotice =
   | { kind: 'expiring'; token: Token; daysLeft: number }
   | { kind: 'idle_warning'; token: Token; daysLeft: number }
-  | { kind: 'idle_revoked'; token: Token; idleDays: number };
+  | { kind: 'idle_revoked'; token: Token; idleDays: number }
+  | { kind: 'leaked'; token: Token; url: string | null; source: string | null };
 
 /**
  * Who is told about a token (SPEC §9): a Personal token's owner; for a service account's token,
@@ -78,6 +79,13 @@ export function noticeMail(n: TokenNotice): Omit<MailMessage, 'to'> {
       return {
         subject: `Gatehouse: unused token "${n.token.name}" was revoked`,
         text: `${what[0]!.toUpperCase()}${what.slice(1)} was revoked after ${n.idleDays} days without use (reason: idle).\n\nAn Admin can restore it if it is still needed.\n`,
+      };
+    case 'leaked':
+      return {
+        subject: `Gatehouse: token "${n.token.name}" was found in public and revoked`,
+        text:
+          `${what[0]!.toUpperCase()}${what.slice(1)} was reported as published${n.source ? ` (${n.source})` : ''}${n.url ? ` at ${n.url}` : ''} and was revoked at once (reason: leaked).\n\n` +
+          `Remove it from where it was published, generate a new token for what used it, and check the audit log for requests made with it.\n`,
       };
   }
 }
