@@ -1,17 +1,16 @@
-import { Alert, Badge, Button, EmptyState, Group, Menu, Modal, NumberInput, Paper, Select, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
+import { Alert, Badge, Button, EmptyState, Group, Modal, NumberInput, Paper, Select, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
-import { IconAlertCircle, IconEdit, IconPlugConnected, IconPlus, IconTrash } from '@tabler/icons-react';
+import { IconAlertCircle, IconPlugConnected, IconPlus } from '@tabler/icons-react';
 import { useEffect, useState, type FormEvent } from 'react';
 import { isApiError } from '../../api/client';
 import { useConnections, useDeleteConnection, useSaveConnection } from '../../api/hooks';
 import type { Connection, ConnectionInput } from '../../api/types';
-import { ConfirmModal } from '../../components/confirm-modal';
 import { createdColumn, DataTable, ListBody, ListFooter, nameColumn, type Column } from '../../components/data-table';
+import { useEditDeleteRows } from '../../components/edit-delete-rows';
 import { FormActions } from '../../components/form-actions';
 import { SearchInput } from '../../components/search-input';
 import { atLeast } from '../../lib/roles';
-import { withNotices } from '../../lib/notices';
 import { useSession } from '../auth/require-auth';
 import { DATASTORE_TYPES, typeLabel } from './datastore-types';
 
@@ -120,8 +119,13 @@ export function ConnectionList() {
   const list = useConnections({ page, size: PAGE_SIZE, ...(debounced ? { name: debounced } : {}) });
   const [editing, setEditing] = useState<Connection | null>(null);
   const [adding, setAdding] = useState(false);
-  const [deleting, setDeleting] = useState<Connection | null>(null);
-  const del = useDeleteConnection();
+  const rows = useEditDeleteRows<Connection>({
+    noun: 'connection',
+    manage: canEdit,
+    onEdit: setEditing,
+    remove: useDeleteConnection(),
+    consequence: 'Datastores that use it must be deleted or moved first.',
+  });
 
   return (
     <Paper withBorder radius="lg" bg="var(--gh-surface)">
@@ -169,23 +173,7 @@ export function ConnectionList() {
             minWidth={640}
             nowrap
             dimmed={list.isPlaceholderData}
-            menu={
-              canEdit
-                ? {
-                    label: (c) => `Actions for connection ${c.name}`,
-                    items: (c) => (
-                      <>
-                        <Menu.Item leftSection={<IconEdit size={16} />} onClick={() => setEditing(c)}>
-                          Edit
-                        </Menu.Item>
-                        <Menu.Item color="red" leftSection={<IconTrash size={16} />} onClick={() => setDeleting(c)}>
-                          Delete
-                        </Menu.Item>
-                      </>
-                    ),
-                  }
-                : undefined
-            }
+            menu={rows.menu}
           />
         )}
       </ListBody>
@@ -193,18 +181,7 @@ export function ConnectionList() {
       {canEdit ? (
         <>
           <ConnectionModal connection={editing} opened={adding || editing !== null} onClose={() => { setAdding(false); setEditing(null); }} />
-          <ConfirmModal
-            opened={deleting !== null}
-            title="Delete connection"
-            confirmLabel="Delete"
-            loading={del.isPending}
-            onClose={() => setDeleting(null)}
-            onConfirm={() =>
-              deleting && del.mutate(deleting.id, withNotices(`Connection ${deleting.name} deleted`, 'Could not delete the connection', () => setDeleting(null)))
-            }
-          >
-            Delete the connection <b>{deleting?.name}</b>? Datastores that use it must be deleted or moved first.
-          </ConfirmModal>
+          {rows.confirm}
         </>
       ) : null}
     </Paper>

@@ -5,7 +5,6 @@ import {
   Checkbox,
   EmptyState,
   Group,
-  Menu,
   Modal,
   MultiSelect,
   NumberInput,
@@ -19,18 +18,17 @@ import {
 } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
-import { IconAlertCircle, IconDatabase, IconEdit, IconPlus, IconTrash } from '@tabler/icons-react';
+import { IconAlertCircle, IconDatabase, IconPlus } from '@tabler/icons-react';
 import { useEffect, useState, type FormEvent } from 'react';
 import { isApiError } from '../../api/client';
 import { useAllConnections, useAllTeamNames, useDatastores, useDeleteDatastore, useSaveDatastore } from '../../api/hooks';
 import type { Datastore, DatastoreInput } from '../../api/types';
 import { FormActions } from '../../components/form-actions';
 import { SearchInput } from '../../components/search-input';
-import { ConfirmModal } from '../../components/confirm-modal';
+import { useEditDeleteRows } from '../../components/edit-delete-rows';
 import { createdColumn, DataTable, ListBody, ListFooter, nameColumn, type Column } from '../../components/data-table';
 import { TeamBadges } from '../../components/team-badges';
 import { atLeast } from '../../lib/roles';
-import { withNotices } from '../../lib/notices';
 import { useSession } from '../auth/require-auth';
 import { DATASTORE_TYPES, typeLabel } from './datastore-types';
 
@@ -239,8 +237,13 @@ export function DatastoreList({ manage }: { manage: boolean }) {
   const list = useDatastores({ page, size: PAGE_SIZE, search: debounced || undefined });
   const [editing, setEditing] = useState<Datastore | null>(null);
   const [adding, setAdding] = useState(false);
-  const [deleting, setDeleting] = useState<Datastore | null>(null);
-  const del = useDeleteDatastore();
+  const rows = useEditDeleteRows<Datastore>({
+    noun: 'datastore',
+    manage: canEdit,
+    onEdit: setEditing,
+    remove: useDeleteDatastore(),
+    consequence: 'This cannot be undone.',
+  });
 
   return (
     <Paper withBorder radius="lg" bg="var(--gh-surface)">
@@ -294,23 +297,7 @@ export function DatastoreList({ manage }: { manage: boolean }) {
             minWidth={980}
             nowrap
             dimmed={list.isPlaceholderData}
-            menu={
-              canEdit
-                ? {
-                    label: (d) => `Actions for datastore ${d.name}`,
-                    items: (d) => (
-                      <>
-                        <Menu.Item leftSection={<IconEdit size={16} />} onClick={() => setEditing(d)}>
-                          Edit
-                        </Menu.Item>
-                        <Menu.Item color="red" leftSection={<IconTrash size={16} />} onClick={() => setDeleting(d)}>
-                          Delete
-                        </Menu.Item>
-                      </>
-                    ),
-                  }
-                : undefined
-            }
+            menu={rows.menu}
           />
         )}
       </ListBody>
@@ -318,19 +305,7 @@ export function DatastoreList({ manage }: { manage: boolean }) {
       {canEdit ? (
         <>
           <DatastoreModal datastore={editing} opened={adding || editing !== null} onClose={() => { setAdding(false); setEditing(null); }} />
-          <ConfirmModal
-            opened={deleting !== null}
-            title="Delete datastore"
-            confirmLabel="Delete"
-            loading={del.isPending}
-            onClose={() => setDeleting(null)}
-            onConfirm={() =>
-              deleting &&
-              del.mutate(deleting.id, withNotices(`Datastore ${deleting.name} deleted`, 'Could not delete the datastore', () => setDeleting(null)))
-            }
-          >
-            Delete the datastore <b>{deleting?.name}</b>? This cannot be undone.
-          </ConfirmModal>
+          {rows.confirm}
         </>
       ) : null}
     </Paper>
