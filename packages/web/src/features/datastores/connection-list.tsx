@@ -1,15 +1,14 @@
-import { Alert, Badge, Button, EmptyState, Group, Modal, NumberInput, Paper, Select, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
-import { useDebouncedValue } from '@mantine/hooks';
+import { Alert, Badge, Modal, NumberInput, Select, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { IconAlertCircle, IconPlugConnected, IconPlus } from '@tabler/icons-react';
+import { IconAlertCircle, IconPlugConnected } from '@tabler/icons-react';
 import { useEffect, useState, type FormEvent } from 'react';
 import { isApiError } from '../../api/client';
 import { useConnections, useDeleteConnection, useSaveConnection } from '../../api/hooks';
 import type { Connection, ConnectionInput } from '../../api/types';
-import { createdColumn, DataTable, ListBody, ListFooter, nameColumn, type Column } from '../../components/data-table';
+import { createdColumn, DataTable, nameColumn, type Column } from '../../components/data-table';
 import { useEditDeleteRows } from '../../components/edit-delete-rows';
 import { FormActions } from '../../components/form-actions';
-import { SearchInput } from '../../components/search-input';
+import { SearchableList, usePagedSearch } from '../../components/searchable-list';
 import { atLeast } from '../../lib/roles';
 import { useSession } from '../auth/require-auth';
 import { DATASTORE_TYPES, typeLabel } from './datastore-types';
@@ -113,10 +112,8 @@ const COLUMNS: Column<Connection>[] = [
 export function ConnectionList() {
   const me = useSession();
   const canEdit = atLeast(me.role, 'Editor');
-  const [page, setPage] = useState(1);
-  const [search, setSearch] = useState('');
-  const [debounced] = useDebouncedValue(search.trim(), 300);
-  const list = useConnections({ page, size: PAGE_SIZE, ...(debounced ? { name: debounced } : {}) });
+  const paged = usePagedSearch();
+  const list = useConnections({ page: paged.page, size: PAGE_SIZE, ...(paged.debounced ? { name: paged.debounced } : {}) });
   const [editing, setEditing] = useState<Connection | null>(null);
   const [adding, setAdding] = useState(false);
   const rows = useEditDeleteRows<Connection>({
@@ -128,62 +125,24 @@ export function ConnectionList() {
   });
 
   return (
-    <Paper withBorder radius="lg" bg="var(--gh-surface)">
-      <Group justify="space-between" p="md" gap="sm" wrap="wrap">
-        <SearchInput
-          label="Search connections"
-          placeholder="Search by name"
-          value={search}
-          onChange={(text) => {
-            setSearch(text);
-            setPage(1);
-          }}
-        />
-        {canEdit ? (
-          <Button leftSection={<IconPlus size={16} />} onClick={() => setAdding(true)}>
-            Add Connection
-          </Button>
-        ) : null}
-      </Group>
-      <ListBody
-        query={list}
-        empty={
-          <EmptyState
-            py={56}
-            icon={<IconPlugConnected size={28} stroke={1.6} />}
-            variant="light"
-            title={debounced ? 'No matching connections' : 'No connections yet'}
-            description={debounced ? 'Try another search.' : canEdit ? 'Add the first connection your datastores will use.' : 'No connection has been added yet.'}
-          >
-            {canEdit && !debounced ? (
-              <EmptyState.Actions>
-                <Button variant="light" leftSection={<IconPlus size={16} />} onClick={() => setAdding(true)}>
-                  Add Connection
-                </Button>
-              </EmptyState.Actions>
-            ) : null}
-          </EmptyState>
-        }
-      >
-        {(items) => (
-          <DataTable
-            label="Connections"
-            rows={items}
-            columns={COLUMNS}
-            minWidth={640}
-            nowrap
-            dimmed={list.isPlaceholderData}
-            menu={rows.menu}
-          />
-        )}
-      </ListBody>
-      <ListFooter total={list.data?.total} noun={['connection', 'connections']} page={page} pageSize={PAGE_SIZE} onPage={setPage} />
-      {canEdit ? (
-        <>
-          <ConnectionModal connection={editing} opened={adding || editing !== null} onClose={() => { setAdding(false); setEditing(null); }} />
-          {rows.confirm}
-        </>
-      ) : null}
-    </Paper>
+    <SearchableList
+      noun={['connection', 'connections']}
+      icon={<IconPlugConnected size={28} stroke={1.6} />}
+      paged={paged}
+      query={list}
+      pageSize={PAGE_SIZE}
+      onAdd={canEdit ? () => setAdding(true) : undefined}
+      emptyHint={canEdit ? 'Add the first connection your datastores will use.' : 'No connection has been added yet.'}
+      dialogs={
+        canEdit ? (
+          <>
+            <ConnectionModal connection={editing} opened={adding || editing !== null} onClose={() => { setAdding(false); setEditing(null); }} />
+            {rows.confirm}
+          </>
+        ) : null
+      }
+    >
+      {(items) => <DataTable label="Connections" rows={items} columns={COLUMNS} minWidth={640} nowrap dimmed={list.isPlaceholderData} menu={rows.menu} />}
+    </SearchableList>
   );
 }
