@@ -76,6 +76,11 @@ describe.skipIf(missing !== null)('Generate Token: Restrict this token', () => {
     const secret = await dialog.getByRole('textbox', { name: 'Token' }).inputValue();
     expect(secret).toMatch(/^eyJ/);
     await dialog.getByRole('button', { name: 'Done' }).click();
+    // The list tells the narrowed token apart.
+    const row = page.getByRole('table', { name: 'Tokens' }).getByRole('row').filter({ hasText: 'dashboards' });
+    await row.getByLabel('Scoped: datastores:read').waitFor();
+    await row.getByLabel('IP allowlist: 127.0.0.1/32, ::1/128').waitFor();
+    await screenshotBoth(page, '21-tokens-restricted-badges');
 
     expect((await api(secret, '/datastores')).status).toBe(200);
     const users = await api(secret, '/users');
