@@ -187,24 +187,26 @@ export class LifecycleJobs {
     const now = clock.now();
     const claimed = await store.webhooks.claimDue(now, new Date(now.getTime() + CLAIM_MS), BATCH);
     if (claimed.length === 0) return 0;
-    const outcomes = await Promise.all(claimed.map((d) => this.#attempt(d)));
-    // The batch's outcomes in one transaction (each still only while its claim holds).
-    const recorded = await store.webhooks.recordAttempts(claimed.map((delivery, i) => ({ delivery, outcome: outcomes[i]! })));
+    const results = await Promise.all(claimed.map((d) => this.#attempt(d)));
+    // The batch's outcomes at one time, in one transaction (each still only while its claim
+    // holds): the deliveries that went through are one UPDATE.
+    const at = clock.now();
+    const recorded = await store.webhooks.recordAttempts(claimed.map((delivery, i) => ({ delivery, outcome: outcomeOf(results[i]!, delivery.attempts, at) })));
     recorded.forEach((ok, i) => {
       if (!ok) this.parts.log.warn({ delivery: claimed[i]!.id }, 'webhook delivery outlived its claim; its outcome was not recorded');
     });
     return claimed.length;
   }
 
-  async #attempt(d: ClaimedDelivery): Promise<DeliveryOutcome> {
-    const { deps: { clock }, log, allowPrivate } = this.parts;
+  async #attempt(d: ClaimedDelivery): Promise<AttemptResult> {
+    const { log, allowPrivate } = this.parts;
     const send = this.parts.send ?? sendWebhook;
     const result = await send(
       { url: d.url, secret: d.secret, messageId: d.messageId, payload: d.payload },
       { allowPrivate, timeoutMs: DELIVERY_TIMEOUT_MS, now: this.parts.signingClock?.() ?? new Date() },
     );
-    const outcome = outcomeOf(result, d.attempts, clock.now());
-    if (outcome.status !== 'delivered') log.info({ delivery: d.id, endpoint: d.endpointId, status: result.statusCode, error: result.error }, 'webhook attempt failed');
-    return outcome;
+    const ok = result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300;
+    if (!ok) log.info({ delivery: d.id, endpoint: d.endpointId, status: result.statusCode, error: result.error }, 'webhook attempt failed');
+    return result;
   }
 }

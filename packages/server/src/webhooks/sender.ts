@@ -30,6 +30,17 @@ const httpsAgent = new HttpsAgent(KEEP_ALIVE);
 const httpAgentPrivate = new HttpAgent(KEEP_ALIVE);
 const httpsAgentPrivate = new HttpsAgent(KEEP_ALIVE);
 
+/** Signers by secret (decoding the secret is most of a signature's cost); endpoints are few. */
+const signers = new Map<string, Webhook>();
+function signerOf(secret: string): Webhook {
+  let signer = signers.get(secret);
+  if (!signer) {
+    if (signers.size >= 256) signers.clear();
+    signers.set(secret, (signer = new Webhook(secret)));
+  }
+  return signer;
+}
+
 /**
  * POSTs one message, signed as the Standard Webhooks specification says (`webhook-id`,
  * `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">`,
@@ -58,7 +69,7 @@ export function sendWebhook(
     'user-agent': 'Gatehouse-Webhooks/1',
     'webhook-id': target.messageId,
     'webhook-timestamp': String(Math.floor(options.now.getTime() / 1000)),
-    'webhook-signature': new Webhook(target.secret).sign(target.messageId, options.now, target.payload),
+    'webhook-signature': signerOf(target.secret).sign(target.messageId, options.now, target.payload),
   };
   const https = url.protocol === 'https:';
   const request = https ? httpsRequest : httpRequest;
