@@ -1,7 +1,7 @@
 // The SCIM scenario of `npm run bench` (issue 20, item 9): 100,000 people provisioned over SCIM,
 // and the list requests identity providers make, filtered and paged by the database.
 import { createKeyring, hashToken, mintJwt } from '@gatehouse/core';
-import { openStore } from '@gatehouse/db';
+import { openStore, userEmailRows } from '@gatehouse/db';
 
 const CHUNK = 500;
 
@@ -29,6 +29,8 @@ export async function seedScimUsers({ databaseUrl, dataDir, pgSchema, secret, us
       });
     }
     const ids = await store.db.insertInto('users').values(rows).returning('id').execute();
+    // As the store writes them beside each user: the e-mails SCIM filters read.
+    await store.db.insertInto('user_emails').values(ids.flatMap((r, k) => userEmailRows(r.id, rows[k].email, rows[k].emails, bool))).execute();
     await store.db.insertInto('team_members').values(ids.map((r) => ({ team_id: publicTeam.id, user_id: r.id }))).execute();
   }
   const { token, jti, kid } = mintJwt(keyring, { sub: admin.userId, uid: admin.id, iat: now, exp: null, token_type: 'Personal', scim: true });
