@@ -141,8 +141,10 @@ const isUserSchema = (uri: string | undefined) => uri === undefined || uri.toLow
 
 type Resolved = { kind: 'leaf'; leaf: Leaf } | { kind: 'multi'; multi: Multi; sub: string } | { kind: 'unassigned' } | { kind: 'location' };
 
+type Resolver = (path: scim.AttrPath, f: Flavour) => Resolved;
+
 /** What an attribute path of a User names. */
-function resolve(path: scim.AttrPath, f: Flavour): Resolved {
+function resolveUser(path: scim.AttrPath, f: Flavour): Resolved {
   if (!isUserSchema(path.uri)) return { kind: 'unassigned' };
   const attr = path.attr.toLowerCase();
   const sub = path.sub?.toLowerCase();
@@ -251,16 +253,16 @@ function compareLeaf(leaf: Leaf, c: scim.Comparator, value: scim.CompValue, f: F
 const presentLeaf = (leaf: Leaf) => (leaf.type === 'string' ? sql`(${leaf.expr} IS NOT NULL AND ${leaf.expr} <> '')` : sql`${leaf.expr} IS NOT NULL`);
 
 /** Compiles a filter to a condition on `users u`; inside a value filter, `element` is the multi-valued attribute. */
-function compile(filter: scim.Filter, f: Flavour, t: DialectTraits, element?: Multi): Sql {
+function compile(filter: scim.Filter, f: Flavour, t: DialectTraits, resolve: Resolver, element?: Multi): Sql {
   switch (filter.op) {
-    case 'and': return sql`(${compile(filter.left, f, t, element)} AND ${compile(filter.right, f, t, element)})`;
-    case 'or': return sql`(${compile(filter.left, f, t, element)} OR ${compile(filter.right, f, t, element)})`;
-    case 'not': return sql`NOT (${compile(filter.filter, f, t, element)})`;
+    case 'and': return sql`(${compile(filter.left, f, t, resolve, element)} AND ${compile(filter.right, f, t, resolve, element)})`;
+    case 'or': return sql`(${compile(filter.left, f, t, resolve, element)} OR ${compile(filter.right, f, t, resolve, element)})`;
+    case 'not': return sql`NOT (${compile(filter.filter, f, t, resolve, element)})`;
     case 'valuePath': {
       if (element) throw scim.invalidFilter('Invalid filter: value filters cannot be nested');
       const r = resolve({ ...(filter.path.uri !== undefined ? { uri: filter.path.uri } : {}), attr: filter.path.attr }, f);
       if (r.kind !== 'multi') return FALSE;
-      return r.multi.exists(compile(filter.filter, f, t, r.multi));
+      return r.multi.exists(compile(filter.filter, f, t, resolve, r.multi));
     }
     case 'pr': {
       if (element) {
@@ -306,5 +308,56 @@ export function scimHumans(traits: DialectTraits): Sql {
  * @throws ScimError invalidFilter where core's evaluator would (e.g. `active gt true`)
  */
 export function scimUserCondition(filter: scim.Filter, traits: DialectTraits): Sql {
-  return compile(filter, FLAVOURS[traits.name], traits);
+  return compile(filter, FLAVOURS[traits.name], traits, resolveUser);
+}
+
+const isGroupSchema = (uri: string | undefined) => uri === undefined || uri.toLowerCase() === scim.GROUP_SCHEMA.toLowerCase();
+
+/** The human members of `g` (SCIM lists no service account). */
+const members: Multi = {
+  exists: (cond) => sql`EXISTS (SELECT 1 FROM team_members mm JOIN users mu ON mu.id = mm.user_id WHERE mm.team_id = g.id AND mu.user_type = 'Human' AND ${cond})`,
+  sub: (name) => {
+    switch (name.toLowerCase()) {
+      case 'value': return { expr: sql`CAST(mu.id AS TEXT)`, type: 'string', caseExact: true };
+      case 'display': return { expr: sql`mu.name`, type: 'string', caseExact: false };
+      case 'type': return { expr: sql`'User'`, type: 'string', caseExact: false };
+      default: return undefined;
+    }
+  },
+  defaultSub: 'value',
+};
+
+/** What an attribute path of a Group names (`members.$ref`, as `groups.$ref` of Users, is not mapped). */
+function resolveGroup(path: scim.AttrPath): Resolved {
+  if (!isGroupSchema(path.uri)) return { kind: 'unassigned' };
+  const attr = path.attr.toLowerCase();
+  const sub = path.sub?.toLowerCase();
+  const leaf = (expr: Sql, type: LeafType = 'string', caseExact = false): Resolved => ({ kind: 'leaf', leaf: { expr, type, caseExact } });
+  if (sub === undefined) {
+    switch (attr) {
+      case 'id': return leaf(sql`CAST(g.id AS TEXT)`, 'string', true);
+      case 'externalid': return leaf(sql`g.external_id`, 'string', true);
+      case 'displayname': return leaf(sql`g.name`);
+      case 'members': return { kind: 'multi', multi: members, sub: 'value' };
+      default: return { kind: 'unassigned' };
+    }
+  }
+  if (attr === 'meta') {
+    if (sub === 'created') return leaf(sql`g.created`, 'date', false);
+    if (sub === 'lastmodified') return leaf(sql`COALESCE(g.last_modified, g.created)`, 'date', false);
+    if (sub === 'resourcetype') return leaf(sql`'Group'`, 'string', true);
+    if (sub === 'location') return { kind: 'location' };
+    return { kind: 'unassigned' };
+  }
+  if (attr === 'members') return members.sub(sub) ? { kind: 'multi', multi: members, sub } : { kind: 'unassigned' };
+  return { kind: 'unassigned' };
+}
+
+/**
+ * The SQL condition (on `teams g`) of a SCIM filter over Groups, with the semantics of core's
+ * evaluator over `scim.teamToScim` (displayName case-insensitive, id and externalId case-exact).
+ * @throws ScimError invalidFilter where core's evaluator would
+ */
+export function scimGroupCondition(filter: scim.Filter, traits: DialectTraits): Sql {
+  return compile(filter, FLAVOURS[traits.name], traits, resolveGroup);
 }
