@@ -65,13 +65,12 @@ export async function up(db: Kysely<any>): Promise<void> {
   // b-trees: the humans by active state in id order (a deep page and its count from the index),
   // externalId, and name.familyName folded as SCIM compares it.
   await sql`create index users_external_id on users (external_id)`.execute(db);
+  // The type is not an index term of SCIM's filtered queries (scimHumans): after `active`, id
+  // order, with the type in the index so that it is checked there (index-only).
+  await sql`create index users_active_human_id on users (active, id, user_type)`.execute(db);
   if (pg) {
-    await sql`create index users_active_human_id on users (active, user_type, id)`.execute(db);
     await sql`create index users_family_folded on users (lower(family_name))`.execute(db);
   } else {
-    // SQLite's `+u.user_type` (scimHumans) is not an index term: after `active`, id order, with the
-    // type in the index so that it is checked there.
-    await sql`create index users_active_human_id on users (active, id, user_type)`.execute(db);
     // SQLite's lower() folds ASCII only; with the Kelvin sign mapped, an ASCII needle equals this
     // exactly when it equals JavaScript's fold (scim-user-filter.ts relies on it).
     await sql`create index users_family_folded on users (lower(replace(family_name, char(${sql.lit(KELVIN)}), 'k')))`.execute(db);
