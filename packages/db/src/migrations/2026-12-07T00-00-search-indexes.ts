@@ -112,7 +112,7 @@ async function trigramIndexesPostgres(db: Kysely<any>): Promise<void> {
       // Another migration beside this one may have created it meanwhile (unique violation): look again.
       await sql`rollback to savepoint gatehouse_trgm`.execute(db);
       if ((await trgmSchema(db)) === undefined) {
-        console.warn(`gatehouse: pg_trgm could not be created (${e instanceof Error ? e.message : String(e)}); substring searches of users will scan the table. An administrator can run "CREATE EXTENSION pg_trgm SCHEMA public" and re-create the indexes of migration 2026-12-07T00-00-search-indexes.`);
+        console.warn(`gatehouse: pg_trgm could not be created (${e instanceof Error ? e.message : String(e)}); substring searches of users will scan the table. An administrator can create it and the indexes later: see README.md, "pg_trgm".`);
       }
     }
     schema = await trgmSchema(db);
