@@ -1,6 +1,7 @@
 import { DomainError, notFound, type ListPage, type NewUser, type OidcIdentity, type PageRequest, type scim, type Page, type User, type UserPatch, type UserQuery, type UserStore } from '@gatehouse/core';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { containsPattern } from './like.js';
+import { USERS_SEARCH_TEXT } from './migrations/2026-12-07T00-00-search-indexes.js';
 import { scimHumans, scimUserCondition } from './scim-user-filter.js';
 import type { DialectTraits } from './dialect.js';
 import { keysetPage } from './keyset.js';
@@ -33,15 +34,17 @@ type ScimFilter = scim.Filter;
 /**
  * The users list search: user id, name or e-mail contains `part` without regard to case (ILIKE on
  * PostgreSQL; LIKE, ASCII case only, on SQLite), its `%` and `_` taken literally. Trigram indexes
- * serve it: pg_trgm GIN on PostgreSQL (the name as lower(name) LIKE lower(pattern), which is what
- * ILIKE is in a UTF-8 database, to share the index of SCIM's `displayName co`); on SQLite users_fts
+ * serve it: pg_trgm GIN over the three columns on PostgreSQL; on SQLite users_fts
  * narrows the rows for needles of 3 characters or more (FTS5 folds at least ASCII case, so every
  * row LIKE matches is among them) and LIKE decides.
  */
 function userSearch(traits: DialectTraits, part: string): RawBuilder<boolean> {
   const pattern = containsPattern(part);
   if (traits.name === 'postgres') {
-    return sql<boolean>`(user_id ILIKE ${pattern} ESCAPE '\\' OR email ILIKE ${pattern} ESCAPE '\\' OR lower(name) LIKE lower(${pattern}) ESCAPE '\\')`;
+    // ILIKE is lower() on both sides (UTF-8): the three columns' text, lower-cased, contains the
+    // needle whenever one of them does, so its index narrows and each column decides.
+    return sql<boolean>`(${sql.raw(USERS_SEARCH_TEXT)} LIKE lower(${pattern}) ESCAPE '\\'
+      AND (user_id ILIKE ${pattern} ESCAPE '\\' OR email ILIKE ${pattern} ESCAPE '\\' OR name ILIKE ${pattern} ESCAPE '\\'))`;
   }
   const like = sql<boolean>`(user_id LIKE ${pattern} ESCAPE '\\' OR name LIKE ${pattern} ESCAPE '\\' OR email LIKE ${pattern} ESCAPE '\\')`;
   if ([...part].length < 3) return like;

@@ -16,6 +16,9 @@ import { dialectOf } from './dialect-of.js';
 // - b-trees for `active`, `externalId` and `name.familyName` (and/or filters; deep pages of
 //   `active eq true` and their count read an index, not the rows).
 
+/** The users search's text on PostgreSQL: the expression of the users_trgm_search index, written exactly so in queries. */
+export const USERS_SEARCH_TEXT = "lower(user_id || ' ' || coalesce(email, '') || ' ' || name)";
+
 /** The Kelvin sign, the one character outside ASCII that JavaScript lower-cases to ASCII ("k"). */
 export const KELVIN = 8490;
 
@@ -119,12 +122,11 @@ async function trigramIndexesPostgres(db: Kysely<any>): Promise<void> {
   }
   if (schema === undefined) return;
   const ops = sql`${sql.id(schema)}.gin_trgm_ops`;
-  // The users search compares user_id and email with ILIKE (trigram indexes serve it), the name as
-  // lower(name) LIKE lower(pattern) (what ILIKE is in a UTF-8 database) so that SCIM's
-  // `displayName co` (lower(name) LIKE) shares the index.
-  await sql`create index users_trgm_user_id on users using gin (user_id ${ops})`.execute(db);
-  await sql`create index users_trgm_email on users using gin (email ${ops})`.execute(db);
+  // SCIM's `displayName co` is lower(name) LIKE; the users search reads one index over its three
+  // columns (three GIN scans cost three times one: the trigrams of a common word, "person", list
+  // every row) and re-checks each column (users-store.ts, userSearch: USERS_SEARCH_TEXT).
   await sql`create index users_trgm_name on users using gin (lower(name) ${ops})`.execute(db);
+  await sql`create index users_trgm_search on users using gin ((${sql.raw(USERS_SEARCH_TEXT)}) ${ops})`.execute(db);
 }
 
 async function trgmSchema(db: Kysely<any>): Promise<string | undefined> {
@@ -137,7 +139,7 @@ export async function down(db: Kysely<any>): Promise<void> {
     for (const t of ['users_fts_insert', 'users_fts_delete', 'users_fts_update']) await sql`drop trigger if exists ${sql.id(t)}`.execute(db);
     await sql`drop table if exists users_fts`.execute(db);
   }
-  for (const name of ['users_trgm_user_id', 'users_trgm_email', 'users_trgm_name', 'users_external_id', 'users_active_human_id', 'users_family_folded']) {
+  for (const name of ['users_trgm_search', 'users_trgm_name', 'users_external_id', 'users_active_human_id', 'users_family_folded']) {
     await db.schema.dropIndex(name).ifExists().execute();
   }
   await db.schema.dropTable('user_emails').execute();
