@@ -13,6 +13,11 @@ import { KELVIN } from './migrations/2026-12-07T00-00-search-indexes.js';
  * e-mails case-insensitive; id and externalId case-exact), `ne` on a multi-valued attribute true
  * only when no value equals, dates compared as instants, unknown attributes unassigned.
  *
+ * Indexes (migration 2026-12-07T00-00-search-indexes) serve what identity providers send:
+ * trigram indexes for substrings of displayName (pg_trgm; SQLite FTS5 as a pre-filter, the row
+ * re-checked), user_emails for `emails[…]`, b-trees for externalId, name.familyName and active.
+ * Group filters (scimGroupCondition, below) compile the same way over `teams g`.
+ *
  * Not mapped (they match as unassigned attributes): extension attributes and `groups.$ref`;
  * `meta.location` is present on every user but, as it depends on the request's base URL, only
  * `pr` is answered (comparisons treat it as unassigned).
@@ -141,10 +146,10 @@ const isUserSchema = (uri: string | undefined) => uri === undefined || uri.toLow
 
 type Resolved = { kind: 'leaf'; leaf: Leaf } | { kind: 'multi'; multi: Multi; sub: string } | { kind: 'unassigned' } | { kind: 'location' };
 
-type Resolver = (path: scim.AttrPath, f: Flavour) => Resolved;
+type Resolver = (path: scim.AttrPath) => Resolved;
 
 /** What an attribute path of a User names. */
-function resolveUser(path: scim.AttrPath, f: Flavour): Resolved {
+function resolveUser(path: scim.AttrPath): Resolved {
   if (!isUserSchema(path.uri)) return { kind: 'unassigned' };
   const attr = path.attr.toLowerCase();
   const sub = path.sub?.toLowerCase();
@@ -262,7 +267,7 @@ function compile(filter: scim.Filter, f: Flavour, t: DialectTraits, resolve: Res
     case 'not': return sql`NOT (${compile(filter.filter, f, t, resolve, element)})`;
     case 'valuePath': {
       if (element) throw scim.invalidFilter('Invalid filter: value filters cannot be nested');
-      const r = resolve({ ...(filter.path.uri !== undefined ? { uri: filter.path.uri } : {}), attr: filter.path.attr }, f);
+      const r = resolve({ ...(filter.path.uri !== undefined ? { uri: filter.path.uri } : {}), attr: filter.path.attr });
       if (r.kind !== 'multi') return FALSE;
       return r.multi.exists(compile(filter.filter, f, t, resolve, r.multi));
     }
@@ -271,7 +276,7 @@ function compile(filter: scim.Filter, f: Flavour, t: DialectTraits, resolve: Res
         const leaf = element.sub(filter.path.attr);
         return leaf ? presentLeaf(leaf) : FALSE;
       }
-      const r = resolve(filter.path, f);
+      const r = resolve(filter.path);
       if (r.kind === 'leaf') return presentLeaf(r.leaf);
       if (r.kind === 'multi') return r.multi.exists(presentLeaf(r.multi.sub(r.sub)!));
       return r.kind === 'location' ? TRUE : FALSE;
@@ -282,7 +287,7 @@ function compile(filter: scim.Filter, f: Flavour, t: DialectTraits, resolve: Res
         const leaf = element.sub(filter.path.attr);
         return leaf ? compareLeaf(leaf, c, value, f, t) : unassigned(c, value);
       }
-      const r = resolve(filter.path, f);
+      const r = resolve(filter.path);
       if (r.kind === 'unassigned' || r.kind === 'location') return unassigned(c, value);
       if (r.kind === 'leaf') return compareLeaf(r.leaf, c, value, f, t);
       const leaf = r.multi.sub(r.sub)!;
