@@ -1,9 +1,10 @@
-import { DomainError, notFound, PUBLIC_TEAM, type ListPage, type Team, type TeamQuery, type TeamScimPatch, type TeamStore, type UserRef } from '@gatehouse/core';
+import { DomainError, notFound, PUBLIC_TEAM, type ListPage, type Page, type PageRequest, type scim, type Team, type TeamQuery, type TeamScimPatch, type TeamStore, type UserRef } from '@gatehouse/core';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { toDate, toDateOrNull, type DialectTraits } from './dialect.js';
 import { keysetPage } from './keyset.js';
 import { atomically } from './prepared.js';
 import { userRef } from './rows.js';
+import { scimGroupCondition } from './scim-user-filter.js';
 import type { Database, TeamsTable } from './schema.js';
 
 const teamFields = (r: Selectable<TeamsTable>): Omit<Team, 'users'> => ({
@@ -56,6 +57,19 @@ export class KyselyTeamStore implements TeamStore {
     if (q.search) base = base.where((eb) => eb(eb.ref('name'), this.traits.ilike, eb.val(`%${q.search}%`)));
     const order = { key: null, id: sql.ref<number>('id'), desc: q.sort?.desc ?? false };
     return keysetPage(this.db, base, (b) => b.selectAll(), order, q, (r: Selectable<TeamsTable>) => r.id, (rows) => this.#withMembers(rows));
+  }
+
+  async listScim(filter: scim.Filter | undefined, page: PageRequest): Promise<Page<Team>> {
+    // Teams are few next to users: the page, then the count unless the first page holds them all.
+    const where = filter ? scimGroupCondition(filter, this.traits) : sql`1 = 1`;
+    const ids = page.limit > 0
+      ? (await sql<{ id: number }>`SELECT g.id FROM teams g WHERE ${where} ORDER BY g.id LIMIT ${page.limit} OFFSET ${page.offset}`.execute(this.db)).rows.map((r) => r.id)
+      : [];
+    const total = page.offset === 0 && ids.length < page.limit
+      ? ids.length
+      : Number((await sql<{ n: number | string }>`SELECT count(*) AS n FROM teams g WHERE ${where}`.execute(this.db)).rows[0]?.n ?? 0);
+    const rows = ids.length > 0 ? await this.db.selectFrom('teams').selectAll().where('id', 'in', ids).orderBy('id').execute() : [];
+    return { items: await this.#withMembers(rows), total };
   }
 
   #nameTaken(name: string | undefined) {

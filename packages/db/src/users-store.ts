@@ -1,10 +1,12 @@
 import { DomainError, notFound, type ListPage, type NewUser, type OidcIdentity, type PageRequest, type scim, type Page, type User, type UserPatch, type UserQuery, type UserStore } from '@gatehouse/core';
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { containsPattern } from './like.js';
+import { USERS_SEARCH_TEXT } from './migrations/2026-12-07T00-00-search-indexes.js';
 import { scimHumans, scimUserCondition } from './scim-user-filter.js';
 import type { DialectTraits } from './dialect.js';
 import { keysetPage } from './keyset.js';
 import { atomically, type PreparedQueries, type PreparedQuery } from './prepared.js';
-import { emailsToColumn, pageOf, userFromRow, usersFromRows, teamsOfUsers } from './rows.js';
+import { emailsToColumn, pageOf, userEmailRows, userFromRow, usersFromRows, teamsOfUsers } from './rows.js';
 import type { Database } from './schema.js';
 import type { UserRow } from './rows.js';
 
@@ -28,6 +30,35 @@ type UserTeamRow = [
 ];
 
 type ScimFilter = scim.Filter;
+
+/**
+ * The users list search: user id, name or e-mail contains `part` without regard to case (ILIKE on
+ * PostgreSQL; LIKE, ASCII case only, on SQLite), its `%` and `_` taken literally. Trigram indexes
+ * serve it: pg_trgm GIN over the three columns on PostgreSQL; on SQLite users_fts
+ * narrows the rows for needles of 3 characters or more (FTS5 folds at least ASCII case, so every
+ * row LIKE matches is among them) and LIKE decides.
+ */
+function userSearch(traits: DialectTraits, part: string): RawBuilder<boolean> {
+  const pattern = containsPattern(part);
+  if (traits.name === 'postgres') {
+    // ILIKE is lower() on both sides (UTF-8): the three columns' text, lower-cased, contains the
+    // needle whenever one of them does, so its index narrows and each column decides.
+    return sql<boolean>`(${sql.raw(USERS_SEARCH_TEXT)} LIKE lower(${pattern}) ESCAPE '\\'
+      AND (user_id ILIKE ${pattern} ESCAPE '\\' OR email ILIKE ${pattern} ESCAPE '\\' OR name ILIKE ${pattern} ESCAPE '\\'))`;
+  }
+  const like = sql<boolean>`(user_id LIKE ${pattern} ESCAPE '\\' OR name LIKE ${pattern} ESCAPE '\\' OR email LIKE ${pattern} ESCAPE '\\')`;
+  if ([...part].length < 3) return like;
+  const phrase = `{user_id name email} : "${part.replaceAll('"', '""')}"`;
+  return sql<boolean>`(id IN (SELECT rowid FROM users_fts WHERE users_fts MATCH ${phrase}) AND ${like})`;
+}
+
+/** Rewrites the user_emails rows of user `id` from its row (in the transaction that changed it). */
+async function writeEmails(trx: Kysely<Database>, traits: DialectTraits, id: number): Promise<void> {
+  const row = await trx.selectFrom('users').select(['email', 'emails']).where('id', '=', id).executeTakeFirst();
+  await trx.deleteFrom('user_emails').where('user_id', '=', id).execute();
+  const rows = row ? userEmailRows(id, row.email, row.emails, traits.bool) : [];
+  if (rows.length > 0) await trx.insertInto('user_emails').values(rows).execute();
+}
 
 export class KyselyUserStore implements UserStore {
   /** A prepared statement: the authenticator reads a token's user through it on a cache miss (null in a transaction). */
@@ -101,17 +132,7 @@ export class KyselyUserStore implements UserStore {
     let base = this.db.selectFrom('users');
     if (q.type) base = base.where('user_type', '=', q.type);
     if (q.active !== undefined) base = base.where('active', '=', this.traits.bool(q.active));
-    if (q.search) {
-      const like = `%${q.search}%`;
-      const op = this.traits.ilike;
-      base = base.where((eb) =>
-        eb.or([
-          eb(eb.ref('user_id'), op, eb.val(like)),
-          eb(eb.ref('name'), op, eb.val(like)),
-          eb(eb.ref('email'), op, eb.val(like)),
-        ]),
-      );
-    }
+    if (q.search) base = base.where(userSearch(this.traits, q.search));
     const order = { key: null, id: sql.ref<number>('id'), desc: q.sort?.desc ?? false };
     return keysetPage(this.db, base, (b) => b.selectAll(), order, q, (r: UserRow) => r.id, (rows) => usersFromRows(this.db, rows));
   }
@@ -125,17 +146,17 @@ export class KyselyUserStore implements UserStore {
       const count = await humans.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
       return pageOf(await usersFromRows(this.db, rows), count.n);
     }
-    // One pass over the filter: the matching ids, materialised once, give the total and the page
-    // (a filter that reads every row, `co` or `emails[…]`, runs once, not once per question).
-    const { rows: found } = await sql<{ total: number | string; id: number | null }>`
-      WITH m AS MATERIALIZED (SELECT u.id FROM users u WHERE ${scimHumans(this.traits)} AND ${scimUserCondition(filter, this.traits)})
-      SELECT t.total, p.id
-        FROM (SELECT count(*) AS total FROM m) t
-        LEFT JOIN (SELECT id FROM m ORDER BY id LIMIT ${page.limit} OFFSET ${page.offset}) p ON 1 = 1
-       ORDER BY p.id`.execute(this.db);
-    const ids = found.flatMap((r) => (r.id === null ? [] : [r.id]));
+    // The page's ids, then (unless the first page holds them all) the count: the filters IdPs send
+    // are served by indexes (search-indexes migration), so each question is a read of an index.
+    const where = sql`${scimHumans(this.traits)} AND ${scimUserCondition(filter, this.traits)}`;
+    const ids = page.limit > 0
+      ? (await sql<{ id: number }>`SELECT u.id FROM users u WHERE ${where} ORDER BY u.id LIMIT ${page.limit} OFFSET ${page.offset}`.execute(this.db)).rows.map((r) => r.id)
+      : [];
+    const total = page.offset === 0 && ids.length < page.limit
+      ? ids.length
+      : Number((await sql<{ n: number | string }>`SELECT count(*) AS n FROM users u WHERE ${where}`.execute(this.db)).rows[0]?.n ?? 0);
     const rows = ids.length > 0 ? await this.db.selectFrom('users').selectAll().where('id', 'in', ids).orderBy('id').execute() : [];
-    return pageOf(await usersFromRows(this.db, rows), found[0]?.total ?? 0);
+    return pageOf(await usersFromRows(this.db, rows), total);
   }
 
   async create(u: NewUser): Promise<User> {
@@ -167,6 +188,7 @@ export class KyselyUserStore implements UserStore {
           })
           .returning('id')
           .executeTakeFirstOrThrow();
+        await writeEmails(trx, this.traits, row.id);
         if (u.teamIds.length > 0) {
           await trx.insertInto('team_members').values([...new Set(u.teamIds)].map((team_id) => ({ team_id, user_id: row.id }))).execute();
         }
@@ -203,6 +225,7 @@ export class KyselyUserStore implements UserStore {
         if (Object.keys(set).length > 0) {
           const r = await trx.updateTable('users').set(set).where('id', '=', id).executeTakeFirst();
           if (Number(r.numUpdatedRows) === 0) throw notFound('User');
+          if (p.email !== undefined || p.emails !== undefined) await writeEmails(trx, this.traits, id);
         }
         if (p.teamIds !== undefined) {
           await trx.deleteFrom('team_members').where('user_id', '=', id).execute();

@@ -6,7 +6,7 @@ import type { StoreTransaction } from '../ports.js';
 import { normaliseName } from '../names.js';
 import { deleteTeamInside } from '../use-cases/manage-teams.js';
 import { invalidValue } from './errors.js';
-import { listResponse, type ScimListQuery, type ScimListResponse } from './list.js';
+import { pageResponse, readListQuery, type ScimListQuery, type ScimListResponse } from './list.js';
 import { applyPatch, parsePatchBody } from './patch.js';
 import { readGroup, teamToScim, type ScimResource } from './resources.js';
 import type { ScimScope } from './users.js';
@@ -53,8 +53,10 @@ export async function scimGetGroup(s: ScimScope, id: string): Promise<ScimResour
 
 export async function scimListGroups(s: ScimScope, query: ScimListQuery): Promise<ScimListResponse> {
   allowed(s);
-  const teams = (await s.deps.store.teams.list({ limit: 1_000_000 })).items;
-  return listResponse(teams.map((t) => teamToScim(t, s.baseUrl)), 'Group', query);
+  const parsed = readListQuery(query);
+  // The database filters and pages (SPEC §4), as for Users.
+  const page = await s.deps.store.teams.listScim(parsed.filter, { offset: parsed.startIndex - 1, limit: parsed.count });
+  return pageResponse(page.items.map((t) => teamToScim(t, s.baseUrl)), page.total, 'Group', query, parsed);
 }
 
 export async function scimCreateGroup(s: ScimScope, body: unknown): Promise<ScimResource> {
