@@ -138,24 +138,18 @@ export class KyselyUserStore implements UserStore {
   }
 
   async listScim(filter: ScimFilter | undefined, page: PageRequest): Promise<Page<User>> {
-    if (!filter) {
-      // Every human, in id order: the page's ids and the count from the (user_type, id) index, not the rows.
-      const humans = this.db.selectFrom('users as u').where('u.user_type', '=', 'Human');
-      const ids = humans.select('u.id').orderBy('u.id').limit(page.limit).offset(page.offset);
-      const rows = page.limit > 0 ? await this.db.selectFrom('users').selectAll().where('id', 'in', ids).orderBy('id').execute() : [];
-      const count = await humans.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-      return pageOf(await usersFromRows(this.db, rows), count.n);
-    }
-    // The page's ids, then (unless the first page holds them all) the count: the filters IdPs send
-    // are served by indexes (search-indexes migration), so each question is a read of an index.
-    const where = sql`${scimHumans(this.traits)} AND ${scimUserCondition(filter, this.traits)}`;
-    const ids = page.limit > 0
-      ? (await sql<{ id: number }>`SELECT u.id FROM users u WHERE ${where} ORDER BY u.id LIMIT ${page.limit} OFFSET ${page.offset}`.execute(this.db)).rows.map((r) => r.id)
-      : [];
-    const total = page.offset === 0 && ids.length < page.limit
-      ? ids.length
-      : Number((await sql<{ n: number | string }>`SELECT count(*) AS n FROM users u WHERE ${where}`.execute(this.db)).rows[0]?.n ?? 0);
-    const rows = ids.length > 0 ? await this.db.selectFrom('users').selectAll().where('id', 'in', ids).orderBy('id').execute() : [];
+    // The filters IdPs send are served by indexes (search-indexes migration); without one, every
+    // human in id order through the (user_type, id) index. The page's rows come from its ids (an
+    // index read), and the count, which a deep page always needs, is asked beside the page: on
+    // PostgreSQL the two run at once on two connections (a deep page's count is the larger half).
+    const where = filter ? sql`${scimHumans(this.traits)} AND ${scimUserCondition(filter, this.traits)}` : sql`u.user_type = 'Human'`;
+    const count = () => sql<{ n: number | string }>`SELECT count(*) AS n FROM users u WHERE ${where}`.execute(this.db).then((r) => Number(r.rows[0]?.n ?? 0));
+    const early = page.offset > 0 || !filter ? count() : undefined;
+    early?.catch(() => undefined); // awaited below; a failed page must not leave it unhandled
+    const pageIds = sql`SELECT u.id FROM users u WHERE ${where} ORDER BY u.id LIMIT ${page.limit} OFFSET ${page.offset}`;
+    const rows = page.limit > 0 ? await this.db.selectFrom('users').selectAll().where(sql<boolean>`id IN (${pageIds})`).orderBy('id').execute() : [];
+    // A first page that holds fewer than asked holds them all.
+    const total = early ? await early : rows.length < page.limit ? rows.length : await count();
     return pageOf(await usersFromRows(this.db, rows), total);
   }
 
