@@ -13,7 +13,7 @@ const token: Token = {
 };
 
 describe('reportLeaks', () => {
-  it('a leaked token is revoked with token.leaked in the outbox of the same change; a false positive or a second report emits nothing', async () => {
+  it('a leaked token is revoked with token.leaked and token.revoked in the outbox of the same change; a false positive or a second report emits nothing', async () => {
     const { deps, outbox } = fakeDeps({ users: [owner, admin], tokens: [token] });
     const secret = mintJwt(deps.keyring, { sub: owner.userId, uid: 1, iat: deps.clock.now(), exp: null, token_type: 'Personal' }).token;
     (deps.store.tokens as unknown as { findAuthRecordByHash: unknown }).findAuthRecordByHash = async () => ({ tokenId: 9 });
@@ -23,8 +23,12 @@ describe('reportLeaks', () => {
     expect(outbox.map((e) => [e.type, JSON.parse(e.payload).data])).toEqual([[
       'token.leaked',
       { token: expect.objectContaining({ id: 9, name: 'ci' }), user: { id: 1, user_id: owner.userId }, reason: 'leaked', url: item.url, source: 'content' },
+    ], [
+      // Receivers that follow revocations alone learn of it too.
+      'token.revoked',
+      { token: expect.objectContaining({ id: 9, name: 'ci' }), user: { id: 1, user_id: owner.userId }, reason: 'leaked' },
     ]]);
     await reportLeaks(deps, reporter, [item]);
-    expect(outbox).toHaveLength(1);
+    expect(outbox).toHaveLength(2);
   });
 });
