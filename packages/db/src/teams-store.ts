@@ -1,12 +1,16 @@
-import { DomainError, notFound, PUBLIC_TEAM, type ListPage, type Team, type TeamQuery, type TeamScimPatch, type TeamStore, type UserRef } from '@gatehouse/core';
+import {
+  DomainError, notFound, PUBLIC_TEAM, TEAM_PREVIEW_LIST,
+  type ListPage, type Team, type TeamMember, type TeamMemberQuery, type TeamQuery, type TeamScimPatch, type TeamStore, type UserRef, type UserType,
+} from '@gatehouse/core';
 import { sql, type Kysely, type Selectable } from 'kysely';
-import { toDate, toDateOrNull, type DialectTraits } from './dialect.js';
+import { toBool, toDate, toDateOrNull, type DialectTraits } from './dialect.js';
 import { keysetPage } from './keyset.js';
 import { atomically } from './prepared.js';
 import { userRef } from './rows.js';
 import type { Database, TeamsTable } from './schema.js';
+import { userSearch } from './users-store.js';
 
-const teamFields = (r: Selectable<TeamsTable>): Omit<Team, 'users'> => ({
+const teamFields = (r: Selectable<TeamsTable>): Omit<Team, 'users' | 'userCount'> => ({
   id: r.id,
   name: r.name,
   description: r.description,
@@ -21,41 +25,90 @@ export class KyselyTeamStore implements TeamStore {
     private readonly traits: DialectTraits,
   ) {}
 
-  async #withMembers(rows: Selectable<TeamsTable>[]): Promise<Team[]> {
+  /**
+   * The teams with their member counts and a preview of `preview` members each. A team may hold
+   * every user, so both are bounded reads: the count walks the primary key (team_id, user_id),
+   * the preview is one LIMITed read per team by folded name (users_folded_name), all in one
+   * statement.
+   */
+  async #withMembers(rows: Selectable<TeamsTable>[], preview = TEAM_PREVIEW_LIST): Promise<Team[]> {
     const members = new Map<number, UserRef[]>();
-    if (rows.length > 0) {
-      const ms = await this.db
-        .selectFrom('team_members as m')
-        .innerJoin('users as u', 'u.id', 'm.user_id')
-        .select(['m.team_id', 'u.id', 'u.user_id', 'u.name', 'u.user_type'])
-        .where('m.team_id', 'in', rows.map((r) => r.id))
-        .orderBy('u.id')
+    const counts = new Map<number, number>();
+    // Bounded statements: SQLite allows 500 parts in a UNION ALL.
+    for (let i = 0; i < rows.length; i += 100) {
+      const ids = rows.slice(i, i + 100).map((r) => r.id);
+      const cs = await this.db
+        .selectFrom('team_members')
+        .select(['team_id', sql<number | string>`count(*)`.as('n')])
+        .where('team_id', 'in', ids)
+        .groupBy('team_id')
         .execute();
-      for (const m of ms) {
-        let list = members.get(m.team_id);
-        if (!list) members.set(m.team_id, (list = []));
-        list.push(userRef(m));
+      for (const c of cs) counts.set(c.team_id, Number(c.n));
+      const withMembers = ids.filter((id) => (counts.get(id) ?? 0) > 0);
+      if (preview > 0 && withMembers.length > 0) {
+        const name = this.traits.folded('u.name');
+        // SQLite wants each LIMITed part of a UNION ALL inside its own subquery.
+        const parts = withMembers.map(
+          (id) => sql`select * from (select m.team_id, u.id, u.user_id, u.name, u.user_type from team_members m join users u on u.id = m.user_id
+            where m.team_id = ${id} order by ${name}, u.id limit ${preview}) p${sql.raw(String(id))}`,
+        );
+        const ms = await sql<{ team_id: number; id: number; user_id: string; name: string; user_type: string }>`${sql.join(parts, sql` union all `)}`.execute(this.db);
+        for (const m of ms.rows) {
+          let list = members.get(m.team_id);
+          if (!list) members.set(m.team_id, (list = []));
+          list.push(userRef(m));
+        }
       }
     }
-    return rows.map((r) => ({ ...teamFields(r), users: members.get(r.id) ?? [] }));
+    return rows.map((r) => ({ ...teamFields(r), users: members.get(r.id) ?? [], userCount: counts.get(r.id) ?? 0 }));
   }
 
-  async findById(id: number): Promise<Team | undefined> {
+  async findById(id: number, preview = TEAM_PREVIEW_LIST): Promise<Team | undefined> {
     const row = await this.db.selectFrom('teams').selectAll().where('id', '=', id).executeTakeFirst();
-    return row ? (await this.#withMembers([row]))[0] : undefined;
+    return row ? (await this.#withMembers([row], preview))[0] : undefined;
+  }
+
+  async members(id: number, q: TeamMemberQuery): Promise<ListPage<TeamMember>> {
+    let base = this.db.selectFrom('team_members as m').innerJoin('users as u', 'u.id', 'm.user_id').where('m.team_id', '=', id);
+    if (q.search) base = base.where(userSearch(this.traits, q.search, 'u'));
+    const order = { key: this.traits.folded('u.name'), id: sql.ref<number>('u.id'), desc: q.sort?.desc ?? false };
+    type Row = { id: number; user_id: string; name: string; user_type: string; email: string | null; active: number | boolean };
+    return keysetPage(
+      this.db, base, (b) => b.select(['u.id', 'u.user_id', 'u.name', 'u.user_type', 'u.email', 'u.active']), order, q,
+      (r: Row) => r.id,
+      (rows) => rows.map((r) => ({ ...userRef(r), email: r.email, active: toBool(r.active) })),
+    );
+  }
+
+  async allMembers(id: number, type: UserType): Promise<UserRef[]> {
+    const rows = await this.db
+      .selectFrom('team_members as m')
+      .innerJoin('users as u', 'u.id', 'm.user_id')
+      .select(['u.id', 'u.user_id', 'u.name', 'u.user_type'])
+      .where('m.team_id', '=', id)
+      .where('u.user_type', '=', type)
+      .orderBy('u.id')
+      .execute();
+    return rows.map(userRef);
+  }
+
+  async memberIdsAmong(id: number, userIds: readonly number[]): Promise<number[]> {
+    if (userIds.length === 0) return [];
+    const rows = await this.db.selectFrom('team_members').select('user_id').where('team_id', '=', id).where('user_id', 'in', [...new Set(userIds)]).execute();
+    return rows.map((r) => r.user_id);
   }
 
   async findByNames(names: readonly string[]): Promise<Team[]> {
     if (names.length === 0) return [];
     const rows = await this.db.selectFrom('teams').selectAll().where('name', 'in', [...names]).orderBy('id').execute();
-    return rows.map((r) => ({ ...teamFields(r), users: [] }));
+    return rows.map((r) => ({ ...teamFields(r), users: [], userCount: 0 }));
   }
 
   async list(q: TeamQuery): Promise<ListPage<Team>> {
     let base = this.db.selectFrom('teams');
     if (q.search) base = base.where((eb) => eb(eb.ref('name'), this.traits.ilike, eb.val(`%${q.search}%`)));
     const order = { key: null, id: sql.ref<number>('id'), desc: q.sort?.desc ?? false };
-    return keysetPage(this.db, base, (b) => b.selectAll(), order, q, (r: Selectable<TeamsTable>) => r.id, (rows) => this.#withMembers(rows));
+    return keysetPage(this.db, base, (b) => b.selectAll(), order, q, (r: Selectable<TeamsTable>) => r.id, (rows) => this.#withMembers(rows, q.preview));
   }
 
   #nameTaken(name: string | undefined) {

@@ -1,5 +1,5 @@
 import { DomainError, notFound, type ListPage, type NewUser, type OidcIdentity, type PageRequest, type scim, type Page, type User, type UserPatch, type UserQuery, type UserStore } from '@gatehouse/core';
-import { sql, type Kysely } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import { scimHumans, scimUserCondition } from './scim-user-filter.js';
 import type { DialectTraits } from './dialect.js';
 import { keysetPage } from './keyset.js';
@@ -28,6 +28,22 @@ type UserTeamRow = [
 ];
 
 type ScimFilter = scim.Filter;
+
+/**
+ * The user list's search (a case-insensitive substring of user_id, name or e-mail), also used by a
+ * team's member list, so that both are served by whatever index serves the user search. `table`
+ * is the alias of `users` in the query.
+ */
+export function userSearch(traits: DialectTraits, search: string, table = '') {
+  const like = `%${search}%`;
+  const col = (c: string) => (table ? `${table}.${c}` : c);
+  return (eb: ExpressionBuilder<any, any>) =>
+    eb.or([
+      eb(eb.ref(col('user_id')), traits.ilike, eb.val(like)),
+      eb(eb.ref(col('name')), traits.ilike, eb.val(like)),
+      eb(eb.ref(col('email')), traits.ilike, eb.val(like)),
+    ]);
+}
 
 export class KyselyUserStore implements UserStore {
   /** A prepared statement: the authenticator reads a token's user through it on a cache miss (null in a transaction). */
@@ -101,17 +117,7 @@ export class KyselyUserStore implements UserStore {
     let base = this.db.selectFrom('users');
     if (q.type) base = base.where('user_type', '=', q.type);
     if (q.active !== undefined) base = base.where('active', '=', this.traits.bool(q.active));
-    if (q.search) {
-      const like = `%${q.search}%`;
-      const op = this.traits.ilike;
-      base = base.where((eb) =>
-        eb.or([
-          eb(eb.ref('user_id'), op, eb.val(like)),
-          eb(eb.ref('name'), op, eb.val(like)),
-          eb(eb.ref('email'), op, eb.val(like)),
-        ]),
-      );
-    }
+    if (q.search) base = base.where(userSearch(this.traits, q.search));
     const order = { key: null, id: sql.ref<number>('id'), desc: q.sort?.desc ?? false };
     return keysetPage(this.db, base, (b) => b.selectAll(), order, q, (r: UserRow) => r.id, (rows) => usersFromRows(this.db, rows));
   }
