@@ -84,6 +84,9 @@ export function TeamMembersPanel({ team, canEdit }: { team: Team; canEdit: boole
             ({team.user_count.toLocaleString('en-US')})
           </Text>
         </Text>
+        <Text size="xs" c="dimmed">
+          {canEdit ? 'Adding and removing members applies at once.' : 'Everyone is in Public.'}
+        </Text>
       </Group>
       {canEdit ? (
         <Group gap="xs" align="flex-end" wrap="nowrap">
