@@ -2,6 +2,7 @@ import { TOTAL_BOUND, type ListPage, type ListRequest, type Seek, type Token, ty
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { OpenedStore } from './open-store.js';
+import { KyselyTeamStore } from './teams-store.js';
 import { DIALECTS, freshStore } from './test-support/test-databases.js';
 
 const T0 = Date.parse('2026-06-01T10:00:00.000Z');
@@ -220,7 +221,15 @@ describe.each(DIALECTS)('lists on $kind', ({ kind, available }) => {
     );
   });
 
-  describe('a team\'s members', () => {
+  // Both plans: members read and sorted (small teams), and users walked in name order (large ones).
+  describe.each([{ plan: 'sorted', walkFrom: KyselyTeamStore.walkFrom }, { plan: 'walked', walkFrom: 1 }])('a team\'s members ($plan)', ({ walkFrom }) => {
+    const saved = KyselyTeamStore.walkFrom;
+    beforeEach(() => {
+      KyselyTeamStore.walkFrom = walkFrom;
+    });
+    afterEach(() => {
+      KyselyTeamStore.walkFrom = saved;
+    });
     const named = (name: string, type: 'Human' | 'Service' = 'Human') =>
       store.users.create({ userId: `${name.toLowerCase()}-${seq++}@x.io`, email: `${name.toLowerCase()}@mail.io`, name, type, role: 'Member', teamIds: [], passwordHash: null, createdById: null, created: at(0) });
     /** Member ids in the members list's order: folded name, then id. */

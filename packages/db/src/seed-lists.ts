@@ -18,6 +18,8 @@ export interface SeedListsOptions {
   now?: Date;
   /** A team holding the first `people` people (the teams list and its members at scale). */
   team?: { name: string; people: number };
+  /** More teams, `team-<n>`, of `people` people each (consecutive people, wrapping around). */
+  teams?: { count: number; people: number };
   /** Called after each chunk of tokens written, with how many so far. */
   onProgress?: (written: number) => void;
 }
@@ -65,6 +67,16 @@ export async function seedLists(store: OpenedStore, o: SeedListsOptions): Promis
       const rows = [];
       for (let j = i; j < Math.min(people, i + CHUNK); j++) rows.push({ team_id: team.id, user_id: firstPersonId + j });
       await db.insertInto('team_members').values(rows).execute();
+    }
+  }
+
+  if (o.teams && o.people > 0) {
+    const per = Math.min(o.teams.people, o.people);
+    for (let t = 0; t < o.teams.count; t++) {
+      const team = await db.insertInto('teams').values({ name: `team-${run}-${t}`, description: null, created: time(now) }).returning('id').executeTakeFirstOrThrow();
+      const rows = [];
+      for (let j = 0; j < per; j++) rows.push({ team_id: team.id, user_id: firstPersonId + ((t * per + j) % o.people) });
+      for (let i = 0; i < rows.length; i += CHUNK) await db.insertInto('team_members').values(rows.slice(i, i + CHUNK)).execute();
     }
   }
 

@@ -2,13 +2,21 @@ import {
   DomainError, notFound, PUBLIC_TEAM, TEAM_PREVIEW_LIST,
   type ListPage, type Team, type TeamMember, type TeamMemberQuery, type TeamQuery, type TeamScimPatch, type TeamStore, type UserRef, type UserType,
 } from '@gatehouse/core';
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable, type SelectQueryBuilder } from 'kysely';
 import { toBool, toDate, toDateOrNull, type DialectTraits } from './dialect.js';
 import { keysetPage } from './keyset.js';
 import { atomically } from './prepared.js';
 import { userRef } from './rows.js';
 import type { Database, TeamsTable } from './schema.js';
 import { userSearch } from './users-store.js';
+
+/**
+ * From this many members on, a team's page of members walks users in name order
+ * (users_folded_name) and keeps the team's; below, it reads the members and sorts them. A walk
+ * reads about page × users / members rows, a sort every member: they cost the same near
+ * √(page × users), a few thousand members for 200,000 users.
+ */
+const WALK_FROM = 3000;
 
 const teamFields = (r: Selectable<TeamsTable>): Omit<Team, 'users' | 'userCount'> => ({
   id: r.id,
@@ -20,6 +28,9 @@ const teamFields = (r: Selectable<TeamsTable>): Omit<Team, 'users' | 'userCount'
 });
 
 export class KyselyTeamStore implements TeamStore {
+  /** WALK_FROM; tests lower it to run both plans on small teams. */
+  static walkFrom = WALK_FROM;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly traits: DialectTraits,
@@ -48,14 +59,19 @@ export class KyselyTeamStore implements TeamStore {
       if (preview > 0 && withMembers.length > 0) {
         const name = this.traits.folded('u.name');
         // SQLite wants each LIMITed part of a UNION ALL inside its own subquery.
-        const parts = withMembers.map(
-          (id) => sql`select * from (select m.team_id, u.id, u.user_id, u.name, u.user_type from team_members m join users u on u.id = m.user_id
-            where m.team_id = ${id} order by ${name}, u.id limit ${preview}) p${sql.raw(String(id))}`,
+        const parts = withMembers.map((id) =>
+          (counts.get(id) ?? 0) >= KyselyTeamStore.walkFrom
+            ? sql`select * from (select ${id} as team_id, u.id, u.user_id, u.name, u.user_type from users u
+                where exists (select 1 from team_members m where m.team_id = ${id} and m.user_id = u.id) order by ${name}, u.id limit ${preview}) p${sql.raw(String(id))}`
+            : sql`select * from (select m.team_id, u.id, u.user_id, u.name, u.user_type from team_members m join users u on u.id = m.user_id
+                where m.team_id = ${id} order by ${name}, u.id limit ${preview}) p${sql.raw(String(id))}`,
         );
-        const ms = await sql<{ team_id: number; id: number; user_id: string; name: string; user_type: string }>`${sql.join(parts, sql` union all `)}`.execute(this.db);
+        const ms = await sql<{ team_id: number | string; id: number; user_id: string; name: string; user_type: string }>`${sql.join(parts, sql` union all `)}`.execute(this.db);
         for (const m of ms.rows) {
-          let list = members.get(m.team_id);
-          if (!list) members.set(m.team_id, (list = []));
+          // A bound team id comes back as text from PostgreSQL.
+          const teamId = Number(m.team_id);
+          let list = members.get(teamId);
+          if (!list) members.set(teamId, (list = []));
           list.push(userRef(m));
         }
       }
@@ -69,15 +85,30 @@ export class KyselyTeamStore implements TeamStore {
   }
 
   async members(id: number, q: TeamMemberQuery): Promise<ListPage<TeamMember>> {
-    let base = this.db.selectFrom('team_members as m').innerJoin('users as u', 'u.id', 'm.user_id').where('m.team_id', '=', id);
-    if (q.search) base = base.where(userSearch(this.traits, q.search, 'u'));
+    const count = await this.#count(id);
+    // A large team walks users in name order and keeps its members: a page stops after a page.
+    // A small one reads its members and sorts them (walking would pass over every other user), as
+    // does a search (a walk would test every user; this way the search's condition picks).
+    const base = (count >= KyselyTeamStore.walkFrom && !q.search
+      ? this.db.selectFrom('users as u').where((eb) => eb.exists(eb.selectFrom('team_members as m').select(sql`1`.as('one')).where('m.team_id', '=', id).whereRef('m.user_id', '=', 'u.id')))
+      : this.db.selectFrom('team_members as m').innerJoin('users as u', 'u.id', 'm.user_id').where('m.team_id', '=', id)) as SelectQueryBuilder<any, any, any>;
+    const filtered = q.search ? base.where(userSearch(this.traits, q.search, 'u')) : base;
     const order = { key: this.traits.folded('u.name'), id: sql.ref<number>('u.id'), desc: q.sort?.desc ?? false };
     type Row = { id: number; user_id: string; name: string; user_type: string; email: string | null; active: number | boolean };
-    return keysetPage(
-      this.db, base, (b) => b.select(['u.id', 'u.user_id', 'u.name', 'u.user_type', 'u.email', 'u.active']), order, q,
+    // Unsearched, the total is the team's exact count, read already.
+    const exact = !q.search && q.total !== false;
+    const page = await keysetPage(
+      this.db, filtered, (b) => b.select(['u.id', 'u.user_id', 'u.name', 'u.user_type', 'u.email', 'u.active']), order, exact ? { ...q, total: false } : q,
       (r: Row) => r.id,
       (rows) => rows.map((r) => ({ ...userRef(r), email: r.email, active: toBool(r.active) })),
     );
+    return exact ? { ...page, total: count, totalExact: true } : page;
+  }
+
+  /** Exact, through the primary key (team_id, user_id). */
+  async #count(id: number): Promise<number> {
+    const r = await this.db.selectFrom('team_members').select(sql<number | string>`count(*)`.as('n')).where('team_id', '=', id).executeTakeFirst();
+    return Number(r?.n ?? 0);
   }
 
   async allMembers(id: number, type: UserType): Promise<UserRef[]> {
