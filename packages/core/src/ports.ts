@@ -134,7 +134,7 @@ export interface TeamStore {
   allMembers(id: number, type: UserType): Promise<UserRef[]>;
   /** Which of these users are members of the team. */
   memberIdsAmong(id: number, userIds: readonly number[]): Promise<number[]>;
-  /** Teams by exact name; the result lists the names that exist (members not read: users empty, userCount 0). */
+  /** Teams by exact name; the result lists the names that exist (with their counts, no preview: users empty). */
   findByNames(names: readonly string[]): Promise<Team[]>;
   list(query: TeamQuery): Promise<ListPage<Team>>;
   /** Throws NAME_TAKEN. */

@@ -265,6 +265,15 @@ describe.each(DIALECTS)('lists on $kind', ({ kind, available }) => {
       // SCIM reads a type whole, by id.
       expect((await store.teams.allMembers(team.id, 'Service')).map((u) => u.id)).toEqual([svc.id]);
       expect((await store.teams.memberIdsAmong(team.id, [us[0]!.id, us[3]!.id, 999999])).sort()).toEqual([us[3]!.id]);
+      // Every path that changes members keeps the count: replacing them, a user's own teams, a new user.
+      await store.teams.update(team.id, { userIds: [us[3]!.id, us[4]!.id] });
+      expect((await store.teams.findById(team.id))!.userCount).toBe(2);
+      await store.users.update(us[5]!.id, { teamIds: [team.id] });
+      await store.users.update(us[3]!.id, { teamIds: [] });
+      expect((await store.teams.findByNames(['big']))[0]!.userCount).toBe(2);
+      const joined = await store.users.create({ userId: 'late@x.io', email: null, name: 'Late', type: 'Human', role: 'Member', teamIds: [team.id], passwordHash: null, createdById: null, created: at(0) });
+      expect((await store.teams.findById(team.id))!.users.map((u) => u.id)).toEqual(byName([us[4]!, us[5]!, joined]));
+      expect((await store.teams.findById(team.id))!.userCount).toBe(3);
     });
 
     it('pages members by name both ways and searches them like the user list', async () => {

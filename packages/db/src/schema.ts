@@ -43,6 +43,8 @@ export interface TeamsTable {
   /** SCIM (migration 2026-11-29T01-00-scim). */
   external_id: string | null;
   last_modified: Timestamp | null;
+  /** Kept by triggers on team_members (migration 2026-12-07T02-00-teams). */
+  user_count: Generated<number>;
 }
 
 export interface TeamMembersTable {

@@ -38,9 +38,8 @@ export class KyselyTeamStore implements TeamStore {
 
   /**
    * The teams with their member counts and a preview of `preview` members each. A team may hold
-   * every user, so both are bounded reads: the count walks the primary key (team_id, user_id),
-   * the preview is one LIMITed read per team by folded name (users_folded_name), all in one
-   * statement.
+   * every user, so both are bounded reads: the count is the team row's (kept by triggers), the
+   * preview one LIMITed read per team by folded name, in one statement.
    */
   async #withMembers(rows: Selectable<TeamsTable>[], preview = TEAM_PREVIEW_LIST): Promise<Team[]> {
     const members = new Map<number, UserRef[]>();
@@ -48,20 +47,14 @@ export class KyselyTeamStore implements TeamStore {
     // Bounded statements: SQLite allows 500 parts in a UNION ALL.
     for (let i = 0; i < rows.length; i += 100) {
       const ids = rows.slice(i, i + 100).map((r) => r.id);
-      const cs = await this.db
-        .selectFrom('team_members')
-        .select(['team_id', sql<number | string>`count(*)`.as('n')])
-        .where('team_id', 'in', ids)
-        .groupBy('team_id')
-        .execute();
-      for (const c of cs) counts.set(c.team_id, Number(c.n));
+      for (const r of rows.slice(i, i + 100)) counts.set(r.id, Number(r.user_count));
       const withMembers = ids.filter((id) => (counts.get(id) ?? 0) > 0);
       if (preview > 0 && withMembers.length > 0) {
         const name = this.traits.folded('u.name');
         // SQLite wants each LIMITed part of a UNION ALL inside its own subquery.
         const parts = withMembers.map((id) =>
           (counts.get(id) ?? 0) >= KyselyTeamStore.walkFrom
-            ? sql`select * from (select ${id} as team_id, u.id, u.user_id, u.name, u.user_type from users u
+            ? sql`select * from (select cast(${id} as integer) as team_id, u.id, u.user_id, u.name, u.user_type from users u
                 where exists (select 1 from team_members m where m.team_id = ${id} and m.user_id = u.id) order by ${name}, u.id limit ${preview}) p${sql.raw(String(id))}`
             : sql`select * from (select m.team_id, u.id, u.user_id, u.name, u.user_type from team_members m join users u on u.id = m.user_id
                 where m.team_id = ${id} order by ${name}, u.id limit ${preview}) p${sql.raw(String(id))}`,
@@ -105,10 +98,10 @@ export class KyselyTeamStore implements TeamStore {
     return exact ? { ...page, total: count, totalExact: true } : page;
   }
 
-  /** Exact, through the primary key (team_id, user_id). */
+  /** Exact: kept by triggers on team_members. */
   async #count(id: number): Promise<number> {
-    const r = await this.db.selectFrom('team_members').select(sql<number | string>`count(*)`.as('n')).where('team_id', '=', id).executeTakeFirst();
-    return Number(r?.n ?? 0);
+    const r = await this.db.selectFrom('teams').select('user_count').where('id', '=', id).executeTakeFirst();
+    return Number(r?.user_count ?? 0);
   }
 
   async allMembers(id: number, type: UserType): Promise<UserRef[]> {
@@ -132,7 +125,7 @@ export class KyselyTeamStore implements TeamStore {
   async findByNames(names: readonly string[]): Promise<Team[]> {
     if (names.length === 0) return [];
     const rows = await this.db.selectFrom('teams').selectAll().where('name', 'in', [...names]).orderBy('id').execute();
-    return rows.map((r) => ({ ...teamFields(r), users: [], userCount: 0 }));
+    return rows.map((r) => ({ ...teamFields(r), users: [], userCount: Number(r.user_count) }));
   }
 
   async list(q: TeamQuery): Promise<ListPage<Team>> {
