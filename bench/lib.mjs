@@ -1,7 +1,46 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import autocannon from 'autocannon';
+import pg from 'pg';
+
+/**
+ * A fresh, empty database for one measurement: a temporary data directory, and for PostgreSQL
+ * (any `dialect` but 'sqlite') a new schema in `pgUrl`. `drop()` removes both. Rejects when
+ * PostgreSQL cannot be reached.
+ */
+export async function freshDatabase(dialect, pgUrl, label) {
+  const dataDir = mkdtempSync(join(tmpdir(), `gatehouse-bench-${label}-`));
+  const removeDir = () => rmSync(dataDir, { recursive: true, force: true });
+  if (dialect === 'sqlite') return { dataDir, databaseUrl: undefined, drop: async () => removeDir() };
+  const schema = `gh_bench_${label}_${Date.now().toString(36)}`;
+  const onPg = async (statement) => {
+    const c = new pg.Client({ connectionString: pgUrl });
+    try {
+      await c.connect();
+      await c.query(statement);
+    } finally {
+      await c.end().catch(() => {});
+    }
+  };
+  try {
+    await onPg(`create schema ${schema}`);
+  } catch (e) {
+    removeDir();
+    throw e;
+  }
+  const url = new URL(pgUrl);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return {
+    dataDir, databaseUrl: url.toString(), pgSchema: schema,
+    drop: async () => {
+      await onPg(`drop schema if exists ${schema} cascade`);
+      removeDir();
+    },
+  };
+}
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export const median = (xs) => {

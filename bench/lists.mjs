@@ -10,16 +10,15 @@
 //   node bench/lists.mjs --tokens 50000 --accounts 5000 --people 5000 --no-write   # to try it
 //   node bench/lists.mjs --only sqlite
 //   node bench/lists.mjs --tokens 0 --accounts 1000 --people 200000 --audit 0 --no-write   # teams at 200,000 members
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { chromium } from 'playwright-core';
 import { openStore, seedLists } from '@gatehouse/db';
 import { V8_FLAGS } from '@gatehouse/server/v8-flags';
-import { cpuMicros, freePort, rssMB, sleep, startProcess } from './lib.mjs';
+import { cpuMicros, freePort, freshDatabase, rssMB, sleep, startProcess } from './lib.mjs';
 import { seed } from './seed.mjs';
 
 const { values: args } = parseArgs({
@@ -58,27 +57,7 @@ const pct = (xs, p) => {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
 };
 
-async function prepareDatabase(dialect) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-lists-'));
-  if (dialect === 'sqlite') return { dataDir, databaseUrl: undefined, drop: async () => rmSync(dataDir, { recursive: true, force: true }) };
-  const schema = `gh_bench_lists_${Date.now().toString(36)}`;
-  const c = new pg.Client({ connectionString: args['pg-url'] });
-  await c.connect();
-  await c.query(`create schema ${schema}`);
-  await c.end();
-  const url = new URL(args['pg-url']);
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  return {
-    dataDir, databaseUrl: url.toString(), pgSchema: schema,
-    drop: async () => {
-      const d = new pg.Client({ connectionString: args['pg-url'] });
-      await d.connect();
-      await d.query(`drop schema if exists ${schema} cascade`);
-      await d.end();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
+const prepareDatabase = (dialect) => freshDatabase(dialect, args['pg-url'], 'lists');
 
 /** `samples` sequential GETs of `path(i)`; latencies in ms (the whole answer read). */
 async function timeGets(base, token, path, samples = SAMPLES) {

@@ -11,13 +11,13 @@
 //   npm run bench -- --no-write         # a full run that leaves BENCHMARKS.md alone
 import { execFileSync, execSync } from 'node:child_process';
 import { createServer as createHttpServer } from 'node:http';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { V8_FLAGS } from '@gatehouse/server/v8-flags';
-import { freePort, load, median, rssMB, sleep, startProcess } from './lib.mjs';
+import { freePort, freshDatabase, load, median, rssMB, sleep, startProcess } from './lib.mjs';
 import { seed } from './seed.mjs';
 import { scimRequests, seedScimUsers } from './scim.mjs';
 
@@ -49,27 +49,7 @@ const BASELINE = new URL('./baseline.mjs', import.meta.url).pathname;
 const log = (...a) => console.error('[bench]', ...a);
 const results = []; // { dialect, scenario, gh, base, ratio, extra }
 
-async function prepareDatabase(dialect, label) {
-  const dataDir = mkdtempSync(join(tmpdir(), `gatehouse-bench-${label}-`));
-  if (dialect === 'sqlite') return { dataDir, databaseUrl: undefined, drop: async () => rmSync(dataDir, { recursive: true, force: true }) };
-  const schema = `gh_bench_${label}_${Date.now().toString(36)}`;
-  const c = new pg.Client({ connectionString: args['pg-url'] });
-  await c.connect();
-  await c.query(`create schema ${schema}`);
-  await c.end();
-  const url = new URL(args['pg-url']);
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  return {
-    dataDir, databaseUrl: url.toString(), pgSchema: schema,
-    drop: async () => {
-      const d = new pg.Client({ connectionString: args['pg-url'] });
-      await d.connect();
-      await d.query(`drop schema if exists ${schema} cascade`);
-      await d.end();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
+const prepareDatabase = (dialect, label) => freshDatabase(dialect, args['pg-url'], label);
 
 async function startGatehouse(db, extraEnv = {}) {
   const port = await freePort();

@@ -8,13 +8,10 @@
 // comparison is `npm run bench -- --scenarios usage`.
 //
 //   node bench/usage-counting.mjs [--tokens 10000] [--rounds 5]
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { UsageBuffer } from '@gatehouse/core';
 import { openStore } from '@gatehouse/db';
+import { freshDatabase } from './lib.mjs';
 
 const { values: args } = parseArgs({ options: { tokens: { type: 'string', default: '10000' }, rounds: { type: 'string', default: '5' }, 'pg-url': { type: 'string', default: process.env.GATEHOUSE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test' } } });
 const TOKENS = Number(args.tokens);
@@ -71,31 +68,10 @@ async function flushMs(store, ids, counting, round) {
   return performance.now() - start;
 }
 
+/** A store on a fresh database; null when PostgreSQL cannot be reached. */
 async function storeOf(kind) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-usage-bench-'));
-  if (kind === 'sqlite') return { store: openStore({ dataDir }), drop: async () => rmSync(dataDir, { recursive: true, force: true }) };
-  const schema = `gh_usage_bench_${Date.now().toString(36)}`;
-  const c = new pg.Client({ connectionString: args['pg-url'] });
-  try {
-    await c.connect();
-    await c.query(`create schema ${schema}`);
-  } catch {
-    return null;
-  } finally {
-    await c.end().catch(() => {});
-  }
-  const url = new URL(args['pg-url']);
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  return {
-    store: openStore({ databaseUrl: url.toString(), dataDir, pgSchema: schema }),
-    drop: async () => {
-      const d = new pg.Client({ connectionString: args['pg-url'] });
-      await d.connect();
-      await d.query(`drop schema if exists ${schema} cascade`);
-      await d.end();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+  const db = await freshDatabase(kind, args['pg-url'], 'usage').catch(() => null);
+  return db && { store: openStore({ dataDir: db.dataDir, databaseUrl: db.databaseUrl, pgSchema: db.pgSchema }), drop: db.drop };
 }
 
 for (const kind of ['sqlite', 'postgres']) {

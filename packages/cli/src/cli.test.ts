@@ -168,6 +168,16 @@ describe.skipIf(!built).each(DIALECTS)('gatehouse CLI against a real server [$ki
     const robot = as({ ...admin, GATEHOUSE_TOKEN: secret });
     expect((await robot('whoami', '--json')).stdout).toContain('pipeline_automation@service');
 
+    const narrow = await run('tokens', 'create', '--name', 'narrow', '--user', 'pipeline_automation@service', '--scope', 'datastores:read', '--scope', 'teams:read', '--allowed-ip', '10.0.0.0/8');
+    expect(narrow.code, narrow.stderr).toBe(0);
+    const restricted = await run('tokens', 'list', '--service', '--user', 'pipeline_automation@service');
+    expect(restricted.stdout).toMatch(/SCOPES\s+ALLOWED IPS/);
+    expect(restricted.stdout).toMatch(/^\d+\s+narrow\s.*datastores:read teams:read\s+10\.0\.0\.0\/8\s*$/m);
+    expect(restricted.stdout).toMatch(/^\d+\s+ci\s.*\sall\s+any\s*$/m);
+    const narrowId = JSON.parse((await run('tokens', 'list', '--service', '--user', 'pipeline_automation@service', '--json')).stdout).find((t: { name: string }) => t.name === 'narrow').id;
+    await run('tokens', 'revoke', String(narrowId));
+    expect((await run('tokens', 'delete', String(narrowId))).code).toBe(0);
+
     const tokens = JSON.parse((await run('tokens', 'list', '--service', '--user', 'pipeline_automation@service', '--json')).stdout);
     expect(tokens).toHaveLength(1);
     const id = String(tokens[0].id);

@@ -127,6 +127,9 @@ const TOKEN_COLUMNS: Column<Token>[] = [
   ['expiration', (t) => when(t.expiration, 'Never')],
   ['last used', (t) => when(t.last_used, 'Not used')],
   ['created', (t) => when(t.created)],
+  // Restrictions (SPEC §11), so that a narrowed token is told apart from an unrestricted one.
+  ['scopes', (t) => t.scopes?.join(' ') ?? 'all'],
+  ['allowed ips', (t) => t.allowed_ips?.join(' ') ?? 'any'],
 ];
 
 function printCreatedToken(ctx: Ctx, t: { id: number; name: string; type: string; expiration: string | null; bearer_token: string; user: { user_id: string } }, verb: string): number {

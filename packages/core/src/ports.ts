@@ -539,30 +539,8 @@ export interface LifecycleStore {
   setOwners(accountId: number, ownerIds: readonly number[]): Promise<void>;
 }
 
-/** The stores as seen inside one transaction (authentication's batched reads and writes stay outside). */
-export interface StoreTransaction {
-  users: UserStore;
-  teams: TeamStore;
-  tokens: Omit<TokenStore, 'findAuthRecordByHash' | 'recordUsage'>;
-  datastores: DatastoreStore;
-  connections: ConnectionStore;
-  audit: AuditStore;
-  sessions: SessionStore;
-  loginAttempts: LoginAttemptStore;
-  policy: PolicyStore;
-  webhooks: WebhookStore;
-  lifecycle: LifecycleStore;
-  /**
-   * Serialises the transactions that take the same key until they end: the guard of a
-   * read-then-write decision (last active Admin, first-Admin setup, a login counter, a name).
-   * PostgreSQL: a transaction-scoped advisory lock. SQLite: every write transaction already
-   * holds the database's write lock from its start (BEGIN IMMEDIATE), so this is a no-op.
-   */
-  lock(key: string): Promise<void>;
-}
-
-export interface Store {
-  readonly dialect: 'sqlite' | 'postgres';
+/** One store per kind of record: what `Store` and `StoreTransaction` both hold. */
+interface Stores {
   users: UserStore;
   teams: TeamStore;
   tokens: TokenStore;
@@ -574,6 +552,22 @@ export interface Store {
   policy: PolicyStore;
   webhooks: WebhookStore;
   lifecycle: LifecycleStore;
+}
+
+/** The stores as seen inside one transaction (authentication's batched reads and writes stay outside). */
+export interface StoreTransaction extends Omit<Stores, 'tokens'> {
+  tokens: Omit<TokenStore, 'findAuthRecordByHash' | 'recordUsage'>;
+  /**
+   * Serialises the transactions that take the same key until they end: the guard of a
+   * read-then-write decision (last active Admin, first-Admin setup, a login counter, a name).
+   * PostgreSQL: a transaction-scoped advisory lock. SQLite: every write transaction already
+   * holds the database's write lock from its start (BEGIN IMMEDIATE), so this is a no-op.
+   */
+  lock(key: string): Promise<void>;
+}
+
+export interface Store extends Stores {
+  readonly dialect: 'sqlite' | 'postgres';
   /**
    * Runs `fn` as one atomic write: everything done through `tx` commits together, or nothing
    * does when `fn` throws (the error is rethrown). Inside `fn`, use `tx` only — on SQLite the

@@ -1,7 +1,6 @@
 import { DEFAULT_POLICY, DomainError, outboxEntry, type LifecyclePolicy, type UserRef } from '@gatehouse/core';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { OpenedStore } from './open-store.js';
-import { DIALECTS, freshStore } from './test-support/test-databases.js';
+import { describe, expect, it } from 'vitest';
+import { DIALECTS, freshStoreEachTest } from './test-support/test-databases.js';
 
 /*
  * The storage contract of the lifecycle ports (SPEC §9): policy, webhook endpoints and the
@@ -12,39 +11,30 @@ const T0 = new Date('2026-06-01T10:00:00.000Z');
 const later = (ms: number) => new Date(T0.getTime() + ms);
 const event = (type: 'token.revoked' | 'token.created' | 'webhook.test', n = 1) => outboxEntry({ type, data: { n } }, T0);
 
-describe.each(DIALECTS)('lifecycle store contract on $kind', ({ kind, available }) => {
-  let store: OpenedStore;
-  let cleanup: () => Promise<void>;
-
-  beforeEach(async (ctx) => {
-    if (!available) return ctx.skip();
-    ({ store, cleanup } = await freshStore(kind));
-  });
-  afterEach(async () => {
-    if (available) await cleanup();
-  });
+describe.each(DIALECTS)('lifecycle store contract on $kind', (dialect) => {
+  const db = freshStoreEachTest(dialect);
 
   const endpoint = (url: string, events: string[]) =>
-    store.webhooks.create({ url, events, description: null, secret: 'whsec_c2VjcmV0', created: T0, createdById: null });
+    db.store.webhooks.create({ url, events, description: null, secret: 'whsec_c2VjcmV0', created: T0, createdById: null });
 
   describe('policy', () => {
     it('is absent until set, then read back whole; a second put replaces it', async () => {
-      expect(await store.policy.get()).toBeUndefined();
+      expect(await db.store.policy.get()).toBeUndefined();
       const p: LifecyclePolicy = { maxExpiryDays: { Personal: 90, Service: 365 }, idleRevokeDays: { Personal: 60, Service: null }, expiryReminderDays: [14, 1] };
-      await store.policy.put(p, T0);
-      expect(await store.policy.get()).toEqual(p);
-      await store.policy.put(DEFAULT_POLICY, later(1000));
-      expect(await store.policy.get()).toEqual(DEFAULT_POLICY);
+      await db.store.policy.put(p, T0);
+      expect(await db.store.policy.get()).toEqual(p);
+      await db.store.policy.put(DEFAULT_POLICY, later(1000));
+      expect(await db.store.policy.get()).toEqual(DEFAULT_POLICY);
     });
 
     it('a put inside a failed transaction leaves the policy as it was', async () => {
-      await store.transaction(async (tx) => tx.policy.put(DEFAULT_POLICY, T0));
+      await db.store.transaction(async (tx) => tx.policy.put(DEFAULT_POLICY, T0));
       const p = { ...DEFAULT_POLICY, maxExpiryDays: { Personal: 1, Service: 1 } };
-      await expect(store.transaction(async (tx) => {
+      await expect(db.store.transaction(async (tx) => {
         await tx.policy.put(p, T0);
         throw new Error('boom');
       })).rejects.toThrow('boom');
-      expect(await store.policy.get()).toEqual(DEFAULT_POLICY);
+      expect(await db.store.policy.get()).toEqual(DEFAULT_POLICY);
     });
   });
 
@@ -53,14 +43,14 @@ describe.each(DIALECTS)('lifecycle store contract on $kind', ({ kind, available 
       const a = await endpoint('https://a.example/hook', ['token.revoked']);
       expect(a).toMatchObject({ url: 'https://a.example/hook', events: ['token.revoked'], active: true, description: null });
       expect(a.created.toISOString()).toBe(T0.toISOString());
-      const b = await store.webhooks.update(a.id, { events: ['*'], active: false, description: 'all' });
+      const b = await db.store.webhooks.update(a.id, { events: ['*'], active: false, description: 'all' });
       expect(b).toMatchObject({ events: ['*'], active: false, description: 'all' });
-      expect((await store.webhooks.list()).map((e) => e.id)).toEqual([a.id]);
-      await store.webhooks.enqueueTo(a.id, event('webhook.test'), T0);
-      await store.webhooks.delete(a.id);
-      expect(await store.webhooks.findById(a.id)).toBeUndefined();
-      await expect(store.webhooks.delete(a.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
-      await expect(store.webhooks.update(a.id, { active: true })).rejects.toBeInstanceOf(DomainError);
+      expect((await db.store.webhooks.list()).map((e) => e.id)).toEqual([a.id]);
+      await db.store.webhooks.enqueueTo(a.id, event('webhook.test'), T0);
+      await db.store.webhooks.delete(a.id);
+      expect(await db.store.webhooks.findById(a.id)).toBeUndefined();
+      await expect(db.store.webhooks.delete(a.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await expect(db.store.webhooks.update(a.id, { active: true })).rejects.toBeInstanceOf(DomainError);
     });
   });
 
@@ -70,30 +60,30 @@ describe.each(DIALECTS)('lifecycle store contract on $kind', ({ kind, available 
       const all = await endpoint('https://all.example/', ['*']);
       const created = await endpoint('https://c.example/', ['token.created']);
       const off = await endpoint('https://off.example/', ['*']);
-      await store.webhooks.update(off.id, { active: false });
+      await db.store.webhooks.update(off.id, { active: false });
       const e = event('token.revoked');
-      await store.transaction((tx) => tx.webhooks.enqueue([e], T0));
+      await db.store.transaction((tx) => tx.webhooks.enqueue([e], T0));
       for (const [ep, n] of [[revoked, 1], [all, 1], [created, 0], [off, 0]] as const) {
-        const page = await store.webhooks.listDeliveries(ep.id, { offset: 0, limit: 10 });
+        const page = await db.store.webhooks.listDeliveries(ep.id, { offset: 0, limit: 10 });
         expect(page.total, ep.url).toBe(n);
       }
-      const [d] = (await store.webhooks.listDeliveries(all.id, { offset: 0, limit: 10 })).items;
+      const [d] = (await db.store.webhooks.listDeliveries(all.id, { offset: 0, limit: 10 })).items;
       expect(d).toMatchObject({ messageId: e.messageId, eventType: 'token.revoked', payload: e.payload, status: 'pending', attempts: 0, lastStatusCode: null });
       expect(JSON.parse(d!.payload)).toEqual({ type: 'token.revoked', timestamp: T0.toISOString(), data: { n: 1 } });
     });
 
     it('an enqueue in a transaction that fails leaves no delivery (the change and its events commit together)', async () => {
       const ep = await endpoint('https://r.example/', ['*']);
-      await expect(store.transaction(async (tx) => {
+      await expect(db.store.transaction(async (tx) => {
         await tx.webhooks.enqueue([event('token.revoked')], T0);
         throw new Error('boom');
       })).rejects.toThrow('boom');
-      expect((await store.webhooks.listDeliveries(ep.id, { offset: 0, limit: 10 })).total).toBe(0);
+      expect((await db.store.webhooks.listDeliveries(ep.id, { offset: 0, limit: 10 })).total).toBe(0);
     });
 
     it('a token created with its events writes their deliveries in its own transaction', async () => {
       const ep = await endpoint('https://c.example/', ['token.created']);
-      const owner = await store.users.create({
+      const owner = await db.store.users.create({
         userId: 'o@x.io', email: 'o@x.io', name: 'o', type: 'Human', role: 'Member', teamIds: [], passwordHash: null, createdById: null, created: T0,
       });
       const ref: UserRef = { id: owner.id, userId: owner.userId, name: owner.name, type: 'Human' };
@@ -101,41 +91,41 @@ describe.each(DIALECTS)('lifecycle store contract on $kind', ({ kind, available 
         at: T0, actorUserId: null, actorTokenId: null, action: 'token.created', targetType: 'token', targetId: String(id), ip: null, userAgent: null, outcome: 'success' as const, details: null,
       });
       const input = { owner: ref, name: 'ci', type: 'Personal' as const, scimEndpointsOnly: false, expiration: null, created: T0, createdById: null, tokenHash: 'h1', jti: 'j', kid: 'k' };
-      await store.tokens.create(input, (id) => ({ audit: audit(id), events: [event('token.created')] }));
+      await db.store.tokens.create(input, (id) => ({ audit: audit(id), events: [event('token.created')] }));
       // A refused creation (the name is taken) writes no delivery.
-      await expect(store.tokens.create({ ...input, tokenHash: 'h2' }, (id) => ({ audit: audit(id), events: [event('token.created', 2)] }))).rejects.toMatchObject({ code: 'NAME_TAKEN' });
-      const page = await store.webhooks.listDeliveries(ep.id, { offset: 0, limit: 10 });
+      await expect(db.store.tokens.create({ ...input, tokenHash: 'h2' }, (id) => ({ audit: audit(id), events: [event('token.created', 2)] }))).rejects.toMatchObject({ code: 'NAME_TAKEN' });
+      const page = await db.store.webhooks.listDeliveries(ep.id, { offset: 0, limit: 10 });
       expect(page.items.map((d) => JSON.parse(d.payload).data)).toEqual([{ n: 1 }]);
     });
 
     it('claims due deliveries once: a second claim before the lease ends gets none; a lost claim cannot record', async () => {
       const ep = await endpoint('https://r.example/', ['*']);
-      await store.webhooks.enqueue([event('token.revoked', 1), event('token.revoked', 2)], T0);
-      await store.webhooks.enqueueTo(ep.id, event('webhook.test'), later(60_000)); // not due yet
-      const first = await store.webhooks.claimDue(later(1), later(30_000), 10);
+      await db.store.webhooks.enqueue([event('token.revoked', 1), event('token.revoked', 2)], T0);
+      await db.store.webhooks.enqueueTo(ep.id, event('webhook.test'), later(60_000)); // not due yet
+      const first = await db.store.webhooks.claimDue(later(1), later(30_000), 10);
       expect(first.map((d) => JSON.parse(d.payload).data.n)).toEqual([1, 2]);
       expect(first[0]).toMatchObject({ url: 'https://r.example/', secret: 'whsec_c2VjcmV0' });
-      expect(await store.webhooks.claimDue(later(2), later(30_000), 10)).toEqual([]);
+      expect(await db.store.webhooks.claimDue(later(2), later(30_000), 10)).toEqual([]);
       // Delivered: recorded, and never claimed again.
-      expect(await store.webhooks.recordAttempt(first[0]!, { status: 'delivered', statusCode: 204, error: null, nextAttemptAt: later(3) })).toBe(true);
+      expect(await db.store.webhooks.recordAttempt(first[0]!, { status: 'delivered', statusCode: 204, error: null, nextAttemptAt: later(3) })).toBe(true);
       // Failed attempt: due again at its retry time.
-      expect(await store.webhooks.recordAttempt(first[1]!, { status: 'pending', statusCode: 500, error: 'HTTP 500', nextAttemptAt: later(5_000) })).toBe(true);
-      expect(await store.webhooks.claimDue(later(4_999), later(40_000), 10)).toEqual([]);
-      const retry = await store.webhooks.claimDue(later(5_000), later(40_000), 10);
+      expect(await db.store.webhooks.recordAttempt(first[1]!, { status: 'pending', statusCode: 500, error: 'HTTP 500', nextAttemptAt: later(5_000) })).toBe(true);
+      expect(await db.store.webhooks.claimDue(later(4_999), later(40_000), 10)).toEqual([]);
+      const retry = await db.store.webhooks.claimDue(later(5_000), later(40_000), 10);
       expect(retry.map((d) => [JSON.parse(d.payload).data.n, d.attempts, d.lastStatusCode])).toEqual([[2, 1, 500]]);
       // The lease ended and another run took the row over: the first run's outcome is not written.
-      const takenOver = await store.webhooks.claimDue(later(40_001), later(90_000), 10);
+      const takenOver = await db.store.webhooks.claimDue(later(40_001), later(90_000), 10);
       expect(takenOver.map((d) => d.id)).toEqual([retry[0]!.id]);
-      expect(await store.webhooks.recordAttempt(retry[0]!, { status: 'delivered', statusCode: 200, error: null, nextAttemptAt: later(40_002) })).toBe(false);
-      expect(await store.webhooks.recordAttempt(takenOver[0]!, { status: 'failed', statusCode: 410, error: 'HTTP 410', nextAttemptAt: later(40_002) })).toBe(true);
-      const all = (await store.webhooks.listDeliveries(ep.id, { offset: 0, limit: 10 })).items;
+      expect(await db.store.webhooks.recordAttempt(retry[0]!, { status: 'delivered', statusCode: 200, error: null, nextAttemptAt: later(40_002) })).toBe(false);
+      expect(await db.store.webhooks.recordAttempt(takenOver[0]!, { status: 'failed', statusCode: 410, error: 'HTTP 410', nextAttemptAt: later(40_002) })).toBe(true);
+      const all = (await db.store.webhooks.listDeliveries(ep.id, { offset: 0, limit: 10 })).items;
       expect(all.map((d) => [d.eventType, d.status, d.attempts])).toEqual([['webhook.test', 'pending', 0], ['token.revoked', 'failed', 2], ['token.revoked', 'delivered', 1]]);
     });
 
     it('concurrent claimers take disjoint deliveries', async () => {
       await endpoint('https://r.example/', ['*']);
-      await store.webhooks.enqueue(Array.from({ length: 40 }, (_, i) => event('token.revoked', i)), T0);
-      const claims = await Promise.all(Array.from({ length: 4 }, () => store.webhooks.claimDue(later(1), later(30_000), 15)));
+      await db.store.webhooks.enqueue(Array.from({ length: 40 }, (_, i) => event('token.revoked', i)), T0);
+      const claims = await Promise.all(Array.from({ length: 4 }, () => db.store.webhooks.claimDue(later(1), later(30_000), 15)));
       const ids = claims.flat().map((d) => d.id);
       expect(new Set(ids).size).toBe(ids.length);
       expect(ids.length).toBe(40);
@@ -143,33 +133,25 @@ describe.each(DIALECTS)('lifecycle store contract on $kind', ({ kind, available 
   });
 });
 
-describe.each(DIALECTS)('rotation with overlap: the previous secret on $kind', ({ kind, available }) => {
-  let store: OpenedStore;
-  let cleanup: () => Promise<void>;
-  beforeEach(async (ctx) => {
-    if (!available) return ctx.skip();
-    ({ store, cleanup } = await freshStore(kind));
-  });
-  afterEach(async () => {
-    if (available) await cleanup();
-  });
+describe.each(DIALECTS)('rotation with overlap: the previous secret on $kind', (dialect) => {
+  const db = freshStoreEachTest(dialect);
 
   it('authenticates until its grace ends (never past the token\'s expiration); the next rotation or none drops it', async () => {
-    const owner = await store.users.create({
+    const owner = await db.store.users.create({
       userId: 'o@x.io', email: 'o@x.io', name: 'o', type: 'Human', role: 'Member', teamIds: [], passwordHash: null, createdById: null, created: T0,
     });
     const ref: UserRef = { id: owner.id, userId: owner.userId, name: owner.name, type: 'Human' };
-    const t = await store.tokens.create({ owner: ref, name: 'ci', type: 'Personal', scimEndpointsOnly: false, expiration: later(10 * 3_600_000), created: T0, createdById: null, tokenHash: 'h0', jti: 'j', kid: 'k' });
-    const rotated = await store.tokens.replaceSecret(t.id, { tokenHash: 'h1', jti: 'j1', kid: 'k', expiration: later(20 * 3_600_000), previousUntil: later(3_600_000) });
+    const t = await db.store.tokens.create({ owner: ref, name: 'ci', type: 'Personal', scimEndpointsOnly: false, expiration: later(10 * 3_600_000), created: T0, createdById: null, tokenHash: 'h0', jti: 'j', kid: 'k' });
+    const rotated = await db.store.tokens.replaceSecret(t.id, { tokenHash: 'h1', jti: 'j1', kid: 'k', expiration: later(20 * 3_600_000), previousUntil: later(3_600_000) });
     expect(rotated.previousSecretExpiresAt).toEqual(later(3_600_000));
-    expect(await store.tokens.findAuthRecordByHash('h0')).toMatchObject({ tokenId: t.id, expiration: later(3_600_000) });
-    expect(await store.tokens.findAuthRecordByHash('h1')).toMatchObject({ tokenId: t.id, expiration: later(20 * 3_600_000) });
+    expect(await db.store.tokens.findAuthRecordByHash('h0')).toMatchObject({ tokenId: t.id, expiration: later(3_600_000) });
+    expect(await db.store.tokens.findAuthRecordByHash('h1')).toMatchObject({ tokenId: t.id, expiration: later(20 * 3_600_000) });
     // A grace longer than the old expiration: the old secret ends with the token's expiration.
-    await store.tokens.replaceSecret(t.id, { tokenHash: 'h2', jti: 'j2', kid: 'k', expiration: later(5 * 3_600_000), previousUntil: later(30 * 3_600_000) });
-    expect(await store.tokens.findAuthRecordByHash('h0')).toBeUndefined();
-    expect(await store.tokens.findAuthRecordByHash('h1')).toMatchObject({ tokenId: t.id, expiration: later(5 * 3_600_000) });
-    await store.tokens.replaceSecret(t.id, { tokenHash: 'h3', jti: 'j3', kid: 'k', expiration: null });
-    expect(await store.tokens.findAuthRecordByHash('h2')).toBeUndefined();
-    expect((await store.tokens.findById(t.id))?.previousSecretExpiresAt).toBeNull();
+    await db.store.tokens.replaceSecret(t.id, { tokenHash: 'h2', jti: 'j2', kid: 'k', expiration: later(5 * 3_600_000), previousUntil: later(30 * 3_600_000) });
+    expect(await db.store.tokens.findAuthRecordByHash('h0')).toBeUndefined();
+    expect(await db.store.tokens.findAuthRecordByHash('h1')).toMatchObject({ tokenId: t.id, expiration: later(5 * 3_600_000) });
+    await db.store.tokens.replaceSecret(t.id, { tokenHash: 'h3', jti: 'j3', kid: 'k', expiration: null });
+    expect(await db.store.tokens.findAuthRecordByHash('h2')).toBeUndefined();
+    expect((await db.store.tokens.findById(t.id))?.previousSecretExpiresAt).toBeNull();
   });
 });

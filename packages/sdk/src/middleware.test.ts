@@ -83,6 +83,18 @@ describeLive('gatehouseAuth middleware', (live) => {
     await app.close();
   });
 
+  it("a token with an IP allowlist passes from its addresses only (the service's client address, not Gatehouse's view)", async () => {
+    const { url, introspectToken, adminToken, t } = live();
+    const app = await expressLike(gatehouseAuth({ url, token: introspectToken }).express);
+    servers.push(app.server);
+    const here = await t.makeToken(adminToken, { name: `loopback-${Math.random()}`, allowed_ips: ['127.0.0.0/8'] });
+    const elsewhere = await t.makeToken(adminToken, { name: `elsewhere-${Math.random()}`, allowed_ips: ['203.0.113.0/24'] });
+    expect((await call(app.url, here.bearer_token)).status).toBe(200);
+    const refused = await call(app.url, elsewhere.bearer_token);
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({ code: 'IP_NOT_ALLOWED' });
+  });
+
   it('Gatehouse down → 503 with Retry-After (fail closed)', async () => {
     const app = await expressLike(gatehouseAuth({ url: 'http://127.0.0.1:9', token: 'x', timeoutMs: 1000 }).express);
     servers.push(app.server);

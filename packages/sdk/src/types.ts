@@ -189,6 +189,8 @@ export interface Introspection {
   name?: string;
   role?: Role;
   teams?: string[];
+  /** The token's IP allowlist (CIDRs); absent = any address. The SDK's verifier enforces it. */
+  allowed_ips?: string[];
 }
 
 // Request bodies and queries.

@@ -135,6 +135,31 @@ describe('createVerifier', () => {
     expect((await scimOk.verify('Bearer scim')).valid).toBe(true);
   });
 
+  it("enforces the token's IP allowlist against the client address, per request, also from the cache and for concurrent checks", async () => {
+    const g = fakeGatehouse(() => active({ allowed_ips: ['203.0.113.0/24', '2001:db8::/32'] }));
+    const v = createVerifier({ ...base, fetch: g.fetch, now: () => NOW });
+    const from = (clientIp?: string) => v.verify('Bearer fenced', clientIp === undefined ? {} : { clientIp });
+    // Two requests at once from inside and outside share one introspection, each judged by its own address.
+    const [inside, outside] = await Promise.all([from('203.0.113.9'), from('198.51.100.4')]);
+    expect(inside).toMatchObject({ valid: true, principal: { allowedIps: ['203.0.113.0/24', '2001:db8::/32'] } });
+    expect(outside).toEqual({ valid: false, reason: 'IP_NOT_ALLOWED', status: 403, detail: expect.stringContaining('IP allowlist') });
+    expect(g.calls).toHaveLength(1);
+    // From the cache now: a dual-stack socket's IPv4 peer, IPv6 inside and outside, no address at all.
+    expect(await from('::ffff:203.0.113.200')).toMatchObject({ valid: true });
+    expect(await from('2001:db8:1::5')).toMatchObject({ valid: true });
+    expect(await from('2001:db9::5')).toMatchObject({ reason: 'IP_NOT_ALLOWED' });
+    expect(await from(undefined)).toMatchObject({ reason: 'IP_NOT_ALLOWED' });
+    expect(await from('not-an-address')).toMatchObject({ reason: 'IP_NOT_ALLOWED' });
+    expect(g.calls).toHaveLength(1);
+  });
+
+  it('a token without an allowlist is accepted from any address, or none', async () => {
+    const g = fakeGatehouse(() => active());
+    const v = createVerifier({ ...base, fetch: g.fetch, now: () => NOW });
+    expect(await v.verify('Bearer open', { clientIp: '198.51.100.4' })).toMatchObject({ valid: true });
+    expect(await v.verify('Bearer open')).toMatchObject({ valid: true });
+  });
+
   it('verifyToken reuses one verifier (and cache) per server and credential', async () => {
     const g = fakeGatehouse(() => active());
     const opts = { ...base, url: 'https://shared.test', fetch: g.fetch };

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { BlockList, isIP } from 'node:net';
 import { baseUrlOf } from './client.js';
 import { roleAtLeast, type Role } from './roles.js';
 import type { Introspection, TokenType, UserType } from './types.js';
@@ -22,12 +23,14 @@ export interface GatehousePrincipal {
   scope: string;
   /** Expiry, seconds since the epoch; undefined = never. */
   exp: number | undefined;
+  /** The token's IP allowlist (CIDRs, SPEC §11), enforced by the verifier; undefined = any address. */
+  allowedIps?: string[];
 }
 
 /** Why a request is refused, with the status a service should answer. */
 export type VerifyFailure =
   | { valid: false; reason: 'MISSING' | 'MALFORMED' | 'INACTIVE'; status: 401; detail: string }
-  | { valid: false; reason: 'SCIM_TOKEN' | 'ROLE'; status: 403; detail: string }
+  | { valid: false; reason: 'SCIM_TOKEN' | 'ROLE' | 'IP_NOT_ALLOWED'; status: 403; detail: string }
   | { valid: false; reason: 'SCOPE'; status: 403; detail: string; scope: string }
   | { valid: false; reason: 'UNAVAILABLE'; status: 503; detail: string };
 
@@ -65,11 +68,40 @@ const BEARER = /^bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
 
 interface Entry {
   principal: GatehousePrincipal;
+  /** The allowlist, parsed once per introspection; null = any address. */
+  fence: BlockList | null;
   validUntil: number;
 }
 
+/** A token's allowlist as a BlockList; an entry this SDK cannot read makes an empty list (fail closed). */
+function fenceOf(cidrs: string[] | undefined): BlockList | null {
+  if (!cidrs) return null;
+  const fence = new BlockList();
+  for (const cidr of cidrs) {
+    const [address = '', bits] = cidr.split('/');
+    const type = isIP(address) === 6 ? 'ipv6' : 'ipv4';
+    try {
+      fence.addSubnet(address, bits === undefined ? (type === 'ipv6' ? 128 : 32) : Number(bits), type);
+    } catch {
+      // Skipped: the address matches no entry it cannot read.
+    }
+  }
+  return fence;
+}
+
+/** Whether `ip` (as a socket reports it: IPv4 peers of a dual-stack socket as ::ffff:a.b.c.d) is inside the fence. */
+function inside(fence: BlockList, ip: string): boolean {
+  const address = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip)?.[1] ?? ip;
+  const kind = isIP(address);
+  return kind !== 0 && fence.check(address, kind === 6 ? 'ipv6' : 'ipv4');
+}
+
 export interface Verifier {
-  /** Checks an Authorization header value (`Bearer …`). `clientIp` becomes the token's last_used_ip. */
+  /**
+   * Checks an Authorization header value (`Bearer …`). `clientIp` is the address the request came
+   * from: a token with an IP allowlist is refused (403 IP_NOT_ALLOWED) from any other, or when it
+   * is not given.
+   */
   verify(authorization: string | undefined, opts?: { clientIp?: string }): Promise<VerifyResult>;
   /** Drops a token from the cache, e.g. after this service learns it was revoked. */
   invalidate(token: string): void;
@@ -101,6 +133,7 @@ function toPrincipal(i: Introspection): GatehousePrincipal | undefined {
     tokenType: i.token_type ?? 'Personal',
     scope: i.scope ?? 'api',
     exp: i.exp,
+    ...(i.allowed_ips ? { allowedIps: i.allowed_ips } : {}),
   };
 }
 
@@ -125,9 +158,14 @@ export function createVerifier(opts: VerifierOptions): Verifier {
   const now = opts.now ?? Date.now;
   const doFetch = opts.fetch ?? globalThis.fetch;
   const cache = new Map<string, Entry>();
-  const inFlight = new Map<string, Promise<VerifyResult>>();
+  // What Gatehouse answered for a token, shared by concurrent checks; each then admits its own request.
+  const inFlight = new Map<string, Promise<Entry | VerifyFailure>>();
 
-  const admit = (principal: GatehousePrincipal): VerifyResult => {
+  const admit = ({ principal, fence }: Entry, clientIp: string | undefined): VerifyResult => {
+    // First, as Gatehouse does: a token used from elsewhere learns nothing more about itself.
+    if (fence && (clientIp === undefined || !inside(fence, clientIp))) {
+      return { valid: false, reason: 'IP_NOT_ALLOWED', status: 403, detail: 'This token may not be used from this address (its IP allowlist)' };
+    }
     if (principal.scope === 'scim' && !opts.allowScim) {
       return { valid: false, reason: 'SCIM_TOKEN', status: 403, detail: 'SCIM administration tokens are not accepted here' };
     }
@@ -140,7 +178,7 @@ export function createVerifier(opts: VerifierOptions): Verifier {
     return { valid: true, principal };
   };
 
-  const introspect = async (token: string, key: string, clientIp: string | undefined): Promise<VerifyResult> => {
+  const introspect = async (token: string, key: string, clientIp: string | undefined): Promise<Entry | VerifyFailure> => {
     let res: Response;
     try {
       res = await doFetch(`${base}/api/introspect`, {
@@ -160,12 +198,12 @@ export function createVerifier(opts: VerifierOptions): Verifier {
     const principal = toPrincipal((await res.json()) as Introspection);
     if (!principal) return { valid: false, reason: 'INACTIVE', status: 401, detail: 'The token is invalid, expired or revoked' };
     const t = now();
-    const validUntil = Math.min(t + ttl, principal.exp !== undefined ? principal.exp * 1000 : Infinity);
-    if (ttl > 0 && validUntil > t) {
+    const entry: Entry = { principal, fence: fenceOf(principal.allowedIps), validUntil: Math.min(t + ttl, principal.exp !== undefined ? principal.exp * 1000 : Infinity) };
+    if (ttl > 0 && entry.validUntil > t) {
       if (cache.size >= max) cache.delete(cache.keys().next().value!);
-      cache.set(key, { principal, validUntil });
+      cache.set(key, entry);
     }
-    return admit(principal);
+    return entry;
   };
 
   return {
@@ -183,7 +221,7 @@ export function createVerifier(opts: VerifierOptions): Verifier {
           // Least recently used goes first: move to the end.
           cache.delete(key);
           cache.set(key, hit);
-          return admit(hit.principal);
+          return admit(hit, clientIp);
         }
         cache.delete(key);
       }
@@ -192,7 +230,8 @@ export function createVerifier(opts: VerifierOptions): Verifier {
         pending = introspect(token, key, clientIp).finally(() => inFlight.delete(key));
         inFlight.set(key, pending);
       }
-      return pending;
+      const answer = await pending;
+      return 'valid' in answer ? answer : admit(answer, clientIp);
     },
     invalidate(token) {
       cache.delete(keyOf(token));
@@ -215,9 +254,9 @@ const shared = new Map<string, Verifier>();
  * @example
  * const r = await verifyToken(request.headers.get('authorization') ?? undefined, { url, token });
  */
-export function verifyToken(authorization: string | undefined, opts: VerifierOptions): Promise<VerifyResult> {
+export function verifyToken(authorization: string | undefined, opts: VerifierOptions & { clientIp?: string }): Promise<VerifyResult> {
   const id = `${baseUrlOf(opts.url)}\0${keyOf(opts.token)}\0${opts.minRole ?? ''}\0${opts.allowScim ? 1 : 0}\0${opts.scope ?? ''}`;
   let v = shared.get(id);
   if (!v) shared.set(id, (v = createVerifier(opts)));
-  return v.verify(authorization);
+  return v.verify(authorization, opts.clientIp === undefined ? {} : { clientIp: opts.clientIp });
 }

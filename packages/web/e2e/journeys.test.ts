@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   ensureWebBuilt,
-  launchChromium,
   missingPrerequisite,
   newContext,
+  openJourneyBrowser,
   REQUIRE_ALL,
   SCREENSHOTS,
   screenshotBoth,
@@ -83,14 +83,7 @@ describe.skipIf(missing !== null)('browser journeys', () => {
   beforeAll(async () => {
     ensureWebBuilt();
     server = await startServer();
-    browser = await launchChromium();
-    context = await newContext(browser, server.baseUrl);
-    page = await context.newPage();
-    page.setDefaultTimeout(10_000);
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
-    });
-    page.on('pageerror', (e) => consoleErrors.push(String(e)));
+    ({ browser, context, page } = await openJourneyBrowser(server, { consoleErrors }));
   });
 
   // A failed step leaves a screenshot and closes any open modal, so later journeys still run.

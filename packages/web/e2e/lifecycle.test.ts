@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ensureWebBuilt, launchChromium, missingPrerequisite, newContext, screenshotBoth, seriousViolations, startServer, type AxeFinding, type RunningServer,
+  ensureWebBuilt, logInAsAdmin, missingPrerequisite, openJourneyBrowser, screenshotBoth, seriousViolations, startServer, type AxeFinding, type RunningServer,
 } from './support/harness.js';
 
 const missing = missingPrerequisite();
@@ -34,14 +34,8 @@ describe.skipIf(missing !== null || process.env.GATEHOUSE_E2E_MOCK === '1')('bro
     ensureWebBuilt();
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
     server = await startServer({ GATEHOUSE_WEBHOOK_ALLOW_PRIVATE: 'true', GATEHOUSE_SCHEDULER_INTERVAL_MS: '500' });
-    browser = await launchChromium();
-    context = await newContext(browser, server.baseUrl);
-    page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    await page.goto('/login');
-    await page.getByLabel('E-mail').fill(server.adminEmail);
-    await page.getByRole('textbox', { name: 'Password', exact: true }).fill(server.adminPassword);
-    await page.getByRole('button', { name: 'Log in' }).click();
+    ({ browser, context, page } = await openJourneyBrowser(server, { timeout: 15_000 }));
+    await logInAsAdmin(page, server);
     await page.waitForURL(/\/datastores$/);
   }, 120_000);
 

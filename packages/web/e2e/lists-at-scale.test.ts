@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureWebBuilt, launchChromium, missingPrerequisite, newContext, REPO_ROOT, screenshotBoth, startServer, type RunningServer } from './support/harness.js';
+import { ensureWebBuilt, logInAsAdmin, missingPrerequisite, openJourneyBrowser, REPO_ROOT, screenshotBoth, startServer, type RunningServer } from './support/harness.js';
 
 const TOKENS = 50_000;
 const missing = missingPrerequisite() ?? (process.env.GATEHOUSE_E2E_MOCK === '1' ? 'a mock API has no store to seed' : null);
@@ -46,15 +46,8 @@ describe.skipIf(missing !== null)('lists at scale in Chromium', () => {
     server = await startServer();
     const seedMs = await seedStore(server.dataDir);
     console.log(`[e2e] seeded ${TOKENS} tokens through the store in ${(seedMs / 1000).toFixed(1)} s`);
-    browser = await launchChromium();
-    context = await newContext(browser, server.baseUrl);
-    page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    await page.goto('/login');
-    await page.getByLabel('E-mail').fill(server.adminEmail);
-    await page.getByRole('textbox', { name: 'Password', exact: true }).fill(server.adminPassword);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+    ({ browser, context, page } = await openJourneyBrowser(server, { timeout: 15_000 }));
+    await logInAsAdmin(page, server);
   }, 180_000);
 
   afterAll(async () => {

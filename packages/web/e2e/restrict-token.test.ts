@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ensureWebBuilt,
-  launchChromium,
   missingPrerequisite,
-  newContext,
+  logInAsAdmin,
+  openJourneyBrowser,
   REQUIRE_ALL,
   SCREENSHOTS,
   screenshotBoth,
@@ -36,15 +36,8 @@ describe.skipIf(missing !== null)('Generate Token: Restrict this token', () => {
   beforeAll(async () => {
     ensureWebBuilt();
     server = await startServer();
-    browser = await launchChromium();
-    context = await newContext(browser, server.baseUrl);
-    page = await context.newPage();
-    page.setDefaultTimeout(10_000);
-    await page.goto('/login');
-    await page.getByLabel('E-mail').fill(server.adminEmail);
-    await page.getByRole('textbox', { name: 'Password', exact: true }).fill(server.adminPassword);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.waitForURL((url) => !url.pathname.startsWith('/login'));
+    ({ browser, context, page } = await openJourneyBrowser(server));
+    await logInAsAdmin(page, server);
   });
 
   afterAll(async () => {
@@ -83,6 +76,11 @@ describe.skipIf(missing !== null)('Generate Token: Restrict this token', () => {
     const secret = await dialog.getByRole('textbox', { name: 'Token' }).inputValue();
     expect(secret).toMatch(/^eyJ/);
     await dialog.getByRole('button', { name: 'Done' }).click();
+    // The list tells the narrowed token apart.
+    const row = page.getByRole('table', { name: 'Tokens' }).getByRole('row').filter({ hasText: 'dashboards' });
+    await row.getByLabel('Scoped: datastores:read').waitFor();
+    await row.getByLabel('IP allowlist: 127.0.0.1/32, ::1/128').waitFor();
+    await screenshotBoth(page, '21-tokens-restricted-badges');
 
     expect((await api(secret, '/datastores')).status).toBe(200);
     const users = await api(secret, '/users');

@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   ensureWebBuilt,
-  launchChromium,
   missingPrerequisite,
-  newContext,
+  logInAsAdmin,
+  openJourneyBrowser,
   SCREENSHOTS,
   screenshotBoth,
   seriousViolations,
@@ -61,19 +61,8 @@ describe.skipIf(missing !== null)('usage insight in the browser', () => {
     ensureWebBuilt();
     // Counts written every second, as last_used is (the default is once a minute).
     server = await startServer({ GATEHOUSE_USAGE_COUNTS_FLUSH_MS: '1000' });
-    browser = await launchChromium();
-    context = await newContext(browser, server.baseUrl);
-    page = await context.newPage();
-    page.setDefaultTimeout(10_000);
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
-    });
-    page.on('pageerror', (e) => consoleErrors.push(String(e)));
-    await page.goto('/login');
-    await page.getByLabel('E-mail').fill(server.adminEmail);
-    await page.getByRole('textbox', { name: 'Password', exact: true }).fill(server.adminPassword);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+    ({ browser, context, page } = await openJourneyBrowser(server, { consoleErrors }));
+    await logInAsAdmin(page, server);
     admin = await page.evaluate(async () => {
       const r = await fetch('/api/user-tokens', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'usage-e2e', expires_in_days: 1 }) });
       return ((await r.json()) as { bearer_token: string }).bearer_token;

@@ -62,6 +62,20 @@ async function reserveAttempt(deps: Deps, accountHash: string): Promise<number |
  * `limits.loginFailuresPerAccount` failures in its window an account (known or not, so that a
  * lockout tells nothing) is refused with RATE_LIMITED until its oldest failure leaves the window.
  */
+/** Audits a refused sign-in (`auth.login_failed`), against the account when it is known. */
+export async function auditLoginFailed(deps: Deps, client: ClientInfo, user: User | undefined, details: Record<string, unknown>): Promise<void> {
+  await audit(deps, null, {
+    action: 'auth.login_failed',
+    targetType: 'user',
+    targetId: user ? String(user.id) : null,
+    actorUserId: user?.id ?? null,
+    ip: client.ip,
+    userAgent: client.userAgent,
+    outcome: 'failure',
+    details,
+  });
+}
+
 export async function login(deps: Deps, input: LoginInput): Promise<{ user: User; sessionId: string }> {
   const email = input.email.trim().toLowerCase();
   const accountHash = keyed(deps, 'login-account', email);
@@ -73,23 +87,11 @@ export async function login(deps: Deps, input: LoginInput): Promise<{ user: User
   if (!ok || !user || !user.active || user.type !== 'Human') {
     // The attempt stays counted. What was typed is kept only for a known account: people type
     // their password into the e-mail field, so an unknown one is kept as a keyed hash (SPEC §7).
-    await audit(deps, null, {
-      action: 'auth.login_failed',
-      targetType: 'user',
-      targetId: user ? String(user.id) : null,
-      actorUserId: user?.id ?? null,
-      ip: input.ip,
-      userAgent: input.userAgent,
-      outcome: 'failure',
-      details: user ? { email } : { typed_hash: keyed(deps, 'audit-typed', email) },
-    });
+    await auditLoginFailed(deps, input, user, user ? { email } : { typed_hash: keyed(deps, 'audit-typed', email) });
     throw new DomainError('INVALID_CREDENTIALS', 'Invalid e-mail or password');
   }
   if (input.onlyLocalAdmins && !(user.role === 'Admin' && user.provisionedBy === 'local')) {
-    await audit(deps, null, {
-      action: 'auth.login_failed', targetType: 'user', targetId: String(user.id), actorUserId: user.id,
-      ip: input.ip, userAgent: input.userAgent, outcome: 'failure', details: { email, reason: 'password_login_admins_only' },
-    });
+    await auditLoginFailed(deps, input, user, { email, reason: 'password_login_admins_only' });
     throw new DomainError('FORBIDDEN', 'Password sign-in is reserved for local Admins here: sign in with single sign-on');
   }
   const actor: Actor = { principal: { user, token: null }, ip: input.ip, userAgent: input.userAgent };

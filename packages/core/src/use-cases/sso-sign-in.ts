@@ -4,7 +4,7 @@ import { audit, type Deps } from '../deps.js';
 import { isDomainError } from '../errors.js';
 import { PUBLIC_TEAM, type OidcIdentity, type User } from '../model.js';
 import { normaliseName } from '../names.js';
-import { openSession, type ClientInfo } from './sessions.js';
+import { auditLoginFailed, openSession, type ClientInfo } from './sessions.js';
 
 /*
  * Single sign-on for people (SPEC §8). The HTTP layer runs the OpenID Connect flow (through a
@@ -47,16 +47,7 @@ export interface SsoOptions {
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 
 async function refuse(deps: Deps, claims: SsoClaims, client: ClientInfo, reason: SsoRefusal, user?: User): Promise<SsoResult> {
-  await audit(deps, null, {
-    action: 'auth.login_failed',
-    targetType: 'user',
-    targetId: user ? String(user.id) : null,
-    actorUserId: user?.id ?? null,
-    ip: client.ip,
-    userAgent: client.userAgent,
-    outcome: 'failure',
-    details: { via: 'sso', issuer: claims.issuer, subject: claims.subject, reason: reason.toLowerCase() },
-  });
+  await auditLoginFailed(deps, client, user, { via: 'sso', issuer: claims.issuer, subject: claims.subject, reason: reason.toLowerCase() });
   return { ok: false, reason };
 }
 

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { afterEach, beforeEach } from 'vitest';
 import { openStore, type OpenedStore } from '../open-store.js';
 
 /** PostgreSQL used by the tests: the machine's, unless GATEHOUSE_TEST_PG_URL says otherwise. */
@@ -90,4 +91,20 @@ export async function freshStore(kind: 'sqlite' | 'postgres'): Promise<{ store: 
       await tdb.drop();
     },
   };
+}
+
+/**
+ * Inside a `describe.each(DIALECTS)`: a fresh store before each test (the test is skipped when
+ * the database is unreachable), closed and dropped after it. Read `.store` inside the tests.
+ */
+export function freshStoreEachTest({ kind, available }: (typeof DIALECTS)[number]): { readonly store: OpenedStore } {
+  const current = {} as { store: OpenedStore; cleanup(): Promise<void> };
+  beforeEach(async (ctx) => {
+    if (!available) return ctx.skip();
+    Object.assign(current, await freshStore(kind));
+  });
+  afterEach(async () => {
+    if (available) await current.cleanup();
+  });
+  return current;
 }

@@ -36,6 +36,12 @@ const ERRORS: Record<number, { name: string; description: string; scimDescriptio
   403: { name: 'Forbidden', description: "The caller's role or token may not do this (a SCIM token outside SCIM, a cross-origin request with a session cookie, a role below the one required)" },
   404: { name: 'NotFound', description: 'No such resource, or one the caller may not see' },
   409: { name: 'Conflict', description: 'The change conflicts with the current state, e.g. a name already taken or an active token to delete' },
+  413: { name: 'PayloadTooLarge', description: 'The request body is over the limit (64 KiB on most routes, 16 KiB for a form, 1 MiB for a leak report)' },
+  415: {
+    name: 'UnsupportedMediaType',
+    description: 'The body is not in a media type the route reads: send JSON with `Content-Type: application/json`',
+    scimDescription: 'The body is not in a media type SCIM reads: send `application/scim+json` or `application/json`',
+  },
   422: { name: 'UnprocessableEntity', description: 'A field is invalid: `field` names it and `detail` says why' },
   429: { name: 'TooManyRequests', description: 'Too many requests (logins, tokens created, or refused tokens from this address)', headers: RETRY_AFTER },
   503: { name: 'ServiceUnavailable', description: 'The server is overloaded or its database unreachable; retry after the given time', headers: RETRY_AFTER },
@@ -111,12 +117,15 @@ const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  *   wrong scope; a cross-origin session request), 429 (refused tokens from this address);
  * - input (a schema, or a body, which is parsed as JSON whenever one is sent): 422 (SCIM answers
  *   400 invalidValue instead); path parameters: 404;
+ * - a method with a body (POST, PUT, PATCH, DELETE): 413 (over the body limit) and 415 (a media
+ *   type the route does not read), answered while the body is parsed, before the route runs;
  * - every route but the liveness probe: 503 (overload, database unreachable).
  */
-export function impliedErrorStatuses(route: { auth: AuthMode; alwaysServe: boolean; hasInput: boolean; hasParams: boolean }): number[] {
+export function impliedErrorStatuses(route: { auth: AuthMode; alwaysServe: boolean; hasInput: boolean; hasBody: boolean; hasParams: boolean }): number[] {
   const statuses = new Set<number>();
   if (route.auth !== 'public') for (const s of [400, 401, 403, 429]) statuses.add(s);
   if (route.hasInput) statuses.add(route.auth === 'scim' ? 400 : 422);
+  if (route.hasBody) for (const s of [413, 415]) statuses.add(s);
   if (route.hasParams) statuses.add(404);
   if (!route.alwaysServe) statuses.add(503);
   return [...statuses];
@@ -132,10 +141,12 @@ export const documentRoute: SwaggerTransform = ({ schema: fastifySchema, url, ro
   if (!schema || schema.hide === true) return { schema: fastifySchema, url };
   const auth = route.config?.auth ?? 'public';
   const methods = Array.isArray(route.method) ? route.method : [route.method];
+  const hasBody = methods.some((m) => UNSAFE.has(m));
   const statuses = impliedErrorStatuses({
     auth,
     alwaysServe: route.config?.alwaysServe === true,
-    hasInput: schema.body !== undefined || schema.querystring !== undefined || schema.params !== undefined || methods.some((m) => UNSAFE.has(m)),
+    hasInput: schema.body !== undefined || schema.querystring !== undefined || schema.params !== undefined || hasBody,
+    hasBody,
     hasParams: url.includes(':'),
   });
   const response: Record<string, unknown> = { ...schema.response };

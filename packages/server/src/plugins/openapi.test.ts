@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { withApp } from '../test-support/test-app.js';
+import { withApp, type TestApp } from '../test-support/test-app.js';
 
 /*
  * The OpenAPI document (/api/openapi.json), walked operation by operation, so that a route
@@ -112,6 +112,49 @@ describe('the OpenAPI document', () => {
       // The liveness probe answers even when overloaded.
       expect(op('/healthz', 'get').responses[503]).toBeUndefined();
       expect(op('/readyz', 'get').responses[503]).toEqual({ $ref: '#/components/responses/ServiceUnavailable' });
+    });
+
+    it('documents 413 and 415 on every operation that takes a body, and only there', () => {
+      const problems: string[] = [];
+      for (const { key, path, method, op } of operationsOf(doc)) {
+        const scim = path.startsWith('/api/scim/v2/') ? 'Scim' : '';
+        const takesBody = method !== 'get';
+        for (const [status, name] of [['413', 'PayloadTooLarge'], ['415', 'UnsupportedMediaType']] as const) {
+          const response = op.responses[status] as Json | undefined;
+          const expected = takesBody ? { $ref: `#/components/responses/${scim}${name}` } : undefined;
+          if (JSON.stringify(response) !== JSON.stringify(expected)) problems.push(`${key}: ${status} is ${JSON.stringify(response)}, not ${JSON.stringify(expected)}`);
+        }
+      }
+      expect(problems.join('\n')).toBe('');
+    });
+
+    it('a body over the limit answers 413 and one of another media type 415, on every such operation, in the documented body', async () => {
+      const t = app();
+      const scimToken = (await t.makeToken(t.adminToken, { name: 'openapi-scim', scim_endpoints_only: true })).bearer_token;
+      // Over the largest limit any route sets (1 MiB, leak reports).
+      const tooLarge = JSON.stringify({ name: 'x'.repeat(1024 * 1024) });
+      const problems: string[] = [];
+      const check = async (key: string, op: Json, status: '413' | '415', res: Awaited<ReturnType<TestApp['request']>>) => {
+        const documented = resolved(doc, op.responses[status] as Json);
+        const [mediaType, content] = Object.entries(documented.content as Json)[0]! as [string, Json];
+        const schema = doc.components.schemas[(content.schema.$ref as string).replace('#/components/schemas/', '')] as Json;
+        const body = res.json() as Json;
+        if (String(res.statusCode) !== status) problems.push(`${key}: answered ${res.statusCode}, not ${status}`);
+        else if (!String(res.headers['content-type']).startsWith(mediaType)) problems.push(`${key} ${status}: ${res.headers['content-type']}, not ${mediaType}`);
+        else if (!(schema.required as string[]).every((k) => k in body)) problems.push(`${key} ${status}: ${JSON.stringify(body)} lacks one of ${schema.required}`);
+        else if (mediaType === 'application/json' && body.code !== (status === '413' ? 'PAYLOAD_TOO_LARGE' : 'UNSUPPORTED_MEDIA_TYPE')) problems.push(`${key} ${status}: code ${body.code}`);
+      };
+      const withBody = operationsOf(doc).filter((o) => o.method !== 'get');
+      expect(withBody.length).toBeGreaterThan(30);
+      for (const { key, path, method, op } of withBody) {
+        const url = path.replace(/\{\w+\}/g, '1');
+        const token = path.startsWith('/api/scim/v2/') ? scimToken : t.adminToken;
+        const send = (payload: string, contentType: string) =>
+          t.request({ method: method.toUpperCase() as 'POST', url, token, payload, headers: { 'content-type': contentType } });
+        await check(key, op, '413', await send(tooLarge, 'application/json'));
+        await check(key, op, '415', await send('name=x', 'text/plain'));
+      }
+      expect(problems.join('\n')).toBe('');
     });
 
     it('says who may call each operation: public ones without credentials, SCIM with a bearer token, the rest with a bearer token or the session cookie', () => {

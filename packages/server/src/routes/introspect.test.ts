@@ -52,6 +52,15 @@ describeOnEachDatabase('POST /api/introspect (RFC 7662)', (app) => {
       expect(res.json().active).toBe(true);
     });
 
+    it("a token with an IP allowlist: the list is answered, whatever address the asking service has (it enforces it)", async () => {
+      const t = app();
+      const tok = await t.makeToken(t.adminToken, { name: 'fenced', allowed_ips: ['10.0.0.0/8', '2001:db8::/32'] });
+      const res = await introspect(await introspector(), { token: tok.bearer_token });
+      expect(res.json()).toMatchObject({ active: true, allowed_ips: ['10.0.0.0/8', '2001:db8::/32'] });
+      const open = await t.makeToken(t.adminToken, { name: 'unfenced' });
+      expect((await introspect(await introspector(), { token: open.bearer_token })).json()).not.toHaveProperty('allowed_ips');
+    });
+
     it('a SCIM token is active with scope "scim"', async () => {
       const t = app();
       const tok = await t.makeToken(t.adminToken, { name: 'scim-introspected', scim_endpoints_only: true, expires_in_days: 30 });

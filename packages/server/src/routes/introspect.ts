@@ -8,8 +8,9 @@ import { errorResponses, RoleSchema, UserTypeSchema } from '../http/wire.js';
  * RFC 7662 token introspection, for services that accept Gatehouse tokens (the SDK's
  * `verifyToken` / `gatehouseAuth()`). Who may call it is core's rule (`requireIntrospector`); with
  * scopes (SPEC §11) a scoped caller's token needs `tokens:read` here (the route's config.scope).
- * FIXME(allowlist-introspection): a token's IP allowlist is checked against the address that
- * reaches Gatehouse; a service asking here does not pass its own client's address for that.
+ * A token's IP allowlist (SPEC §11) is about the address its holder calls from, which only the
+ * asking service sees: the answer carries `allowed_ips` and the service enforces it (the SDK's
+ * verifier does). Gatehouse cannot check it here: the address reaching it is the service's.
  */
 
 /** RFC 7662 §2.1: `token` and an optional `token_type_hint`. */
@@ -39,6 +40,9 @@ export const IntrospectionSchema = Type.Object({
   name: Type.Optional(Type.String({ description: "the owner's display name" })),
   role: Type.Optional(RoleSchema),
   teams: Type.Optional(Type.Array(Type.String())),
+  allowed_ips: Type.Optional(Type.Array(Type.String(), {
+    description: "The token's IP allowlist (CIDRs, SPEC §11); absent when any address may use it. The asking service must refuse the token from other client addresses",
+  })),
 });
 export type Introspection = Static<typeof IntrospectionSchema>;
 
@@ -118,6 +122,7 @@ export async function introspectRoutes(root: App, ctx: AppContext): Promise<void
         name: user.name,
         role: user.role,
         teams: user.teams.map((team) => team.name),
+        ...(t.allowedIps ? { allowed_ips: [...t.allowedIps.cidrs] } : {}),
       };
     });
   });

@@ -1,7 +1,8 @@
-import { createTestDatabase, pgAvailable, type TestDatabase } from '@gatehouse/db/test-support';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer, type GatehouseServer } from '../server.js';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, describeOnEachDatabase, testConfig, testPasswords } from '../test-support/test-app.js';
+import { pgAvailable } from '@gatehouse/db/test-support';
+import { describe, expect, it } from 'vitest';
+import type { GatehouseServer } from '../server.js';
+import { describeOnEachDatabase } from '../test-support/test-app.js';
+import { twoNodesOnOnePostgres } from '../test-support/two-nodes.js';
 
 describeOnEachDatabase('token usage', (app) => {
   const call = (token: string, ip: string, agent: string) =>
@@ -104,38 +105,20 @@ describeOnEachDatabase('token usage', (app) => {
 
 /** Two nodes on one PostgreSQL counting the same token: the sum of both, exactly, and one new-client event. */
 describe.skipIf(!pgAvailable)('token usage on two nodes on one PostgreSQL', () => {
-  let db: TestDatabase;
-  let a: GatehouseServer;
-  let b: GatehouseServer;
-  let admin: string;
-
-  beforeAll(async () => {
-    db = await createTestDatabase('postgres');
-    const config = testConfig(db);
-    a = await createServer(config, { passwords: testPasswords, logger: false });
-    b = await createServer(config, { passwords: testPasswords, logger: false });
-    const login = await a.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD } });
-    const cookie = String(login.headers['set-cookie']).split(';')[0]!;
-    admin = (await a.app.inject({ method: 'POST', url: '/api/user-tokens', headers: { cookie }, payload: { name: 'admin', expires_in_days: 30 } })).json().bearer_token;
-  });
-  afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await db?.drop();
-  });
+  const nodes = twoNodesOnOnePostgres();
 
   it('counts exactly the requests made on both nodes, flushed concurrently', async () => {
-    const token = (await a.app.inject({ method: 'POST', url: '/api/user-tokens', headers: { authorization: `Bearer ${admin}` }, payload: { name: 'shared' } })).json();
+    const token = (await nodes.a.app.inject({ method: 'POST', url: '/api/user-tokens', headers: { authorization: `Bearer ${nodes.admin}` }, payload: { name: 'shared' } })).json();
     const use = (node: GatehouseServer) =>
       node.app.inject({ method: 'GET', url: '/api/users/me', remoteAddress: '10.2.2.2', headers: { authorization: `Bearer ${token.bearer_token}`, 'user-agent': 'job/1' } });
     for (let round = 0; round < 3; round++) {
-      await Promise.all([...Array.from({ length: 20 }, () => use(a)), ...Array.from({ length: 13 }, () => use(b))]);
-      await Promise.all([a.app.flushUsage(), b.app.flushUsage()]);
+      await Promise.all([...Array.from({ length: 20 }, () => use(nodes.a)), ...Array.from({ length: 13 }, () => use(nodes.b))]);
+      await Promise.all([nodes.a.app.flushUsage(), nodes.b.app.flushUsage()]);
     }
-    const usage = (await b.app.inject({ method: 'GET', url: `/api/user-tokens/${token.id}/usage?days=1`, headers: { authorization: `Bearer ${admin}` } })).json();
+    const usage = (await nodes.b.app.inject({ method: 'GET', url: `/api/user-tokens/${token.id}/usage?days=1`, headers: { authorization: `Bearer ${nodes.admin}` } })).json();
     expect(usage.daily[0].requests).toBe(99);
     expect(usage.clients).toMatchObject([{ ip: '10.2.2.2', user_agent: 'job/1', requests: 99 }]);
-    const events = (await a.app.inject({ method: 'GET', url: '/api/audit-events?action=token.new_ip&size=100', headers: { authorization: `Bearer ${admin}` } })).json();
+    const events = (await nodes.a.app.inject({ method: 'GET', url: '/api/audit-events?action=token.new_ip&size=100', headers: { authorization: `Bearer ${nodes.admin}` } })).json();
     expect(events.items.filter((e: { target_id: string }) => e.target_id === String(token.id))).toHaveLength(1);
   });
 });

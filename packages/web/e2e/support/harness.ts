@@ -106,6 +106,43 @@ export async function newContext(browser: Browser, baseUrl: string): Promise<Bro
   return context;
 }
 
+/** Chromium, a fresh context on the server and the page a journey drives. */
+export interface JourneyBrowser {
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+}
+
+/**
+ * Opens Chromium on `server` with one page whose steps wait up to `timeout` ms (the machine may be
+ * busy). With `consoleErrors`, the page's console errors and uncaught exceptions are pushed there.
+ */
+export async function openJourneyBrowser(
+  server: RunningServer,
+  { timeout = 10_000, consoleErrors }: { timeout?: number; consoleErrors?: string[] } = {},
+): Promise<JourneyBrowser> {
+  const browser = await launchChromium();
+  const context = await newContext(browser, server.baseUrl);
+  const page = await context.newPage();
+  page.setDefaultTimeout(timeout);
+  if (consoleErrors) {
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
+    page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  }
+  return { browser, context, page };
+}
+
+/** Logs the server's Admin in through the login page and waits until the app has left it. */
+export async function logInAsAdmin(page: Page, server: RunningServer): Promise<void> {
+  await page.goto('/login');
+  await page.getByLabel('E-mail').fill(server.adminEmail);
+  await page.getByRole('textbox', { name: 'Password', exact: true }).fill(server.adminPassword);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL((url) => !url.pathname.startsWith('/login'));
+}
+
 /** Saves `<name>-light.png` and `<name>-dark.png`; the UI follows the system scheme. */
 export async function screenshotBoth(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });

@@ -105,7 +105,7 @@ export function DataTable<T extends { id: number }>({
 }
 
 /** What a list's query looks like (TanStack Query's result, with a page of items). */
-interface ListQuery<T> {
+export interface ListQuery<T> {
   isError: boolean;
   error: unknown;
   isPending: boolean;

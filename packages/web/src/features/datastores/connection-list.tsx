@@ -1,17 +1,15 @@
-import { Alert, Badge, Button, EmptyState, Group, Menu, Modal, NumberInput, Paper, Select, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
-import { useDebouncedValue } from '@mantine/hooks';
+import { Alert, Badge, Modal, NumberInput, Select, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { IconAlertCircle, IconEdit, IconPlugConnected, IconPlus, IconTrash } from '@tabler/icons-react';
+import { IconAlertCircle, IconPlugConnected } from '@tabler/icons-react';
 import { useEffect, useState, type FormEvent } from 'react';
 import { isApiError } from '../../api/client';
 import { useConnections, useDeleteConnection, useSaveConnection } from '../../api/hooks';
 import type { Connection, ConnectionInput } from '../../api/types';
-import { ConfirmModal } from '../../components/confirm-modal';
-import { createdColumn, DataTable, ListBody, ListFooter, nameColumn, type Column } from '../../components/data-table';
+import { createdColumn, DataTable, nameColumn, type Column } from '../../components/data-table';
+import { useEditDeleteRows } from '../../components/edit-delete-rows';
 import { FormActions } from '../../components/form-actions';
-import { SearchInput } from '../../components/search-input';
+import { SearchableList, usePagedSearch } from '../../components/searchable-list';
 import { atLeast } from '../../lib/roles';
-import { withNotices } from '../../lib/notices';
 import { useSession } from '../auth/require-auth';
 import { DATASTORE_TYPES, typeLabel } from './datastore-types';
 
@@ -114,99 +112,37 @@ const COLUMNS: Column<Connection>[] = [
 export function ConnectionList() {
   const me = useSession();
   const canEdit = atLeast(me.role, 'Editor');
-  const [page, setPage] = useState(1);
-  const [search, setSearch] = useState('');
-  const [debounced] = useDebouncedValue(search.trim(), 300);
-  const list = useConnections({ page, size: PAGE_SIZE, ...(debounced ? { name: debounced } : {}) });
+  const paged = usePagedSearch();
+  const list = useConnections({ page: paged.page, size: PAGE_SIZE, ...(paged.debounced ? { name: paged.debounced } : {}) });
   const [editing, setEditing] = useState<Connection | null>(null);
   const [adding, setAdding] = useState(false);
-  const [deleting, setDeleting] = useState<Connection | null>(null);
-  const del = useDeleteConnection();
+  const rows = useEditDeleteRows<Connection>({
+    noun: 'connection',
+    manage: canEdit,
+    onEdit: setEditing,
+    remove: useDeleteConnection(),
+    consequence: 'Datastores that use it must be deleted or moved first.',
+  });
 
   return (
-    <Paper withBorder radius="lg" bg="var(--gh-surface)">
-      <Group justify="space-between" p="md" gap="sm" wrap="wrap">
-        <SearchInput
-          label="Search connections"
-          placeholder="Search by name"
-          value={search}
-          onChange={(text) => {
-            setSearch(text);
-            setPage(1);
-          }}
-        />
-        {canEdit ? (
-          <Button leftSection={<IconPlus size={16} />} onClick={() => setAdding(true)}>
-            Add Connection
-          </Button>
-        ) : null}
-      </Group>
-      <ListBody
-        query={list}
-        empty={
-          <EmptyState
-            py={56}
-            icon={<IconPlugConnected size={28} stroke={1.6} />}
-            variant="light"
-            title={debounced ? 'No matching connections' : 'No connections yet'}
-            description={debounced ? 'Try another search.' : canEdit ? 'Add the first connection your datastores will use.' : 'No connection has been added yet.'}
-          >
-            {canEdit && !debounced ? (
-              <EmptyState.Actions>
-                <Button variant="light" leftSection={<IconPlus size={16} />} onClick={() => setAdding(true)}>
-                  Add Connection
-                </Button>
-              </EmptyState.Actions>
-            ) : null}
-          </EmptyState>
-        }
-      >
-        {(items) => (
-          <DataTable
-            label="Connections"
-            rows={items}
-            columns={COLUMNS}
-            minWidth={640}
-            nowrap
-            dimmed={list.isPlaceholderData}
-            menu={
-              canEdit
-                ? {
-                    label: (c) => `Actions for connection ${c.name}`,
-                    items: (c) => (
-                      <>
-                        <Menu.Item leftSection={<IconEdit size={16} />} onClick={() => setEditing(c)}>
-                          Edit
-                        </Menu.Item>
-                        <Menu.Item color="red" leftSection={<IconTrash size={16} />} onClick={() => setDeleting(c)}>
-                          Delete
-                        </Menu.Item>
-                      </>
-                    ),
-                  }
-                : undefined
-            }
-          />
-        )}
-      </ListBody>
-      <ListFooter total={list.data?.total} noun={['connection', 'connections']} page={page} pageSize={PAGE_SIZE} onPage={setPage} />
-      {canEdit ? (
-        <>
-          <ConnectionModal connection={editing} opened={adding || editing !== null} onClose={() => { setAdding(false); setEditing(null); }} />
-          <ConfirmModal
-            opened={deleting !== null}
-            title="Delete connection"
-            confirmLabel="Delete"
-            loading={del.isPending}
-            onClose={() => setDeleting(null)}
-            onConfirm={() =>
-              deleting && del.mutate(deleting.id, withNotices(`Connection ${deleting.name} deleted`, 'Could not delete the connection', () => setDeleting(null)))
-            }
-          >
-            Delete the connection <b>{deleting?.name}</b>? Datastores that use it must be deleted or moved first.
-          </ConfirmModal>
-        </>
-      ) : null}
-    </Paper>
+    <SearchableList
+      noun={['connection', 'connections']}
+      icon={<IconPlugConnected size={28} stroke={1.6} />}
+      paged={paged}
+      query={list}
+      pageSize={PAGE_SIZE}
+      onAdd={canEdit ? () => setAdding(true) : undefined}
+      emptyHint={canEdit ? 'Add the first connection your datastores will use.' : 'No connection has been added yet.'}
+      dialogs={
+        canEdit ? (
+          <>
+            <ConnectionModal connection={editing} opened={adding || editing !== null} onClose={() => { setAdding(false); setEditing(null); }} />
+            {rows.confirm}
+          </>
+        ) : null
+      }
+    >
+      {(items) => <DataTable label="Connections" rows={items} columns={COLUMNS} minWidth={640} nowrap dimmed={list.isPlaceholderData} menu={rows.menu} />}
+    </SearchableList>
   );
 }

@@ -1,15 +1,11 @@
 import {
   Alert,
   Badge,
-  Button,
   Checkbox,
-  EmptyState,
   Group,
-  Menu,
   Modal,
   MultiSelect,
   NumberInput,
-  Paper,
   Select,
   SimpleGrid,
   Stack,
@@ -17,20 +13,18 @@ import {
   Text,
   TextInput,
 } from '@mantine/core';
-import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
-import { IconAlertCircle, IconDatabase, IconEdit, IconPlus, IconTrash } from '@tabler/icons-react';
+import { IconAlertCircle, IconDatabase } from '@tabler/icons-react';
 import { useEffect, useState, type FormEvent } from 'react';
 import { isApiError } from '../../api/client';
 import { useAllConnections, useAllTeamNames, useDatastores, useDeleteDatastore, useSaveDatastore } from '../../api/hooks';
 import type { Datastore, DatastoreInput } from '../../api/types';
 import { FormActions } from '../../components/form-actions';
-import { SearchInput } from '../../components/search-input';
-import { ConfirmModal } from '../../components/confirm-modal';
-import { createdColumn, DataTable, ListBody, ListFooter, nameColumn, type Column } from '../../components/data-table';
+import { SearchableList, usePagedSearch } from '../../components/searchable-list';
+import { useEditDeleteRows } from '../../components/edit-delete-rows';
+import { createdColumn, DataTable, nameColumn, type Column } from '../../components/data-table';
 import { TeamBadges } from '../../components/team-badges';
 import { atLeast } from '../../lib/roles';
-import { withNotices } from '../../lib/notices';
 import { useSession } from '../auth/require-auth';
 import { DATASTORE_TYPES, typeLabel } from './datastore-types';
 
@@ -233,106 +227,37 @@ const COLUMNS: Column<Datastore>[] = [
 export function DatastoreList({ manage }: { manage: boolean }) {
   const me = useSession();
   const canEdit = manage && atLeast(me.role, 'Editor');
-  const [page, setPage] = useState(1);
-  const [search, setSearch] = useState('');
-  const [debounced] = useDebouncedValue(search.trim(), 300);
-  const list = useDatastores({ page, size: PAGE_SIZE, search: debounced || undefined });
+  const paged = usePagedSearch();
+  const list = useDatastores({ page: paged.page, size: PAGE_SIZE, search: paged.debounced || undefined });
   const [editing, setEditing] = useState<Datastore | null>(null);
   const [adding, setAdding] = useState(false);
-  const [deleting, setDeleting] = useState<Datastore | null>(null);
-  const del = useDeleteDatastore();
+  const rows = useEditDeleteRows<Datastore>({
+    noun: 'datastore',
+    manage: canEdit,
+    onEdit: setEditing,
+    remove: useDeleteDatastore(),
+    consequence: 'This cannot be undone.',
+  });
 
   return (
-    <Paper withBorder radius="lg" bg="var(--gh-surface)">
-      <Group justify="space-between" p="md" gap="sm" wrap="wrap">
-        <SearchInput
-          label="Search datastores"
-          placeholder="Search by name"
-          value={search}
-          onChange={(text) => {
-            setSearch(text);
-            setPage(1);
-          }}
-        />
-        {canEdit ? (
-          <Button leftSection={<IconPlus size={16} />} onClick={() => setAdding(true)}>
-            Add Datastore
-          </Button>
-        ) : null}
-      </Group>
-      <ListBody
-        query={list}
-        empty={
-          <EmptyState
-            py={56}
-            icon={<IconDatabase size={28} stroke={1.6} />}
-            variant="light"
-            title={debounced ? 'No matching datastores' : 'No datastores yet'}
-            description={
-              debounced
-                ? 'Try another search.'
-                : canEdit
-                  ? 'Add the first datastore your teams will use.'
-                  : 'No datastore is shared with your teams yet.'
-            }
-          >
-            {canEdit && !debounced ? (
-              <EmptyState.Actions>
-                <Button variant="light" leftSection={<IconPlus size={16} />} onClick={() => setAdding(true)}>
-                  Add Datastore
-                </Button>
-              </EmptyState.Actions>
-            ) : null}
-          </EmptyState>
-        }
-      >
-        {(items) => (
-          <DataTable
-            label="Datastores"
-            rows={items}
-            columns={COLUMNS}
-            minWidth={980}
-            nowrap
-            dimmed={list.isPlaceholderData}
-            menu={
-              canEdit
-                ? {
-                    label: (d) => `Actions for datastore ${d.name}`,
-                    items: (d) => (
-                      <>
-                        <Menu.Item leftSection={<IconEdit size={16} />} onClick={() => setEditing(d)}>
-                          Edit
-                        </Menu.Item>
-                        <Menu.Item color="red" leftSection={<IconTrash size={16} />} onClick={() => setDeleting(d)}>
-                          Delete
-                        </Menu.Item>
-                      </>
-                    ),
-                  }
-                : undefined
-            }
-          />
-        )}
-      </ListBody>
-      <ListFooter total={list.data?.total} noun={['datastore', 'datastores']} page={page} pageSize={PAGE_SIZE} onPage={setPage} />
-      {canEdit ? (
-        <>
-          <DatastoreModal datastore={editing} opened={adding || editing !== null} onClose={() => { setAdding(false); setEditing(null); }} />
-          <ConfirmModal
-            opened={deleting !== null}
-            title="Delete datastore"
-            confirmLabel="Delete"
-            loading={del.isPending}
-            onClose={() => setDeleting(null)}
-            onConfirm={() =>
-              deleting &&
-              del.mutate(deleting.id, withNotices(`Datastore ${deleting.name} deleted`, 'Could not delete the datastore', () => setDeleting(null)))
-            }
-          >
-            Delete the datastore <b>{deleting?.name}</b>? This cannot be undone.
-          </ConfirmModal>
-        </>
-      ) : null}
-    </Paper>
+    <SearchableList
+      noun={['datastore', 'datastores']}
+      icon={<IconDatabase size={28} stroke={1.6} />}
+      paged={paged}
+      query={list}
+      pageSize={PAGE_SIZE}
+      onAdd={canEdit ? () => setAdding(true) : undefined}
+      emptyHint={canEdit ? 'Add the first datastore your teams will use.' : 'No datastore is shared with your teams yet.'}
+      dialogs={
+        canEdit ? (
+          <>
+            <DatastoreModal datastore={editing} opened={adding || editing !== null} onClose={() => { setAdding(false); setEditing(null); }} />
+            {rows.confirm}
+          </>
+        ) : null
+      }
+    >
+      {(items) => <DataTable label="Datastores" rows={items} columns={COLUMNS} minWidth={980} nowrap dimmed={list.isPlaceholderData} menu={rows.menu} />}
+    </SearchableList>
   );
 }

@@ -4,7 +4,6 @@ import {
   Button,
   EmptyState,
   Group,
-  Menu,
   Modal,
   Paper,
   Stack,
@@ -14,15 +13,14 @@ import {
   Tooltip,
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { IconAlertCircle, IconEdit, IconPlus, IconTrash, IconUsersGroup } from '@tabler/icons-react';
+import { IconAlertCircle, IconPlus, IconUsersGroup } from '@tabler/icons-react';
 import { useEffect, useState, type FormEvent } from 'react';
 import { isApiError } from '../../api/client';
 import { useDeleteTeam, useSaveTeam, useTeams } from '../../api/hooks';
 import type { CursorPage, Team } from '../../api/types';
 import { TeamMembersPanel, UserPicker } from './team-members';
 import { FormActions } from '../../components/form-actions';
-import { withNotices } from '../../lib/notices';
-import { ConfirmModal } from '../../components/confirm-modal';
+import { useEditDeleteRows } from '../../components/edit-delete-rows';
 import { createdColumn, DataTable, ListBody, nameColumn, type Column } from '../../components/data-table';
 import { CursorFooter } from '../../components/cursor-footer';
 import { useListView } from '../../lib/list-view';
@@ -138,8 +136,15 @@ export function TeamsSection({ isAdmin }: { isAdmin: boolean }) {
   const teams = useTeams(view.get('cursor') || undefined, PAGE_SIZE);
   const [editing, setEditing] = useState<Team | null>(null);
   const [creating, setCreating] = useState(false);
-  const [deleting, setDeleting] = useState<Team | null>(null);
-  const del = useDeleteTeam();
+  const rows = useEditDeleteRows<Team>({
+    noun: 'team',
+    manage: isAdmin,
+    onEdit: setEditing,
+    remove: useDeleteTeam(),
+    confirmLabel: 'Delete team',
+    consequence: 'Its members lose access to datastores that only this team could see.',
+    kept: (t) => t.name === 'Public',
+  });
 
   return (
     <Paper withBorder radius="lg" bg="var(--gh-surface)">
@@ -165,23 +170,7 @@ export function TeamsSection({ isAdmin }: { isAdmin: boolean }) {
             rows={items}
             columns={COLUMNS}
             minWidth={640}
-            menu={
-              isAdmin
-                ? {
-                    label: (t) => `Actions for team ${t.name}`,
-                    items: (t) => (
-                      <>
-                        <Menu.Item leftSection={<IconEdit size={16} />} onClick={() => setEditing(t)}>
-                          Edit
-                        </Menu.Item>
-                        <Menu.Item color="red" leftSection={<IconTrash size={16} />} disabled={t.name === 'Public'} onClick={() => setDeleting(t)}>
-                          {t.name === 'Public' ? 'Delete (Public stays)' : 'Delete'}
-                        </Menu.Item>
-                      </>
-                    ),
-                  }
-                : undefined
-            }
+            menu={rows.menu}
           />
         )}
       </ListBody>
@@ -189,20 +178,7 @@ export function TeamsSection({ isAdmin }: { isAdmin: boolean }) {
         <CursorFooter page={teams.data} noun={['team', 'teams']} onMove={(c) => view.set({ cursor: c })} />
       ) : null}
       <TeamModal team={editing} teams={teams.data} opened={editing !== null || creating} onClose={() => { setEditing(null); setCreating(false); }} />
-      <ConfirmModal
-        opened={deleting !== null}
-        title="Delete team"
-        confirmLabel="Delete team"
-        loading={del.isPending}
-        onClose={() => setDeleting(null)}
-        onConfirm={() =>
-          deleting &&
-          del.mutate(deleting.id, withNotices(`Team ${deleting.name} deleted`, 'Could not delete the team', () => setDeleting(null)))
-        }
-      >
-        Delete the team <b>{deleting?.name}</b>? Its members lose access to datastores that only this
-        team could see.
-      </ConfirmModal>
+      {rows.confirm}
     </Paper>
   );
 }

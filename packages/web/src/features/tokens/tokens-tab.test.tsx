@@ -50,6 +50,16 @@ const row = (name: string) => {
 };
 
 describe('Tokens tab', () => {
+  it('marks narrowed tokens: Scoped and IP allowlist badges name what they allow; unrestricted tokens have neither', async () => {
+    const narrowed: Token = { ...personalTokens[0]!, id: 901, name: 'narrowed', scopes: ['datastores:read', 'teams:read'], allowed_ips: ['10.0.0.0/8'] };
+    setup('Member', [], [narrowed, ...personalTokens], []);
+    await screen.findByRole('table', { name: 'Tokens' });
+    expect(within(row('narrowed')).getByLabelText('Scoped: datastores:read, teams:read').textContent).toBe('Scoped');
+    expect(within(row('narrowed')).getByLabelText('IP allowlist: 10.0.0.0/8').textContent).toBe('IP allowlist');
+    expect(within(row('laptop-cli')).queryByText('Scoped')).toBeNull();
+    expect(within(row('laptop-cli')).queryByText('IP allowlist')).toBeNull();
+  });
+
   it('lists own and service tokens with the spec columns and statuses', async () => {
     setup('Admin');
     const table = await screen.findByRole('table', { name: 'Tokens' });

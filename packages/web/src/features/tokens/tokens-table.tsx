@@ -43,6 +43,20 @@ const columnsAt = (now: number): Column<Token>[] => [
             </Badge>
           </Tooltip>
         ) : null}
+        {t.scopes ? (
+          <Tooltip label={`Scopes: ${t.scopes.join(', ')}`}>
+            <Badge size="xs" variant="outline" color="teal" tabIndex={0} aria-label={`Scoped: ${t.scopes.join(', ')}`}>
+              Scoped
+            </Badge>
+          </Tooltip>
+        ) : null}
+        {t.allowed_ips ? (
+          <Tooltip label={`Only from ${t.allowed_ips.join(', ')}`}>
+            <Badge size="xs" variant="outline" color="orange" tabIndex={0} aria-label={`IP allowlist: ${t.allowed_ips.join(', ')}`}>
+              IP allowlist
+            </Badge>
+          </Tooltip>
+        ) : null}
       </Group>
     ),
   },

@@ -1,11 +1,10 @@
-import { Anchor, Badge, Button, Checkbox, Group, NumberInput, Paper, SegmentedControl, Stack, Text, TextInput } from '@mantine/core';
+import { Anchor, Badge, Checkbox, Group, NumberInput, SegmentedControl, Stack, Text, TextInput } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
-import { IconDownload } from '@tabler/icons-react';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { accessReviewCsvUrl, useAccessReview, type AccessReviewFilter, type AccessReviewRow } from '../../api/usage-hooks';
 import { DataTable, type Column } from '../../components/data-table';
-import { PageHeader } from '../../components/page-header';
+import { FilteredReport } from '../../components/filtered-report';
 import { ErrorState, Forbidden } from '../../components/states';
 import { RelativeTime } from '../../components/time';
 import { formatDay } from '../../lib/format';
@@ -93,19 +92,13 @@ export default function AccessReviewTab() {
   if (me.role !== 'Admin') return <Forbidden>The access review is for Admins.</Forbidden>;
 
   return (
-    <>
-      <PageHeader
-        order={2}
-        title="Access review"
-        description="Every token with its owner, last use and what it breaks of the policy: find what nobody uses any more before it leaks."
-        actions={
-          <Button component="a" href={accessReviewCsvUrl(filter)} download leftSection={<IconDownload size={16} />} variant="default">
-            Download CSV
-          </Button>
-        }
-      />
-      <Paper withBorder radius="lg" bg="var(--gh-surface)">
-        <Group p="md" gap="md" wrap="wrap" align="flex-end">
+    <FilteredReport
+      title="Access review"
+      description="Every token with its owner, last use and what it breaks of the policy: find what nobody uses any more before it leaks."
+      csvHref={accessReviewCsvUrl(filter)}
+      csvLabel="Download CSV"
+      filters={
+        <>
           <SegmentedControl
             aria-label="Token type"
             value={type}
@@ -125,28 +118,29 @@ export default function AccessReviewTab() {
               <Checkbox value="owner_deactivated" label="have a deactivated owner" />
             </Group>
           </Checkbox.Group>
-        </Group>
-        {review.isError ? (
-          <Stack p="md">
-            <ErrorState error={review.error} onRetry={() => void review.refetch()} />
-          </Stack>
-        ) : review.isPending ? (
-          <Text p="md" size="sm" c="dimmed">
-            Loading…
-          </Text>
-        ) : review.data.length === 0 ? (
-          <Text p="md" size="sm" c="dimmed">
-            No token matches these filters.
-          </Text>
-        ) : (
-          <DataTable label="Access review" rows={review.data} columns={COLUMNS} minWidth={1100} nowrap dimmed={review.isFetching} />
-        )}
-        {review.data ? (
-          <Text size="xs" c="dimmed" px="md" py="sm" style={{ borderTop: '1px solid var(--gh-border)' }}>
-            {review.data.length === 1 ? '1 token' : `${review.data.length} tokens`}
-          </Text>
-        ) : null}
-      </Paper>
-    </>
+        </>
+      }
+    >
+      {review.isError ? (
+        <Stack p="md">
+          <ErrorState error={review.error} onRetry={() => void review.refetch()} />
+        </Stack>
+      ) : review.isPending ? (
+        <Text p="md" size="sm" c="dimmed">
+          Loading…
+        </Text>
+      ) : review.data.length === 0 ? (
+        <Text p="md" size="sm" c="dimmed">
+          No token matches these filters.
+        </Text>
+      ) : (
+        <DataTable label="Access review" rows={review.data} columns={COLUMNS} minWidth={1100} nowrap dimmed={review.isFetching} />
+      )}
+      {review.data ? (
+        <Text size="xs" c="dimmed" px="md" py="sm" style={{ borderTop: '1px solid var(--gh-border)' }}>
+          {review.data.length === 1 ? '1 token' : `${review.data.length} tokens`}
+        </Text>
+      ) : null}
+    </FilteredReport>
   );
 }

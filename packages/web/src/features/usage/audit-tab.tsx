@@ -1,11 +1,10 @@
-import { Badge, Button, Group, Paper, Select, Stack, Table, Text, TextInput, Tooltip } from '@mantine/core';
+import { Badge, Select, Stack, Table, Text, TextInput, Tooltip } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
-import { IconDownload } from '@tabler/icons-react';
 import { useMemo, useState } from 'react';
 import type { AuditEvent, UserListing } from '../../api/types';
 import { auditCsvUrl, useAuditEvents, useUserDirectory, type AuditFilter } from '../../api/usage-hooks';
 import { ListFooter } from '../../components/data-table';
-import { PageHeader } from '../../components/page-header';
+import { FilteredReport } from '../../components/filtered-report';
 import { ErrorState, Forbidden } from '../../components/states';
 import { formatExact, formatRelative } from '../../lib/format';
 import { useSession } from '../auth/require-auth';
@@ -88,19 +87,13 @@ export default function AuditTab() {
   if (!isAdmin) return <Forbidden>The audit log is for Admins.</Forbidden>;
 
   return (
-    <>
-      <PageHeader
-        order={2}
-        title="Audit"
-        description="Who did what, to which token or account, when and from where: every change and every security event."
-        actions={
-          <Button component="a" href={auditCsvUrl(filter)} download leftSection={<IconDownload size={16} />} variant="default">
-            Export CSV
-          </Button>
-        }
-      />
-      <Paper withBorder radius="lg" bg="var(--gh-surface)">
-        <Group p="md" gap="md" wrap="wrap" align="flex-end">
+    <FilteredReport
+      title="Audit"
+      description="Who did what, to which token or account, when and from where: every change and every security event."
+      csvHref={auditCsvUrl(filter)}
+      csvLabel="Export CSV"
+      filters={
+        <>
           <Select
             label="Actor"
             placeholder="Anyone"
@@ -115,66 +108,67 @@ export default function AuditTab() {
           <TextInput label="Token id" placeholder="e.g. 12" value={tokenId} onChange={(e) => change(setTokenId)(e.currentTarget.value)} w={110} inputMode="numeric" />
           <TextInput label="From" type="date" value={since} onChange={(e) => change(setSince)(e.currentTarget.value)} w={160} />
           <TextInput label="To" type="date" value={until} onChange={(e) => change(setUntil)(e.currentTarget.value)} w={160} />
-        </Group>
-        {events.isError ? (
-          <Stack p="md">
-            <ErrorState error={events.error} onRetry={() => void events.refetch()} />
-          </Stack>
-        ) : events.isPending ? (
-          <Text p="md" size="sm" c="dimmed">
-            Loading…
-          </Text>
-        ) : events.data.items.length === 0 ? (
-          <Text p="md" size="sm" c="dimmed">
-            No event matches these filters.
-          </Text>
-        ) : (
-          <Table.ScrollContainer minWidth={900}>
-            <Table aria-label="Audit events" highlightOnHover style={{ opacity: events.isPlaceholderData ? 0.6 : 1 }}>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th w={170}>When</Table.Th>
-                  <Table.Th>What happened</Table.Th>
-                  <Table.Th w={180}>Action</Table.Th>
-                  <Table.Th w={100}>Outcome</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {events.data.items.map((e) => (
-                  <Table.Tr key={e.id}>
-                    <Table.Td>
-                      <Tooltip label={formatExact(e.at)}>
-                        <Text size="sm" component="time" dateTime={e.at} tabIndex={0}>
-                          {formatRelative(e.at)}
-                        </Text>
-                      </Tooltip>
-                    </Table.Td>
-                    <Table.Td>
-                      <Text size="sm">{describeEvent(e, users)}</Text>
-                      {e.user_agent ? (
-                        <Text size="xs" c="dimmed" lineClamp={1}>
-                          {e.user_agent}
-                        </Text>
-                      ) : null}
-                    </Table.Td>
-                    <Table.Td>
-                      <Text size="sm" ff="monospace">
-                        {e.action}
+        </>
+      }
+    >
+      {events.isError ? (
+        <Stack p="md">
+          <ErrorState error={events.error} onRetry={() => void events.refetch()} />
+        </Stack>
+      ) : events.isPending ? (
+        <Text p="md" size="sm" c="dimmed">
+          Loading…
+        </Text>
+      ) : events.data.items.length === 0 ? (
+        <Text p="md" size="sm" c="dimmed">
+          No event matches these filters.
+        </Text>
+      ) : (
+        <Table.ScrollContainer minWidth={900}>
+          <Table aria-label="Audit events" highlightOnHover style={{ opacity: events.isPlaceholderData ? 0.6 : 1 }}>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th w={170}>When</Table.Th>
+                <Table.Th>What happened</Table.Th>
+                <Table.Th w={180}>Action</Table.Th>
+                <Table.Th w={100}>Outcome</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {events.data.items.map((e) => (
+                <Table.Tr key={e.id}>
+                  <Table.Td>
+                    <Tooltip label={formatExact(e.at)}>
+                      <Text size="sm" component="time" dateTime={e.at} tabIndex={0}>
+                        {formatRelative(e.at)}
                       </Text>
-                    </Table.Td>
-                    <Table.Td>
-                      <Badge variant="light" color={e.outcome === 'success' ? 'green' : 'red'}>
-                        {e.outcome}
-                      </Badge>
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
-        )}
-        <ListFooter total={events.data?.total} noun={['event', 'events']} page={page} pageSize={PAGE_SIZE} onPage={setPage} />
-      </Paper>
-    </>
+                    </Tooltip>
+                  </Table.Td>
+                  <Table.Td>
+                    <Text size="sm">{describeEvent(e, users)}</Text>
+                    {e.user_agent ? (
+                      <Text size="xs" c="dimmed" lineClamp={1}>
+                        {e.user_agent}
+                      </Text>
+                    ) : null}
+                  </Table.Td>
+                  <Table.Td>
+                    <Text size="sm" ff="monospace">
+                      {e.action}
+                    </Text>
+                  </Table.Td>
+                  <Table.Td>
+                    <Badge variant="light" color={e.outcome === 'success' ? 'green' : 'red'}>
+                      {e.outcome}
+                    </Badge>
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      )}
+      <ListFooter total={events.data?.total} noun={['event', 'events']} page={page} pageSize={PAGE_SIZE} onPage={setPage} />
+    </FilteredReport>
   );
 }

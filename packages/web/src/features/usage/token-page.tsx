@@ -18,7 +18,7 @@ import {
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconArrowLeft, IconBan, IconEdit, IconPlayerPlay, IconRefresh, IconTrash } from '@tabler/icons-react';
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { useTokenAction } from '../../api/hooks';
 import type { CreatedToken } from '../../api/types';
@@ -164,6 +164,12 @@ export default function TokenPage() {
         onError: (e) => notifications.show({ color: 'red', title: `Could not ${kind} the token`, message: e.message }),
       },
     );
+  /** Revoke and Delete ask first; confirming runs the action. */
+  const confirmation = (kind: 'revoke' | 'delete', title: string, confirmLabel: string, body: ReactNode) => (
+    <ConfirmModal opened={dialog === kind} title={title} confirmLabel={confirmLabel} loading={action.isPending} onClose={close} onConfirm={() => act(kind)}>
+      {body}
+    </ConfirmModal>
+  );
 
   return (
     <Stack gap="lg">
@@ -258,32 +264,26 @@ export default function TokenPage() {
 
       <RenameModal opened={dialog === 'rename'} name={t.name} id={t.id} onClose={close} />
 
-      <ConfirmModal
-        opened={dialog === 'revoke'}
-        title="Revoke Token"
-        confirmLabel="Revoke"
-        loading={action.isPending}
-        onClose={close}
-        onConfirm={() => act('revoke')}
-      >
+      {confirmation(
+        'revoke',
+        'Revoke Token',
+        'Revoke',
         <Stack gap="sm">
           <span>
             Revoke <b>{t.name}</b> of {t.user.name}? Requests using it fail at once, on every server.
           </span>
           <BlastRadiusNotice target={dialog === 'revoke' ? { token: t.id } : null} what="This token" />
-        </Stack>
-      </ConfirmModal>
+        </Stack>,
+      )}
 
-      <ConfirmModal
-        opened={dialog === 'delete'}
-        title="Delete Token"
-        confirmLabel="Delete"
-        loading={action.isPending}
-        onClose={close}
-        onConfirm={() => act('delete')}
-      >
-        Delete the token <b>{t.name}</b> of {t.user.name}? It is already revoked; deleting removes it for good. This cannot be undone.
-      </ConfirmModal>
+      {confirmation(
+        'delete',
+        'Delete Token',
+        'Delete',
+        <>
+          Delete the token <b>{t.name}</b> of {t.user.name}? It is already revoked; deleting removes it for good. This cannot be undone.
+        </>,
+      )}
 
       <Modal opened={dialog === 'rotate'} onClose={() => { close(); setRotated(null); }} title="Rotate Token" centered size="lg">
         {rotated ? (
