@@ -222,13 +222,13 @@ describe.each(DIALECTS)('lists on $kind', ({ kind, available }) => {
   });
 
   // Both plans: members read and sorted (small teams), and users walked in name order (large ones).
-  describe.each([{ plan: 'sorted', walkFrom: KyselyTeamStore.walkFrom }, { plan: 'walked', walkFrom: 1 }])('a team\'s members ($plan)', ({ walkFrom }) => {
-    const saved = KyselyTeamStore.walkFrom;
+  describe.each([{ plan: 'sorted', walkShare: KyselyTeamStore.walkShare }, { plan: 'walked', walkShare: 0 }])('a team\'s members ($plan)', ({ walkShare }) => {
+    const saved = KyselyTeamStore.walkShare;
     beforeEach(() => {
-      KyselyTeamStore.walkFrom = walkFrom;
+      KyselyTeamStore.walkShare = walkShare;
     });
     afterEach(() => {
-      KyselyTeamStore.walkFrom = saved;
+      KyselyTeamStore.walkShare = saved;
     });
     const named = (name: string, type: 'Human' | 'Service' = 'Human') =>
       store.users.create({ userId: `${name.toLowerCase()}-${seq++}@x.io`, email: `${name.toLowerCase()}@mail.io`, name, type, role: 'Member', teamIds: [], passwordHash: null, createdById: null, created: at(0) });
