@@ -2,7 +2,6 @@ import { TOTAL_BOUND, type ListPage, type ListRequest, type Seek, type Token, ty
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { OpenedStore } from './open-store.js';
-import { KyselyTeamStore } from './teams-store.js';
 import { DIALECTS, freshStore } from './test-support/test-databases.js';
 
 const T0 = Date.parse('2026-06-01T10:00:00.000Z');
@@ -221,15 +220,7 @@ describe.each(DIALECTS)('lists on $kind', ({ kind, available }) => {
     );
   });
 
-  // Both plans: members read and sorted (small teams), and users walked in name order (large ones).
-  describe.each([{ plan: 'sorted', walkShare: KyselyTeamStore.walkShare }, { plan: 'walked', walkShare: 0 }])('a team\'s members ($plan)', ({ walkShare }) => {
-    const saved = KyselyTeamStore.walkShare;
-    beforeEach(() => {
-      KyselyTeamStore.walkShare = walkShare;
-    });
-    afterEach(() => {
-      KyselyTeamStore.walkShare = saved;
-    });
+  describe('a team\'s members', () => {
     const named = (name: string, type: 'Human' | 'Service' = 'Human') =>
       store.users.create({ userId: `${name.toLowerCase()}-${seq++}@x.io`, email: `${name.toLowerCase()}@mail.io`, name, type, role: 'Member', teamIds: [], passwordHash: null, createdById: null, created: at(0) });
     /** Member ids in the members list's order: folded name, then id. */
@@ -293,6 +284,10 @@ describe.each(DIALECTS)('lists on $kind', ({ kind, available }) => {
       expect((await store.teams.members(team.id, { limit: 50, search: us[5]!.userId.toUpperCase() })).items.map((m) => m.id)).toEqual([us[5]!.id]);
       expect((await store.teams.members(team.id, { limit: 50, search: '@MAIL.io' })).total).toBe(23);
       expect((await store.teams.members(999999, { limit: 5 })).items).toEqual([]);
+      // A renamed member moves to their new place in the order.
+      await store.users.update(us[0]!.id, { name: 'Aaron' });
+      expect((await store.teams.members(team.id, { limit: 1 })).items[0]).toMatchObject({ id: us[0]!.id, name: 'Aaron' });
+      expect((await store.teams.findById(team.id, 1))!.users.map((u) => u.name)).toEqual(['Aaron']);
     });
 
     it('no member skipped or repeated while members are added and removed between pages (property)', async () => {

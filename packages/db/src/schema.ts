@@ -50,6 +50,8 @@ export interface TeamsTable {
 export interface TeamMembersTable {
   team_id: number;
   user_id: number;
+  /** The member's name, kept by triggers for the members-by-name index (migration 2026-12-07T02-00-teams). */
+  member_name: string | null;
 }
 
 export interface TokensTable {

@@ -10,16 +10,6 @@ import { userRef } from './rows.js';
 import type { Database, TeamsTable } from './schema.js';
 import { userSearch } from './users-store.js';
 
-/**
- * A team holding at least this share of all users (Public's count: every user is in it) lists
- * its members by walking users in name order (users_folded_name) and keeping the team's: a page
- * stops after about a page of rows whatever the names. A smaller team reads its members and
- * sorts them: a walk would pass over every non-member that sorts before (or, for the last page,
- * after) them, which for a team of 50,000 among 100,000 service accounts named "svc …" was
- * 110 ms a page on PostgreSQL; sorting 50,000 members costs less than that, and is predictable.
- */
-const WALK_SHARE = 0.9;
-
 const teamFields = (r: Selectable<TeamsTable>): Omit<Team, 'users' | 'userCount'> => ({
   id: r.id,
   name: r.name,
@@ -30,21 +20,6 @@ const teamFields = (r: Selectable<TeamsTable>): Omit<Team, 'users' | 'userCount'
 });
 
 export class KyselyTeamStore implements TeamStore {
-  /** WALK_SHARE; tests set 0 to run both plans on small teams. */
-  static walkShare = WALK_SHARE;
-
-  /** Whether a team of `count` members walks users in name order (see WALK_SHARE). */
-  #walks(count: number, everyone: number): boolean {
-    // No Public (a bare store): the number of users is unknown, so sort.
-    return count > 0 && (KyselyTeamStore.walkShare === 0 || (everyone > 0 && count >= KyselyTeamStore.walkShare * everyone));
-  }
-
-  /** How many users there are: Public's count (every user is in it). */
-  async #everyone(): Promise<number> {
-    const r = await this.db.selectFrom('teams').select('user_count').where('name', '=', PUBLIC_TEAM).executeTakeFirst();
-    return Number(r?.user_count ?? 0);
-  }
-
   constructor(
     private readonly db: Kysely<Database>,
     private readonly traits: DialectTraits,
@@ -53,31 +28,34 @@ export class KyselyTeamStore implements TeamStore {
   /**
    * The teams with their member counts and a preview of `preview` members each. A team may hold
    * every user, so both are bounded reads: the count is the team row's (kept by triggers), the
-   * preview one LIMITed read per team by folded name, in one statement.
+   * preview one LIMITed range of team_members_folded_name per team, in one statement.
    */
   async #withMembers(rows: Selectable<TeamsTable>[], preview = TEAM_PREVIEW_LIST): Promise<Team[]> {
     const members = new Map<number, UserRef[]>();
     const counts = new Map<number, number>();
-    let everyone: number | undefined;
     // Bounded statements: SQLite allows 500 parts in a UNION ALL.
     for (let i = 0; i < rows.length; i += 100) {
       const ids = rows.slice(i, i + 100).map((r) => r.id);
       for (const r of rows.slice(i, i + 100)) counts.set(r.id, Number(r.user_count));
       const withMembers = ids.filter((id) => (counts.get(id) ?? 0) > 0);
       if (preview > 0 && withMembers.length > 0) {
-        everyone ??= rows.find((r) => r.name === PUBLIC_TEAM)?.user_count ?? (await this.#everyone());
-        const name = this.traits.folded('u.name');
-        // SQLite wants each LIMITed part of a UNION ALL inside its own subquery.
-        const parts = withMembers.map((id) =>
-          this.#walks(counts.get(id) ?? 0, everyone!)
-            ? sql`select * from (select cast(${id} as integer) as team_id, u.id, u.user_id, u.name, u.user_type from users u
-                where exists (select 1 from team_members m where m.team_id = ${id} and m.user_id = u.id) order by ${name}, u.id limit ${preview}) p${sql.raw(String(id))}`
-            : sql`select * from (select m.team_id, u.id, u.user_id, u.name, u.user_type from team_members m join users u on u.id = m.user_id
-                where m.team_id = ${id} order by ${name}, u.id limit ${preview}) p${sql.raw(String(id))}`,
-        );
-        const ms = await sql<{ team_id: number | string; id: number; user_id: string; name: string; user_type: string }>`${sql.join(parts, sql` union all `)}`.execute(this.db);
+        const name = this.traits.folded('m.member_name');
+        type Row = { team_id: number | string; id: number; user_id: string; name: string; user_type: string };
+        // PostgreSQL: one LATERAL read per team (50 UNION ALL parts took 8 ms to plan). SQLite has
+        // no LATERAL and wants each LIMITed part of a UNION ALL inside its own subquery.
+        const ms =
+          this.traits.name === 'postgres'
+            ? await sql<Row>`select t.team_id, p.* from unnest(cast(${withMembers} as integer[])) as t(team_id) cross join lateral (
+                select u.id, u.user_id, u.name, u.user_type from team_members m join users u on u.id = m.user_id
+                where m.team_id = t.team_id order by ${name}, m.user_id limit ${preview}) p`.execute(this.db)
+            : await sql<Row>`${sql.join(
+                withMembers.map(
+                  (id) => sql`select * from (select m.team_id, u.id, u.user_id, u.name, u.user_type from team_members m join users u on u.id = m.user_id
+                    where m.team_id = ${id} order by ${name}, m.user_id limit ${preview}) p${sql.raw(String(id))}`,
+                ),
+                sql` union all `,
+              )}`.execute(this.db);
         for (const m of ms.rows) {
-          // A bound team id comes back as text from PostgreSQL.
           const teamId = Number(m.team_id);
           let list = members.get(teamId);
           if (!list) members.set(teamId, (list = []));
@@ -95,14 +73,10 @@ export class KyselyTeamStore implements TeamStore {
 
   async members(id: number, q: TeamMemberQuery): Promise<ListPage<TeamMember>> {
     const count = await this.#count(id);
-    // A team of (nearly) everyone walks users in name order and keeps its members: a page stops
-    // after a page. Others read their members and sort them (see WALK_SHARE), as does a search (a
-    // walk would test every user; this way the search's condition picks).
-    const base = (!q.search && this.#walks(count, await this.#everyone())
-      ? this.db.selectFrom('users as u').where((eb) => eb.exists(eb.selectFrom('team_members as m').select(sql`1`.as('one')).where('m.team_id', '=', id).whereRef('m.user_id', '=', 'u.id')))
-      : this.db.selectFrom('team_members as m').innerJoin('users as u', 'u.id', 'm.user_id').where('m.team_id', '=', id)) as SelectQueryBuilder<any, any, any>;
+    // One range of team_members_folded_name (team, name, user) per page, whatever the team's size.
+    const base = this.db.selectFrom('team_members as m').innerJoin('users as u', 'u.id', 'm.user_id').where('m.team_id', '=', id) as SelectQueryBuilder<any, any, any>;
     const filtered = q.search ? base.where(userSearch(this.traits, q.search, 'u')) : base;
-    const order = { key: this.traits.folded('u.name'), id: sql.ref<number>('u.id'), desc: q.sort?.desc ?? false };
+    const order = { key: this.traits.folded('m.member_name'), id: sql.ref<number>('m.user_id'), desc: q.sort?.desc ?? false };
     type Row = { id: number; user_id: string; name: string; user_type: string; email: string | null; active: number | boolean };
     // Unsearched, the total is the team's exact count, read already.
     const exact = !q.search && q.total !== false;
