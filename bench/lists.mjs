@@ -9,7 +9,8 @@
 //   npm run build && node bench/lists.mjs                  # full run (seeding ≈ minutes per database)
 //   node bench/lists.mjs --tokens 50000 --accounts 5000 --people 5000 --no-write   # to try it
 //   node bench/lists.mjs --only sqlite
-//   node bench/lists.mjs --tokens 0 --accounts 1000 --people 200000 --audit 0 --no-write   # teams at 200,000 members
+//   node bench/lists.mjs --tokens 1000 --lists users --chromium '' --no-write   # the users list alone (200,000 users)
+//   node bench/lists.mjs --tokens 2000 --accounts 1000 --people 200000 --audit 0 --lists teams,'team members','SCIM Groups' --chromium '' --no-write   # teams at 200,000 members
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +34,8 @@ const { values: args } = parseArgs({
     chromium: { type: 'string', default: process.env.GATEHOUSE_CHROMIUM ?? '/usr/bin/chromium' },
     'pg-url': { type: 'string', default: process.env.GATEHOUSE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
     write: { type: 'boolean', default: true },
+    // Only these lists (comma-separated, e.g. `users`), to measure one change without the rest; `--chromium ''` skips the browser.
+    lists: { type: 'string' },
   },
   allowNegative: true,
 });
@@ -75,6 +78,7 @@ async function timeGets(base, token, path, samples = SAMPLES) {
 }
 
 async function measure(dialect, list, measureName, base, token, path, samples, pid) {
+  if (args.lists && !args.lists.split(',').includes(list)) return;
   // Warm-up: the first requests compile the route's serializer and fill the page cache.
   await timeGets(base, token, path, 5);
   // The server's CPU per request: what a busy machine does not blur as much as wall time.

@@ -137,6 +137,12 @@ export interface TeamStore {
   /** Teams by exact name; the result lists the names that exist (with their counts, no preview: users empty). */
   findByNames(names: readonly string[]): Promise<Team[]>;
   list(query: TeamQuery): Promise<ListPage<Team>>;
+  /**
+   * Teams matching a SCIM filter (none = all), in id order, one page and the total, evaluated by
+   * the database with the semantics of `scim.matchesFilter` over `scim.teamToScim`. Throws
+   * ScimError invalidFilter where that evaluator would.
+   */
+  listScim(filter: ScimFilter | undefined, page: PageRequest): Promise<Page<Team>>;
   /** Throws NAME_TAKEN. */
   create(team: { name: string; description: string | null; userIds: number[]; created: Date; externalId?: string | null }): Promise<Team>;
   /** `userIds` replaces the members. Throws NAME_TAKEN. */

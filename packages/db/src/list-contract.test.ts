@@ -220,6 +220,33 @@ describe.each(DIALECTS)('lists on $kind', ({ kind, available }) => {
     );
   });
 
+  it('searches users by a substring of user id, name or e-mail: case as before, % and _ literal (like.ts), short needles, renamed users', async () => {
+    const mk = (userId: string, name: string, email: string | null) =>
+      store.users.create({ userId, email, name, type: 'Human', role: 'Member', teamIds: [], passwordHash: null, createdById: null, created: at(0) });
+    const made = [
+      await mk('ada@x.io', 'Ada Lovelace', 'ada@x.io'),
+      await mk('bjensen', 'Barbara Jensen', 'babs@home.example'),
+      await mk('sale', '50% off_sale', null),
+      await mk('zoe', 'Zoë Éclair', 'zoe@x.io'),
+      await mk('grace', 'Grace "Amazing" Hopper', 'grace@navy.mil'),
+    ];
+    // What ILIKE (PostgreSQL: lower() both sides) or LIKE (SQLite: ASCII case only) found.
+    const fold = (v: string) => (kind === 'postgres' ? v.toLowerCase() : v.replace(/[A-Z]/g, (c) => c.toLowerCase()));
+    const oracle = (needle: string) => made.filter((u) => [u.userId, u.name, u.email ?? ''].some((v) => fold(v).includes(fold(needle)))).map((u) => u.id);
+    const search = async (needle: string) => (await store.users.list({ limit: 50, search: needle })).items.map((u) => u.id);
+    for (const needle of ['ada', 'ADA LOVE', 'ov', 'a', 'x.io', '%', '50%', '_', 'f_s', 'f%s', '% off_', 'zoë', 'ÉCLAIR', 'éclair', '"amazing"', 'navy.mil', 'HOME.EX', 'nothing here']) {
+      expect(await search(needle), needle).toEqual(oracle(needle));
+    }
+    expect(await search('lovelace')).toEqual([made[0]!.id]);
+    // The index follows renames and new e-mails.
+    await store.users.update(made[0]!.id, { name: 'Augusta King', email: 'countess@x.io' });
+    expect(await search('lovelace')).toEqual([]);
+    expect(await search('augusta')).toEqual([made[0]!.id]);
+    expect(await search('countess')).toEqual([made[0]!.id]);
+    await store.users.delete(made[1]!.id);
+    expect(await search('jensen')).toEqual([]);
+  });
+
   describe('a team\'s members', () => {
     const named = (name: string, type: 'Human' | 'Service' = 'Human') =>
       store.users.create({ userId: `${name.toLowerCase()}-${seq++}@x.io`, email: `${name.toLowerCase()}@mail.io`, name, type, role: 'Member', teamIds: [], passwordHash: null, createdById: null, created: at(0) });

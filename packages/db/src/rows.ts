@@ -107,3 +107,15 @@ export function guarded<T extends object>(target: T, mapError: (e: unknown) => u
 
 /** Offset/limit page with a total count, for a query builder factory applied twice. */
 export const pageOf = <T>(items: T[], total: number | string | bigint) => ({ items, total: Number(total) });
+
+/**
+ * The `user_emails` rows of a user (what SCIM filters on `emails[…]` read): the e-mails SCIM shows,
+ * i.e. the `emails` column, or `email` as the primary work one when the column is null. Every
+ * write of `email`/`emails` rewrites them in the same transaction (users-store, seeds).
+ */
+export function userEmailRows(userId: number, email: string | null, emailsColumn: string | null, bool: (v: boolean) => number | boolean) {
+  const emails = emailsFromColumn(emailsColumn) ?? (email !== null ? [{ value: email, type: 'work', display: null, primary: true }] : []);
+  return emails.map((e, position) => ({
+    user_id: userId, position, value: e.value, folded: e.value.toLowerCase(), type: e.type, display: e.display, is_primary: bool(e.primary),
+  }));
+}

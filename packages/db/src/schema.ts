@@ -35,6 +35,18 @@ export interface UsersTable {
   emails: string | null;
 }
 
+/** SCIM e-mails, one row each (migration 2026-12-07T00-00-search-indexes): what filters on `emails` read. */
+export interface UserEmailsTable {
+  user_id: number;
+  position: number;
+  value: string;
+  /** value.toLowerCase() */
+  folded: string;
+  type: string | null;
+  display: string | null;
+  is_primary: Bool;
+}
+
 export interface TeamsTable {
   id: Generated<number>;
   name: string;
@@ -212,6 +224,7 @@ export interface TokenClientsTable {
 
 export interface Database {
   users: UsersTable;
+  user_emails: UserEmailsTable;
   teams: TeamsTable;
   team_members: TeamMembersTable;
   tokens: TokensTable;

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { OpenedStore } from './open-store.js';
+import { userEmailRows } from './rows.js';
 
 /** Rows per INSERT: under SQLite's bound-parameter limit for the widest row (tokens, 15 columns). */
 const CHUNK = 1000;
@@ -52,6 +53,10 @@ export async function seedLists(store: OpenedStore, o: SeedListsOptions): Promis
       }
       const ids = await db.insertInto('users').values(rows).returning('id').execute();
       if (i === 0) firstId = ids[0]?.id ?? 0;
+      // What the store writes beside each user: the e-mails SCIM filters read.
+      const addresses = rows.map((r) => r.email);
+      const emails = ids.flatMap((r, k) => userEmailRows(r.id, addresses[k] ?? null, null, bool));
+      if (emails.length > 0) await db.insertInto('user_emails').values(emails).execute();
       if (publicTeam) await db.insertInto('team_members').values(ids.map((r) => ({ team_id: publicTeam.id, user_id: r.id }))).execute();
     }
     return firstId;

@@ -1,12 +1,13 @@
 import {
   DomainError, notFound, PUBLIC_TEAM, TEAM_PREVIEW_LIST,
-  type ListPage, type Team, type TeamMember, type TeamMemberQuery, type TeamQuery, type TeamScimPatch, type TeamStore, type UserRef, type UserType,
+  type ListPage, type Page, type PageRequest, type scim, type Team, type TeamMember, type TeamMemberQuery, type TeamQuery, type TeamScimPatch, type TeamStore, type UserRef, type UserType,
 } from '@gatehouse/core';
 import { sql, type Kysely, type Selectable, type SelectQueryBuilder } from 'kysely';
 import { toBool, toDate, toDateOrNull, type DialectTraits } from './dialect.js';
 import { keysetPage } from './keyset.js';
 import { atomically } from './prepared.js';
 import { userRef } from './rows.js';
+import { scimGroupCondition } from './scim-user-filter.js';
 import type { Database, TeamsTable } from './schema.js';
 import { userSearch } from './users-store.js';
 
@@ -75,7 +76,9 @@ export class KyselyTeamStore implements TeamStore {
     const count = await this.#count(id);
     // One range of team_members_folded_name (team, name, user) per page, whatever the team's size.
     const base = this.db.selectFrom('team_members as m').innerJoin('users as u', 'u.id', 'm.user_id').where('m.team_id', '=', id) as SelectQueryBuilder<any, any, any>;
-    const filtered = q.search ? base.where(userSearch(this.traits, q.search, 'u')) : base;
+    // The users list's own search (and the indexes that serve it), over users alone: its columns
+    // are unqualified, and team_members has a user_id of its own.
+    const filtered = q.search ? base.where(sql<boolean>`m.user_id in (select id from users where ${userSearch(this.traits, q.search)})`) : base;
     const order = { key: this.traits.folded('m.member_name'), id: sql.ref<number>('m.user_id'), desc: q.sort?.desc ?? false };
     type Row = { id: number; user_id: string; name: string; user_type: string; email: string | null; active: number | boolean };
     // Unsearched, the total is the team's exact count, read already.
@@ -123,6 +126,20 @@ export class KyselyTeamStore implements TeamStore {
     if (q.search) base = base.where((eb) => eb(eb.ref('name'), this.traits.ilike, eb.val(`%${q.search}%`)));
     const order = { key: null, id: sql.ref<number>('id'), desc: q.sort?.desc ?? false };
     return keysetPage(this.db, base, (b) => b.selectAll(), order, q, (r: Selectable<TeamsTable>) => r.id, (rows) => this.#withMembers(rows, q.preview));
+  }
+
+  async listScim(filter: scim.Filter | undefined, page: PageRequest): Promise<Page<Team>> {
+    // Teams are few next to users: the page, then the count unless the first page holds them all.
+    const where = filter ? scimGroupCondition(filter, this.traits) : sql`1 = 1`;
+    const ids = page.limit > 0
+      ? (await sql<{ id: number }>`SELECT g.id FROM teams g WHERE ${where} ORDER BY g.id LIMIT ${page.limit} OFFSET ${page.offset}`.execute(this.db)).rows.map((r) => r.id)
+      : [];
+    const total = page.offset === 0 && ids.length < page.limit
+      ? ids.length
+      : Number((await sql<{ n: number | string }>`SELECT count(*) AS n FROM teams g WHERE ${where}`.execute(this.db)).rows[0]?.n ?? 0);
+    const rows = ids.length > 0 ? await this.db.selectFrom('teams').selectAll().where('id', 'in', ids).orderBy('id').execute() : [];
+    // SCIM reads members apart (TeamStore.allMembers), and only when the answer shows them.
+    return { items: await this.#withMembers(rows, 0), total };
   }
 
   #nameTaken(name: string | undefined) {

@@ -1,10 +1,12 @@
 import { DomainError, notFound, type ListPage, type NewUser, type OidcIdentity, type PageRequest, type scim, type Page, type User, type UserPatch, type UserQuery, type UserStore } from '@gatehouse/core';
-import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { containsPattern } from './like.js';
+import { USERS_SEARCH_TEXT } from './migrations/2026-12-07T00-00-search-indexes.js';
 import { scimHumans, scimUserCondition } from './scim-user-filter.js';
 import type { DialectTraits } from './dialect.js';
 import { keysetPage } from './keyset.js';
 import { atomically, type PreparedQueries, type PreparedQuery } from './prepared.js';
-import { emailsToColumn, pageOf, userFromRow, usersFromRows, teamsOfUsers } from './rows.js';
+import { emailsToColumn, pageOf, userEmailRows, userFromRow, usersFromRows, teamsOfUsers } from './rows.js';
 import type { Database } from './schema.js';
 import type { UserRow } from './rows.js';
 
@@ -30,19 +32,32 @@ type UserTeamRow = [
 type ScimFilter = scim.Filter;
 
 /**
- * The user list's search (a case-insensitive substring of user_id, name or e-mail), also used by a
- * team's member list, so that both are served by whatever index serves the user search. `table`
- * is the alias of `users` in the query.
+ * The users list search: user id, name or e-mail contains `part` without regard to case (ILIKE on
+ * PostgreSQL; LIKE, ASCII case only, on SQLite), its `%` and `_` taken literally. Trigram indexes
+ * serve it: pg_trgm GIN over the three columns on PostgreSQL; on SQLite users_fts
+ * narrows the rows for needles of 3 characters or more (FTS5 folds at least ASCII case, so every
+ * row LIKE matches is among them) and LIKE decides.
  */
-export function userSearch(traits: DialectTraits, search: string, table = '') {
-  const like = `%${search}%`;
-  const col = (c: string) => (table ? `${table}.${c}` : c);
-  return (eb: ExpressionBuilder<any, any>) =>
-    eb.or([
-      eb(eb.ref(col('user_id')), traits.ilike, eb.val(like)),
-      eb(eb.ref(col('name')), traits.ilike, eb.val(like)),
-      eb(eb.ref(col('email')), traits.ilike, eb.val(like)),
-    ]);
+export function userSearch(traits: DialectTraits, part: string): RawBuilder<boolean> {
+  const pattern = containsPattern(part);
+  if (traits.name === 'postgres') {
+    // ILIKE is lower() on both sides (UTF-8): the three columns' text, lower-cased, contains the
+    // needle whenever one of them does, so its index narrows and each column decides.
+    return sql<boolean>`(${sql.raw(USERS_SEARCH_TEXT)} LIKE lower(${pattern}) ESCAPE '\\'
+      AND (user_id ILIKE ${pattern} ESCAPE '\\' OR email ILIKE ${pattern} ESCAPE '\\' OR name ILIKE ${pattern} ESCAPE '\\'))`;
+  }
+  const like = sql<boolean>`(user_id LIKE ${pattern} ESCAPE '\\' OR name LIKE ${pattern} ESCAPE '\\' OR email LIKE ${pattern} ESCAPE '\\')`;
+  if ([...part].length < 3) return like;
+  const phrase = `{user_id name email} : "${part.replaceAll('"', '""')}"`;
+  return sql<boolean>`(id IN (SELECT rowid FROM users_fts WHERE users_fts MATCH ${phrase}) AND ${like})`;
+}
+
+/** Rewrites the user_emails rows of user `id` from its row (in the transaction that changed it). */
+async function writeEmails(trx: Kysely<Database>, traits: DialectTraits, id: number): Promise<void> {
+  const row = await trx.selectFrom('users').select(['email', 'emails']).where('id', '=', id).executeTakeFirst();
+  await trx.deleteFrom('user_emails').where('user_id', '=', id).execute();
+  const rows = row ? userEmailRows(id, row.email, row.emails, traits.bool) : [];
+  if (rows.length > 0) await trx.insertInto('user_emails').values(rows).execute();
 }
 
 export class KyselyUserStore implements UserStore {
@@ -123,25 +138,19 @@ export class KyselyUserStore implements UserStore {
   }
 
   async listScim(filter: ScimFilter | undefined, page: PageRequest): Promise<Page<User>> {
-    if (!filter) {
-      // Every human, in id order: the page's ids and the count from the (user_type, id) index, not the rows.
-      const humans = this.db.selectFrom('users as u').where('u.user_type', '=', 'Human');
-      const ids = humans.select('u.id').orderBy('u.id').limit(page.limit).offset(page.offset);
-      const rows = page.limit > 0 ? await this.db.selectFrom('users').selectAll().where('id', 'in', ids).orderBy('id').execute() : [];
-      const count = await humans.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-      return pageOf(await usersFromRows(this.db, rows), count.n);
-    }
-    // One pass over the filter: the matching ids, materialised once, give the total and the page
-    // (a filter that reads every row, `co` or `emails[…]`, runs once, not once per question).
-    const { rows: found } = await sql<{ total: number | string; id: number | null }>`
-      WITH m AS MATERIALIZED (SELECT u.id FROM users u WHERE ${scimHumans(this.traits)} AND ${scimUserCondition(filter, this.traits)})
-      SELECT t.total, p.id
-        FROM (SELECT count(*) AS total FROM m) t
-        LEFT JOIN (SELECT id FROM m ORDER BY id LIMIT ${page.limit} OFFSET ${page.offset}) p ON 1 = 1
-       ORDER BY p.id`.execute(this.db);
-    const ids = found.flatMap((r) => (r.id === null ? [] : [r.id]));
-    const rows = ids.length > 0 ? await this.db.selectFrom('users').selectAll().where('id', 'in', ids).orderBy('id').execute() : [];
-    return pageOf(await usersFromRows(this.db, rows), found[0]?.total ?? 0);
+    // The filters IdPs send are served by indexes (search-indexes migration); without one, every
+    // human in id order through the (user_type, id) index. The page's rows come from its ids (an
+    // index read), and the count, which a deep page always needs, is asked beside the page: on
+    // PostgreSQL the two run at once on two connections (a deep page's count is the larger half).
+    const where = filter ? sql`${scimHumans(this.traits)} AND ${scimUserCondition(filter, this.traits)}` : sql`u.user_type = 'Human'`;
+    const count = () => sql<{ n: number | string }>`SELECT count(*) AS n FROM users u WHERE ${where}`.execute(this.db).then((r) => Number(r.rows[0]?.n ?? 0));
+    const early = page.offset > 0 || !filter ? count() : undefined;
+    early?.catch(() => undefined); // awaited below; a failed page must not leave it unhandled
+    const pageIds = sql`SELECT u.id FROM users u WHERE ${where} ORDER BY u.id LIMIT ${page.limit} OFFSET ${page.offset}`;
+    const rows = page.limit > 0 ? await this.db.selectFrom('users').selectAll().where(sql<boolean>`id IN (${pageIds})`).orderBy('id').execute() : [];
+    // A first page that holds fewer than asked holds them all.
+    const total = early ? await early : rows.length < page.limit ? rows.length : await count();
+    return pageOf(await usersFromRows(this.db, rows), total);
   }
 
   async create(u: NewUser): Promise<User> {
@@ -173,6 +182,7 @@ export class KyselyUserStore implements UserStore {
           })
           .returning('id')
           .executeTakeFirstOrThrow();
+        await writeEmails(trx, this.traits, row.id);
         if (u.teamIds.length > 0) {
           await trx.insertInto('team_members').values([...new Set(u.teamIds)].map((team_id) => ({ team_id, user_id: row.id }))).execute();
         }
@@ -209,6 +219,7 @@ export class KyselyUserStore implements UserStore {
         if (Object.keys(set).length > 0) {
           const r = await trx.updateTable('users').set(set).where('id', '=', id).executeTakeFirst();
           if (Number(r.numUpdatedRows) === 0) throw notFound('User');
+          if (p.email !== undefined || p.emails !== undefined) await writeEmails(trx, this.traits, id);
         }
         if (p.teamIds !== undefined) {
           await trx.deleteFrom('team_members').where('user_id', '=', id).execute();

@@ -6,7 +6,7 @@ import type { StoreTransaction } from '../ports.js';
 import { normaliseName } from '../names.js';
 import { deleteTeamInside } from '../use-cases/manage-teams.js';
 import { invalidValue } from './errors.js';
-import { listResponse, type ScimListQuery, type ScimListResponse } from './list.js';
+import { pageResponse, readListQuery, type ScimListQuery, type ScimListResponse } from './list.js';
 import { applyPatch, parsePatchBody } from './patch.js';
 import { projectionNeeds, readGroup, teamToScim, type ScimResource } from './resources.js';
 import { CORE_SCHEMA } from './schemas.js';
@@ -62,12 +62,14 @@ export async function scimGetGroup(s: ScimScope, id: string, projection: { attri
 /** Groups, with their members only when the projection or the filter needs them. */
 export async function scimListGroups(s: ScimScope, query: ScimListQuery): Promise<ScimListResponse> {
   allowed(s);
+  const parsed = readListQuery(query);
   const store = s.deps.store;
-  const teams = (await store.teams.list({ limit: 1_000_000, total: false, preview: 0 })).items;
-  const members = projectionNeeds('members', CORE_SCHEMA.Group, query);
+  // The database filters and pages (SPEC §4), as for Users; members are read for the answer only, when wanted.
+  const page = await store.teams.listScim(parsed.filter, { offset: parsed.startIndex - 1, limit: parsed.count });
+  const members = projectionNeeds('members', CORE_SCHEMA.Group, { attributes: query.attributes, excludedAttributes: query.excludedAttributes });
   const resources: ScimResource[] = [];
-  for (const t of teams) resources.push(teamToScim(t, s.baseUrl, members ? await humansOf(store, t) : undefined));
-  return listResponse(resources, 'Group', query);
+  for (const t of page.items) resources.push(teamToScim(t, s.baseUrl, members ? await humansOf(store, t) : undefined));
+  return pageResponse(resources, page.total, 'Group', query, parsed);
 }
 
 export async function scimCreateGroup(s: ScimScope, body: unknown): Promise<ScimResource> {

@@ -1,5 +1,5 @@
 import { invalidValue } from './errors.js';
-import { matchesFilter, parseFilter, type Filter } from './filter.js';
+import { parseFilter, type Filter } from './filter.js';
 import { project, type ScimResource } from './resources.js';
 import { CORE_SCHEMA, LIST_RESPONSE, MAX_RESULTS, type ResourceKind } from './schemas.js';
 
@@ -33,19 +33,6 @@ export function readListQuery(q: ScimListQuery): { filter: Filter | undefined; s
   const count = Math.min(MAX_RESULTS, Math.max(0, integer(q.count, 'count') ?? MAX_RESULTS));
   const filter = q.filter === undefined || q.filter === '' ? undefined : parseFilter(q.filter);
   return { filter, startIndex, count };
-}
-
-/** Filters, pages and projects resources already in id order. */
-export function listResponse(all: ScimResource[], kind: ResourceKind, q: ScimListQuery, parsed = readListQuery(q)): ScimListResponse {
-  const matching = parsed.filter ? all.filter((r) => matchesFilter(r, parsed.filter!, kind)) : all;
-  const page = matching.slice(parsed.startIndex - 1, parsed.startIndex - 1 + parsed.count);
-  return {
-    schemas: [LIST_RESPONSE],
-    totalResults: matching.length,
-    itemsPerPage: page.length,
-    startIndex: parsed.startIndex,
-    Resources: page.map((r) => project(r, CORE_SCHEMA[kind], q.attributes, q.excludedAttributes)),
-  };
 }
 
 /** A page the database already filtered and paged, projected (§3.4.2.4: startIndex as asked). */

@@ -41,6 +41,11 @@ describeOnEachDatabase('SCIM to the letter of RFC 7643/7644', (app) => {
       expect(more.json().emails).toHaveLength(3);
       expect(more.json().emails[2]).toEqual({ value: 'home@x.example', type: 'home', primary: false });
       expect((await idp.get(`/Users/${u.id}`)).json().emails).toEqual(more.json().emails);
+      // Filters read the e-mails as patched (the store's user_emails rows, written with the user).
+      const found = async (filter: string) => (await idp.get(`/Users?filter=${encodeURIComponent(filter)}`)).json().Resources.map((r: { id: string }) => r.id);
+      expect(await found('emails[type eq "home" and value eq "HOME@x.example"]')).toEqual([u.id]);
+      expect(await found('emails[primary eq true and value eq "new@x.example"]')).toEqual([u.id]);
+      expect(await found('emails[primary eq true and value eq "old@x.example"]')).toEqual([]);
       const t = app();
       expect((await t.request({ method: 'GET', url: `/api/users/${u.id}`, token: t.adminToken })).json().email).toBe('new@x.example');
     });
@@ -84,6 +89,8 @@ describeOnEachDatabase('SCIM to the letter of RFC 7643/7644', (app) => {
       const noEmails = await idp.patch(`/Users/${u.id}`, { op: 'remove', path: 'emails' });
       expect(noEmails.statusCode, noEmails.body).toBe(200);
       expect(noEmails.json().emails).toBeUndefined();
+      const filtered = await idp.get(`/Users?filter=${encodeURIComponent('emails[value eq "una@x.example"]')}`);
+      expect(filtered.json().totalResults).toBe(0);
       const t = app();
       expect((await t.request({ method: 'GET', url: `/api/users/${u.id}`, token: t.adminToken })).json().email).toBeNull();
       const noName = await idp.patch(`/Users/${u.id}`, { op: 'remove', path: 'name' });
