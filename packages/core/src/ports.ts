@@ -139,8 +139,9 @@ export interface TeamStore {
   list(query: TeamQuery): Promise<ListPage<Team>>;
   /**
    * Teams matching a SCIM filter (none = all), in id order, one page and the total, evaluated by
-   * the database with the semantics of `scim.matchesFilter` over `scim.teamToScim`. Throws
-   * ScimError invalidFilter where that evaluator would.
+   * the database with the semantics of `scim.matchesFilter` over `scim.teamToScim` with the
+   * team's humans as members. Throws ScimError invalidFilter where that evaluator would. The
+   * teams carry no member preview (SCIM reads members with allMembers when it shows them).
    */
   listScim(filter: ScimFilter | undefined, page: PageRequest): Promise<Page<Team>>;
   /** Throws NAME_TAKEN. */
