@@ -122,6 +122,8 @@ export interface Token {
   allowedIps?: string[] | null;
   /** After a rotation with a grace period: until when the previous secret still works (null: it does not). */
   previousSecretExpiresAt?: Date | null;
+  /** SPEC §9: its own idle limit in days, shorter than its type's policy; null (or absent) = the policy's alone. */
+  idleRevokeDays?: number | null;
 }
 
 /** Why a token was revoked (SPEC §7); only `owner` revocations may be undone by the owner. */

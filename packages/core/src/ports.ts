@@ -175,6 +175,8 @@ export interface NewToken {
   /** SPEC §11; null or absent = unrestricted. */
   scopes?: Scope[] | null;
   allowedIps?: string[] | null;
+  /** SPEC §9: the token's own idle limit; null or absent = its type's policy alone. */
+  idleRevokeDays?: number | null;
 }
 
 /** What is written with a new token: its audit event and its webhook events. */
@@ -187,6 +189,8 @@ export interface TokenPatch {
   name?: string;
   /** Replaces the allowlist (null = anywhere). */
   allowedIps?: string[] | null;
+  /** Replaces the token's own idle limit (null = its type's policy alone). */
+  idleRevokeDays?: number | null;
   /** A Revocation revokes; null restores. */
   revocation?: Revocation | null;
 }
@@ -513,6 +517,21 @@ export interface WebhookStore {
   claimDue(now: Date, until: Date, limit: number): Promise<ClaimedDelivery[]>;
   /** Records an attempt of a claimed delivery (attempts + 1) and releases the claim; false if the claim was lost. */
   recordAttempt(delivery: Pick<ClaimedDelivery, 'id' | 'claimedUntil'>, outcome: DeliveryOutcome): Promise<boolean>;
+  /**
+   * recordAttempt for several deliveries in one transaction (a delivery round's outcomes);
+   * answers, in order, whether each was recorded (its claim still held).
+   */
+  recordAttempts(attempts: ReadonlyArray<{ delivery: Pick<ClaimedDelivery, 'id' | 'claimedUntil'>; outcome: DeliveryOutcome }>): Promise<boolean[]>;
+}
+
+/**
+ * Tokens of one type sharing one idle limit of `days`: with `policy`, those the type's policy
+ * limit applies to (no own limit, or an own one not shorter); else those whose own limit is `days`.
+ */
+export interface IdleLimitGroup {
+  type: TokenType;
+  days: number;
+  policy: boolean;
 }
 
 /**
@@ -527,11 +546,13 @@ export interface LifecycleStore {
    */
   tokensExpiringBetween(after: Date, until: Date, limit: number, withoutNotice?: string): Promise<number[]>;
   /**
-   * Active tokens of this type, not expired at `now`, last used (or, never used, created) at or
+   * Active tokens of the group, not expired at `now`, last used (or, never used, created) at or
    * before `activeBefore`: the idle ones. `warned`: only those not yet warned since their last
    * use (`false`), or only those warned since their last use at or before a time (a Date).
    */
-  idleTokens(type: TokenType, activeBefore: Date, now: Date, limit: number, warned: false | Date): Promise<number[]>;
+  idleTokens(group: IdleLimitGroup, activeBefore: Date, now: Date, limit: number, warned: false | Date): Promise<number[]>;
+  /** The distinct own idle limits (`idle_revoke_days`) of active tokens, by type. */
+  idleLimitsInUse(): Promise<Array<{ type: TokenType; days: number }>>;
   /**
    * Records that the notice `kind` was sent for the token; false when it already was. The one
    * guard of reminders and warnings: two processes scanning together send each notice once.

@@ -122,6 +122,25 @@ describe.each(DIALECTS)('lifecycle store contract on $kind', (dialect) => {
       expect(all.map((d) => [d.eventType, d.status, d.attempts])).toEqual([['webhook.test', 'pending', 0], ['token.revoked', 'failed', 2], ['token.revoked', 'delivered', 1]]);
     });
 
+    it("records a round's outcomes together, each only while its own claim holds", async () => {
+      const ep = await endpoint('https://batch.example/', ['*']);
+      await db.store.webhooks.enqueue([event('token.created', 1), event('token.created', 2), event('token.created', 3)], T0);
+      const claimed = (await db.store.webhooks.claimDue(later(1), later(30_000), 10)).filter((d) => d.endpointId === ep.id);
+      expect(claimed).toHaveLength(3);
+      // The third's claim was lost (its lease ended and another run took it over).
+      const stolen = { ...claimed[2]!, claimedUntil: later(29_999) };
+      const ok = { status: 'delivered' as const, statusCode: 204, error: null, nextAttemptAt: later(2) };
+      const recorded = await db.store.webhooks.recordAttempts([
+        { delivery: claimed[0]!, outcome: ok },
+        { delivery: claimed[1]!, outcome: { status: 'pending', statusCode: 503, error: 'HTTP 503', nextAttemptAt: later(5_000) } },
+        { delivery: stolen, outcome: ok },
+      ]);
+      expect(recorded).toEqual([true, true, false]);
+      const byN = new Map((await db.store.webhooks.listDeliveries(ep.id, { offset: 0, limit: 10 })).items.map((d) => [JSON.parse(d.payload).data.n, [d.status, d.attempts, d.lastStatusCode]]));
+      expect([byN.get(1), byN.get(2), byN.get(3)]).toEqual([['delivered', 1, 204], ['pending', 1, 503], ['pending', 0, null]]);
+      expect(await db.store.webhooks.recordAttempts([])).toEqual([]);
+    });
+
     it('concurrent claimers take disjoint deliveries', async () => {
       await endpoint('https://r.example/', ['*']);
       await db.store.webhooks.enqueue(Array.from({ length: 40 }, (_, i) => event('token.revoked', i)), T0);

@@ -1,5 +1,5 @@
 import {
-  notFound, type ClaimedDelivery, type LifecycleStore, type TokenType, type DeliveryOutcome, type DeliveryStatus, type LifecyclePolicy, type NewWebhookEndpoint,
+  notFound, type ClaimedDelivery, type IdleLimitGroup, type LifecycleStore, type TokenType, type DeliveryOutcome, type DeliveryStatus, type LifecyclePolicy, type NewWebhookEndpoint,
   type OutboxEntry, type Page, type PageRequest, type PolicyStore, type WebhookDelivery, type WebhookEndpoint, type WebhookEndpointPatch,
   type WebhookStore,
 } from '@gatehouse/core';
@@ -138,26 +138,23 @@ export class KyselyWebhookStore implements WebhookStore {
 
   async claimDue(now: Date, until: Date, limit: number): Promise<ClaimedDelivery[]> {
     const t = this.traits;
-    const claimed = await atomically(this.db, async (trx) => {
-      let due = trx
-        .selectFrom('webhook_deliveries')
-        .select('id')
-        .where('status', '=', 'pending')
-        .where('next_attempt_at', '<=', t.time(now))
-        .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', t.time(now))]))
-        .orderBy('id')
-        .limit(limit);
-      // Nodes polling together each take rows no other has locked (SQLite: one writer at a time).
-      if (t.name === 'postgres') due = due.forUpdate().skipLocked();
-      const ids = (await due.execute()).map((r) => r.id);
-      if (ids.length === 0) return [];
-      return trx
-        .updateTable('webhook_deliveries')
-        .set({ claimed_until: t.time(until) })
-        .where('id', 'in', ids)
-        .returningAll()
-        .execute();
-    });
+    let due = this.db
+      .selectFrom('webhook_deliveries')
+      .select('id')
+      .where('status', '=', 'pending')
+      .where('next_attempt_at', '<=', t.time(now))
+      .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', t.time(now))]))
+      .orderBy('id')
+      .limit(limit);
+    // Nodes polling together each take rows no other has locked (SQLite: one writer at a time).
+    if (t.name === 'postgres') due = due.forUpdate().skipLocked();
+    // One statement, so one commit: the claim is a delivery round's fixed cost.
+    const claimed = await this.db
+      .updateTable('webhook_deliveries')
+      .set({ claimed_until: t.time(until) })
+      .where('id', 'in', due)
+      .returningAll()
+      .execute();
     if (claimed.length === 0) return [];
     const endpoints = new Map(
       (await this.db.selectFrom('webhook_endpoints').select(['id', 'url', 'secret']).where('id', 'in', [...new Set(claimed.map((r) => r.endpoint_id))]).execute())
@@ -172,8 +169,33 @@ export class KyselyWebhookStore implements WebhookStore {
   }
 
   async recordAttempt(d: Pick<ClaimedDelivery, 'id' | 'claimedUntil'>, o: DeliveryOutcome): Promise<boolean> {
+    return (await this.#record(this.db, [d.id], d.claimedUntil, o)).has(d.id);
+  }
+
+  async recordAttempts(attempts: ReadonlyArray<{ delivery: Pick<ClaimedDelivery, 'id' | 'claimedUntil'>; outcome: DeliveryOutcome }>): Promise<boolean[]> {
+    if (attempts.length === 0) return [];
+    // Attempts with the same outcome and claim (a round's deliveries, mostly) are one UPDATE;
+    // all of them one transaction: one commit (one fsync, one SQLite write lock) for the round.
+    const groups = new Map<string, number[]>();
+    attempts.forEach(({ delivery: d, outcome: o }, i) => {
+      const key = JSON.stringify([d.claimedUntil.getTime(), o.status, o.statusCode, o.error, o.nextAttemptAt.getTime()]);
+      groups.set(key, [...(groups.get(key) ?? []), i]);
+    });
+    const recorded = attempts.map(() => false);
+    await atomically(this.db, async (trx) => {
+      for (const indexes of groups.values()) {
+        const { delivery, outcome } = attempts[indexes[0]!]!;
+        const ids = await this.#record(trx, indexes.map((i) => attempts[i]!.delivery.id), delivery.claimedUntil, outcome);
+        for (const i of indexes) recorded[i] = ids.has(attempts[i]!.delivery.id);
+      }
+    });
+    return recorded;
+  }
+
+  /** Records one outcome for the deliveries still claimed until `claimedUntil`; answers their ids. */
+  async #record(db: Kysely<Database>, ids: number[], claimedUntil: Date, o: DeliveryOutcome): Promise<Set<number>> {
     const t = this.traits;
-    const res = await this.db
+    const rows = await db
       .updateTable('webhook_deliveries')
       .set({
         status: o.status,
@@ -183,10 +205,11 @@ export class KyselyWebhookStore implements WebhookStore {
         next_attempt_at: t.time(o.nextAttemptAt),
         claimed_until: null,
       })
-      .where('id', '=', d.id)
-      .where('claimed_until', '=', t.time(d.claimedUntil))
-      .executeTakeFirst();
-    return Number(res.numUpdatedRows) > 0;
+      .where('id', 'in', ids)
+      .where('claimed_until', '=', t.time(claimedUntil))
+      .returning('id')
+      .execute();
+    return new Set(rows.map((r) => r.id));
   }
 }
 
@@ -211,13 +234,16 @@ export class KyselyLifecycleStore implements LifecycleStore {
     return (await q.orderBy('t.expiration').limit(limit).execute()).map((r) => r.id);
   }
 
-  async idleTokens(type: TokenType, activeBefore: Date, now: Date, limit: number, warned: false | Date): Promise<number[]> {
+  async idleTokens(group: IdleLimitGroup, activeBefore: Date, now: Date, limit: number, warned: false | Date): Promise<number[]> {
     const t = this.traits;
     const rows = await this.db
       .selectFrom('tokens as t')
       .select('t.id')
       .where('t.revoked_at', 'is', null)
-      .where('t.token_type', '=', type)
+      .where('t.token_type', '=', group.type)
+      .where((eb) => (group.policy
+        ? eb.or([eb('t.idle_revoke_days', 'is', null), eb('t.idle_revoke_days', '>=', group.days)])
+        : eb('t.idle_revoke_days', '=', group.days)))
       .where((eb) => eb.or([eb('t.expiration', 'is', null), eb('t.expiration', '>', t.time(now))]))
       .where((eb) => eb(eb.fn.coalesce('t.last_used', 't.created'), '<=', t.time(activeBefore)))
       .where(({ eb, not, exists, selectFrom }) => {
@@ -235,6 +261,19 @@ export class KyselyLifecycleStore implements LifecycleStore {
       .limit(limit)
       .execute();
     return rows.map((r) => r.id);
+  }
+
+  async idleLimitsInUse(): Promise<Array<{ type: TokenType; days: number }>> {
+    const rows = await this.db
+      .selectFrom('tokens')
+      .select(['token_type', 'idle_revoke_days'])
+      .where('revoked_at', 'is', null)
+      .where('idle_revoke_days', 'is not', null)
+      .groupBy(['token_type', 'idle_revoke_days'])
+      .orderBy('token_type')
+      .orderBy('idle_revoke_days')
+      .execute();
+    return rows.map((r) => ({ type: r.token_type as TokenType, days: Number(r.idle_revoke_days) }));
   }
 
   async claimNotice(tokenId: number, kind: string, at: Date): Promise<boolean> {

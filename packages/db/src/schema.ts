@@ -90,6 +90,8 @@ export interface TokensTable {
   /** Lifecycle (migration 2026-12-06T11-00-lifecycle), rotation with overlap: the previous secret, valid until previous_secret_expires_at. */
   previous_token_hash?: string | null;
   previous_secret_expires_at?: Timestamp | null;
+  /** Lifecycle 2 (migration 2026-12-07T01-00-lifecycle-2): the token's own idle limit, shorter than its type's policy. */
+  idle_revoke_days?: number | null;
 }
 
 export interface DatastoresTable {

@@ -91,6 +91,7 @@ interface TokenRow {
   u_name: string;
   u_type: string;
   previous_secret_expires_at?: string | Date | null;
+  idle_revoke_days?: number | null;
 }
 
 /** Rows written per statement (per transaction on SQLite) when flushing `last_used`: short write locks. */
@@ -114,14 +115,19 @@ const USAGE_UPDATE = {
 /**
  * The request counts of a flush (SPEC §10), beside `last_used`: requests per token and UTC day,
  * and per token and client (ip + user agent, '' when unknown), added to what is stored. A
- * client a token never had before also writes a `token.new_ip` audit event, decided by the
- * insert itself, so that two nodes seeing the same new client write it once. Rows of a token
+ * client a token never had before also writes a `token.new_ip` audit event and its webhook
+ * deliveries (the outbox, in the flush's transaction; one message id per endpoint, made by the
+ * database), decided by the insert itself, so that two nodes seeing the same new client write
+ * them once. They go out with the next delivery round (GATEHOUSE_SCHEDULER_INTERVAL_MS). Rows of a token
  * deleted since its use are skipped (its use no longer matters; a failed write would retry).
  *
  * SQLite: per row, in the flush's transaction (the write lock serialises the check and the
  * insert). PostgreSQL: one statement per chunk, whose client insert reports which rows are new
  * (`xmax = 0`: inserted, not updated on conflict), with the chunk as three JSON parameters.
  */
+/** A timestamptz as the API writes times (ISO 8601, milliseconds, Z), inside PostgreSQL. */
+const ISO = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
 const COUNTS = {
   sqlite: {
     daily: `INSERT INTO token_usage_daily (token_id, day, requests) SELECT id, ?, ? FROM tokens WHERE id = ?
@@ -129,6 +135,15 @@ const COUNTS = {
     newClient: `INSERT INTO audit_events (at, actor_user_id, actor_token_id, action, target_type, target_id, ip, user_agent, outcome, details)
       SELECT ?, t.user_id, t.id, 'token.new_ip', 'token', CAST(t.id AS TEXT), NULLIF(?, ''), NULLIF(?, ''), 'success', json_object('name', t.name)
         FROM tokens t WHERE t.id = ? AND NOT EXISTS (SELECT 1 FROM token_clients c WHERE c.token_id = t.id AND c.ip = ? AND c.user_agent = ?)`,
+    newClientEvent: `INSERT INTO webhook_deliveries (endpoint_id, message_id, event_type, payload, status, attempts, next_attempt_at, created)
+      SELECT e.id, 'msg_' || lower(hex(randomblob(16))), 'token.new_ip',
+             json_object('type', 'token.new_ip', 'timestamp', ?, 'data', json_object(
+               'token', json_object('id', t.id, 'name', t.name, 'type', t.token_type, 'expiration', t.expiration, 'last_used', t.last_used),
+               'user', json_object('id', u.id, 'user_id', u.user_id), 'ip', NULLIF(?, ''), 'user_agent', NULLIF(?, ''), 'first_seen', ?)),
+             'pending', 0, ?, ?
+        FROM tokens t JOIN users u ON u.id = t.user_id
+        JOIN webhook_endpoints e ON e.active = 1 AND (e.events LIKE '%"*"%' OR e.events LIKE '%"token.new_ip"%')
+       WHERE t.id = ? AND NOT EXISTS (SELECT 1 FROM token_clients c WHERE c.token_id = t.id AND c.ip = ? AND c.user_agent = ?)`,
     client: `INSERT INTO token_clients (token_id, ip, user_agent, first_seen, last_seen, requests) SELECT id, ?, ?, ?, ?, ? FROM tokens WHERE id = ?
       ON CONFLICT (token_id, ip, user_agent) DO UPDATE SET first_seen = min(first_seen, excluded.first_seen),
         last_seen = max(last_seen, excluded.last_seen), requests = requests + excluded.requests`,
@@ -151,14 +166,28 @@ const COUNTS = {
        ORDER BY 1, 2, 3
       ON CONFLICT (token_id, ip, user_agent) DO UPDATE SET first_seen = LEAST(c.first_seen, excluded.first_seen),
         last_seen = GREATEST(c.last_seen, excluded.last_seen), requests = c.requests + excluded.requests
-      RETURNING c.token_id, c.ip, c.user_agent, c.first_seen, (c.xmax::text = '0') AS inserted
+      RETURNING c.token_id, c.ip, c.user_agent, c.first_seen, c.last_seen, (c.xmax::text = '0') AS inserted
+    ), audits AS (
+      INSERT INTO audit_events (at, actor_user_id, actor_token_id, action, target_type, target_id, ip, user_agent, outcome, details)
+      SELECT n.first_seen, t.user_id, t.id, 'token.new_ip', 'token', t.id::text, NULLIF(n.ip, ''), NULLIF(n.user_agent, ''), 'success',
+             json_build_object('name', t.name)::text
+        FROM clients n JOIN tokens t ON t.id = n.token_id
+       WHERE n.inserted
+       ORDER BY n.token_id, n.ip, n.user_agent
     )
-    INSERT INTO audit_events (at, actor_user_id, actor_token_id, action, target_type, target_id, ip, user_agent, outcome, details)
-    SELECT n.first_seen, t.user_id, t.id, 'token.new_ip', 'token', t.id::text, NULLIF(n.ip, ''), NULLIF(n.user_agent, ''), 'success',
-           json_build_object('name', t.name)::text
-      FROM clients n JOIN tokens t ON t.id = n.token_id
+    -- token.new_ip webhooks (the outbox). \`tokens t\` reads the rows as before this statement's own
+    -- last_used update (one snapshot for the whole statement): its last use is taken from the client.
+    INSERT INTO webhook_deliveries (endpoint_id, message_id, event_type, payload, status, attempts, next_attempt_at, created)
+    SELECT e.id, 'msg_' || replace(gen_random_uuid()::text, '-', ''), 'token.new_ip',
+           json_build_object('type', 'token.new_ip', 'timestamp', ${ISO('n.first_seen')}, 'data', json_build_object(
+             'token', json_build_object('id', t.id, 'name', t.name, 'type', t.token_type, 'expiration', ${ISO('t.expiration')}, 'last_used', ${ISO("GREATEST(t.last_used, date_trunc('second', n.last_seen))")}),
+             'user', json_build_object('id', u.id, 'user_id', u.user_id), 'ip', NULLIF(n.ip, ''), 'user_agent', NULLIF(n.user_agent, ''),
+             'first_seen', ${ISO('n.first_seen')}))::text,
+           'pending', 0, n.first_seen, n.first_seen
+      FROM clients n JOIN tokens t ON t.id = n.token_id JOIN users u ON u.id = t.user_id
+      JOIN webhook_endpoints e ON e.active AND (e.events LIKE '%"*"%' OR e.events LIKE '%"token.new_ip"%')
      WHERE n.inserted
-     ORDER BY n.token_id, n.ip, n.user_agent`,
+     ORDER BY n.token_id, n.ip, n.user_agent, e.id`,
 };
 
 const DAY_MS = 86_400_000;
@@ -243,6 +272,7 @@ export class KyselyTokenStore implements TokenStore {
             for (const c of clients.values()) {
               const first = traits.time(new Date(c.firstMs));
               run(COUNTS.sqlite.newClient, [first, c.ip, c.userAgent, u.tokenId, c.ip, c.userAgent]);
+              run(COUNTS.sqlite.newClientEvent, [first, c.ip, c.userAgent, first, first, first, u.tokenId, c.ip, c.userAgent]);
               run(COUNTS.sqlite.client, [c.ip, c.userAgent, first, traits.time(new Date(c.lastMs)), c.requests, u.tokenId]);
             }
           }
@@ -288,7 +318,7 @@ export class KyselyTokenStore implements TokenStore {
     return q.select([
       't.id', 't.name', 't.token_type', 't.scim_endpoints_only', 't.expiration', 't.created', 't.created_by_id',
       't.last_used', 't.last_used_ip', 't.revoked_at', 't.revoked_by_id', 't.revoke_reason', 't.scopes', 't.allowed_ips', 'u.id as u_id', 'u.user_id as u_user_id', 'u.name as u_name',
-      'u.user_type as u_type', 't.previous_secret_expires_at',
+      'u.user_type as u_type', 't.previous_secret_expires_at', 't.idle_revoke_days',
     ]);
   }
 
@@ -309,6 +339,7 @@ export class KyselyTokenStore implements TokenStore {
     scopes: scopesFromText(r.scopes),
     allowedIps: ipsFromText(r.allowed_ips),
     previousSecretExpiresAt: toDateOrNull(r.previous_secret_expires_at ?? null),
+    idleRevokeDays: r.idle_revoke_days ?? null,
   });
 
   async create(t: NewToken, record?: (tokenId: number) => NewTokenRecord): Promise<Token> {
@@ -332,6 +363,7 @@ export class KyselyTokenStore implements TokenStore {
         scopes: t.scopes ?? null,
         allowedIps: t.allowedIps ?? null,
         previousSecretExpiresAt: null,
+        idleRevokeDays: t.idleRevokeDays ?? null,
       };
     } catch (e) {
       if (this.traits.isUniqueViolation(e)) {
@@ -361,6 +393,7 @@ export class KyselyTokenStore implements TokenStore {
       revoke_reason: null,
       scopes: scopesToText(t.scopes),
       allowed_ips: ipsToText(t.allowedIps),
+      idle_revoke_days: t.idleRevokeDays ?? null,
     };
   }
 
@@ -449,6 +482,7 @@ export class KyselyTokenStore implements TokenStore {
     const set = {
       ...(patch.name !== undefined ? { name: patch.name } : {}),
       ...(patch.allowedIps !== undefined ? { allowed_ips: ipsToText(patch.allowedIps) } : {}),
+      ...(patch.idleRevokeDays !== undefined ? { idle_revoke_days: patch.idleRevokeDays } : {}),
       ...(patch.revocation !== undefined ? this.#revocationSet(patch.revocation) : {}),
     };
     if (Object.keys(set).length === 0) return this.#updated(id, 1n);

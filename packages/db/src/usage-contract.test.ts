@@ -71,6 +71,37 @@ describe.each(DIALECTS)('usage counting on $kind', ({ kind, available }) => {
     expect(events[0]?.details).toEqual({ name: 'ci' });
   });
 
+  it('a new client also writes a token.new_ip delivery for each subscribed endpoint, once', async () => {
+    const hook = (events: string[], url: string) => store.webhooks.create({ url, events, description: null, secret: 'whsec_c2VjcmV0', created: T0, createdById: null });
+    const subscribed = await hook(['token.new_ip'], 'https://a.example/');
+    const all = await hook(['*'], 'https://b.example/');
+    const other = await hook(['token.revoked'], 'https://c.example/');
+    const t = await store.tokens.create(tokenInput(owner, 'deploy'));
+    const buffer = new UsageBuffer();
+    buffer.record(t.id, at(0), '203.0.113.7', 'curl/8');
+    await store.tokens.recordUsage(buffer.drain());
+    buffer.record(t.id, at(1000), '203.0.113.7', 'curl/8'); // the same client again: nothing new
+    await store.tokens.recordUsage(buffer.drain());
+    const deliveries = async (id: number) => (await store.webhooks.listDeliveries(id, { offset: 0, limit: 10 })).items;
+    expect(await deliveries(other.id)).toEqual([]);
+    for (const endpoint of [subscribed, all]) {
+      const [d, ...more] = await deliveries(endpoint.id);
+      expect(more).toEqual([]);
+      expect(d).toMatchObject({ eventType: 'token.new_ip', status: 'pending', attempts: 0, messageId: expect.stringMatching(/^msg_[0-9a-f]{32}$/) });
+      expect(JSON.parse(d!.payload)).toEqual({
+        type: 'token.new_ip',
+        timestamp: new Date(at(0)).toISOString(),
+        data: {
+          token: { id: t.id, name: 'deploy', type: 'Service', expiration: null, last_used: expect.any(String) },
+          user: { id: owner.id, user_id: 'bot@service' },
+          ip: '203.0.113.7', user_agent: 'curl/8', first_seen: new Date(at(0)).toISOString(),
+        },
+      });
+    }
+    // Due now: the next delivery round takes them.
+    expect((await store.webhooks.claimDue(new Date(at(2000)), new Date(at(30_000)), 10)).map((c) => c.url).sort()).toEqual(['https://a.example/', 'https://b.example/']);
+  });
+
   it('concurrent flushes (two nodes) add up exactly and report a new client once', async () => {
     const t = await store.tokens.create(tokenInput(owner, 'shared'));
     const nodes = [new UsageBuffer(), new UsageBuffer(), new UsageBuffer()];

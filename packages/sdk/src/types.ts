@@ -68,6 +68,8 @@ export interface Token {
   allowed_ips: string[] | null;
   /** After a rotation with `grace_hours`: until when the previous secret works (null: it does not). */
   previous_secret_expires_at: string | null;
+  /** Its own idle limit in days (shorter than its type's policy); null = the policy's alone. */
+  idle_revoke_days: number | null;
 }
 
 /** Token scopes (SPEC §11): `read` (safe methods only) or a resource scope; `…:write` includes `…:read`. */
@@ -212,6 +214,8 @@ export interface CreateServiceAccountInput {
   name: string;
   role: Role;
   teams?: string[];
+  /** The people told about its tokens (ids of people); absent or empty = the Admin who creates it. */
+  owner_ids?: number[];
 }
 
 export interface CreateHumanInput {
@@ -241,6 +245,8 @@ export interface CreateTokenInput {
   scopes?: Scope[] | null;
   /** IPv4/IPv6 CIDRs the token may be used from; absent or null = anywhere. */
   allowed_ips?: string[] | null;
+  /** Revoke it after this many days without use (at most the policy's limit for its type); absent or null = the policy's. */
+  idle_revoke_days?: number | null;
 }
 
 export interface RotateOptions {

@@ -153,8 +153,9 @@ export function wireGatehouse(parts: GatehouseParts): Gatehouse {
   const log = createLogger(parts.logger, config.logLevel);
   const failures = new AuthFailureLog(clock);
   const auditStdout = config.auditStdout ? new AuditStdout(store.audit) : undefined;
-  const jobs = new Jobs({ store, usage, failures, log, clock, auditStdout }, config.usageFlushMs, config.usageCountsFlushMs);
   const lifecycle = new LifecycleJobs({ deps, log, allowPrivate: config.webhookAllowPrivate }, config.schedulerIntervalMs);
+  // A counts flush may write token.new_ip deliveries (a client never seen before): send them now.
+  const jobs = new Jobs({ store, usage, failures, log, clock, auditStdout, onCountsWritten: lifecycle.kick }, config.usageFlushMs, config.usageCountsFlushMs);
   deps.onOutboxWritten = lifecycle.kick;
   return {
     config,

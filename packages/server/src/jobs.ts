@@ -34,6 +34,8 @@ export class Jobs {
       store: Pick<Store, 'tokens' | 'audit'>; usage: UsageBuffer; failures: AuthFailureLog; log: Logger; clock: Clock;
       /** GATEHOUSE_AUDIT_STDOUT: the audit events written since the last round, on stdout. */
       auditStdout?: AuditStdout | undefined;
+      /** After request counts were written (they may have written token.new_ip webhook deliveries). */
+      onCountsWritten?: () => void;
     },
     private readonly everyMs: number,
     private readonly countsEveryMs = everyMs,
@@ -67,7 +69,10 @@ export class Jobs {
     const { store, usage, failures, log } = this.parts;
     const batch = withCounts || usage.countedTokens >= COUNTS_HELD_MAX ? usage.drain() : usage.drainLastUsed();
     try {
-      if (batch.length > 0) await store.tokens.recordUsage(batch);
+      if (batch.length > 0) {
+        await store.tokens.recordUsage(batch);
+        if (batch.some((u) => u.clients.length > 0)) this.parts.onCountsWritten?.();
+      }
     } catch (err) {
       usage.restore(batch);
       log.warn({ err }, 'could not write last_used; will retry');

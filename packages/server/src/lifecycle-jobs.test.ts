@@ -3,7 +3,9 @@ import { DAY_MS, runLifecycleRound } from '@gatehouse/core';
 import { SMTPServer } from 'smtp-server';
 import { DIALECTS } from '@gatehouse/db/test-support';
 import { Webhook } from 'standardwebhooks';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Logger } from 'pino';
+import { KICK_BURST, KICK_COALESCE_MS, LifecycleJobs } from './lifecycle-jobs.js';
 import { startReceiver } from './test-support/webhook-receiver.js';
 import { createTestApp, type TestApp } from './test-support/test-app.js';
 
@@ -123,6 +125,59 @@ describe.each(DIALECTS)('lifecycle jobs [$kind]', ({ kind, available }) => {
     expect((await t.request({ method: 'GET', url: '/api/users/me', token: old.token })).statusCode).toBe(401);
   });
 
+  it.skipIf(!available)("a token's own idle_revoke_days cuts it sooner: warned 7 days before its own limit, then revoked; the others are untouched", async () => {
+    const { t, admin, round, about } = await setUp(kind);
+    const own = await t.makeToken(admin, { name: 'short-idle', expires_in_days: 3650, idle_revoke_days: 10 });
+    const plain = await t.makeToken(admin, { name: 'no-own-limit', expires_in_days: 3650 });
+    expect(own).toMatchObject({ idle_revoke_days: 10 });
+    expect((await t.request({ method: 'GET', url: `/api/user-tokens/${own.id}`, token: admin })).json()).toMatchObject({ idle_revoke_days: 10 });
+    t.clock.advance(3 * DAY_MS - 1000);
+    await round();
+    expect(about(own.id)).toEqual([]);
+    t.clock.advance(1000); // day 3: 7 days before its own limit
+    await round();
+    await round();
+    expect(about(own.id)).toEqual([['token.idle_warning', 7]]);
+    t.clock.advance(7 * DAY_MS); // day 10
+    await round();
+    await round();
+    expect(about(own.id)).toEqual([['token.idle_warning', 7], ['token.idle_revoked', 'idle'], ['token.revoked', 'idle']]);
+    expect(about(plain.id)).toEqual([]);
+    expect((await t.request({ method: 'GET', url: '/api/users/me', token: own.bearer_token })).statusCode).toBe(401);
+    expect((await t.request({ method: 'GET', url: '/api/users/me', token: plain.bearer_token })).statusCode).toBe(200);
+  });
+
+  it.skipIf(!available)("an own idle limit may shorten the type's policy, never lengthen it (create and PUT)", async () => {
+    const { t, admin, round, about } = await setUp(kind, POLICY);
+    const longer = await t.request({ method: 'POST', url: '/api/user-tokens', token: admin, payload: { name: 'too-long', expires_in_days: 3650, idle_revoke_days: 31 } });
+    expect(longer.statusCode).toBe(422);
+    expect(longer.json()).toMatchObject({ field: 'idle_revoke_days' });
+    expect(longer.json().detail).toContain('idle_revoke_days.Personal');
+    const token = await t.makeToken(admin, { name: 'within', expires_in_days: 3650, idle_revoke_days: 20 });
+    expect(token).toMatchObject({ idle_revoke_days: 20 });
+    const put = (days: unknown) => t.request({ method: 'PUT', url: `/api/user-tokens/${token.id}`, token: admin, payload: { idle_revoke_days: days } });
+    for (const bad of [40, 0]) {
+      const res = await put(bad);
+      expect(res.statusCode).toBe(422);
+      expect(res.json().field).toBe('idle_revoke_days');
+    }
+    const shortened = await put(14);
+    expect(shortened.statusCode, shortened.body).toBe(200);
+    expect(shortened.json()).toMatchObject({ idle_revoke_days: 14 });
+    const audit = (await t.request({ method: 'GET', url: '/api/audit-events?action=token.idle_limit_set', token: admin })).json().items;
+    expect(audit[0]).toMatchObject({ target_id: String(token.id), details: { idle_revoke_days: 14, before: 20 } });
+    // Own limit 14 under a policy of 30: warned at day 7, revoked at day 14.
+    t.clock.advance(7 * DAY_MS);
+    await round();
+    expect(about(token.id)).toEqual([['token.idle_warning', 7]]);
+    t.clock.advance(7 * DAY_MS);
+    await round();
+    expect(about(token.id)).toEqual([['token.idle_warning', 7], ['token.idle_revoked', 'idle'], ['token.revoked', 'idle']]);
+    // null: back to the policy alone.
+    const other = await t.makeToken(admin, { name: 'other', expires_in_days: 3650, idle_revoke_days: 5 });
+    expect((await t.request({ method: 'PUT', url: `/api/user-tokens/${other.id}`, token: admin, payload: { idle_revoke_days: null } })).json()).toMatchObject({ idle_revoke_days: null });
+  });
+
   it.skipIf(!available)('two rounds at once (two processes) send each notice once', async () => {
     const { t, admin, jobs, about } = await setUp(kind, POLICY);
     const tokens = await Promise.all(Array.from({ length: 5 }, (_, i) => t.makeToken(admin, { name: `race-${i}`, expires_in_days: 3 })));
@@ -178,5 +233,39 @@ describe.each(DIALECTS)('lifecycle e-mail through SMTP [$kind]', ({ kind, availa
     expect(about('hourly')).toEqual([[[member.userId], 'Gatehouse: token "hourly" expires in 2 days']]);
     expect(mails.find((m) => m.subject.includes('laptop'))!.body).toContain(`gatehouse tokens rotate ${personal.id} --grace-hours 24`);
     expect(mails.every((m) => !m.body.includes('eyJ'))).toBe(true); // never a secret
+  });
+});
+
+describe('delivery kicks (issuance under load)', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('events now and then are delivered at once; a stream of them shares a few rounds per 150 ms', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'performance'] });
+    const claims: number[] = [];
+    const store = { webhooks: { claimDue: async () => (claims.push(performance.now()), []), recordAttempts: async () => [] } };
+    const deps = { store, clock: { now: () => new Date() } } as unknown as ConstructorParameters<typeof LifecycleJobs>[0]['deps'];
+    const log = { info() {}, warn() {} } as unknown as Logger;
+    const jobs = new LifecycleJobs({ deps, log, allowPrivate: true }, 60_000);
+    const t0 = performance.now();
+    // A stream: 50 events over 100 ms. The first KICK_BURST go out at once, the rest share one round.
+    for (let i = 0; i < 50; i++) {
+      jobs.kick();
+      await vi.advanceTimersByTimeAsync(2);
+    }
+    expect(claims).toEqual(Array.from({ length: KICK_BURST }, (_, i) => t0 + 2 * i));
+    await vi.advanceTimersByTimeAsync(KICK_COALESCE_MS - 100 - 1);
+    expect(claims).toHaveLength(KICK_BURST);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(claims).toHaveLength(KICK_BURST + 1);
+    expect(claims.at(-1)).toBe(t0 + KICK_COALESCE_MS);
+    // Quiet again: the next event goes out at once.
+    await vi.advanceTimersByTimeAsync(1000);
+    jobs.kick();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(claims.at(-1)).toBe(t0 + KICK_COALESCE_MS + 1000);
+    expect(claims).toHaveLength(KICK_BURST + 2);
+    await jobs.stop();
   });
 });

@@ -11,7 +11,7 @@ import { createServiceAccount, type CreateServiceAccountInput } from '../use-cas
 import type { CreatedToken } from '../use-cases/create-token.js';
 import { tokensOfUser } from '../use-cases/manage-tokens.js';
 import { IN_USE_DAYS } from './departure.js';
-import { outboxEntry } from './outbox.js';
+import { handoverMail, ownersOfAccount } from './mail.js';
 import { currentPolicy, maxExpiryFor } from './policy.js';
 
 /*
@@ -56,9 +56,19 @@ export type HandoverTarget = { serviceAccountId: number } | { serviceAccount: Cr
  * use (same name; the same expiry, shortened to fit the policy for Service tokens). The person's
  * tokens stay as they are (stopped with their deactivation).
  */
-export async function handOver(deps: Deps, actor: Actor, id: number, target: HandoverTarget): Promise<{ serviceAccount: User; tokens: CreatedToken[] }> {
+export interface HandoverResult {
+  /** The person whose automation moved. */
+  person: User;
+  serviceAccount: User;
+  /** The new tokens, their secrets shown once. */
+  tokens: CreatedToken[];
+  /** The person's tokens, each replaced by the new token at the same index. */
+  replaced: Token[];
+}
+
+export async function handOver(deps: Deps, actor: Actor, id: number, target: HandoverTarget): Promise<HandoverResult> {
   requirePermission(actor, 'manageUsers', 'hand over automation');
-  await personInside(deps.store, id);
+  const person = await personInside(deps.store, id);
   // Called with a scoped token (SPEC §11), the handover stays within its scopes: the route needs
   // tokens:write, creating the account users:write too, and no token gets a right its maker lacks.
   const makerScopes = actor.principal.token?.scopes ?? null;
@@ -101,7 +111,26 @@ export async function handOver(deps: Deps, actor: Actor, id: number, target: Han
       action: 'user.handover', targetType: 'user', targetId: String(id),
       details: { service_account_id: account.id, tokens_created: issued.map((c, i) => ({ id: c.token.id, name: c.token.name, expiration: c.token.expiration?.toISOString() ?? null, replaces: candidates[i]!.token.id })) },
     });
-    return { serviceAccount: account, tokens: issued };
+    return { person, serviceAccount: account, tokens: issued, replaced: candidates.map((c) => c.token) };
   });
+}
+
+/**
+ * Tells the service account's owners (SPEC §9: the people told about its tokens; by default the
+ * Admin who created it) what was moved onto it and from where, so that they know which
+ * automation now runs as the account. Called after the handover's commit; never names a secret.
+ * A failure goes to `onError`, never thrown: the handover itself is done.
+ */
+export async function mailHandover(deps: Pick<Deps, 'store' | 'mailer'>, actor: Actor, h: HandoverResult, onError: (e: unknown) => void): Promise<boolean> {
+  if (!deps.mailer || h.tokens.length === 0) return false;
+  try {
+    const to = await ownersOfAccount(deps, h.serviceAccount);
+    if (to.length === 0) return false;
+    await deps.mailer.send({ to, ...handoverMail(actor, h) });
+    return true;
+  } catch (e) {
+    onError(e);
+    return false;
+  }
 }
 

@@ -3,6 +3,8 @@ import { DAY_MS } from '../clock.js';
 import type { Deps } from '../deps.js';
 import type { Token, TokenType } from '../model.js';
 import { tokenData } from '../use-cases/manage-tokens.js';
+import type { IdleLimitGroup } from '../ports.js';
+import type { LifecyclePolicy } from './model.js';
 import { currentPolicy } from './policy.js';
 import type { TokenNotice } from './mail.js';
 
@@ -75,21 +77,23 @@ export async function runLifecycleRound(deps: Deps): Promise<LifecycleRound> {
     });
   }
 
-  for (const type of ['Personal', 'Service'] as const satisfies readonly TokenType[]) {
-    const limitDays = policy.idleRevokeDays[type];
-    if (limitDays === null) continue;
+  // Idle limits: the type's policy, or a token's own shorter one (effectiveIdleDays). One scan
+  // per group of tokens sharing a limit; each token is judged again by its own limit in its change.
+  for (const group of await idleGroups(deps, policy)) {
     const idleSince = (days: number) => new Date(now.getTime() - days * DAY_MS);
+    const limitOf = (t: Token) => effectiveIdleDays(policy, t);
 
     // Idle warning, IDLE_WARNING_DAYS before: once per period of idleness (keyed by the last use).
-    const warnAfterDays = Math.max(0, limitDays - IDLE_WARNING_DAYS);
-    for (const id of await deps.store.lifecycle.idleTokens(type, idleSince(warnAfterDays), now, SCAN_LIMIT, false)) {
+    const warnAfter = (days: number) => Math.max(0, days - IDLE_WARNING_DAYS);
+    for (const id of await deps.store.lifecycle.idleTokens(group, idleSince(warnAfter(group.days)), now, SCAN_LIMIT, false)) {
       round.idleWarnings += await commitChange(deps, null, async ({ tx, emit }) => {
         const token = await tx.tokens.findById(id);
-        if (!token || token.revokedAt !== null || lastActivity(token) > idleSince(warnAfterDays)) return 0;
+        const limitDays = token ? limitOf(token) : null;
+        if (!token || limitDays === null || token.revokedAt !== null || lastActivity(token) > idleSince(warnAfter(limitDays))) return 0;
         if (!(await tx.lifecycle.claimNotice(id, idleWarningKind(token), now))) return 0;
         // Revoked no sooner than IDLE_WARNING_DAYS after this warning (see below).
         const revokeAt = new Date(Math.max(lastActivity(token).getTime() + limitDays * DAY_MS, now.getTime() + IDLE_WARNING_DAYS * DAY_MS));
-        emit({ type: 'token.idle_warning', data: { ...tokenData(token), days_left: daysUntil(revokeAt, now), revoke_at: revokeAt.toISOString() } });
+        emit({ type: 'token.idle_warning', data: { ...tokenData(token), days_left: daysUntil(revokeAt, now), revoke_at: revokeAt.toISOString(), idle_revoke_days: limitDays } });
         round.notices.push({ kind: 'idle_warning', token, daysLeft: daysUntil(revokeAt, now) });
         return 1;
       });
@@ -98,10 +102,11 @@ export async function runLifecycleRound(deps: Deps): Promise<LifecycleRound> {
     // Idle revocation: unused (or never used since creation) for the limit, and warned at least
     // IDLE_WARNING_DAYS ago — so a new or stricter policy never cuts a token without notice
     // (those already beyond it are reported by the access review meanwhile).
-    for (const id of await deps.store.lifecycle.idleTokens(type, idleSince(limitDays), now, SCAN_LIMIT, idleSince(IDLE_WARNING_DAYS))) {
+    for (const id of await deps.store.lifecycle.idleTokens(group, idleSince(group.days), now, SCAN_LIMIT, idleSince(IDLE_WARNING_DAYS))) {
       round.idleRevoked += await commitChange(deps, null, async ({ tx, audit, emit, publish }) => {
         const token = await tx.tokens.findById(id);
-        if (!token || token.revokedAt !== null || lastActivity(token) > idleSince(limitDays)) return 0;
+        const limitDays = token ? limitOf(token) : null;
+        if (!token || limitDays === null || token.revokedAt !== null || lastActivity(token) > idleSince(limitDays)) return 0;
         if (token.expiration !== null && token.expiration <= now) return 0;
         const warned = await tx.lifecycle.noticeSent(id, idleWarningKind(token));
         if (!warned || warned > idleSince(IDLE_WARNING_DAYS)) return 0;
@@ -117,4 +122,29 @@ export async function runLifecycleRound(deps: Deps): Promise<LifecycleRound> {
     }
   }
   return round;
+}
+
+/**
+ * A token's idle limit in days: the shorter of its type's policy and its own (null: none). An
+ * own limit only ever shortens the policy's — set longer, then the policy tightened, the policy wins.
+ */
+export function effectiveIdleDays(policy: LifecyclePolicy, token: Pick<Token, 'type' | 'idleRevokeDays'>): number | null {
+  const byPolicy = policy.idleRevokeDays[token.type];
+  const own = token.idleRevokeDays ?? null;
+  if (byPolicy === null) return own;
+  return own === null ? byPolicy : Math.min(own, byPolicy);
+}
+
+/** The groups of tokens the idle jobs scan: each type's policy limit, and each own limit shorter than it. */
+async function idleGroups(deps: Deps, policy: LifecyclePolicy): Promise<IdleLimitGroup[]> {
+  const groups: IdleLimitGroup[] = [];
+  for (const type of ['Personal', 'Service'] as const satisfies readonly TokenType[]) {
+    const days = policy.idleRevokeDays[type];
+    if (days !== null) groups.push({ type, days, policy: true });
+  }
+  for (const { type, days } of await deps.store.lifecycle.idleLimitsInUse()) {
+    const byPolicy = policy.idleRevokeDays[type];
+    if (byPolicy === null || days < byPolicy) groups.push({ type, days, policy: false });
+  }
+  return groups;
 }

@@ -24,6 +24,18 @@ export async function effectiveOwnerIds(store: Pick<StoreTransaction, 'users' | 
   return set.length > 0 ? set : account.createdById !== null ? [account.createdById] : [];
 }
 
+/** The people of `ownerIds` (duplicates dropped), refused by index when unknown or not a person. */
+export async function peopleAsOwners(tx: Pick<StoreTransaction, 'users'>, ownerIds: readonly number[]): Promise<User[]> {
+  const owners: User[] = [];
+  for (const [i, ownerId] of [...new Set(ownerIds)].entries()) {
+    const owner = await tx.users.findById(ownerId);
+    if (!owner) throw invalidInput(`owner_ids[${i}]`, `unknown user id ${ownerId}`);
+    if (owner.type !== 'Human') throw invalidInput(`owner_ids[${i}]`, `${owner.userId} is not a person`);
+    owners.push(owner);
+  }
+  return owners;
+}
+
 /** GET /api/users/{id}/owners (Manager+, who may see users). */
 export async function getOwners(deps: Deps, actor: Actor, id: number): Promise<User[]> {
   requirePermission(actor, 'viewUsersAndTeams', 'see service account owners');
@@ -38,13 +50,7 @@ export async function setOwners(deps: Deps, actor: Actor, id: number, ownerIds: 
   if (ownerIds.length === 0) throw invalidInput('owner_ids', 'give at least one person');
   return commitChange(deps, actor, async ({ tx, audit }) => {
     await accountInside(tx, id);
-    const owners: User[] = [];
-    for (const [i, ownerId] of [...new Set(ownerIds)].entries()) {
-      const owner = await tx.users.findById(ownerId);
-      if (!owner) throw invalidInput(`owner_ids[${i}]`, `unknown user id ${ownerId}`);
-      if (owner.type !== 'Human') throw invalidInput(`owner_ids[${i}]`, `${owner.userId} is not a person`);
-      owners.push(owner);
-    }
+    const owners = await peopleAsOwners(tx, ownerIds);
     await tx.lifecycle.setOwners(id, owners.map((o) => o.id));
     audit({ action: 'user.owners_updated', targetType: 'user', targetId: String(id), details: { owner_ids: owners.map((o) => o.id) } });
     return owners;

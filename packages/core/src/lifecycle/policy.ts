@@ -65,6 +65,24 @@ export function maxExpiryFor(deps: Pick<Deps, 'policy'>, policy: LifecyclePolicy
   return { days: fromConfig, limit: 'GATEHOUSE_MAX_TOKEN_DAYS' };
 }
 
+/**
+ * A token's own idle limit (SPEC §9, `idle_revoke_days` on create and PUT): whole days from 1,
+ * never longer than its type's policy limit — a token may be cut sooner than the policy says,
+ * never later. Without a policy limit any value up to POLICY_MAX_DAYS opts the token in.
+ * undefined/null = none (the policy's alone).
+ */
+export function ownIdleDaysFor(policy: LifecyclePolicy, type: TokenType, days: unknown, field = 'idle_revoke_days'): number | null {
+  if (days === undefined || days === null) return null;
+  if (typeof days !== 'number' || !Number.isInteger(days) || days < 1 || days > POLICY_MAX_DAYS) {
+    throw invalidInput(field, `must be an integer from 1 to ${POLICY_MAX_DAYS}, or null for the policy's limit`);
+  }
+  const byPolicy = policy.idleRevokeDays[type];
+  if (byPolicy !== null && days > byPolicy) {
+    throw invalidInput(field, `must be at most ${byPolicy} days by policy (idle_revoke_days.${type}): a token's own limit may only be shorter`);
+  }
+  return days;
+}
+
 /** The policy in the wire format of SPEC §9 (snake_case), for audit details and the API. */
 export function policyToWire(p: LifecyclePolicy) {
   return {

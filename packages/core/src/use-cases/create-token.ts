@@ -9,7 +9,7 @@ import { parseAllowedIps } from '../tokens/ip-allowlist.js';
 import { hashToken, mintJwt } from '../tokens/jwt.js';
 import { parseScopes, scopesWithin, scopeString, type Scope } from '../tokens/scopes.js';
 import { outboxEntry } from '../lifecycle/outbox.js';
-import { currentPolicy, maxExpiryFor } from '../lifecycle/policy.js';
+import { currentPolicy, maxExpiryFor, ownIdleDaysFor } from '../lifecycle/policy.js';
 
 export interface CreateTokenInput {
   name: string;
@@ -22,6 +22,8 @@ export interface CreateTokenInput {
   scopes?: unknown;
   /** SPEC §11: IPv4/IPv6 CIDRs; absent or null = anywhere. */
   allowedIps?: unknown;
+  /** SPEC §9: its own idle limit in days, at most its type's policy; absent or null = the policy's. */
+  idleRevokeDays?: number | null;
 }
 
 export interface CreatedToken {
@@ -89,7 +91,7 @@ export async function createToken(deps: Deps, actor: Actor, input: CreateTokenIn
   if (!scopesWithin(scopes, makerScopes)) {
     throw new DomainError('INSUFFICIENT_SCOPE', `A token with scopes ${scopeString(makerScopes ?? [])} cannot create a token with more rights`, 'scopes');
   }
-  return issueToken(deps, actor, owner, { name, expiresInDays: input.expiresInDays, scimEndpointsOnly: scim, scopes, allowedIps });
+  return issueToken(deps, actor, owner, { name, expiresInDays: input.expiresInDays, scimEndpointsOnly: scim, scopes, allowedIps, idleRevokeDays: input.idleRevokeDays ?? null });
 }
 
 /**
@@ -102,13 +104,18 @@ export async function issueToken(
   deps: Deps,
   actor: Actor | null,
   owner: User,
-  input: { name: string; expiresInDays?: number | null | undefined; scimEndpointsOnly?: boolean; scopes?: Scope[] | null; allowedIps?: string[] | null },
+  input: {
+    name: string; expiresInDays?: number | null | undefined; scimEndpointsOnly?: boolean; scopes?: Scope[] | null; allowedIps?: string[] | null;
+    idleRevokeDays?: number | null;
+  },
   details: Record<string, unknown> = {},
 ): Promise<CreatedToken> {
   const name = normaliseName(input.name);
   const type: TokenType = owner.type === 'Service' ? 'Service' : 'Personal';
   const scim = input.scimEndpointsOnly === true;
-  const expiration = expirationFor(deps, input.expiresInDays, maxExpiryFor(deps, await currentPolicy(deps.store), type));
+  const policy = await currentPolicy(deps.store);
+  const expiration = expirationFor(deps, input.expiresInDays, maxExpiryFor(deps, policy, type));
+  const idleRevokeDays = ownIdleDaysFor(policy, type, input.idleRevokeDays);
   const now = deps.clock.now();
   const minted = mintJwt(deps.keyring, {
     sub: owner.userId,
@@ -132,12 +139,14 @@ export async function issueToken(
     kid: minted.kid,
     scopes: input.scopes ?? null,
     allowedIps: input.allowedIps ?? null,
+    idleRevokeDays,
   }, (id) => ({ audit: auditEvent(deps, actor, {
     action: 'token.created',
     targetType: 'token',
     targetId: String(id),
     details: { name, type, owner_id: owner.id, scim_endpoints_only: scim, expiration: expiration?.toISOString() ?? null,
-      ...(input.scopes ? { scopes: input.scopes } : {}), ...(input.allowedIps ? { allowed_ips: input.allowedIps } : {}), ...details },
+      ...(input.scopes ? { scopes: input.scopes } : {}), ...(input.allowedIps ? { allowed_ips: input.allowedIps } : {}),
+      ...(idleRevokeDays !== null ? { idle_revoke_days: idleRevokeDays } : {}), ...details },
   }), events: [outboxEntry({ type: 'token.created', data: { token: { id, name, type, expiration: expiration?.toISOString() ?? null, scim_endpoints_only: scim }, user: { id: owner.id, user_id: owner.userId } } }, now)] }));
   deps.onOutboxWritten?.();
   return { token, bearerToken: minted.token };

@@ -11,7 +11,7 @@ import { parseAllowedIps } from '../tokens/ip-allowlist.js';
 import { hashToken, mintJwt } from '../tokens/jwt.js';
 import { expirationFor, type CreatedToken } from './create-token.js';
 import { normaliseName } from '../names.js';
-import { currentPolicy, maxExpiryFor } from '../lifecycle/policy.js';
+import { currentPolicy, maxExpiryFor, ownIdleDaysFor } from '../lifecycle/policy.js';
 
 /** One token the actor may see (owner or Admin), else NOT_FOUND. */
 export async function getToken(deps: Deps, actor: Actor, id: number): Promise<Token> {
@@ -101,6 +101,8 @@ export interface UpdateTokenInput {
   revoke?: boolean;
   /** SPEC §11: replaces the token's IP allowlist (null = anywhere); unknown until validated here. */
   allowedIps?: unknown;
+  /** SPEC §9: replaces the token's own idle limit (null = its type's policy alone); at most the policy's. */
+  idleRevokeDays?: number | null;
 }
 
 /**
@@ -109,8 +111,8 @@ export interface UpdateTokenInput {
  * restoring an active token. Who may do what: `requireTokenAction` (SPEC §7).
  */
 export async function updateToken(deps: Deps, actor: Actor, id: number, input: UpdateTokenInput): Promise<Token> {
-  if (input.name === undefined && input.revoke === undefined && input.allowedIps === undefined) {
-    throw invalidInput('revoke', 'give "revoke" (true or false), "name" or "allowed_ips"');
+  if (input.name === undefined && input.revoke === undefined && input.allowedIps === undefined && input.idleRevokeDays === undefined) {
+    throw invalidInput('revoke', 'give "revoke" (true or false), "name", "allowed_ips" or "idle_revoke_days"');
   }
   const name = input.name !== undefined ? normaliseName(input.name) : undefined;
   const allowedIps = input.allowedIps !== undefined ? parseAllowedIps(input.allowedIps, 'allowed_ips') : undefined;
@@ -132,6 +134,15 @@ export async function updateToken(deps: Deps, actor: Actor, id: number, input: U
         audit({ action: 'token.restricted', ...targetOf(token), details: { name: token.name, allowed_ips: allowedIps } });
       }
     }
+    if (input.idleRevokeDays !== undefined) {
+      // Like the allowlist: the owner's (or an Admin's) to set, within the policy read in this change.
+      requireTokenAction(actor, token, 'rename');
+      const days = ownIdleDaysFor(await currentPolicy(tx), token.type, input.idleRevokeDays);
+      if (days !== (token.idleRevokeDays ?? null)) {
+        patch.idleRevokeDays = days;
+        audit({ action: 'token.idle_limit_set', ...targetOf(token), details: { name: token.name, idle_revoke_days: days, before: token.idleRevokeDays ?? null } });
+      }
+    }
     if (input.revoke === true) {
       requireTokenAction(actor, token, 'revoke');
       if (token.revokedAt === null) {
@@ -150,7 +161,7 @@ export async function updateToken(deps: Deps, actor: Actor, id: number, input: U
         emit({ type: 'token.restored', data: tokenData(token) });
       }
     }
-    if (patch.name === undefined && patch.revocation === undefined && patch.allowedIps === undefined) return token;
+    if (patch.name === undefined && patch.revocation === undefined && patch.allowedIps === undefined && patch.idleRevokeDays === undefined) return token;
     publish({ kind: 'token', tokenId: id });
     return tx.tokens.update(id, patch);
   });

@@ -10,6 +10,7 @@ import { requirePermission } from '../policies.js';
 import type { StoreTransaction, UserPatch, UserQuery } from '../ports.js';
 import type { Role } from '../roles.js';
 import { normaliseName } from '../names.js';
+import { peopleAsOwners } from '../lifecycle/owners.js';
 
 /**
  * The id of a service account, from its name (SPEC §1): lowercase, whitespace to underscores,
@@ -45,6 +46,8 @@ export interface CreateServiceAccountInput {
   name: string;
   role: Role;
   teams?: string[];
+  /** SPEC §9: the people told about its tokens; absent or empty = the Admin who creates it. */
+  ownerIds?: number[];
 }
 
 /** POST /api/users with `{name, role, teams}` (the reference's service-account shape). Admin only. */
@@ -64,7 +67,10 @@ export async function createServiceAccount(deps: Deps, actor: Actor, input: Crea
       createdById: actor.principal.user.id,
       created: deps.clock.now(),
     });
-    audit({ action: 'user.created', targetType: 'user', targetId: String(user.id), details: { user_id: userId, user_type: 'Service', role: user.role } });
+    // Owners set with the account, in its change (none = its creator, the default).
+    const owners = input.ownerIds?.length ? await peopleAsOwners(tx, input.ownerIds) : [];
+    if (owners.length > 0) await tx.lifecycle.setOwners(user.id, owners.map((o) => o.id));
+    audit({ action: 'user.created', targetType: 'user', targetId: String(user.id), details: { user_id: userId, user_type: 'Service', role: user.role, ...(owners.length > 0 ? { owner_ids: owners.map((o) => o.id) } : {}) } });
     return user;
   });
 }

@@ -5,6 +5,7 @@ import type { Deps } from '../deps.js';
 import { DomainError } from '../errors.js';
 import { hashToken, keyForHeader, splitJwt, verifyJwt } from '../tokens/jwt.js';
 import { tokenData } from './manage-tokens.js';
+import { mailNotices, type TokenNotice } from '../lifecycle/mail.js';
 
 /** One secret found in public (GitHub's secret-scanning partner payload, SPEC §11). */
 export interface LeakReportItem {
@@ -36,15 +37,18 @@ export const MAX_LEAK_REPORT_ITEMS = 1000;
 /**
  * POST /api/leaks: every reported string that is a token of this server — its signature checks
  * out with a key of the keyring (expired or not), and it is stored — is revoked with reason
- * `leaked`, audited and sent to webhooks as `token.leaked`, and dropped from every node's cache before the answer;
+ * `leaked`, audited and sent to webhooks as `token.leaked` and `token.revoked`, mailed to its owners, and dropped from every node's cache before the answer;
  * everything else is a false positive. An already revoked token is a true positive that
  * changes nothing.
  */
-export async function reportLeaks(deps: Deps, reporter: LeakReporter, items: readonly LeakReportItem[]): Promise<LeakVerdict[]> {
+export async function reportLeaks(
+  deps: Deps, reporter: LeakReporter, items: readonly LeakReportItem[], onMailError: (e: unknown) => void = () => {},
+): Promise<LeakVerdict[]> {
   if (reporter.actor !== null && reporter.actor.principal.user.role !== 'Admin') {
     throw new DomainError('FORBIDDEN', 'Only Admins (or a signed report of a configured key) may report leaked tokens');
   }
   const verdicts: LeakVerdict[] = [];
+  const notices: TokenNotice[] = [];
   for (const item of items) {
     const tokenHash = createHash('sha256').update(item.token).digest('hex');
     const tokenType = item.type ?? 'gatehouse_token';
@@ -56,7 +60,7 @@ export async function reportLeaks(deps: Deps, reporter: LeakReporter, items: rea
     await commitChange(deps, reporter.actor, async ({ tx, audit, publish, emit }) => {
       const token = await tx.tokens.findById(tokenId);
       if (!token || token.revokedAt !== null) return;
-      await tx.tokens.update(token.id, { revocation: { at: deps.clock.now(), byId: reporter.actor?.principal.user.id ?? null, reason: 'leaked' } });
+      const revoked = await tx.tokens.update(token.id, { revocation: { at: deps.clock.now(), byId: reporter.actor?.principal.user.id ?? null, reason: 'leaked' } });
       audit({
         action: 'token.leaked',
         targetType: 'token',
@@ -65,10 +69,15 @@ export async function reportLeaks(deps: Deps, reporter: LeakReporter, items: rea
       });
       // The webhook event goes in the outbox of the same transaction as the revocation.
       emit({ type: 'token.leaked', data: { ...tokenData(token), reason: 'leaked', url: item.url ?? null, source: item.source ?? null } });
+      // A revocation like any other for those who follow revocations alone.
+      emit({ type: 'token.revoked', data: { ...tokenData(token), reason: 'leaked' } });
       publish({ kind: 'token', tokenId: token.id });
+      notices.push({ kind: 'leaked', token: revoked, url: item.url ?? null, source: item.source ?? null });
     });
     verdicts.push({ tokenHash, tokenType, label: 'true_positive' });
   }
+  // The owners are told after the commits, without holding the answer back (GitHub waits on it).
+  if (notices.length > 0) void mailNotices(deps, notices, onMailError);
   return verdicts;
 }
 

@@ -64,6 +64,7 @@ export const TokenSchema = Type.Object({
   scopes: Type.Union([Type.Array(Type.Enum([...SCOPES])), Type.Null()], { description: "what the token may do within its owner's role; null = all of it" }),
   allowed_ips: Type.Union([Type.Array(Type.String()), Type.Null()], { description: 'the IPv4/IPv6 CIDRs it may be used from; null = anywhere' }),
   previous_secret_expires_at: Nullable({ ...DateTime, description: 'after a rotation with grace_hours: until when the previous secret works' }),
+  idle_revoke_days: Nullable(Type.Integer({ description: "its own idle limit in days (shorter than its type's policy); null = the policy's alone" })),
 });
 
 export const CreatedTokenSchema = Type.Object({
@@ -233,6 +234,7 @@ export function tokenToWire(t: Token): WireToken {
     scopes: t.scopes ?? null,
     allowed_ips: t.allowedIps ?? null,
     previous_secret_expires_at: isoOrNull(t.previousSecretExpiresAt ?? null),
+    idle_revoke_days: t.idleRevokeDays ?? null,
   };
 }
 

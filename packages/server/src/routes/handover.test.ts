@@ -1,4 +1,5 @@
-import { expect, it } from 'vitest';
+import { afterAll, expect, it, vi } from 'vitest';
+import { startMailCatcher } from '../test-support/mail-catcher.js';
 import { describeOnEachDatabase } from '../test-support/test-app.js';
 
 /* SPEC §9 owner departure: a leaver's automation moved onto a service account. */
@@ -72,3 +73,47 @@ describeOnEachDatabase('owner departure: handover', (app) => {
     expect(moved.json().tokens.find((x: { name: string }) => x.name === 'dashboards')).toMatchObject({ scopes: ['datastores:read'], allowed_ips: ['127.0.0.0/8'] });
   });
 });
+
+const catcher = await startMailCatcher();
+afterAll(() => catcher.close());
+
+describeOnEachDatabase('owner departure: the handover is mailed', (app) => {
+  it("tells the service account's owners what was moved onto it and from where, without a secret", async () => {
+    const t = app();
+    const leaver = await t.makeUser({ name: 'Departing Dana' });
+    const ci = await t.makeToken(leaver.token, { name: 'nightly-export', expires_in_days: 90 });
+    expect((await t.request({ method: 'GET', url: '/api/users/me', token: ci.bearer_token })).statusCode).toBe(200);
+    await t.server.app.flushUsage();
+    await t.request({ method: 'PUT', url: `/api/users/${leaver.id}`, token: t.adminToken, payload: { active: false } });
+    const robot = await t.makeUser({ type: 'Service', name: `Exports ${leaver.id}` });
+    const owner = await t.makeUser({ name: 'Owner Olga' });
+    expect((await t.request({ method: 'PUT', url: `/api/users/${robot.id}/owners`, token: t.adminToken, payload: { owner_ids: [owner.id] } })).statusCode).toBe(200);
+
+    const moved = await t.request({ method: 'POST', url: `/api/users/${leaver.id}/handover`, token: t.adminToken, payload: { service_account_id: robot.id } });
+    expect(moved.statusCode, moved.body).toBe(200);
+    const secrets: string[] = moved.json().tokens.map((x: { bearer_token: string }) => x.bearer_token);
+    const nightly = moved.json().tokens.find((x: { name: string }) => x.name === 'nightly-export');
+
+    // One catcher for both databases: this app's mail names this leaver.
+    const mine = () => catcher.mails.filter((m) => m.subject.includes('Departing Dana') && m.body.includes(`(${leaver.userId})`));
+    await vi.waitFor(() => expect(mine()).toHaveLength(1), { timeout: 5000 });
+    const [mail] = mine();
+    // The account's owners (set: Olga, not the Admin who created it).
+    expect(mail!.to).toEqual([owner.userId]);
+    expect(mail!.subject).toBe(`Gatehouse: 2 tokens of Departing Dana moved to the service account Exports ${leaver.id}`);
+    expect(mail!.body).toContain(`"nightly-export": new Service token ${nightly.id}`);
+    expect(mail!.body).toContain(`replaces token ${ci.id} of ${leaver.userId}, last used from 127.0.0.1`);
+    for (const secret of [...secrets, ci.bearer_token]) expect(mail!.body).not.toContain(secret.slice(0, 40));
+    expect(mail!.body).not.toContain('eyJ');
+  });
+
+  it('goes to the Admin who created a new service account (its default owner)', async () => {
+    const t = app();
+    const leaver = await t.makeUser({ name: 'Leaving Lee' });
+    await t.request({ method: 'GET', url: '/api/users/me', token: leaver.token });
+    await t.server.app.flushUsage();
+    const moved = await t.request({ method: 'POST', url: `/api/users/${leaver.id}/handover`, token: t.adminToken, payload: { service_account: { name: `Lee Automation ${leaver.id}`, role: 'Member' } } });
+    expect(moved.statusCode, moved.body).toBe(200);
+    await vi.waitFor(() => expect(catcher.mails.filter((m) => m.subject.includes('Leaving Lee') && m.body.includes(`(${leaver.userId})`)).map((m) => m.to)).toEqual([['admin@example.com']]), { timeout: 5000 });
+  });
+}, { GATEHOUSE_SMTP_URL: catcher.url, GATEHOUSE_MAIL_FROM: 'gatehouse@example.com' });

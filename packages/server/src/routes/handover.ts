@@ -1,4 +1,4 @@
-import { handOver, invalidInput, listHandover } from '@gatehouse/core';
+import { handOver, invalidInput, listHandover, mailHandover } from '@gatehouse/core';
 import { Type } from 'typebox';
 import { actorOf, type App, type AppContext } from '../http/context.js';
 import { CreatedTokenSchema, errorResponses, Id, IdParams, isoOrNull, Nullable, RoleSchema, tokenToWire, UserSchema, userToWire } from '../http/wire.js';
@@ -60,7 +60,11 @@ export async function handoverRoutes(app: App, { deps }: AppContext): Promise<vo
     if (!target || (b.service_account_id !== undefined && b.service_account !== undefined)) {
       throw invalidInput('service_account_id', 'give service_account_id or service_account (one of them)');
     }
-    const { serviceAccount, tokens } = await handOver(deps, actorOf(request), request.params.id, target);
+    const actor = actorOf(request);
+    const result = await handOver(deps, actor, request.params.id, target);
+    // After the commit, not awaited: a slow or absent mail server never holds the new secrets back.
+    void mailHandover(deps, actor, result, (err) => request.log.warn({ err }, 'could not mail the handover to the service account owners'));
+    const { serviceAccount, tokens } = result;
     return { service_account: userToWire(serviceAccount), tokens: tokens.map((c) => ({ ...tokenToWire(c.token), bearer_token: c.bearerToken })) };
   });
 }

@@ -89,7 +89,7 @@ export async function leaksRoutes(root: App, ctx: AppContext): Promise<void> {
         response: { 200: LeakVerdicts, ...errorResponses(403) },
       },
     }, async (request) => {
-      const verdicts = await reportLeaks(ctx.deps, reporters.get(request)!, request.body);
+      const verdicts = await reportLeaks(ctx.deps, reporters.get(request)!, request.body, (err) => request.log.warn({ err }, 'could not mail a leaked token to its owners'));
       return verdicts.map((v) => ({ token_hash: v.tokenHash, token_type: v.tokenType, label: v.label }));
     });
   });

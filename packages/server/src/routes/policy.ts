@@ -33,12 +33,17 @@ export async function policyRoutes(app: App, { deps }: AppContext): Promise<void
       operationId: 'getTokenLifetimes',
       tags: ['policy'],
       summary: 'Longest lifetimes of new tokens',
-      description: 'Any signed-in caller: the longest lifetime a new token of each type may get, in days (null: "Never" allowed).',
-      response: { 200: Type.Object({ Personal: Days, Service: Days }), ...errorResponses(401) },
+      description: 'Any signed-in caller: the longest lifetime a new token of each type may get, in days (null: "Never" allowed), '
+        + "and each type's idle limit (`idle_revoke_days`: a token's own may only be shorter; null: no limit).",
+      response: { 200: Type.Object({ Personal: Days, Service: Days, idle_revoke_days: Type.Object({ Personal: Days, Service: Days }) }), ...errorResponses(401) },
     },
   }, async () => {
     const policy = await currentPolicy(deps.store);
-    return { Personal: maxExpiryFor(deps, policy, 'Personal').days, Service: maxExpiryFor(deps, policy, 'Service').days };
+    return {
+      Personal: maxExpiryFor(deps, policy, 'Personal').days,
+      Service: maxExpiryFor(deps, policy, 'Service').days,
+      idle_revoke_days: { Personal: policy.idleRevokeDays.Personal, Service: policy.idleRevokeDays.Service },
+    };
   });
 
   app.put('/api/policy', {

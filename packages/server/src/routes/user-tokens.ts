@@ -13,6 +13,11 @@ const ExpiresInDays = Type.Union([Type.Integer({ minimum: 1, maximum: 3650 }), T
   description: 'Days until expiry (1–3650); null or absent = never (if policy allows)',
 });
 
+const IdleRevokeDays = Type.Union([Type.Integer({ minimum: 1, maximum: 3650 }), Type.Null()], {
+  description: "SPEC §9: revoke the token (reason idle) after this many days without use, warned 7 days before; at most its type's policy "
+    + '(`idle_revoke_days` in GET /api/policy; a longer value is a 422); null or absent = the policy alone',
+});
+
 const Scopes = Type.Array(Type.Enum([...SCOPES]), {
   minItems: 1,
   description: "SPEC §11: what the token may do within its owner's role: read (safe methods only) or resource scopes; absent or null = everything the role allows",
@@ -34,7 +39,7 @@ const CREATED_TOKEN_EXAMPLES = {
       last_used: null, last_used_ip: null, revoked_at: null, revoked_by_id: null, revoke_reason: null, previous_secret_expires_at: null,
       bearer_token: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9...',
       user: { id: 123, user_id: 'api_access@service', name: 'API Access', user_type: 'Service' },
-      scopes: null, allowed_ips: null,
+      scopes: null, allowed_ips: null, idle_revoke_days: null,
     },
   },
 };
@@ -108,6 +113,7 @@ export async function userTokensRoutes(app: App, { deps }: AppContext): Promise<
         scim_endpoints_only: Type.Optional(Type.Boolean({ description: 'A SCIM administration token: it can call /api/scim/v2 only' })),
         scopes: Type.Optional(Type.Union([Scopes, Type.Null()])),
         allowed_ips: Type.Optional(AllowedIps),
+        idle_revoke_days: Type.Optional(IdleRevokeDays),
       }, { 'x-examples': CREATE_TOKEN_EXAMPLES }),
       response: { 200: Type.Object(CreatedTokenSchema.properties, { 'x-examples': CREATED_TOKEN_EXAMPLES }), ...errorResponses(403, 404, 409) },
     },
@@ -120,6 +126,7 @@ export async function userTokensRoutes(app: App, { deps }: AppContext): Promise<
       ...(b.scim_endpoints_only !== undefined ? { scimEndpointsOnly: b.scim_endpoints_only } : {}),
       ...(b.scopes !== undefined ? { scopes: b.scopes } : {}),
       ...(b.allowed_ips !== undefined ? { allowedIps: b.allowed_ips } : {}),
+      ...(b.idle_revoke_days !== undefined ? { idleRevokeDays: b.idle_revoke_days } : {}),
     }));
   });
 
@@ -178,22 +185,25 @@ export async function userTokensRoutes(app: App, { deps }: AppContext): Promise<
       operationId: 'updateUserToken',
       tags: ['tokens'],
       summary: 'Revoke, restore or rename a token',
-      description: '`{"revoke": true}` revokes at once (the next request with it is refused), `{"revoke": false}` restores, `{"name": …}` renames. '
+      description: '`{"revoke": true}` revokes at once (the next request with it is refused), `{"revoke": false}` restores, `{"name": …}` renames, '
+        + '`{"allowed_ips": …}` and `{"idle_revoke_days": …}` restrict it. '
         + 'Its owner or an Admin; service tokens: Admin. An owner restores only a revocation of their own.',
       params: IdParams,
       body: Type.Object({
         revoke: Type.Optional(Type.Boolean()),
         name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
         allowed_ips: Type.Optional(AllowedIps),
+        idle_revoke_days: Type.Optional(IdleRevokeDays),
       }),
       response: { 200: TokenSchema, ...errorResponses(409) },
     },
   }, async (request) => {
-    const { revoke, name, allowed_ips } = request.body;
+    const { revoke, name, allowed_ips, idle_revoke_days } = request.body;
     return tokenToWire(await updateToken(deps, actorOf(request), request.params.id, {
       ...(revoke !== undefined ? { revoke } : {}),
       ...(name !== undefined ? { name } : {}),
       ...(allowed_ips !== undefined ? { allowedIps: allowed_ips } : {}),
+      ...(idle_revoke_days !== undefined ? { idleRevokeDays: idle_revoke_days } : {}),
     }));
   });
 

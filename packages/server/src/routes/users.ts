@@ -20,6 +20,9 @@ const CreateUserBody = Type.Object({
   teams: Type.Optional(Teams),
   email: Type.Optional(Type.String({ minLength: 3, maxLength: 320 })),
   password: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
+  owner_ids: Type.Optional(Type.Array(Type.Integer({ minimum: 1 }), {
+    maxItems: 50, description: "SPEC §9, service accounts only: the people told about its tokens (absent or empty = you, its creator); GET/PUT /api/users/{id}/owners later",
+  })),
 });
 
 const MeSchema = Type.Object({
@@ -146,6 +149,7 @@ export async function usersRoutes(app: App, { deps }: AppContext): Promise<void>
     const actor = actorOf(request);
     if (b.user_type === 'Human') {
       if (b.email === undefined) throw invalidInput('email', 'is required for a human user');
+      if (b.owner_ids !== undefined) throw invalidInput('owner_ids', 'only service accounts have owners');
       return userToWire(await createHumanUser(deps, actor, {
         email: b.email, name: b.name, role: b.role,
         ...(b.teams ? { teams: b.teams } : {}),
@@ -153,7 +157,7 @@ export async function usersRoutes(app: App, { deps }: AppContext): Promise<void>
       }));
     }
     if (b.password !== undefined) throw invalidInput('password', 'service accounts never log in with a password');
-    return userToWire(await createServiceAccount(deps, actor, { name: b.name, role: b.role, ...(b.teams ? { teams: b.teams } : {}) }));
+    return userToWire(await createServiceAccount(deps, actor, { name: b.name, role: b.role, ...(b.teams ? { teams: b.teams } : {}), ...(b.owner_ids ? { ownerIds: b.owner_ids } : {}) }));
   });
 
   app.put('/api/users/:id', {

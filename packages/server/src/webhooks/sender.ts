@@ -1,5 +1,5 @@
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { publicOnlyLookup, refusedAddress } from './destination.js';
@@ -16,6 +16,29 @@ export interface SendOptions {
   timeoutMs: number;
   /** The signature's timestamp (`webhook-timestamp`): the time of this attempt. */
   now: Date;
+}
+
+/*
+ * Connections are kept alive between deliveries (a receiver gets many events in a row), and
+ * dropped after a few idle seconds, before the usual 5 s keep-alive of servers closes them under
+ * a request. A reused socket was checked (publicOnlyLookup) when it connected, to the same host.
+ */
+const KEEP_ALIVE = { keepAlive: true, timeout: 4_000, maxSockets: 16, maxFreeSockets: 16 } as const;
+const httpAgent = new HttpAgent(KEEP_ALIVE);
+const httpsAgent = new HttpsAgent(KEEP_ALIVE);
+/** Separate pools when private destinations are allowed: a socket never serves a check it skipped. */
+const httpAgentPrivate = new HttpAgent(KEEP_ALIVE);
+const httpsAgentPrivate = new HttpsAgent(KEEP_ALIVE);
+
+/** Signers by secret (decoding the secret is most of a signature's cost); endpoints are few. */
+const signers = new Map<string, Webhook>();
+function signerOf(secret: string): Webhook {
+  let signer = signers.get(secret);
+  if (!signer) {
+    if (signers.size >= 256) signers.clear();
+    signers.set(secret, (signer = new Webhook(secret)));
+  }
+  return signer;
 }
 
 /**
@@ -46,9 +69,11 @@ export function sendWebhook(
     'user-agent': 'Gatehouse-Webhooks/1',
     'webhook-id': target.messageId,
     'webhook-timestamp': String(Math.floor(options.now.getTime() / 1000)),
-    'webhook-signature': new Webhook(target.secret).sign(target.messageId, options.now, target.payload),
+    'webhook-signature': signerOf(target.secret).sign(target.messageId, options.now, target.payload),
   };
-  const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  const https = url.protocol === 'https:';
+  const request = https ? httpsRequest : httpRequest;
+  const agent = https ? (options.allowPrivate ? httpsAgentPrivate : httpsAgent) : options.allowPrivate ? httpAgentPrivate : httpAgent;
   return new Promise((resolve) => {
     let settled = false;
     const done = (r: AttemptResult) => {
@@ -60,7 +85,7 @@ export function sendWebhook(
     const req = request(url, {
       method: 'POST',
       headers,
-      agent: false,
+      agent,
       ...(options.allowPrivate ? {} : { lookup: publicOnlyLookup }),
     }, (res: IncomingMessage) => {
       const status = res.statusCode ?? 0;

@@ -93,7 +93,8 @@ export function useRenameToken() {
 export function useRotateToken() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: ({ id }: { id: number }) => api<CreatedToken>(`/user-tokens/${id}/rotate`, { method: 'POST', body: {} }),
+    mutationFn: ({ id, graceHours }: { id: number; graceHours?: number }) =>
+      api<CreatedToken>(`/user-tokens/${id}/rotate`, { method: 'POST', body: graceHours ? { grace_hours: graceHours } : {} }),
     onSettled: () => qc.invalidateQueries({ queryKey: keys.tokens }),
   });
 }

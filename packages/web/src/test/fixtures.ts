@@ -39,6 +39,7 @@ export function token(over: Partial<Token> & { id: number; name: string }): Toke
     scopes: null,
     allowed_ips: null,
     previous_secret_expires_at: null,
+    idle_revoke_days: null,
     ...over,
   };
 }

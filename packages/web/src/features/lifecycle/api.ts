@@ -37,9 +37,17 @@ export const WEBHOOK_EVENTS = [
 
 const keys = { policy: ['policy'] as const, webhooks: ['webhooks'] as const, deliveries: (id: number) => ['webhooks', id, 'deliveries'] as const };
 
-/** The longest lifetime a new token of each type may get (null: "Never" allowed); any signed-in user. */
+/**
+ * The longest lifetime a new token of each type may get (null: "Never" allowed), and each type's
+ * idle limit (a token's own may only be shorter; absent from older servers); any signed-in user.
+ */
 export const useTokenLifetimes = () =>
-  useQuery({ queryKey: ['policy', 'lifetimes'], queryFn: () => api<{ Personal: number | null; Service: number | null }>('/policy/lifetimes'), staleTime: 60_000 });
+  useQuery({
+    queryKey: ['policy', 'lifetimes'],
+    queryFn: () =>
+      api<{ Personal: number | null; Service: number | null; idle_revoke_days?: { Personal: number | null; Service: number | null } }>('/policy/lifetimes'),
+    staleTime: 60_000,
+  });
 
 export const usePolicy = () => useQuery({ queryKey: keys.policy, queryFn: () => api<Policy>('/policy') });
 

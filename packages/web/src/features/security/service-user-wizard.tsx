@@ -16,11 +16,14 @@ import {
   type TokenFormValues,
 } from '../tokens/token-form';
 import { TokenReveal } from '../tokens/token-reveal';
+import { OwnersField } from './owners-field';
 
 interface AccountValues {
   name: string;
   role: Role;
   teams: string[];
+  /** People told about its tokens; empty = you, who create it. */
+  owners: number[];
 }
 
 /**
@@ -29,7 +32,7 @@ interface AccountValues {
  */
 export function ServiceUserWizard({ opened, onClose }: { opened: boolean; onClose: () => void }) {
   const [step, setStep] = useState(0);
-  const [account, setAccount] = useState<AccountValues>({ name: '', role: 'Member', teams: [] });
+  const [account, setAccount] = useState<AccountValues>({ name: '', role: 'Member', teams: [], owners: [] });
   const [accountErrors, setAccountErrors] = useState<Partial<Record<keyof AccountValues, string>>>({});
   const [created, setCreated] = useState<User | null>(null);
   const [tokenValues, setTokenValues] = useState<TokenFormValues>({ ...EMPTY_TOKEN_FORM, type: 'Service' });
@@ -43,7 +46,7 @@ export function ServiceUserWizard({ opened, onClose }: { opened: boolean; onClos
   useEffect(() => {
     if (!opened) return;
     setStep(0);
-    setAccount({ name: '', role: 'Member', teams: [] });
+    setAccount({ name: '', role: 'Member', teams: [], owners: [] });
     setAccountErrors({});
     setCreated(null);
     setTokenValues({ ...EMPTY_TOKEN_FORM, type: 'Service' });
@@ -64,7 +67,7 @@ export function ServiceUserWizard({ opened, onClose }: { opened: boolean; onClos
     if (Object.keys(errs).length) return;
     busy.current = true;
     createUser.mutate(
-      { name: account.name.trim(), role: account.role, teams: account.teams },
+      { name: account.name.trim(), role: account.role, teams: account.teams, ...(account.owners.length ? { owner_ids: account.owners } : {}) },
       {
         onSuccess: (user) => {
           setCreated(user);
@@ -73,6 +76,8 @@ export function ServiceUserWizard({ opened, onClose }: { opened: boolean; onClos
         onError: (error) => {
           if (isApiError(error) && (error.field === 'name' || error.field === 'role' || error.field === 'teams')) {
             setAccountErrors({ [error.field]: error.message });
+          } else if (isApiError(error) && error.field?.startsWith('owner_ids')) {
+            setAccountErrors({ owners: error.message });
           }
         },
         onSettled: () => {
@@ -114,7 +119,8 @@ export function ServiceUserWizard({ opened, onClose }: { opened: boolean; onClos
   };
 
   const userBanner =
-    createUser.error && !(isApiError(createUser.error) && ['name', 'role', 'teams'].includes(createUser.error.field ?? ''))
+    createUser.error &&
+    !(isApiError(createUser.error) && (['name', 'role', 'teams'].includes(createUser.error.field ?? '') || createUser.error.field?.startsWith('owner_ids')))
       ? createUser.error.message
       : null;
   const tokenBanner =
@@ -186,6 +192,17 @@ export function ServiceUserWizard({ opened, onClose }: { opened: boolean; onClos
               error={accountErrors.teams}
               disabled={createUser.isPending}
               nothingFoundMessage="No team matches"
+            />
+            <OwnersField
+              value={account.owners}
+              onChange={(owners) => {
+                setAccount((a) => ({ ...a, owners }));
+                setAccountErrors((x) => ({ ...x, owners: undefined }));
+              }}
+              enabled={opened}
+              error={accountErrors.owners}
+              disabled={createUser.isPending}
+              description="People told about its tokens: expiry reminders, idle warnings, handovers. None = you."
             />
             <Group justify="flex-end" gap="sm" mt="sm">
               <Button variant="default" onClick={onClose} disabled={createUser.isPending}>

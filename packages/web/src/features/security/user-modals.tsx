@@ -6,8 +6,9 @@ import { isApiError } from '../../api/client';
 import { useAllTeamNames, useCreateUser, useUpdateUser } from '../../api/hooks';
 import { ROLES, type Role, type User } from '../../api/types';
 import { FormActions } from '../../components/form-actions';
+import { OwnersField, useOwners, useSetOwners } from './owners-field';
 
-type Errors = Partial<Record<'name' | 'email' | 'role' | 'teams' | 'password', string>>;
+type Errors = Partial<Record<'name' | 'email' | 'role' | 'teams' | 'password' | 'owners', string>>;
 
 function fieldError(error: unknown, fields: string[]): Errors | null {
   if (isApiError(error) && error.field && fields.includes(error.field)) {
@@ -87,21 +88,31 @@ export function HumanUserModal({ opened, onClose }: { opened: boolean; onClose: 
   );
 }
 
-/** Edit name, role and teams of a user or service account. */
+/** Edit name, role and teams of a user or service account, and a service account's owners. */
 export function EditUserModal({ user, onClose }: { user: User | null; onClose: () => void }) {
   const [v, setV] = useState({ name: '', role: 'Member' as Role, teams: [] as string[] });
   const [errors, setErrors] = useState<Errors>({});
   const teams = useAllTeamNames(user !== null);
   const update = useUpdateUser();
+  const service = user?.user_type === 'Service';
+  const owners = useOwners(service ? user.id : null);
+  const setOwners = useSetOwners();
+  // null until changed: the owners loaded are shown, and saved only when edited.
+  const [ownerIds, setOwnerIds] = useState<number[] | null>(null);
 
   useEffect(() => {
     if (user) {
       setV({ name: user.name, role: user.role, teams: user.teams.filter((t) => t !== 'Public') });
       setErrors({});
+      setOwnerIds(null);
       update.reset();
+      setOwners.reset();
     }
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [user]);
+
+  const shownOwners = ownerIds ?? owners.data?.map((o) => o.id) ?? [];
+  const ownersChanged = ownerIds !== null && JSON.stringify([...ownerIds].sort()) !== JSON.stringify((owners.data ?? []).map((o) => o.id).sort());
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -110,12 +121,30 @@ export function EditUserModal({ user, onClose }: { user: User | null; onClose: (
       setErrors({ name: 'Enter a name' });
       return;
     }
+    if (ownersChanged && ownerIds.length === 0) {
+      setErrors({ owners: 'Choose at least one person' });
+      return;
+    }
     update.mutate(
       { id: user.id, name: v.name.trim(), role: v.role, teams: v.teams },
       {
         onSuccess: (u) => {
-          notifications.show({ color: 'green', message: `${u.name} updated` });
-          onClose();
+          if (!ownersChanged) {
+            notifications.show({ color: 'green', message: `${u.name} updated` });
+            onClose();
+            return;
+          }
+          // The owners are their own resource (PUT /api/users/{id}/owners), saved after the account.
+          setOwners.mutate(
+            { id: u.id, ownerIds },
+            {
+              onSuccess: () => {
+                notifications.show({ color: 'green', message: `${u.name} updated` });
+                onClose();
+              },
+              onError: (err) => setErrors({ owners: err.message }),
+            },
+          );
         },
         onError: (err) => {
           const f = fieldError(err, ['name', 'role', 'teams']);
@@ -141,7 +170,20 @@ export function EditUserModal({ user, onClose }: { user: User | null; onClose: (
           <TextInput label="Name" required data-autofocus value={v.name} onChange={(e) => { const x = e.currentTarget.value; setV((s) => ({ ...s, name: x })); }} error={errors.name} />
           <Select label="Role" required data={[...ROLES]} value={v.role} onChange={(r) => r && setV((s) => ({ ...s, role: r as Role }))} allowDeselect={false} error={errors.role} />
           <MultiSelect label="Teams" data={teamOptions} value={v.teams} onChange={(t) => setV((s) => ({ ...s, teams: t }))} searchable clearable description="Every account is also in the Public team." error={errors.teams} />
-          <FormActions onCancel={onClose} submit="Save" loading={update.isPending} />
+          {service ? (
+            <OwnersField
+              value={shownOwners}
+              known={owners.data ?? []}
+              onChange={(ids) => {
+                setOwnerIds(ids);
+                setErrors((x) => ({ ...x, owners: undefined }));
+              }}
+              error={errors.owners}
+              disabled={owners.isPending || setOwners.isPending}
+              description="People told about its tokens: expiry reminders, idle warnings, handovers."
+            />
+          ) : null}
+          <FormActions onCancel={onClose} submit="Save" loading={update.isPending || setOwners.isPending} />
         </Stack>
       </form>
     </Modal>

@@ -203,6 +203,25 @@ describe('GenerateTokenModal', () => {
     expect(screen.getByRole('button', { name: 'Restrict this token' }).getAttribute('aria-expanded')).toBe('true');
   });
 
+  it("offers only idle limits shorter than the type's policy under \"Restrict this token\", and sends the one chosen", { timeout: 20_000 }, async () => {
+    const created = { ...token({ id: 44, name: 'ci', idle_revoke_days: 14 }), bearer_token: JWT };
+    const { user, api } = setup(false, [
+      { path: '/api/policy/lifetimes', body: { Personal: null, Service: null, idle_revoke_days: { Personal: 30, Service: null } } },
+      { method: 'POST', path: '/api/user-tokens', body: created },
+    ]);
+    await user.type(screen.getByRole('textbox', { name: 'Name' }), 'ci');
+    await user.click(screen.getByRole('button', { name: 'Restrict this token' }));
+    const idle = await screen.findByRole('combobox', { name: 'Revoke when unused for' });
+    await waitFor(() => expect((idle as HTMLInputElement).value).toBe('Policy: 30 days'));
+    await user.click(idle);
+    const offered = (await screen.findAllByRole('option')).map((o) => o.textContent);
+    expect(offered).toEqual(['Policy: 30 days', '7 days', '14 days']);
+    await user.click(screen.getByRole('option', { name: '14 days' }));
+    await user.click(screen.getByRole('button', { name: 'Generate' }));
+    await screen.findByText(JWT);
+    expect(api.calls.find((c) => c.method === 'POST')?.body).toMatchObject({ name: 'ci', idle_revoke_days: 14 });
+  });
+
   it('searches service accounts on the server as the Admin types (50 at most), keeping the one picked', async () => {
     const other = { ...pipeline, id: 8, user_id: 'nightly_etl@service', name: 'Nightly ETL' };
     const { user, api } = setup(true, [

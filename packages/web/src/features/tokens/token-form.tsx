@@ -17,6 +17,8 @@ export interface TokenFormValues {
   scopes: Scope[];
   /** CIDRs, one per line (or comma-separated); empty = anywhere. */
   allowedIps: string;
+  /** SPEC §9: revoke after this many days unused (a number as text); '' = the policy's limit alone. */
+  idleDays: string;
 }
 
 export type TokenFormErrors = Partial<Record<keyof TokenFormValues, string>>;
@@ -29,7 +31,19 @@ export const EMPTY_TOKEN_FORM: TokenFormValues = {
   scim: false,
   scopes: [],
   allowedIps: '',
+  idleDays: '',
 };
+
+/** Idle limits offered for a token's own `idle_revoke_days`; only those within the policy's are shown. */
+export const IDLE_CHOICES = [7, 14, 30, 60, 90, 180, 365] as const;
+
+/** The idle choices allowed under a policy limit (null: none), as Select options; '' = the policy's. */
+export function idleChoicesFor(policyDays: number | null): Array<{ value: string; label: string }> {
+  return [
+    { value: '', label: policyDays === null ? 'Never (no policy limit)' : `Policy: ${policyDays} days` },
+    ...IDLE_CHOICES.filter((d) => policyDays === null || d < policyDays).map((d) => ({ value: String(d), label: `${d} days` })),
+  ];
+}
 
 /** The scopes offered (SPEC §11), with what each allows. */
 export const SCOPE_CHOICES: Array<{ value: Scope; label: string }> = [
@@ -46,9 +60,13 @@ export const SCOPE_CHOICES: Array<{ value: Scope; label: string }> = [
 ];
 
 /** The request's restriction fields: only what the user chose (absent = unrestricted). */
-export function restrictionsOf(v: TokenFormValues): Pick<CreateTokenBody, 'scopes' | 'allowed_ips'> {
+export function restrictionsOf(v: TokenFormValues): Pick<CreateTokenBody, 'scopes' | 'allowed_ips' | 'idle_revoke_days'> {
   const ips = v.allowedIps.split(/[\s,]+/).map((s) => s.trim()).filter(Boolean);
-  return { ...(v.scopes.length > 0 ? { scopes: v.scopes } : {}), ...(ips.length > 0 ? { allowed_ips: ips } : {}) };
+  return {
+    ...(v.scopes.length > 0 ? { scopes: v.scopes } : {}),
+    ...(ips.length > 0 ? { allowed_ips: ips } : {}),
+    ...(v.idleDays ? { idle_revoke_days: Number(v.idleDays) } : {}),
+  };
 }
 
 /** Maps the API's `field` (wire name) to the form field that shows the message. */
@@ -56,6 +74,7 @@ export function formFieldOf(apiField: string | undefined): keyof TokenFormValues
   // Array fields may name an item (`allowed_ips.1`).
   if (apiField?.startsWith('allowed_ips')) return 'allowedIps';
   if (apiField?.startsWith('scopes')) return 'scopes';
+  if (apiField === 'idle_revoke_days') return 'idleDays';
   switch (apiField) {
     case 'name':
       return 'name';
@@ -132,6 +151,12 @@ export function TokenFormFields({
   useEffect(() => {
     if (choices.length > 0 && !choices.some((c) => c.value === values.expiration)) onChange({ expiration: choices[0]!.value });
   }, [choices, values.expiration, onChange]);
+  const idlePolicyDays = lifetimes.data?.idle_revoke_days?.[locked ? 'Service' : values.type] ?? null;
+  const idleChoices = idleChoicesFor(idlePolicyDays);
+  // A type change (or a stricter policy) may leave a choice the policy no longer allows.
+  useEffect(() => {
+    if (!idleChoices.some((c) => c.value === values.idleDays)) onChange({ idleDays: '' });
+  }, [idleChoices, values.idleDays, onChange]);
 
   return (
     <Stack gap="md">
@@ -229,7 +254,7 @@ export function TokenFormFields({
           .
         </Text>
       ) : null}
-      <RestrictionFields values={values} errors={errors} onChange={onChange} disabled={disabled} />
+      <RestrictionFields values={values} errors={errors} onChange={onChange} disabled={disabled} idleChoices={idleChoices} />
     </Stack>
   );
 }
@@ -244,16 +269,18 @@ function RestrictionFields({
   errors,
   onChange,
   disabled,
+  idleChoices,
 }: {
   values: TokenFormValues;
   errors: TokenFormErrors;
   onChange: (patch: Partial<TokenFormValues>) => void;
   disabled?: boolean;
+  idleChoices: Array<{ value: string; label: string }>;
 }) {
   const [toggled, setToggled] = useState(false);
   const panelId = useId();
-  const open = toggled || Boolean(errors.scopes || errors.allowedIps);
-  const chosen = values.scopes.length + (values.allowedIps.trim() ? 1 : 0);
+  const open = toggled || Boolean(errors.scopes || errors.allowedIps || errors.idleDays);
+  const chosen = values.scopes.length + (values.allowedIps.trim() ? 1 : 0) + (values.idleDays ? 1 : 0);
   return (
     <Stack gap="xs">
       <Button
@@ -298,6 +325,16 @@ function RestrictionFields({
             disabled={disabled}
             spellCheck={false}
             autoComplete="off"
+          />
+          <Select
+            label="Revoke when unused for"
+            description="Revoked automatically (reason idle) after this long without a request; its owners are warned 7 days before. It may be shorter than the policy, never longer."
+            data={idleChoices}
+            value={values.idleDays}
+            onChange={(v) => onChange({ idleDays: v ?? '' })}
+            allowDeselect={false}
+            error={errors.idleDays}
+            disabled={disabled}
           />
         </Stack>
       ) : null}

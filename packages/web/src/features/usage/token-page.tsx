@@ -8,6 +8,7 @@ import {
   Modal,
   Paper,
   SegmentedControl,
+  Select,
   SimpleGrid,
   Skeleton,
   Stack,
@@ -32,6 +33,15 @@ import { STATUS_COLOR, tokenStatus } from '../../lib/token-status';
 import { TokenReveal } from '../tokens/token-reveal';
 import { actionToast } from '../tokens/tokens-tab';
 import { BlastRadiusNotice } from './blast-radius';
+
+/** Rotate's grace choices (SPEC §9 grace_hours 0–168): how long the current secret keeps working. */
+const GRACE_CHOICES = [
+  { value: '0', label: 'Stop it at once' },
+  { value: '1', label: '1 hour' },
+  { value: '24', label: '24 hours' },
+  { value: '72', label: '3 days' },
+  { value: '168', label: '7 days (longest)' },
+];
 
 const RANGES = [
   { value: '7', label: '7 days' },
@@ -139,6 +149,7 @@ export default function TokenPage() {
   const rotate = useRotateToken();
   const [dialog, setDialog] = useState<'rename' | 'rotate' | 'revoke' | 'delete' | null>(null);
   const [rotated, setRotated] = useState<CreatedToken | null>(null);
+  const [graceHours, setGraceHours] = useState('0');
 
   useEffect(() => {
     if (token.data) document.title = `${token.data.name} · Tokens · Gatehouse`;
@@ -192,6 +203,16 @@ export default function TokenPage() {
           <Text size="sm" c="dimmed">
             {t.user.name} · {t.user.user_id}
           </Text>
+          {t.idle_revoke_days ? (
+            <Text size="sm" c="dimmed">
+              Revoked automatically after {t.idle_revoke_days} days without use (its own limit, within the policy).
+            </Text>
+          ) : null}
+          {t.previous_secret_expires_at && new Date(t.previous_secret_expires_at) > new Date() ? (
+            <Text size="sm" c="dimmed">
+              The previous secret keeps working until {formatDay(t.previous_secret_expires_at)}.
+            </Text>
+          ) : null}
         </Stack>
         <Group gap="sm">
           <Button variant="default" leftSection={<IconEdit size={16} />} onClick={() => setDialog('rename')}>
@@ -296,8 +317,18 @@ export default function TokenPage() {
         ) : (
           <Stack gap="lg">
             <Text size="sm" component="div">
-              Rotate <b>{t.name}</b>? A new secret is made and shown once; the current one stops working at once.
+              Rotate <b>{t.name}</b>? A new secret is made and shown once;{' '}
+              {graceHours === '0' ? 'the current one stops working at once.' : `the current one keeps working for ${GRACE_CHOICES.find((g) => g.value === graceHours)?.label ?? `${graceHours} hours`}, so that what uses it can move over.`}
             </Text>
+            <Select
+              label="Keep the current secret working"
+              description="A grace period lets you deploy the new secret before the old one stops (on every server)."
+              data={GRACE_CHOICES}
+              value={graceHours}
+              onChange={(v) => setGraceHours(v ?? '0')}
+              allowDeselect={false}
+              w={280}
+            />
             <BlastRadiusNotice target={dialog === 'rotate' ? { token: t.id } : null} what="The current secret" />
             <Group justify="flex-end" gap="sm">
               <Button variant="default" onClick={close} data-autofocus>
@@ -308,10 +339,11 @@ export default function TokenPage() {
                 loading={rotate.isPending}
                 onClick={() =>
                   rotate.mutate(
-                    { id: t.id },
+                    { id: t.id, graceHours: Number(graceHours) },
                     {
                       onSuccess: (created) => {
                         setRotated(created);
+                        setGraceHours('0');
                         notifications.show({ color: 'green', message: 'Token rotated: copy the new secret now' });
                       },
                       onError: (e) => notifications.show({ color: 'red', title: 'Could not rotate the token', message: e.message }),
