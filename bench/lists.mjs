@@ -10,6 +10,7 @@
 //   node bench/lists.mjs --tokens 50000 --accounts 5000 --people 5000 --no-write   # to try it
 //   node bench/lists.mjs --only sqlite
 //   node bench/lists.mjs --tokens 1000 --lists users --chromium '' --no-write   # the users list alone (200,000 users)
+//   node bench/lists.mjs --tokens 2000 --accounts 1000 --people 200000 --audit 0 --lists teams,'team members','SCIM Groups' --chromium '' --no-write   # teams at 200,000 members
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +19,7 @@ import { sql } from 'kysely';
 import { chromium } from 'playwright-core';
 import { openStore, seedLists } from '@gatehouse/db';
 import { V8_FLAGS } from '@gatehouse/server/v8-flags';
-import { freePort, freshDatabase, rssMB, sleep, startProcess } from './lib.mjs';
+import { cpuMicros, freePort, freshDatabase, rssMB, sleep, startProcess } from './lib.mjs';
 import { seed } from './seed.mjs';
 
 const { values: args } = parseArgs({
@@ -28,6 +29,7 @@ const { values: args } = parseArgs({
     accounts: { type: 'string', default: '100000' },
     people: { type: 'string', default: '100000' },
     audit: { type: 'string', default: '100000' },
+    teams: { type: 'string', default: '500' },
     samples: { type: 'string', default: '200' },
     chromium: { type: 'string', default: process.env.GATEHOUSE_CHROMIUM ?? '/usr/bin/chromium' },
     'pg-url': { type: 'string', default: process.env.GATEHOUSE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
@@ -41,6 +43,8 @@ const TOKENS = Number(args.tokens);
 const ACCOUNTS = Number(args.accounts);
 const PEOPLE = Number(args.people);
 const AUDIT = Number(args.audit);
+/** Teams of 20 people each, besides Public (every user) and "Analysts" (half the people). */
+const TEAMS = Number(args.teams);
 const SAMPLES = Number(args.samples);
 const SECRET = 'bench-secret-0123456789abcdefghijklmnopqrstuvwxyz';
 const MAIN = new URL('../packages/server/dist/main.js', import.meta.url).pathname;
@@ -73,14 +77,17 @@ async function timeGets(base, token, path, samples = SAMPLES) {
   return { ms, status };
 }
 
-async function measure(dialect, list, measureName, base, token, path, samples) {
+async function measure(dialect, list, measureName, base, token, path, samples, pid) {
   if (args.lists && !args.lists.split(',').includes(list)) return;
   // Warm-up: the first requests compile the route's serializer and fill the page cache.
   await timeGets(base, token, path, 5);
+  // The server's CPU per request: what a busy machine does not blur as much as wall time.
+  const cpu0 = pid ? cpuMicros(pid) : 0;
   const { ms } = await timeGets(base, token, path, samples);
-  const row = { dialect, list, measure: measureName, p50: pct(ms, 50), p99: pct(ms, 99), max: Math.max(...ms), n: ms.length };
+  const cpuMs = pid ? (cpuMicros(pid) - cpu0) / 1000 / ms.length : undefined;
+  const row = { dialect, list, measure: measureName, p50: pct(ms, 50), p99: pct(ms, 99), max: Math.max(...ms), n: ms.length, cpuMs, load: loadavg()[0] };
   rows.push(row);
-  log(`${dialect} ${list} ${measureName}: p50 ${row.p50.toFixed(1)} ms p99 ${row.p99.toFixed(1)} ms (n=${row.n})`);
+  log(`${dialect} ${list} ${measureName}: p50 ${row.p50.toFixed(1)} ms p99 ${row.p99.toFixed(1)} ms (n=${row.n})${cpuMs !== undefined ? `, server CPU ${cpuMs.toFixed(1)} ms/request` : ''}, load ${row.load.toFixed(1)}`);
 }
 
 /** Streams the unpaged compat array of every service token; the server's RSS sampled every 20 ms. */
@@ -178,8 +185,9 @@ async function benchDialect(dialect) {
     const { adminToken } = await seed({ ...db, secret: SECRET, tokens: 0, minted: 0, datastores: 0 });
     const store = openStore({ databaseUrl: db.databaseUrl, dataDir: db.dataDir, ...(db.pgSchema ? { pgSchema: db.pgSchema } : {}) });
     let last = 0;
-    const { firstServiceAccountId } = await seedLists(store, {
+    const { firstServiceAccountId, firstPersonId } = await seedLists(store, {
       serviceAccounts: ACCOUNTS, people: PEOPLE, tokens: TOKENS, auditEvents: AUDIT,
+      team: { name: 'Analysts', people: Math.floor(PEOPLE / 2) }, teams: { count: TEAMS, people: 20 },
       onProgress: (n) => {
         if (n - last >= 100_000) log(`${dialect}: ${(last = n).toLocaleString()} tokens`);
       },
@@ -207,7 +215,7 @@ async function benchDialect(dialect) {
       });
       if (!admin.ok) throw new Error(`creating the browser's Admin: ${admin.status} ${await admin.text()}`);
 
-      const g = (list, name, path, samples = SAMPLES) => measure(dialect, list, name, url, adminToken, path, samples);
+      const g = (list, name, path, samples = SAMPLES) => measure(dialect, list, name, url, adminToken, path, samples, server.pid);
       const svc = (i) => firstServiceAccountId + ((i * 7919) % ACCOUNTS);
       const tokenName = (i) => {
         const j = (i * 104_729) % TOKENS;
@@ -225,9 +233,33 @@ async function benchDialect(dialect) {
       await g('users', 'last page', () => '/api/users?size=50&cursor=last');
       await g('users', 'service accounts, last page', () => '/api/users?size=50&type=Service&cursor=last');
       await g('users', 'search (substring of id, name, e-mail)', (i) => `/api/users?size=50&search=person${(i * 7919) % PEOPLE}.`, Math.min(SAMPLES, 50));
-      // Each team carries its members, and Public has every user: a few samples only.
-      await g('teams', 'first page (Public lists all its members)', () => '/api/teams?size=50', Math.min(SAMPLES, 10));
-      await g('teams', 'last page', () => '/api/teams?size=50&cursor=last', Math.min(SAMPLES, 10));
+      // Public holds every user and "Analysts" half the people: each team carries its count and 10 members.
+      const teamId = async (name) => {
+        const res = await fetch(`${url}/api/teams?size=5&search=${name}`, { headers: { authorization: `Bearer ${adminToken}` } });
+        return (await res.json()).items.find((t) => t.name === name).id;
+      };
+      const [publicId, analystsId] = [await teamId('Public'), await teamId('Analysts')];
+      const half = Math.max(1, Math.floor(PEOPLE / 2));
+      await g('teams', 'first page (Public, Analysts and 48 more, with counts)', () => '/api/teams?size=50');
+      await g('teams', 'last page', () => '/api/teams?size=50&cursor=last');
+      await g('teams', 'one team: Public (up to 1000 members shown)', () => `/api/teams/${publicId}`);
+      await g('team members', 'Public, first page', () => `/api/teams/${publicId}/members?size=50`);
+      await g('team members', 'Public, last page', () => `/api/teams/${publicId}/members?size=50&cursor=last`);
+      await g('team members', `Analysts (${half.toLocaleString('en-US')}), first page`, () => `/api/teams/${analystsId}/members?size=50`);
+      await g('team members', 'Analysts, last page', () => `/api/teams/${analystsId}/members?size=50&cursor=last`);
+      await g('team members', 'Analysts, search (substring, one person each time)', (i) => `/api/teams/${analystsId}/members?size=50&search=person${(i * 7919) % half}.`, Math.min(SAMPLES, 50));
+      await g('team members', 'Analysts, search (a name many share: "Person 1")', () => `/api/teams/${analystsId}/members?size=50&search=Person%201`, Math.min(SAMPLES, 50));
+      const scimRes = await fetch(`${url}/api/user-tokens`, {
+        method: 'POST', headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'lists-scim', scim_endpoints_only: true }),
+      });
+      if (!scimRes.ok) throw new Error(`creating a SCIM token: ${scimRes.status} ${await scimRes.text()}`);
+      const scimToken = (await scimRes.json()).bearer_token;
+      const s = (name, path, samples) => measure(dialect, 'SCIM Groups', name, url, scimToken, path, samples, server.pid);
+      await s('list, excludedAttributes=members', () => '/api/scim/v2/Groups?count=100&excludedAttributes=members', Math.min(SAMPLES, 20));
+      await s('Public, excludedAttributes=members', () => `/api/scim/v2/Groups/${publicId}?excludedAttributes=members`, Math.min(SAMPLES, 20));
+      await s('Public with its members (every human)', () => `/api/scim/v2/Groups/${publicId}`, 3);
+      log(`${dialect}: first person ${firstPersonId}`);
       await g('audit events', 'first page', () => '/api/audit-events?size=50');
       await g('audit events', 'last page', () => '/api/audit-events?size=50&cursor=last');
       await g('audit events', 'by action, last page', () => '/api/audit-events?size=50&action=token.revoked&cursor=last');
@@ -243,8 +275,8 @@ async function benchDialect(dialect) {
 
 function report() {
   const f = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '—');
-  const lines = ['| database | list | measure | p50 ms | p99 ms | max ms |', '|---|---|---|---|---|---|'];
-  for (const r of rows.filter((x) => x.p99 !== undefined)) lines.push(`| ${r.dialect} | ${r.list} | ${r.measure} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.max)} |`);
+  const lines = ['| database | list | measure | p50 ms | p99 ms | max ms | server CPU ms/request | load |', '|---|---|---|---|---|---|---|---|'];
+  for (const r of rows.filter((x) => x.p99 !== undefined)) lines.push(`| ${r.dialect} | ${r.list} | ${r.measure} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.max)} | ${f(r.cpuMs)} | ${f(r.load)} |`);
   lines.push('', '| database | measure | value |', '|---|---|---|');
   for (const r of rows.filter((x) => x.p99 === undefined)) {
     let v;

@@ -375,7 +375,7 @@ Gatehouse page where you approve a Personal token for this computer, received on
       const items = await fetchAll(ctx, 'teams', (p) => ctx.client().teams.list({ ...p, ...(search ? { search } : {}) }));
       if (ctx.json) return printJson(ctx.io, items), EXIT.OK;
       ctx.io.stdout.write(table(items, [
-        ['id', (t) => t.id], ['name', (t) => t.name], ['members', (t) => t.users.length], ['description', (t) => t.description],
+        ['id', (t) => t.id], ['name', (t) => t.name], ['members', (t) => t.user_count], ['description', (t) => t.description],
       ]));
       return EXIT.OK;
     },

@@ -77,11 +77,28 @@ export interface Team {
   name: string;
   description: string | null;
   created: Date;
+  /**
+   * A preview of the members: the first few by name (folded to lower case), then id. A team may
+   * hold every user (Public does), so the whole list is paged instead (TeamStore.members).
+   */
   users: UserRef[];
+  /** Exact number of members, deactivated users included (they stay in their teams). */
+  userCount: number;
   /** SCIM `externalId` of the group this team is. */
   externalId?: string | null;
   /** SCIM `meta.lastModified`; `null` = not changed through SCIM since `created`. */
   lastModified?: Date | null;
+}
+
+/** Members shown with a team in a list; the one-team view shows up to TEAM_PREVIEW_ONE. */
+export const TEAM_PREVIEW_LIST = 10;
+/** Enough for any team a reference client set through PUT user_ids in one go, still bounded. */
+export const TEAM_PREVIEW_ONE = 1000;
+
+/** A member in a team's member list. */
+export interface TeamMember extends UserRef {
+  email: string | null;
+  active: boolean;
 }
 
 export interface Token {

@@ -1,6 +1,6 @@
 import type { Scope } from './tokens/scopes.js';
 import type {
-  AuditEvent, Connection, Datastore, DeactivatedBy, NewAuditEvent, Page, OidcIdentity, PageRequest, ProvisionedBy, Revocation, Team, Token, TokenType, User, UserEmail, UserRef, UserType,
+  AuditEvent, Connection, Datastore, DeactivatedBy, NewAuditEvent, Page, OidcIdentity, PageRequest, ProvisionedBy, Revocation, Team, TeamMember, Token, TokenType, User, UserEmail, UserRef, UserType,
 } from './model.js';
 import type { Role } from './roles.js';
 import type { ListPage, ListRequest } from './listing.js';
@@ -116,17 +116,32 @@ export interface UserStore {
 /** Teams in id order (keyset on id); `search` is a case-insensitive substring of the name. */
 export interface TeamQuery extends ListRequest<'id'> {
   search?: string;
+  /** Members previewed per team (default TEAM_PREVIEW_LIST); 0 = none. */
+  preview?: number;
+}
+
+/** A team's members by folded name then id (keyset); `search` is the user list's search. */
+export interface TeamMemberQuery extends ListRequest<'name'> {
+  search?: string;
 }
 
 export interface TeamStore {
-  findById(id: number): Promise<Team | undefined>;
-  /** Teams by exact name; the result lists the names that exist. */
+  /** With a preview of `preview` members (default TEAM_PREVIEW_LIST). */
+  findById(id: number, preview?: number): Promise<Team | undefined>;
+  /** One page of a team's members; an unknown team has none. */
+  members(id: number, query: TeamMemberQuery): Promise<ListPage<TeamMember>>;
+  /** Every member of one type (SCIM lists a group's humans whole), by id. */
+  allMembers(id: number, type: UserType): Promise<UserRef[]>;
+  /** Which of these users are members of the team. */
+  memberIdsAmong(id: number, userIds: readonly number[]): Promise<number[]>;
+  /** Teams by exact name; the result lists the names that exist (with their counts, no preview: users empty). */
   findByNames(names: readonly string[]): Promise<Team[]>;
   list(query: TeamQuery): Promise<ListPage<Team>>;
   /**
    * Teams matching a SCIM filter (none = all), in id order, one page and the total, evaluated by
-   * the database with the semantics of `scim.matchesFilter` over `scim.teamToScim`. Throws
-   * ScimError invalidFilter where that evaluator would.
+   * the database with the semantics of `scim.matchesFilter` over `scim.teamToScim` with the
+   * team's humans as members. Throws ScimError invalidFilter where that evaluator would. The
+   * teams carry no member preview (SCIM reads members with allMembers when it shows them).
    */
   listScim(filter: ScimFilter | undefined, page: PageRequest): Promise<Page<Team>>;
   /** Throws NAME_TAKEN. */

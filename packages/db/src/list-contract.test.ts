@@ -246,4 +246,112 @@ describe.each(DIALECTS)('lists on $kind', ({ kind, available }) => {
     await store.users.delete(made[1]!.id);
     expect(await search('jensen')).toEqual([]);
   });
+
+  describe('a team\'s members', () => {
+    const named = (name: string, type: 'Human' | 'Service' = 'Human') =>
+      store.users.create({ userId: `${name.toLowerCase()}-${seq++}@x.io`, email: `${name.toLowerCase()}@mail.io`, name, type, role: 'Member', teamIds: [], passwordHash: null, createdById: null, created: at(0) });
+    /** Member ids in the members list's order: folded name, then id. */
+    const byName = (us: User[]) => [...us].sort((a, b) => (a.name.toLowerCase() < b.name.toLowerCase() ? -1 : a.name.toLowerCase() > b.name.toLowerCase() ? 1 : a.id - b.id)).map((u) => u.id);
+
+    it('counts members exactly after adds, removals, deactivation and deletion; previews the first by name', async () => {
+      const us: User[] = [];
+      for (const n of ['delta', 'Alpha', 'charlie', 'Bravo', 'alpha', 'echo', 'Foxtrot', 'golf', 'hotel', 'India', 'juliet', 'Kilo']) us.push(await named(n));
+      const svc = await named('robot', 'Service');
+      const team = await store.teams.create({ name: 'big', description: null, userIds: [...us.slice(0, 6).map((u) => u.id), svc.id], created: at(0) });
+      expect(team.userCount).toBe(7);
+      await store.teams.changeMembers(team.id, { add: us.slice(6).map((u) => u.id), remove: [us[0]!.id] });
+      let now = (await store.teams.findById(team.id))!;
+      expect(now.userCount).toBe(12);
+      const members = [...us.slice(1), svc];
+      // The preview: the first 10 by name, case-insensitive, ties by id.
+      expect(now.users.map((u) => u.id)).toEqual(byName(members).slice(0, 10));
+      expect((await store.teams.findById(team.id, 3))!.users.map((u) => u.id)).toEqual(byName(members).slice(0, 3));
+      // A deactivated user stays a member (and is counted); a deleted one is gone.
+      await store.users.update(us[1]!.id, { active: false });
+      expect((await store.teams.findById(team.id))!.userCount).toBe(12);
+      const page = await store.teams.members(team.id, { limit: 50 });
+      expect(page.items.find((m) => m.id === us[1]!.id)).toMatchObject({ active: false, email: 'alpha@mail.io' });
+      await store.users.delete(us[2]!.id);
+      now = (await store.teams.findById(team.id))!;
+      expect(now.userCount).toBe(11);
+      expect(now.users.map((u) => u.id)).not.toContain(us[2]!.id);
+      // The list's counts are the same as one team's.
+      const listed = (await store.teams.list({ limit: 10 })).items.find((t) => t.id === team.id)!;
+      expect(listed.userCount).toBe(11);
+      expect(listed.users).toEqual(now.users);
+      expect((await store.teams.list({ limit: 10, preview: 0 })).items.find((t) => t.id === team.id)!.users).toEqual([]);
+      // SCIM reads a type whole, by id.
+      expect((await store.teams.allMembers(team.id, 'Service')).map((u) => u.id)).toEqual([svc.id]);
+      expect((await store.teams.memberIdsAmong(team.id, [us[0]!.id, us[3]!.id, 999999])).sort()).toEqual([us[3]!.id]);
+      // Every path that changes members keeps the count: replacing them, a user's own teams, a new user.
+      await store.teams.update(team.id, { userIds: [us[3]!.id, us[4]!.id] });
+      expect((await store.teams.findById(team.id))!.userCount).toBe(2);
+      await store.users.update(us[5]!.id, { teamIds: [team.id] });
+      await store.users.update(us[3]!.id, { teamIds: [] });
+      expect((await store.teams.findByNames(['big']))[0]!.userCount).toBe(2);
+      const joined = await store.users.create({ userId: 'late@x.io', email: null, name: 'Late', type: 'Human', role: 'Member', teamIds: [team.id], passwordHash: null, createdById: null, created: at(0) });
+      expect((await store.teams.findById(team.id))!.users.map((u) => u.id)).toEqual(byName([us[4]!, us[5]!, joined]));
+      expect((await store.teams.findById(team.id))!.userCount).toBe(3);
+    });
+
+    it('pages members by name both ways and searches them like the user list', async () => {
+      const us: User[] = [];
+      for (let i = 0; i < 23; i++) us.push(await named(`${i % 2 ? 'Ann' : 'bob'} ${i % 4}`));
+      const outsider = await named('Ann 0');
+      const team = await store.teams.create({ name: 'paged', description: null, userIds: us.map((u) => u.id), created: at(0) });
+      const expected = byName(us);
+      for (const limit of [1, 4, 50]) {
+        expect((await walk((r) => store.teams.members(team.id, r), limit)).map((m) => m.id)).toEqual(expected);
+        expect((await walk((r) => store.teams.members(team.id, r), limit, true)).map((m) => m.id)).toEqual(expected);
+      }
+      const found = await walk((r) => store.teams.members(team.id, { ...r, search: 'ANN 1' }), 2);
+      expect(found.map((m) => m.id)).toEqual(byName(us.filter((u) => u.name === 'Ann 1')));
+      expect(found.map((m) => m.id)).not.toContain(outsider.id);
+      // By e-mail and user_id too, as GET /api/users searches.
+      expect((await store.teams.members(team.id, { limit: 50, search: us[5]!.userId.toUpperCase() })).items.map((m) => m.id)).toEqual([us[5]!.id]);
+      expect((await store.teams.members(team.id, { limit: 50, search: '@MAIL.io' })).total).toBe(23);
+      expect((await store.teams.members(999999, { limit: 5 })).items).toEqual([]);
+      // A renamed member moves to their new place in the order.
+      await store.users.update(us[0]!.id, { name: 'Aaron' });
+      expect((await store.teams.members(team.id, { limit: 1 })).items[0]).toMatchObject({ id: us[0]!.id, name: 'Aaron' });
+      expect((await store.teams.findById(team.id, 1))!.users.map((u) => u.name)).toEqual(['Aaron']);
+    });
+
+    it('no member skipped or repeated while members are added and removed between pages (property)', async () => {
+      const pool: User[] = [];
+      for (let i = 0; i < 30; i++) pool.push(await named(['a', 'B', 'c', 'A', 'b'][i % 5]! + String(i % 3)));
+      const team = await store.teams.create({ name: 'moving', description: null, userIds: [], created: at(0) });
+      const op = fc.record({ add: fc.boolean(), pick: fc.nat() });
+      await fc.assert(
+        fc.asyncProperty(
+          fc.subarray(pool.map((u) => u.id)),
+          fc.array(fc.array(op, { maxLength: 3 }), { maxLength: 20 }),
+          fc.integer({ min: 1, max: 5 }),
+          fc.boolean(),
+          async (initial, rounds, limit, backwards) => {
+            await store.db.deleteFrom('team_members').where('team_id', '=', team.id).execute();
+            await store.teams.changeMembers(team.id, { add: initial, remove: [] });
+            const live = new Set(initial);
+            const there = new Set(initial);
+            let round = 0;
+            const between = async () => {
+              for (const o of rounds[round++] ?? []) {
+                const u = pool[o.pick % pool.length]!.id;
+                if (o.add) live.add(u);
+                else if (live.delete(u)) there.delete(u);
+                await store.teams.changeMembers(team.id, o.add ? { add: [u], remove: [] } : { add: [], remove: [u] });
+              }
+            };
+            const seen = (await walk((r) => store.teams.members(team.id, r), limit, backwards, between)).map((m) => m.id);
+            expect(new Set(seen).size).toBe(seen.length);
+            for (const id of there) expect(seen).toContain(id);
+            expect(seen).toEqual(byName(pool).filter((id) => seen.includes(id)));
+            expect((await store.teams.findById(team.id))!.userCount).toBe(live.size);
+          },
+        ),
+        { numRuns: kind === 'postgres' ? 15 : 30 },
+      );
+    });
+  });
 });
+

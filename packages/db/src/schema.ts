@@ -55,11 +55,15 @@ export interface TeamsTable {
   /** SCIM (migration 2026-11-29T01-00-scim). */
   external_id: string | null;
   last_modified: Timestamp | null;
+  /** Kept by triggers on team_members (migration 2026-12-07T02-00-teams). */
+  user_count: Generated<number>;
 }
 
 export interface TeamMembersTable {
   team_id: number;
   user_id: number;
+  /** The member's name, kept by triggers for the members-by-name index (migration 2026-12-07T02-00-teams). */
+  member_name: string | null;
 }
 
 export interface TokensTable {

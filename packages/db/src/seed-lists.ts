@@ -17,6 +17,10 @@ export interface SeedListsOptions {
   auditEvents?: number;
   /** The newest token's creation time; older ones are a second apart each. Default: now. */
   now?: Date;
+  /** A team holding the first `people` people (the teams list and its members at scale). */
+  team?: { name: string; people: number };
+  /** More teams, `team-<n>`, of `people` people each (consecutive people, wrapping around). */
+  teams?: { count: number; people: number };
   /** Called after each chunk of tokens written, with how many so far. */
   onProgress?: (written: number) => void;
 }
@@ -60,6 +64,26 @@ export async function seedLists(store: OpenedStore, o: SeedListsOptions): Promis
 
   const firstServiceAccountId = await insertUsers(o.serviceAccounts, (i) => ({ user_id: `svc_${run}_${i}@service`, email: null, name: `svc ${run} ${i}`, user_type: 'Service' }));
   const firstPersonId = await insertUsers(o.people, (i) => ({ user_id: `person${i}.${run}@example.com`, email: `person${i}.${run}@example.com`, name: `Person ${i}`, user_type: 'Human' }));
+
+  if (o.team) {
+    const team = await db.insertInto('teams').values({ name: o.team.name, description: `The first ${o.team.people} people`, created: time(now) }).returning('id').executeTakeFirstOrThrow();
+    const people = Math.min(o.team.people, o.people);
+    for (let i = 0; i < people; i += CHUNK) {
+      const rows = [];
+      for (let j = i; j < Math.min(people, i + CHUNK); j++) rows.push({ team_id: team.id, user_id: firstPersonId + j });
+      await db.insertInto('team_members').values(rows).execute();
+    }
+  }
+
+  if (o.teams && o.people > 0) {
+    const per = Math.min(o.teams.people, o.people);
+    for (let t = 0; t < o.teams.count; t++) {
+      const team = await db.insertInto('teams').values({ name: `team-${run}-${t}`, description: null, created: time(now) }).returning('id').executeTakeFirstOrThrow();
+      const rows = [];
+      for (let j = 0; j < per; j++) rows.push({ team_id: team.id, user_id: firstPersonId + ((t * per + j) % o.people) });
+      for (let i = 0; i < rows.length; i += CHUNK) await db.insertInto('team_members').values(rows.slice(i, i + CHUNK)).execute();
+    }
+  }
 
   // Ids of one INSERT's users are consecutive on both databases (one statement, no other writer).
   if (o.tokens > 0 && o.serviceAccounts === 0) throw new Error('tokens need at least one service account');

@@ -38,7 +38,7 @@ type ScimFilter = scim.Filter;
  * narrows the rows for needles of 3 characters or more (FTS5 folds at least ASCII case, so every
  * row LIKE matches is among them) and LIKE decides.
  */
-function userSearch(traits: DialectTraits, part: string): RawBuilder<boolean> {
+export function userSearch(traits: DialectTraits, part: string): RawBuilder<boolean> {
   const pattern = containsPattern(part);
   if (traits.name === 'postgres') {
     // ILIKE is lower() on both sides (UTF-8): the three columns' text, lower-cased, contains the

@@ -1,7 +1,7 @@
 import { GatehouseApiError, GatehouseUnreachableError } from './errors.js';
 import type {
   AuditEvent, AuditQuery, CreatedToken, CreateHumanInput, CreateServiceAccountInput, CreateTokenInput, Connection, ConnectionInput, CursorPage, Datastore,
-  DatastoreInput, DatastoreQuery, Introspection, LeakReportItem, LeakVerdict, Me, Page, PageParams, RotateOptions, Team, TeamInput, Token, TokenListQuery,
+  DatastoreInput, DatastoreQuery, Introspection, LeakReportItem, LeakVerdict, Me, Page, PageParams, RotateOptions, Team, TeamInput, TeamMember, Token, TokenListQuery,
   UpdateUserInput, User,
   UserListing, UserType,
 } from './types.js';
@@ -190,6 +190,10 @@ export class GatehouseClient {
     create: (input: TeamInput & { name: string }): Promise<Team> => this.request('POST', '/api/teams', { body: input }),
     update: (id: number, patch: TeamInput): Promise<Team> => this.request('PUT', `/api/teams/${id}`, { body: patch }),
     delete: (id: number): Promise<void> => this.request('DELETE', `/api/teams/${id}`),
+    /** A team's members by name; `search` as the user list's. */
+    members: (id: number, q: PageParams & { search?: string } = {}): Promise<CursorPage<TeamMember>> => this.request('GET', `/api/teams/${id}/members`, { query: { ...q } }),
+    addMembers: (id: number, userIds: number[]): Promise<Team> => this.request('POST', `/api/teams/${id}/members`, { body: { user_ids: userIds } }),
+    removeMember: (id: number, userId: number): Promise<void> => this.request('DELETE', `/api/teams/${id}/members/${userId}`),
   };
 
   readonly tokens = {

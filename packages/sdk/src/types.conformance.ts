@@ -4,7 +4,7 @@
  */
 import type { Static } from 'typebox';
 import type {
-  AuditEventSchema, ConnectionSchema, CreatedTokenSchema, DatastoreSchema, ErrorSchema, TeamSchema, TokenSchema, UserRefSchema, UserSchema,
+  AuditEventSchema, ConnectionSchema, CreatedTokenSchema, DatastoreSchema, ErrorSchema, TeamMemberSchema, TeamSchema, TokenSchema, UserRefSchema, UserSchema,
 } from '../../server/src/http/wire.js';
 import type { IntrospectionSchema } from '../../server/src/routes/introspect.js';
 import type * as Sdk from './types.js';
@@ -19,6 +19,7 @@ same<Same<Sdk.User, Static<typeof UserSchema>>>();
 same<Same<Sdk.Token, Static<typeof TokenSchema>>>();
 same<Same<Sdk.CreatedToken, Static<typeof CreatedTokenSchema>>>();
 same<Same<Sdk.Team, Static<typeof TeamSchema>>>();
+same<Same<Sdk.TeamMember, Static<typeof TeamMemberSchema>>>();
 same<Same<Sdk.Datastore, Static<typeof DatastoreSchema>>>();
 same<Same<Sdk.Connection, Static<typeof ConnectionSchema>>>();
 same<Same<Sdk.AuditEvent, Static<typeof AuditEventSchema>>>();

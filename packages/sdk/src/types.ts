@@ -93,7 +93,17 @@ export interface Team {
   created: string;
   name: string;
   description: string | null;
+  /** The first members by name (10 in a list, up to 1000 for one team); all of them: `teams.members`. */
   users: UserRef[];
+  /** Exact number of members. */
+  user_count: number;
+  /** Whether `users` leaves members out. */
+  users_partial: boolean;
+}
+
+export interface TeamMember extends UserRef {
+  email: string | null;
+  active: boolean;
 }
 
 export interface Datastore {

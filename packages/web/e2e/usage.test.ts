@@ -172,9 +172,13 @@ describe.skipIf(missing !== null)('usage insight in the browser', () => {
     await page.getByRole('menuitem', { name: 'Edit' }).click();
     const edit = page.getByRole('dialog', { name: 'Edit team Data Platform' });
     await edit.getByRole('textbox', { name: 'Name' }).fill('Data Platform Ops');
-    await edit.getByLabel('Members').fill('Admin');
+    // Members are added (and removed) one change at a time, not saved as a whole list.
+    await edit.getByLabel('Add members').fill('Admin');
     await page.getByRole('option', { name: /Administrator/ }).click();
     await page.keyboard.press('Tab');
+    await edit.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.getByText('1 member added to Data Platform').first().waitFor();
+    await edit.getByRole('list', { name: 'Team members' }).getByText('Administrator', { exact: true }).waitFor();
     await screenshotBoth(page, 'usage-07-team-edit');
     await scan('team edit');
     await edit.getByRole('button', { name: 'Save' }).click();

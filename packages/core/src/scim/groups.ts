@@ -1,6 +1,6 @@
 import { commitChange, type Change } from '../change.js';
 import { DomainError, notFound } from '../errors.js';
-import { PUBLIC_TEAM, type Team } from '../model.js';
+import { PUBLIC_TEAM, type Team, type UserRef } from '../model.js';
 import { requirePermission } from '../policies.js';
 import type { StoreTransaction } from '../ports.js';
 import { normaliseName } from '../names.js';
@@ -8,7 +8,8 @@ import { deleteTeamInside } from '../use-cases/manage-teams.js';
 import { invalidValue } from './errors.js';
 import { pageResponse, readListQuery, type ScimListQuery, type ScimListResponse } from './list.js';
 import { applyPatch, parsePatchBody } from './patch.js';
-import { readGroup, teamToScim, type ScimResource } from './resources.js';
+import { projectionNeeds, readGroup, teamToScim, type ScimResource } from './resources.js';
+import { CORE_SCHEMA } from './schemas.js';
 import type { ScimScope } from './users.js';
 
 /*
@@ -25,7 +26,7 @@ function allowed(s: ScimScope): void {
 
 async function findTeam(store: Pick<StoreTransaction, 'teams'>, id: string): Promise<Team> {
   const n = /^[1-9][0-9]{0,9}$/.test(id) ? Number(id) : NaN;
-  const team = Number.isSafeInteger(n) && n <= 2147483647 ? await store.teams.findById(n) : undefined;
+  const team = Number.isSafeInteger(n) && n <= 2147483647 ? await store.teams.findById(n, 0) : undefined;
   if (!team) throw notFound('Group');
   return team;
 }
@@ -38,7 +39,8 @@ async function checkMembers(tx: Pick<StoreTransaction, 'users'>, ids: readonly n
   }
 }
 
-const humanIds = (t: Team) => t.users.filter((u) => u.type === 'Human').map((u) => u.id);
+/** A group's members are its humans, read whole (SCIM has no paging of members). */
+const humansOf = (store: Pick<StoreTransaction, 'teams'>, t: Team): Promise<UserRef[]> => store.teams.allMembers(t.id, 'Human');
 
 function guardPublic(team: Team, change: { rename: boolean; members: boolean }): void {
   if (team.name !== PUBLIC_TEAM) return;
@@ -46,17 +48,28 @@ function guardPublic(team: Team, change: { rename: boolean; members: boolean }):
   if (change.members) throw new DomainError('PUBLIC_TEAM', 'Every user is in the Public team; its members cannot be changed');
 }
 
-export async function scimGetGroup(s: ScimScope, id: string): Promise<ScimResource> {
+/**
+ * One group. Its members are read only when the client wants them: `excludedAttributes=members`
+ * (RFC 7644 §3.4.2.5) answers at once even for Public, which holds every user.
+ */
+export async function scimGetGroup(s: ScimScope, id: string, projection: { attributes?: string; excludedAttributes?: string } = {}): Promise<ScimResource> {
   allowed(s);
-  return teamToScim(await findTeam(s.deps.store, id), s.baseUrl);
+  const store = s.deps.store;
+  const team = await findTeam(store, id);
+  return teamToScim(team, s.baseUrl, projectionNeeds('members', CORE_SCHEMA.Group, projection) ? await humansOf(store, team) : undefined);
 }
 
+/** Groups, with their members only when the projection or the filter needs them. */
 export async function scimListGroups(s: ScimScope, query: ScimListQuery): Promise<ScimListResponse> {
   allowed(s);
   const parsed = readListQuery(query);
-  // The database filters and pages (SPEC §4), as for Users.
-  const page = await s.deps.store.teams.listScim(parsed.filter, { offset: parsed.startIndex - 1, limit: parsed.count });
-  return pageResponse(page.items.map((t) => teamToScim(t, s.baseUrl)), page.total, 'Group', query, parsed);
+  const store = s.deps.store;
+  // The database filters and pages (SPEC §4), as for Users; members are read for the answer only, when wanted.
+  const page = await store.teams.listScim(parsed.filter, { offset: parsed.startIndex - 1, limit: parsed.count });
+  const members = projectionNeeds('members', CORE_SCHEMA.Group, { attributes: query.attributes, excludedAttributes: query.excludedAttributes });
+  const resources: ScimResource[] = [];
+  for (const t of page.items) resources.push(teamToScim(t, s.baseUrl, members ? await humansOf(store, t) : undefined));
+  return pageResponse(resources, page.total, 'Group', query, parsed);
 }
 
 export async function scimCreateGroup(s: ScimScope, body: unknown): Promise<ScimResource> {
@@ -72,13 +85,14 @@ export async function scimCreateGroup(s: ScimScope, body: unknown): Promise<Scim
     audit({ action: 'team.created', targetType: 'team', targetId: String(created.id), details: { via: 'scim', name: created.name, members: state.memberIds } });
     return created;
   });
-  return teamToScim(team, s.baseUrl);
+  return teamToScim(team, s.baseUrl, await humansOf(s.deps.store, team));
 }
 
 /** The members to add and remove to go from the team's humans to `wanted`. */
-function memberDiff(team: Team, wanted: readonly number[]): { add: number[]; remove: number[] } {
-  const current = humanIds(team);
-  return { add: wanted.filter((m) => !current.includes(m)), remove: current.filter((m) => !wanted.includes(m)) };
+function memberDiff(current: readonly UserRef[], wanted: readonly number[]): { add: number[]; remove: number[] } {
+  const have = new Set(current.map((u) => u.id));
+  const want = new Set(wanted);
+  return { add: wanted.filter((m) => !have.has(m)), remove: [...have].filter((m) => !want.has(m)) };
 }
 
 async function applyGroupChange(
@@ -99,7 +113,7 @@ async function applyGroupChange(
   let updated = team;
   if (replaceMembers !== undefined) {
     // PUT: one write sets the name and the whole member list (service accounts kept).
-    const keep = team.users.filter((u) => u.type !== 'Human').map((u) => u.id);
+    const keep = (await tx.teams.allMembers(team.id, 'Service')).map((u) => u.id);
     updated = await tx.teams.update(team.id, {
       ...(rename ? { name } : {}),
       ...(externalChanged ? { externalId: next.externalId } : {}),
@@ -130,10 +144,11 @@ export async function scimReplaceGroup(s: ScimScope, id: string, body: unknown):
   const state = readGroup(body);
   const team = await commitChange(s.deps, s.actor, async (change) => {
     const current = await findTeam(change.tx, id);
-    const diff = memberDiff(current, state.memberIds);
-    return applyGroupChange(s, change, current, { displayName: state.displayName, externalId: state.externalId, ...diff }, state.memberIds);
+    const diff = memberDiff(await humansOf(change.tx, current), state.memberIds);
+    const updated = await applyGroupChange(s, change, current, { displayName: state.displayName, externalId: state.externalId, ...diff }, state.memberIds);
+    return teamToScim(updated, s.baseUrl, await humansOf(change.tx, updated));
   });
-  return teamToScim(team, s.baseUrl);
+  return team;
 }
 
 /** PATCH: members add / remove / replace (Entra ID's and Okta's forms), rename, externalId. */
@@ -142,10 +157,12 @@ export async function scimPatchGroup(s: ScimScope, id: string, body: unknown): P
   const ops = parsePatchBody(body);
   const team = await commitChange(s.deps, s.actor, async (change) => {
     const current = await findTeam(change.tx, id);
-    const state = readGroup(applyPatch(teamToScim(current, s.baseUrl), ops, 'Group', READ_ONLY));
-    return applyGroupChange(s, change, current, { displayName: state.displayName, externalId: state.externalId, ...memberDiff(current, state.memberIds) });
+    const humans = await humansOf(change.tx, current);
+    const state = readGroup(applyPatch(teamToScim(current, s.baseUrl, humans), ops, 'Group', READ_ONLY));
+    const updated = await applyGroupChange(s, change, current, { displayName: state.displayName, externalId: state.externalId, ...memberDiff(humans, state.memberIds) });
+    return teamToScim(updated, s.baseUrl, await humansOf(change.tx, updated));
   });
-  return teamToScim(team, s.baseUrl);
+  return team;
 }
 
 export async function scimDeleteGroup(s: ScimScope, id: string): Promise<void> {

@@ -1,4 +1,4 @@
-import type { Team, User, UserEmail } from '../model.js';
+import type { Team, User, UserEmail, UserRef } from '../model.js';
 import { invalidValue } from './errors.js';
 import { getProp } from './filter.js';
 import { GROUP_SCHEMA, USER_SCHEMA } from './schemas.js';
@@ -45,16 +45,18 @@ export function userToScim(u: User, baseUrl: string): ScimResource {
   };
 }
 
-/** A team as a SCIM Group; only humans are members in SCIM (service accounts are not SCIM's). */
-export function teamToScim(t: Team, baseUrl: string): ScimResource {
+/**
+ * A team as a SCIM Group; only humans are members in SCIM (service accounts are not SCIM's).
+ * `humans` = the team's humans (TeamStore.allMembers); without them `members` is left out (the
+ * client excluded it: a group may hold every user).
+ */
+export function teamToScim(t: Team, baseUrl: string, humans?: readonly UserRef[]): ScimResource {
   return {
     schemas: [GROUP_SCHEMA],
     id: String(t.id),
     ...(t.externalId ? { externalId: t.externalId } : {}),
     displayName: t.name,
-    members: t.users
-      .filter((m) => m.type === 'Human')
-      .map((m) => ({ value: String(m.id), $ref: `${baseUrl}/Users/${m.id}`, display: m.name, type: 'User' })),
+    ...(humans ? { members: humans.map((m) => ({ value: String(m.id), $ref: `${baseUrl}/Users/${m.id}`, display: m.name, type: 'User' })) } : {}),
     meta: {
       resourceType: 'Group',
       created: iso(t.created),
@@ -224,6 +226,16 @@ function parseAttributeList(list: string | undefined, coreSchema: string): strin
 }
 
 const ALWAYS = new Set(['id', 'schemas']);
+
+/** Whether a projection (and filter) needs `attribute` of the resources at all. */
+export function projectionNeeds(attribute: string, coreSchema: string, q: { attributes?: string | undefined; excludedAttributes?: string | undefined; filter?: string | undefined }): boolean {
+  const a = attribute.toLowerCase();
+  // A filter may name it anywhere (members[value eq "7"], members.value pr): read it then.
+  if (q.filter && q.filter.toLowerCase().includes(a)) return true;
+  const include = parseAttributeList(q.attributes, coreSchema);
+  if (include.length > 0) return include.some((x) => x === a || x.startsWith(`${a}.`));
+  return !parseAttributeList(q.excludedAttributes, coreSchema).includes(a);
+}
 
 /** Keeps `attributes` (plus `id`, `schemas`) or drops `excludedAttributes`; sub-attributes by `a.b`. */
 export function project(resource: ScimResource, coreSchema: string, attributes?: string, excluded?: string): ScimResource {

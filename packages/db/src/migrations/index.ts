@@ -12,6 +12,7 @@ import * as connections from './2026-12-06T14-00-connections.js';
 import * as listIndexes from './2026-12-06T15-00-list-indexes.js';
 import * as searchIndexes from './2026-12-07T00-00-search-indexes.js';
 import * as lifecycle2 from './2026-12-07T01-00-lifecycle-2.js';
+import * as teams from './2026-12-07T02-00-teams.js';
 
 /** All migrations, by ISO-date name; they run in name order. */
 export const migrations: Record<string, Migration> = {
@@ -28,6 +29,7 @@ export const migrations: Record<string, Migration> = {
   '2026-12-06T15-00-list-indexes': listIndexes,
   '2026-12-07T00-00-search-indexes': searchIndexes,
   '2026-12-07T01-00-lifecycle-2': lifecycle2,
+  '2026-12-07T02-00-teams': teams,
 };
 
 export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };

@@ -1,4 +1,4 @@
-import type { AuditEvent, Connection, Datastore, SessionInfo, Team, Token, User, UserRef } from '@gatehouse/core';
+import { TEAM_PREVIEW_LIST, TEAM_PREVIEW_ONE, type AuditEvent, type Connection, type Datastore, type SessionInfo, type Team, type TeamMember, type Token, type User, type UserRef } from '@gatehouse/core';
 import { REVOKE_REASONS, ROLES, SCOPES } from '@gatehouse/core';
 import { Type, type Static, type TSchema } from 'typebox';
 
@@ -77,7 +77,17 @@ export const TeamSchema = Type.Object({
   created: DateTime,
   name: Type.String(),
   description: Nullable(Type.String()),
-  users: Type.Array(UserRefSchema),
+  users: Type.Array(UserRefSchema, {
+    description: `the first members by name (case-insensitive), at most ${TEAM_PREVIEW_LIST} in a list and ${TEAM_PREVIEW_ONE} for one team: a team may hold every user (Public does). The whole list: GET /api/teams/{id}/members`,
+  }),
+  user_count: Type.Integer({ description: 'exact number of members, deactivated users included' }),
+  users_partial: Type.Boolean({ description: 'true when `users` is not every member (user_count > users.length)' }),
+});
+
+export const TeamMemberSchema = Type.Object({
+  ...UserRefSchema.properties,
+  email: Nullable(Type.String()),
+  active: Type.Boolean(),
 });
 
 export const ConnectionSchema = Type.Object({
@@ -234,7 +244,11 @@ export const teamToWire = (t: Team) => ({
   name: t.name,
   description: t.description,
   users: t.users.map(userRefToWire),
+  user_count: t.userCount,
+  users_partial: t.userCount > t.users.length,
 });
+
+export const teamMemberToWire = (m: TeamMember) => ({ ...userRefToWire(m), email: m.email, active: m.active });
 
 export const datastoreToWire = (d: Datastore) => ({
   id: d.id,

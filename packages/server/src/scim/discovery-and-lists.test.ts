@@ -75,6 +75,22 @@ describeOnEachDatabase('SCIM discovery, lists and projection', (app) => {
       expect(ex.id).toBe(u.id);
     });
 
+    it('Groups without their members when excluded (Public holds every user), with them otherwise, and a members filter still works', async () => {
+      const t = app();
+      const idp = await scimClient(t);
+      const u = (await idp.post('/Users', { schemas: [USER], userName: 'grouped@x.example' })).json();
+      const g = (await idp.post('/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Grouped', members: [{ value: u.id }] })).json();
+      const bare = (await idp.get('/Groups?excludedAttributes=members&count=100')).json();
+      expect(bare.Resources.length).toBeGreaterThanOrEqual(2);
+      expect(bare.Resources.every((r: Record<string, unknown>) => !('members' in r) && typeof r.displayName === 'string')).toBe(true);
+      expect((await idp.get(`/Groups/${g.id}?excludedAttributes=members`)).json().members).toBeUndefined();
+      expect((await idp.get(`/Groups/${g.id}?attributes=displayName`)).json()).toEqual({ schemas: expect.any(Array), id: g.id, displayName: 'Grouped' });
+      expect((await idp.get(`/Groups/${g.id}`)).json().members).toEqual([expect.objectContaining({ value: u.id })]);
+      expect((await idp.get(`/Groups/${g.id}?attributes=members.value`)).json().members).toEqual([{ value: u.id }]);
+      const byMember = (await idp.get(filterUrl('/Groups', `members[value eq "${u.id}"]`, '&excludedAttributes=members'))).json();
+      expect(byMember.Resources.map((r: { displayName: string }) => r.displayName).sort()).toEqual(['Grouped', 'Public']);
+    });
+
     it('filters by meta.lastModified (gt / lt on dates)', async () => {
       const t = app();
       const idp = await scimClient(t);

@@ -176,6 +176,28 @@ const CASES: Record<string, Case> = {
       };
     },
   },
+  'POST /api/teams/:id/members': {
+    async prepare(t) {
+      const m = await member(t);
+      const team = (await t.request({ method: 'POST', url: '/api/teams', token: t.adminToken, ...json({ name: `T ${Math.random()}` }) })).json();
+      return {
+        request: { method: 'POST', url: `/api/teams/${team.id}/members`, token: t.adminToken, ...json({ user_ids: [m.id] }) },
+        expect: { action: 'team.updated', targetType: 'team', targetId: String(team.id), actorUserId: t.adminId },
+        refusal: { method: 'POST', url: `/api/teams/${team.id}/members`, token: m.token, ...json({ user_ids: [m.id] }) },
+      };
+    },
+  },
+  'DELETE /api/teams/:id/members/:user_id': {
+    async prepare(t) {
+      const m = await member(t);
+      const team = (await t.request({ method: 'POST', url: '/api/teams', token: t.adminToken, ...json({ name: `T ${Math.random()}`, user_ids: [m.id] }) })).json();
+      return {
+        request: { method: 'DELETE', url: `/api/teams/${team.id}/members/${m.id}`, token: t.adminToken },
+        expect: { action: 'team.updated', targetType: 'team', targetId: String(team.id), actorUserId: t.adminId },
+        refusal: { method: 'DELETE', url: `/api/teams/${team.id}/members/${m.id}`, token: m.token },
+      };
+    },
+  },
   'POST /api/user-tokens': {
     async prepare(t) {
       const m = await member(t);

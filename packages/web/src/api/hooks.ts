@@ -14,6 +14,7 @@ import type {
   Paginated,
   Role,
   Team,
+  TeamMember,
   TeamInput,
   Token,
   User,
@@ -274,6 +275,39 @@ export function useSaveTeam() {
         ? api<Team>('/teams', { method: 'POST', body })
         : api<Team>(`/teams/${id}`, { method: 'PUT', body }),
     onSuccess: () => {
+      void qc.invalidateQueries({ queryKey: keys.teams });
+      void qc.invalidateQueries({ queryKey: keys.users });
+    },
+  });
+}
+
+/** One page of a team's members, by name; `search` as the user list's (on the server). */
+export function useTeamMembers(teamId: number | undefined, filter: { cursor?: string | undefined; search?: string; size: number }, enabled = true) {
+  return useQuery({
+    queryKey: [...keys.teams, 'members', teamId, filter],
+    queryFn: ({ signal }) => api<CursorPage<TeamMember>>(`/teams/${teamId}/members${query({ ...filter })}`, { signal }),
+    placeholderData: keepPreviousData,
+    enabled: enabled && teamId !== undefined,
+  });
+}
+
+/** Adds members without sending the others (a team may hold every user). */
+export function useAddTeamMembers() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, userIds }: { id: number; userIds: number[] }) => api<Team>(`/teams/${id}/members`, { method: 'POST', body: { user_ids: userIds } }),
+    onSettled: () => {
+      void qc.invalidateQueries({ queryKey: keys.teams });
+      void qc.invalidateQueries({ queryKey: keys.users });
+    },
+  });
+}
+
+export function useRemoveTeamMember() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, userId }: { id: number; userId: number }) => api<void>(`/teams/${id}/members/${userId}`, { method: 'DELETE' }),
+    onSettled: () => {
       void qc.invalidateQueries({ queryKey: keys.teams });
       void qc.invalidateQueries({ queryKey: keys.users });
     },

@@ -21,6 +21,7 @@ export type {
   Role,
   Scope,
   Team,
+  TeamMember,
   Token,
   TokenType,
   User,

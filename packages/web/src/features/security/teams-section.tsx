@@ -5,7 +5,6 @@ import {
   EmptyState,
   Group,
   Modal,
-  MultiSelect,
   Paper,
   Stack,
   Text,
@@ -17,8 +16,9 @@ import { notifications } from '@mantine/notifications';
 import { IconAlertCircle, IconPlus, IconUsersGroup } from '@tabler/icons-react';
 import { useEffect, useState, type FormEvent } from 'react';
 import { isApiError } from '../../api/client';
-import { useDeleteTeam, useSaveTeam, useTeams, useUsers } from '../../api/hooks';
-import type { Team } from '../../api/types';
+import { useDeleteTeam, useSaveTeam, useTeams } from '../../api/hooks';
+import type { CursorPage, Team } from '../../api/types';
+import { TeamMembersPanel, UserPicker } from './team-members';
 import { FormActions } from '../../components/form-actions';
 import { useEditDeleteRows } from '../../components/edit-delete-rows';
 import { createdColumn, DataTable, ListBody, nameColumn, type Column } from '../../components/data-table';
@@ -27,33 +27,24 @@ import { useListView } from '../../lib/list-view';
 
 const PAGE_SIZE = 20;
 
-function TeamModal({ team, opened, onClose }: { team: Team | null; opened: boolean; onClose: () => void }) {
+function TeamModal({ team, teams, opened, onClose }: { team: Team | null; teams: CursorPage<Team> | undefined; opened: boolean; onClose: () => void }) {
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
+  // The first members of a new team; an existing team's are changed one by one (TeamMembersPanel).
   const [members, setMembers] = useState<string[]>([]);
   const [errors, setErrors] = useState<{ name?: string }>({});
-  const users = useUsers({ page: 1, size: 100 }, opened);
   const save = useSaveTeam();
 
   useEffect(() => {
     if (opened) {
       setName(team?.name ?? '');
       setDescription(team?.description ?? '');
-      setMembers((team?.users ?? []).map((u) => String(u.id)));
+      setMembers([]);
       setErrors({});
       save.reset();
     }
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [opened, team]);
-
-  const options = [
-    ...new Map(
-      [...(team?.users ?? []), ...(users.data?.items ?? [])].map((u) => [
-        String(u.id),
-        { value: String(u.id), label: `${u.name} (${u.user_id})` },
-      ]),
-    ).values(),
-  ];
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -67,7 +58,7 @@ function TeamModal({ team, opened, onClose }: { team: Team | null; opened: boole
         ...(team ? { id: team.id } : {}),
         name: name.trim(),
         description: description.trim(),
-        user_ids: members.map(Number),
+        ...(team ? {} : { user_ids: members.map(Number) }),
       },
       {
         onSuccess: (t) => {
@@ -83,9 +74,11 @@ function TeamModal({ team, opened, onClose }: { team: Team | null; opened: boole
 
   const banner = save.error && !(isApiError(save.error) && save.error.field === 'name') ? save.error.message : null;
   const isPublic = team?.name === 'Public';
+  // The count follows adds and removals while the modal is open.
+  const liveTeam = teams?.items.find((t) => t.id === team?.id);
 
   return (
-    <Modal opened={opened} onClose={onClose} title={team ? `Edit team ${team.name}` : 'Create team'} size="md" centered>
+    <Modal opened={opened} onClose={onClose} title={team ? `Edit team ${team.name}` : 'Create team'} size={team ? 'lg' : 'md'} centered>
       <form onSubmit={submit} noValidate aria-label={team ? 'Edit team' : 'Create team'}>
         <Stack gap="md">
           {banner ? (
@@ -95,17 +88,8 @@ function TeamModal({ team, opened, onClose }: { team: Team | null; opened: boole
           ) : null}
           <TextInput label="Name" required data-autofocus value={name} onChange={(e) => setName(e.currentTarget.value)} error={errors.name} readOnly={isPublic} autoComplete="off" />
           <Textarea label="Description" autosize minRows={2} value={description} onChange={(e) => setDescription(e.currentTarget.value)} />
-          {isPublic ? null : (
-            <MultiSelect
-              label="Members"
-              data={options}
-              value={members}
-              onChange={setMembers}
-              searchable
-              clearable
-              placeholder="Add people or service accounts"
-              nothingFoundMessage="Nobody matches"
-            />
+          {team ? <TeamMembersPanel team={liveTeam ?? team} canEdit={!isPublic} /> : (
+            <UserPicker label="Members" placeholder="Add people or service accounts" value={members} onChange={setMembers} />
           )}
           <FormActions onCancel={onClose} submit={team ? 'Save' : 'Create team'} loading={save.isPending} />
         </Stack>
@@ -139,7 +123,7 @@ const COLUMNS: Column<Team>[] = [
           ))}
         </Avatar.Group>
         <Text size="sm" c="dimmed">
-          {t.users.length === 1 ? '1 member' : `${t.users.length} members`}
+          {t.user_count === 1 ? '1 member' : `${t.user_count.toLocaleString('en-US')} members`}
         </Text>
       </Group>
     ),
@@ -193,7 +177,7 @@ export function TeamsSection({ isAdmin }: { isAdmin: boolean }) {
       {teams.data && (teams.data.prev_cursor !== null || teams.data.next_cursor !== null) ? (
         <CursorFooter page={teams.data} noun={['team', 'teams']} onMove={(c) => view.set({ cursor: c })} />
       ) : null}
-      <TeamModal team={editing} opened={editing !== null || creating} onClose={() => { setEditing(null); setCreating(false); }} />
+      <TeamModal team={editing} teams={teams.data} opened={editing !== null || creating} onClose={() => { setEditing(null); setCreating(false); }} />
       {rows.confirm}
     </Paper>
   );
