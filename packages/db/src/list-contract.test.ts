@@ -294,6 +294,26 @@ describe.each(DIALECTS)('lists on $kind', ({ kind, available }) => {
       expect((await store.teams.findById(team.id))!.userCount).toBe(3);
     });
 
+    it('people joining the same teams at once, in any order, all get in and are counted (no deadlock on the counts)', async () => {
+      const teams = [];
+      for (let i = 0; i < 4; i++) teams.push(await store.teams.create({ name: `crowd-${i}`, description: null, userIds: [], created: at(0) }));
+      const publicTeam = await store.teams.ensurePublic(at(0));
+      // Each person in Public and a different subset of the four, listed in a shuffled order.
+      const joins = Array.from({ length: 40 }, (_, i) => [publicTeam.id, ...teams.filter((_, k) => (i >> k) & 1).map((t) => t.id)].sort(() => (i % 3) - 1));
+      const before = (await store.teams.findById(publicTeam.id))!.userCount;
+      const made = await Promise.all(joins.map((teamIds, i) =>
+        store.users.create({ userId: `crowd-${i}-${seq++}@x.io`, email: null, name: `Crowd ${i}`, type: 'Human', role: 'Member', teamIds, passwordHash: null, createdById: null, created: at(0) })));
+      expect(made).toHaveLength(40);
+      expect((await store.teams.findById(publicTeam.id))!.userCount).toBe(before + 40);
+      for (const [k, t] of teams.entries()) {
+        expect((await store.teams.findById(t.id))!.userCount).toBe(joins.filter((_, i) => (i >> k) & 1).length);
+      }
+      // And leaving at once: every person deleted together.
+      await Promise.all(made.map((u) => store.users.delete(u.id)));
+      for (const t of teams) expect((await store.teams.findById(t.id))!.userCount).toBe(0);
+      expect((await store.teams.findById(publicTeam.id))!.userCount).toBe(before);
+    });
+
     it('pages members by name both ways and searches them like the user list', async () => {
       const us: User[] = [];
       for (let i = 0; i < 23; i++) us.push(await named(`${i % 2 ? 'Ann' : 'bob'} ${i % 4}`));

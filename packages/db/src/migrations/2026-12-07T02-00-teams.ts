@@ -35,13 +35,18 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`create index team_members_folded_name on team_members (team_id, ${folded}, user_id)`.execute(db);
 
   if (pg) {
+    // Each trigger first locks the teams it counts in id order: statements that change members of
+    // the same teams (a new user joins Public and two teams) would otherwise lock the rows in
+    // plan order and deadlock one another (PostgreSQL breaks it after deadlock_timeout, 1 s).
     await sql`create function team_members_added() returns trigger language plpgsql as $$
       begin
+        perform 1 from teams where id in (select team_id from added) order by id for no key update;
         update teams t set user_count = t.user_count + a.n from (select team_id, count(*) as n from added group by team_id) a where t.id = a.team_id;
         return null;
       end $$`.execute(db);
     await sql`create function team_members_removed() returns trigger language plpgsql as $$
       begin
+        perform 1 from teams where id in (select team_id from removed) order by id for no key update;
         update teams t set user_count = t.user_count - r.n from (select team_id, count(*) as n from removed group by team_id) r where t.id = r.team_id;
         return null;
       end $$`.execute(db);
