@@ -1,16 +1,31 @@
-import { TextInput } from '@mantine/core';
+import { Loader, TextInput, type MantineStyleProp } from '@mantine/core';
 import { IconSearch } from '@tabler/icons-react';
 
-/** The search box above a list; `onChange` gets the text as typed. */
-export function SearchInput({ label, placeholder, value, onChange }: { label: string; placeholder: string; value: string; onChange: (text: string) => void }) {
+type Width = number | string | { base?: number | string; xs?: number | string };
+
+/**
+ * The search box above a list; `onChange` gets the text as typed. `busy` shows a spinner while
+ * the list behind it is fetching; `w` overrides the default width (full width on small screens).
+ */
+export function SearchInput({ label, placeholder, value, onChange, busy, w = { base: '100%', xs: 300 }, style }: {
+  label: string;
+  placeholder: string;
+  value: string;
+  onChange: (text: string) => void;
+  busy?: boolean;
+  w?: Width;
+  style?: MantineStyleProp;
+}) {
   return (
     <TextInput
       aria-label={label}
       placeholder={placeholder}
       leftSection={<IconSearch size={16} />}
+      rightSection={busy ? <Loader size={14} /> : undefined}
       value={value}
       onChange={(e) => onChange(e.currentTarget.value)}
-      w={{ base: '100%', xs: 300 }}
+      w={w}
+      style={style}
     />
   );
 }

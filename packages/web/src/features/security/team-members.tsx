@@ -1,11 +1,12 @@
-import { ActionIcon, Avatar, Badge, Button, Group, Loader, MultiSelect, Stack, Text, TextInput, Tooltip } from '@mantine/core';
+import { ActionIcon, Avatar, Badge, Button, Group, Loader, MultiSelect, Stack, Text, Tooltip } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
-import { IconSearch, IconUserMinus, IconUserPlus } from '@tabler/icons-react';
+import { IconUserMinus, IconUserPlus } from '@tabler/icons-react';
 import { useEffect, useRef, useState } from 'react';
 import { useAddTeamMembers, useRemoveTeamMember, useTeamMembers, useUsers } from '../../api/hooks';
 import type { Team } from '../../api/types';
 import { CursorFooter } from '../../components/cursor-footer';
+import { SearchInput } from '../../components/search-input';
 
 /*
  * A team may hold every user (Public does: 200,000 people is a real case), so its members are
@@ -98,14 +99,7 @@ export function TeamMembersPanel({ team, canEdit }: { team: Team; canEdit: boole
           </Button>
         </Group>
       ) : null}
-      <TextInput
-        aria-label="Search members"
-        placeholder="Search members by name, id or e-mail"
-        leftSection={<IconSearch size={14} />}
-        value={search}
-        onChange={(e) => setSearch(e.currentTarget.value)}
-        rightSection={members.isFetching ? <Loader size={14} /> : undefined}
-      />
+      <SearchInput label="Search members" placeholder="Search members by name, id or e-mail" value={search} onChange={setSearch} busy={members.isFetching} w="100%" />
       <Stack gap={0} role="list" aria-label="Team members" style={{ border: '1px solid var(--gh-border)', borderRadius: 8, minHeight: 60 }}>
         {page && page.items.length === 0 ? (
           <Text size="sm" c="dimmed" p="sm">

@@ -8,7 +8,6 @@ import {
   Skeleton,
   Stack,
   Text,
-  TextInput,
 } from '@mantine/core';
 import { useDebouncedValue, useDisclosure } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
@@ -17,6 +16,7 @@ import { useEffect, useState } from 'react';
 import { useTokenAction, useTokenPage, type TokenAction, type TokenScope } from '../../api/hooks';
 import type { Token } from '../../api/types';
 import { ConfirmModal } from '../../components/confirm-modal';
+import { SearchInput } from '../../components/search-input';
 import { PageHeader } from '../../components/page-header';
 import { CursorFooter } from '../../components/cursor-footer';
 import { ErrorState } from '../../components/states';
@@ -135,14 +135,7 @@ export default function TokensTab() {
             data={filterData}
             size="sm"
           />
-          <TextInput
-            aria-label="Search tokens"
-            placeholder="Search by token name"
-            leftSection={<IconSearch size={16} />}
-            value={search}
-            onChange={(e) => setSearch(e.currentTarget.value)}
-            w={{ base: '100%', xs: 280 }}
-          />
+          <SearchInput label="Search tokens" placeholder="Search by token name" value={search} onChange={setSearch} w={{ base: '100%', xs: 280 }} />
         </Group>
         {error ? (
           <Stack p="md">
