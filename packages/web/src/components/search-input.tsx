@@ -1,4 +1,4 @@
-import { Loader, TextInput, type MantineStyleProp } from '@mantine/core';
+import { Loader, TextInput } from '@mantine/core';
 import { IconSearch } from '@tabler/icons-react';
 
 type Width = number | string | { base?: number | string; xs?: number | string };
@@ -7,14 +7,13 @@ type Width = number | string | { base?: number | string; xs?: number | string };
  * The search box above a list; `onChange` gets the text as typed. `busy` shows a spinner while
  * the list behind it is fetching; `w` overrides the default width (full width on small screens).
  */
-export function SearchInput({ label, placeholder, value, onChange, busy, w = { base: '100%', xs: 300 }, style }: {
+export function SearchInput({ label, placeholder, value, onChange, busy, w = { base: '100%', xs: 300 } }: {
   label: string;
   placeholder: string;
   value: string;
   onChange: (text: string) => void;
   busy?: boolean;
   w?: Width;
-  style?: MantineStyleProp;
 }) {
   return (
     <TextInput
@@ -25,7 +24,6 @@ export function SearchInput({ label, placeholder, value, onChange, busy, w = { b
       value={value}
       onChange={(e) => onChange(e.currentTarget.value)}
       w={w}
-      style={style}
     />
   );
 }
