@@ -268,4 +268,31 @@ describe('delivery kicks (issuance under load)', () => {
     expect(claims).toHaveLength(KICK_BURST + 2);
     await jobs.stop();
   });
+
+  it('events arriving during a round wait for the window too, not for the round to end', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'performance'] });
+    const claims: number[] = [];
+    // Each claim takes 20 ms (the sends of a round, say).
+    const claimDue = () => (claims.push(performance.now()), new Promise<never[]>((resolve) => setTimeout(() => resolve([]), 20)));
+    const deps = { store: { webhooks: { claimDue, recordAttempts: async () => [] } }, clock: { now: () => new Date() } } as unknown as ConstructorParameters<typeof LifecycleJobs>[0]['deps'];
+    const jobs = new LifecycleJobs({ deps, log: { info() {}, warn() {} } as unknown as Logger, allowPrivate: true }, 60_000);
+    const t0 = performance.now();
+    for (let i = 0; i < 100; i++) {
+      jobs.kick();
+      await vi.advanceTimersByTimeAsync(2);
+    }
+    // KICK_BURST rounds back to back; the next waits until the first leaves the window (without
+    // the window, a round every 20 ms for as long as the events come).
+    const burst = (from: number) => Array.from({ length: KICK_BURST }, (_, i) => t0 + from + 20 * i);
+    expect(claims).toEqual([...burst(0), ...burst(KICK_COALESCE_MS)].filter((t) => t < t0 + 200));
+    await vi.advanceTimersByTimeAsync(200);
+    expect(claims).toEqual([...burst(0), ...burst(KICK_COALESCE_MS)]); // the events stopped at 200 ms
+    // stop() cuts a round's wait short.
+    jobs.kick();
+    await vi.advanceTimersByTimeAsync(25);
+    jobs.kick();
+    const stopped = jobs.stop();
+    await vi.advanceTimersByTimeAsync(20);
+    await stopped;
+  });
 });

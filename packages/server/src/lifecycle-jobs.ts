@@ -22,10 +22,11 @@ import { sendWebhook, type AttemptResult } from './webhooks/sender.js';
  *
  * A change that writes to the outbox also starts a delivery round on its own process (`kick`),
  * so an event reaches its receivers within moments of the answer, not of the next round: at once
- * while fewer than KICK_BURST kicked rounds started in the last KICK_COALESCE_MS (a revocation
- * goes out straight away), else when that window allows — a stream of events (token issuance under load) shares one round per
- * window, one claim and one record transaction per batch, over kept-alive connections, instead
- * of a claim, a connection and a record per event on the heels of each issuance.
+ * while fewer than KICK_BURST rounds started in the last KICK_COALESCE_MS (a revocation goes out
+ * straight away), else when that window allows, and events that arrive during a round wait for
+ * the window as well. A stream of events (token issuance under load) thus shares a few rounds
+ * per window — one claim and one record per batch, over kept-alive connections — instead of a
+ * claim, a connection and a record per event on the heels of each issuance.
  */
 
 /** Retry delays after each failed attempt (the Standard Webhooks schedule): ~27.6 h in all, then `failed`. */
@@ -37,7 +38,7 @@ export const DELIVERY_TIMEOUT_MS = 10_000;
  * once; a process killed mid-attempt leaves its claim, which others take over when it ends.
  */
 export const CLAIM_MS = 2 * DELIVERY_TIMEOUT_MS;
-const BATCH = 50;
+const BATCH = 100;
 /** Within this window at most KICK_BURST kicks start a round at once; later ones share one (see above). Well within SPEC §9's 1 s. */
 export const KICK_COALESCE_MS = 150;
 export const KICK_BURST = 4;
@@ -77,9 +78,10 @@ export class LifecycleJobs {
    * another node is seen at this node's next round.
    */
   #endpoints = true;
-  /** When the kicked rounds of the last KICK_COALESCE_MS started (performance.now()), and the round scheduled after them. */
-  #kicks: number[] = [];
+  /** When the rounds of the last KICK_COALESCE_MS started (performance.now()), the round scheduled after them, and how to cut a round's wait short. */
+  #rounds: number[] = [];
   #kickTimer: NodeJS.Timeout | undefined;
+  #wake: (() => void) | undefined;
 
   constructor(
     private readonly parts: LifecycleJobParts,
@@ -101,6 +103,7 @@ export class LifecycleJobs {
     this.#timer = undefined;
     if (this.#kickTimer) clearTimeout(this.#kickTimer);
     this.#kickTimer = undefined;
+    this.#wake?.();
     await this.#delivering?.catch(() => 0);
   }
 
@@ -126,34 +129,60 @@ export class LifecycleJobs {
   };
 
   /**
-   * A change wrote to the outbox: deliver now, unless KICK_BURST kicked rounds already started in
-   * the last KICK_COALESCE_MS; then once the oldest of them leaves that window (one round for
-   * every kick meanwhile). Events now and then (a revocation after a creation) go out at once;
-   * a stream of them (issuance under load) shares a few rounds per window.
+   * A change wrote to the outbox: deliver now, unless KICK_BURST rounds already started in the
+   * last KICK_COALESCE_MS; then once the oldest of them leaves that window (one round for every
+   * kick meanwhile). Events now and then (a revocation after a creation) go out at once; a
+   * stream of them (issuance under load) shares a few rounds per window.
    */
   readonly kick = (): void => {
-    if (this.#stopped || !this.#endpoints || this.#kickTimer) return;
-    const now = performance.now();
-    while (this.#kicks.length > 0 && this.#kicks[0]! <= now - KICK_COALESCE_MS) this.#kicks.shift();
-    if (this.#kicks.length < KICK_BURST) {
-      this.#kicked();
+    if (this.#stopped || !this.#endpoints) return;
+    if (this.#delivering) {
+      // The round in flight goes once more, when the window allows (deliverDue).
+      this.#again = true;
+      return;
+    }
+    if (this.#kickTimer) return;
+    const wait = this.#windowWait();
+    if (wait === 0) {
+      void this.deliverDue();
       return;
     }
     this.#kickTimer = setTimeout(() => {
       this.#kickTimer = undefined;
-      this.#kicked();
-    }, this.#kicks[0]! + KICK_COALESCE_MS - now);
+      if (!this.#stopped) void this.deliverDue();
+    }, wait);
     this.#kickTimer.unref();
   };
 
-  #kicked(): void {
-    if (this.#stopped) return;
-    this.#kicks.push(performance.now());
-    // A round in flight runs once more (deliverDue), so nothing written meanwhile waits for the timer.
-    void this.deliverDue();
+  /** How long until another round may start: 0 while fewer than KICK_BURST started in the last KICK_COALESCE_MS. */
+  #windowWait(): number {
+    const now = performance.now();
+    while (this.#rounds.length > 0 && this.#rounds[0]! <= now - KICK_COALESCE_MS) this.#rounds.shift();
+    return this.#rounds.length < KICK_BURST ? 0 : this.#rounds[0]! + KICK_COALESCE_MS - now;
   }
 
-  /** Sends the due deliveries this process can claim, until none is left; answers how many were attempted. */
+  /** Waits `ms` (cut short by stop()). */
+  #pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#wake = undefined;
+        resolve();
+      }, ms);
+      timer.unref();
+      this.#wake = () => {
+        clearTimeout(timer);
+        this.#wake = undefined;
+        resolve();
+      };
+    });
+  }
+
+  /**
+   * Sends the due deliveries this process can claim, until none is left; answers how many were
+   * attempted. Called while a round is in flight, that round goes once more — after the window
+   * allows, so that events arriving during a round wait for the next one together rather than
+   * each starting a claim of its own.
+   */
   deliverDue(): Promise<number> {
     if (this.#delivering) {
       this.#again = true;
@@ -162,8 +191,16 @@ export class LifecycleJobs {
     const run = (async () => {
       let attempted = 0;
       try {
+        let first = true;
         do {
+          if (!first) {
+            const wait = this.#windowWait();
+            if (wait > 0) await this.#pause(wait);
+            if (this.#stopped) break;
+          }
+          first = false;
           this.#again = false;
+          this.#rounds.push(performance.now());
           for (;;) {
             const n = await this.#deliverBatch();
             attempted += n;
