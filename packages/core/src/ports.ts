@@ -542,9 +542,10 @@ export interface IdleLimitGroup {
 export interface LifecycleStore {
   /**
    * Active (not revoked) tokens whose expiration is in (`after`, `until`], soonest first;
-   * `withoutNotice`: only those with no notice whose kind starts with it.
+   * `withoutNotice`: only those with no notice whose kind starts with `kind` (sent at or after
+   * `since`, when given).
    */
-  tokensExpiringBetween(after: Date, until: Date, limit: number, withoutNotice?: string): Promise<number[]>;
+  tokensExpiringBetween(after: Date, until: Date, limit: number, withoutNotice?: { kind: string; since?: Date }): Promise<number[]>;
   /**
    * Active tokens of the group, not expired at `now`, last used (or, never used, created) at or
    * before `activeBefore`: the idle ones. `warned`: only those not yet warned since their last

@@ -152,6 +152,33 @@ describe.each(DIALECTS)('lifecycle store contract on $kind', (dialect) => {
   });
 });
 
+describe.each(DIALECTS)('expiry scans on $kind', (dialect) => {
+  const db = freshStoreEachTest(dialect);
+  const DAY = 86_400_000;
+
+  it('leave out tokens with a notice of the kind sent since the given time, so that a round never reads them again', async () => {
+    const owner = await db.store.users.create({
+      userId: 'o@x.io', email: 'o@x.io', name: 'o', type: 'Human', role: 'Member', teamIds: [], passwordHash: null, createdById: null, created: T0,
+    });
+    const ref: UserRef = { id: owner.id, userId: owner.userId, name: owner.name, type: 'Human' };
+    const token = (name: string, days: number) =>
+      db.store.tokens.create({ owner: ref, name, type: 'Personal', scimEndpointsOnly: false, expiration: later(days * DAY), created: T0, createdById: null, tokenHash: `h-${name}`, jti: name, kid: 'k' });
+    const reminded = await token('reminded', 5);
+    const remindedLongAgo = await token('reminded-long-ago', 6);
+    const otherKind = await token('other-kind', 4);
+    const fresh = await token('fresh', 3);
+    await token('later', 20);
+    await db.store.lifecycle.claimNotice(reminded.id, `expiring:7:${later(5 * DAY).toISOString()}`, later(-DAY));
+    // Sent 8 days ago, for an expiration since replaced: not a reminder of this one.
+    await db.store.lifecycle.claimNotice(remindedLongAgo.id, 'expiring:7:2026-05-25T10:00:00.000Z', later(-8 * DAY));
+    await db.store.lifecycle.claimNotice(otherKind.id, `expiring:30:${later(4 * DAY).toISOString()}`, later(-DAY));
+    const scan = (withoutNotice?: { kind: string; since?: Date }) => db.store.lifecycle.tokensExpiringBetween(later(DAY), later(7 * DAY), 100, withoutNotice);
+    expect(await scan()).toEqual([fresh.id, otherKind.id, reminded.id, remindedLongAgo.id]);
+    expect(await scan({ kind: 'expiring:7:', since: later(-7 * DAY) })).toEqual([fresh.id, otherKind.id, remindedLongAgo.id]);
+    expect(await scan({ kind: 'expiring:7:' })).toEqual([fresh.id, otherKind.id]);
+  });
+});
+
 describe.each(DIALECTS)('rotation with overlap: the previous secret on $kind', (dialect) => {
   const db = freshStoreEachTest(dialect);
 

@@ -236,7 +236,7 @@ export class KyselyLifecycleStore implements LifecycleStore {
     private readonly traits: DialectTraits,
   ) {}
 
-  async tokensExpiringBetween(after: Date, until: Date, limit: number, withoutNotice?: string): Promise<number[]> {
+  async tokensExpiringBetween(after: Date, until: Date, limit: number, withoutNotice?: { kind: string; since?: Date }): Promise<number[]> {
     const t = this.traits;
     let q = this.db
       .selectFrom('tokens as t')
@@ -245,8 +245,12 @@ export class KyselyLifecycleStore implements LifecycleStore {
       .where('t.expiration', '>', t.time(after))
       .where('t.expiration', '<=', t.time(until));
     if (withoutNotice !== undefined) {
-      q = q.where(({ not, exists, selectFrom }) =>
-        not(exists(selectFrom('lifecycle_notices as n').select('n.token_id').whereRef('n.token_id', '=', 't.id').where('n.kind', 'like', `${withoutNotice}%`))));
+      const { kind, since } = withoutNotice;
+      q = q.where(({ not, exists, selectFrom }) => {
+        let notice = selectFrom('lifecycle_notices as n').select('n.token_id').whereRef('n.token_id', '=', 't.id').where('n.kind', 'like', `${kind}%`);
+        if (since) notice = notice.where('n.sent', '>=', t.time(since));
+        return not(exists(notice));
+      });
     }
     return (await q.orderBy('t.expiration').limit(limit).execute()).map((r) => r.id);
   }

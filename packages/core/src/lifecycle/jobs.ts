@@ -17,7 +17,7 @@ import type { TokenNotice } from './mail.js';
 
 /**
  * Tokens looked at per job and round; the rest wait for the next round. The scans leave out
- * what was already done (notices sent), except the reminders', soonest expiry first.
+ * what was already done (notices sent), soonest expiry first.
  */
 const SCAN_LIMIT = 1000;
 /** Idle warnings come this many days before the idle revocation. */
@@ -46,11 +46,19 @@ export async function runLifecycleRound(deps: Deps): Promise<LifecycleRound> {
   const now = deps.clock.now();
   const round: LifecycleRound = { expiring: 0, expired: 0, idleWarnings: 0, idleRevoked: 0, notices: [] };
 
-  // Expiry reminders: the most urgent reminder day not yet sent for this expiration.
-  const reminderDays = policy.expiryReminderDays;
-  if (reminderDays.length > 0) {
-    const horizon = new Date(now.getTime() + Math.max(...reminderDays) * DAY_MS);
-    for (const id of await deps.store.lifecycle.tokensExpiringBetween(now, horizon, SCAN_LIMIT)) {
+  // Expiry reminders: the most urgent reminder day not yet sent for this expiration. One scan per
+  // reminder day d, of the tokens for which d is that day (d days left or fewer, more than the
+  // next shorter day), leaving out those reminded at d in the last d days: a reminder for the
+  // current expiration was sent no earlier than d days before it, so a round never looks at a
+  // token again once reminded (with a million tokens expiring soon, it would re-read the first
+  // SCAN_LIMIT of them every round, and never reach the rest). A notice of an earlier expiration
+  // within those d days counts too: the owner heard of it that recently.
+  const reminderDays = [...new Set(policy.expiryReminderDays)].sort((a, b) => a - b);
+  for (const [i, day] of reminderDays.entries()) {
+    const after = new Date(now.getTime() + (i === 0 ? 0 : reminderDays[i - 1]! * DAY_MS));
+    const until = new Date(now.getTime() + day * DAY_MS);
+    const withoutNotice = { kind: `expiring:${day}:`, since: new Date(now.getTime() - day * DAY_MS) };
+    for (const id of await deps.store.lifecycle.tokensExpiringBetween(after, until, SCAN_LIMIT, withoutNotice)) {
       round.expiring += await commitChange(deps, null, async ({ tx, emit }) => {
         const token = await tx.tokens.findById(id);
         if (!token || token.revokedAt !== null || token.expiration === null || token.expiration <= now) return 0;
@@ -67,7 +75,7 @@ export async function runLifecycleRound(deps: Deps): Promise<LifecycleRound> {
   }
 
   // Expiry: once per expiration.
-  for (const id of await deps.store.lifecycle.tokensExpiringBetween(new Date(now.getTime() - EXPIRED_LOOKBACK_MS), now, SCAN_LIMIT, 'expired:')) {
+  for (const id of await deps.store.lifecycle.tokensExpiringBetween(new Date(now.getTime() - EXPIRED_LOOKBACK_MS), now, SCAN_LIMIT, { kind: 'expired:' })) {
     round.expired += await commitChange(deps, null, async ({ tx, emit }) => {
       const token = await tx.tokens.findById(id);
       if (!token || token.revokedAt !== null || token.expiration === null || token.expiration > now) return 0;
