@@ -12,6 +12,7 @@ import { createLogger, type LogSetting } from './http/logging.js';
 import { AuditStdout } from './audit-stdout.js';
 import { Jobs } from './jobs.js';
 import { LifecycleJobs } from './lifecycle-jobs.js';
+import { SendingThread } from './webhooks/sending-thread.js';
 import { webhookUrlGuard } from './webhooks/destination.js';
 import { smtpMailer } from './mail.js';
 import { createMetrics } from './metrics.js';
@@ -153,7 +154,8 @@ export function wireGatehouse(parts: GatehouseParts): Gatehouse {
   const log = createLogger(parts.logger, config.logLevel);
   const failures = new AuthFailureLog(clock);
   const auditStdout = config.auditStdout ? new AuditStdout(store.audit) : undefined;
-  const lifecycle = new LifecycleJobs({ deps, log, allowPrivate: config.webhookAllowPrivate }, config.schedulerIntervalMs);
+  const sendingThread = SendingThread.create(log);
+  const lifecycle = new LifecycleJobs({ deps, log, allowPrivate: config.webhookAllowPrivate, ...(sendingThread && { send: sendingThread.send }) }, config.schedulerIntervalMs);
   // A counts flush may write token.new_ip deliveries (a client never seen before): send them now.
   const jobs = new Jobs({ store, usage, failures, log, clock, auditStdout, onCountsWritten: lifecycle.kick }, config.usageFlushMs, config.usageCountsFlushMs);
   deps.onOutboxWritten = lifecycle.kick;
@@ -175,6 +177,7 @@ export function wireGatehouse(parts: GatehouseParts): Gatehouse {
     lifecycle,
     async close() {
       await lifecycle.stop();
+      await sendingThread?.close();
       await jobs.stop();
       unsubscribe();
     },
