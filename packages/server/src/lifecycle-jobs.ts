@@ -39,7 +39,7 @@ export const DELIVERY_TIMEOUT_MS = 10_000;
  */
 export const CLAIM_MS = 2 * DELIVERY_TIMEOUT_MS;
 const BATCH = 100;
-/** Within this window at most KICK_BURST kicks start a round at once; later ones share one (see above). Well within SPEC §9's 1 s. */
+/** Within this window at most KICK_BURST rounds start; events meanwhile share the next (see above). Well within SPEC §9's 1 s. */
 export const KICK_COALESCE_MS = 150;
 export const KICK_BURST = 4;
 
