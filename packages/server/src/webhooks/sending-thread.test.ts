@@ -68,6 +68,25 @@ describe('SendingThread', () => {
     expect(r.received).toHaveLength(1);
   });
 
+  it('a thread that stops answering is stopped after twice the attempt timeout; its attempts fail, later ones go in-process', async () => {
+    const r = await startReceiver();
+    closers.push(r.close);
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-thread-'));
+    closers.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'stuck.mjs');
+    writeFileSync(file, "import { parentPort } from 'node:worker_threads';\nparentPort.on('message', () => { for (;;); });\n");
+    const { sending, warn } = thread(pathToFileURL(file));
+    const target = { url: `${r.url}/hook`, secret: SECRET, messageId: 'msg_1', payload: '{}' };
+    const options = { allowPrivate: true, timeoutMs: 100, now: new Date() };
+    const started = performance.now();
+    const stuck = await sending.send(target, options);
+    expect(stuck.statusCode).toBeNull();
+    expect(stuck.error).toMatch(/^the webhook sending thread stopped/);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(200);
+    expect(warn).toHaveBeenCalledWith({ afterMs: 200 }, 'the webhook sending thread did not answer; stopping it');
+    expect(await sending.send(target, options)).toEqual({ statusCode: 204, error: null });
+  });
+
   it('is not used where no compiled worker exists (the TypeScript sources)', () => {
     expect(SendingThread.create({ warn: () => {} }, new URL('./no-such-worker.js', import.meta.url))).toBeNull();
   });

@@ -65,6 +65,7 @@ export class SendingThread {
         const batch = this.#queue;
         this.#queue = [];
         worker.postMessage(batch);
+        this.#guard(worker, batch);
       });
     }
     this.#queue.push({ id, target, allowPrivate: options.allowPrivate, timeoutMs: options.timeoutMs, now: options.now.getTime() });
@@ -101,6 +102,21 @@ export class SendingThread {
     });
     this.#worker = worker;
     return worker;
+  }
+
+  /**
+   * Each attempt ends within its own timeout on the thread; one still unanswered at twice that
+   * means the thread is stuck (its event loop blocked): it is stopped like a thread that failed,
+   * rather than holding its deliveries' round forever.
+   */
+  #guard(worker: Worker, batch: AttemptRequest[]): void {
+    const limit = 2 * Math.max(...batch.map((a) => a.timeoutMs));
+    const timer = setTimeout(() => {
+      if (this.#worker !== worker || !batch.some((a) => this.#pending.has(a.id))) return;
+      this.log.warn({ afterMs: limit }, 'the webhook sending thread did not answer; stopping it');
+      void worker.terminate();
+    }, limit);
+    timer.unref();
   }
 
   #failPending(why: string): void {
