@@ -12,9 +12,9 @@ import { sendWebhook, type AttemptResult, type SendOptions } from './sender.js';
  * round; a second SQLite connection would contend for the write lock); the thread only receives
  * what to send and answers each attempt's outcome, a batch per message each way.
  *
- * If the thread stops unexpectedly, the attempts it held fail (the deliveries are retried on the
- * schedule; a receiver may see one twice, which the Standard Webhooks id lets it ignore) and the
- * process sends in-process from then on.
+ * If the thread stops unexpectedly (or stops answering, see #guard), the attempts it held fail
+ * (the deliveries are retried on the schedule; a receiver may see one twice, which the Standard
+ * Webhooks id lets it ignore) and the process sends in-process from then on.
  */
 
 /** One attempt as handed to the thread. */
