@@ -23,6 +23,15 @@ function thread(url = BUILT_WORKER) {
   return { sending, warn };
 }
 
+/** A worker of our own making, whose message handler is `onMessage` (source text). */
+function brokenWorker(onMessage: string): URL {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-thread-'));
+  closers.push(async () => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'worker.mjs');
+  writeFileSync(file, `import { parentPort } from 'node:worker_threads';\nparentPort.on('message', ${onMessage});\n`);
+  return pathToFileURL(file);
+}
+
 describe('SendingThread', () => {
   it('sends each attempt from its own thread, signed: the receiver verifies every one', async () => {
     const r = await startReceiver();
@@ -54,12 +63,7 @@ describe('SendingThread', () => {
   it('when the thread stops, its attempts fail with the reason and later ones are sent in-process', async () => {
     const r = await startReceiver();
     closers.push(r.close);
-    // A worker that dies on its first message.
-    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-thread-'));
-    closers.push(async () => rmSync(dir, { recursive: true, force: true }));
-    const file = join(dir, 'dies.mjs');
-    writeFileSync(file, "import { parentPort } from 'node:worker_threads';\nparentPort.on('message', () => process.exit(3));\n");
-    const { sending, warn } = thread(pathToFileURL(file));
+    const { sending, warn } = thread(brokenWorker('() => process.exit(3)'));
     const target = { url: `${r.url}/hook`, secret: SECRET, messageId: 'msg_1', payload: '{}' };
     const options = { allowPrivate: true, timeoutMs: 5000, now: new Date() };
     expect(await sending.send(target, options)).toEqual({ statusCode: null, error: 'the webhook sending thread stopped (exit code 3)' });
@@ -71,11 +75,7 @@ describe('SendingThread', () => {
   it('a thread that stops answering is stopped after twice the attempt timeout; its attempts fail, later ones go in-process', async () => {
     const r = await startReceiver();
     closers.push(r.close);
-    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-thread-'));
-    closers.push(async () => rmSync(dir, { recursive: true, force: true }));
-    const file = join(dir, 'stuck.mjs');
-    writeFileSync(file, "import { parentPort } from 'node:worker_threads';\nparentPort.on('message', () => { for (;;); });\n");
-    const { sending, warn } = thread(pathToFileURL(file));
+    const { sending, warn } = thread(brokenWorker('() => { for (;;); }'));
     const target = { url: `${r.url}/hook`, secret: SECRET, messageId: 'msg_1', payload: '{}' };
     const options = { allowPrivate: true, timeoutMs: 100, now: new Date() };
     const started = performance.now();
